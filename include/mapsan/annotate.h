@@ -1,0 +1,67 @@
+/*
+ * mapsan/annotate.h: tell mapsan about synchronization it cannot see, and
+ * put an in-house map API under it. Header only, no link dependency: each
+ * macro calls a weak function that exists only when libmapsan.so is
+ * preloaded, so without mapsan it costs one predictable branch.
+ *
+ * Synchronization (lock-free code):
+ *   MAPSAN_HAPPENS_BEFORE(addr)  a release on addr (before publishing)
+ *   MAPSAN_HAPPENS_AFTER(addr)   an acquire on addr (after observing)
+ *
+ * An in-house map (m is its address, which identifies it):
+ *   MAPSAN_MAP_CREATE(m)              after creating or initializing it
+ *   MAPSAN_MAP_DESTROY(m)             before destroying it
+ *   MAPSAN_MAP_READ_BEGIN(m) ... MAPSAN_MAP_READ_END(m)    around a read
+ *   MAPSAN_MAP_WRITE_BEGIN(m) ... MAPSAN_MAP_WRITE_END(m)  around a write
+ *   MAPSAN_MAP_WRITE_NIL()            a write through a NULL map
+ * Begin/end pairs nest properly per thread (up to 8 deep).
+ */
+#ifndef MAPSAN_ANNOTATE_H
+#define MAPSAN_ANNOTATE_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void mapsan_annotate_happens_before(const volatile void *addr)
+    __attribute__((weak));
+void mapsan_annotate_happens_after(const volatile void *addr)
+    __attribute__((weak));
+void mapsan_annotate_map_create(const volatile void *map) __attribute__((weak));
+void mapsan_annotate_map_destroy(const volatile void *map)
+    __attribute__((weak));
+void mapsan_annotate_map_begin(const volatile void *map, int write)
+    __attribute__((weak));
+void mapsan_annotate_map_end(const volatile void *map) __attribute__((weak));
+void mapsan_annotate_map_nil_write(void) __attribute__((weak));
+
+#define MAPSAN_ANNOTATE_CALL_(fn, ...)                                        \
+  do {                                                                        \
+    if (fn)                                                                   \
+      fn(__VA_ARGS__);                                                        \
+  } while (0)
+
+#define MAPSAN_HAPPENS_BEFORE(addr)                                           \
+  MAPSAN_ANNOTATE_CALL_(mapsan_annotate_happens_before, (addr))
+#define MAPSAN_HAPPENS_AFTER(addr)                                            \
+  MAPSAN_ANNOTATE_CALL_(mapsan_annotate_happens_after, (addr))
+#define MAPSAN_MAP_CREATE(m) MAPSAN_ANNOTATE_CALL_(mapsan_annotate_map_create, (m))
+#define MAPSAN_MAP_DESTROY(m)                                                 \
+  MAPSAN_ANNOTATE_CALL_(mapsan_annotate_map_destroy, (m))
+#define MAPSAN_MAP_READ_BEGIN(m)                                              \
+  MAPSAN_ANNOTATE_CALL_(mapsan_annotate_map_begin, (m), 0)
+#define MAPSAN_MAP_READ_END(m) MAPSAN_ANNOTATE_CALL_(mapsan_annotate_map_end, (m))
+#define MAPSAN_MAP_WRITE_BEGIN(m)                                             \
+  MAPSAN_ANNOTATE_CALL_(mapsan_annotate_map_begin, (m), 1)
+#define MAPSAN_MAP_WRITE_END(m)                                               \
+  MAPSAN_ANNOTATE_CALL_(mapsan_annotate_map_end, (m))
+#define MAPSAN_MAP_WRITE_NIL()                                                \
+  do {                                                                        \
+    if (mapsan_annotate_map_nil_write)                                        \
+      mapsan_annotate_map_nil_write();                                        \
+  } while (0)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

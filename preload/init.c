@@ -1,0 +1,138 @@
+/*
+ * init.c: the life of libmapsan.so in a process.
+ *
+ * Start: the constructor resolves real functions, reads options, loads
+ * suppressions, registers the first thread (normally main) as T1 and only
+ * then turns the hooks on; calls before that pass straight through.
+ *
+ * End: the exit status is the program's own unless a report was made and
+ * the program exited 0; then it is `exitcode` (66). main's return value is
+ * seen by wrapping main itself through __libc_start_main (glibc calls exit
+ * internally after main, out of reach of an exit interposer); explicit
+ * exit, _exit and _Exit calls are wrapped too. Reports are written when
+ * they are made, so there is nothing to flush.
+ *
+ * fork: every engine lock is taken before the real fork and released after
+ * it in the parent; the child resets them and forgets the threads that did
+ * not follow it. Order (also the lock order everywhere else, see maps.c):
+ * report, map table, sync stripes, thread registry, stack depot.
+ */
+#include "interpose.h"
+#include "options.h"
+
+#include "../reports/report.h"
+#include "../reports/stack.h"
+#include "../shim/maps.h"
+#include "../shim/sync.h"
+#include "../shim/thread.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#ifndef MAPSAN_VERSION
+#define MAPSAN_VERSION "0"
+#endif
+
+static _Atomic bool summary_done;
+
+static void print_summary(void) {
+  if (mapsan_opts.verbosity < 1 || atomic_exchange(&summary_done, true))
+    return;
+  char buf[256];
+  int n = snprintf(buf, sizeof(buf),
+                   "mapsan: %lu report(s), %lu suppressed (pid=%d)\n",
+                   mapsan_report_count(), mapsan_report_suppressed(),
+                   (int)getpid());
+  if (n > 0)
+    mapsan_write_all(2, buf, (size_t)n);
+}
+
+/* The status the process should exit with. */
+static int exit_status(int status) {
+  if (!mapsan_active)
+    return status;
+  print_summary();
+  if (status == 0 && mapsan_report_count() > 0)
+    return (int)mapsan_opts.exitcode;
+  return status;
+}
+
+__attribute__((constructor)) static void mapsan_init(void) {
+  mapsan_interpose_init();
+  mapsan_options_init();
+  if (mapsan_opts.help)
+    mapsan_options_print_help();
+  mapsan_stack_init();
+  mapsan_report_init();
+  mapsan_thread_current();
+  if (mapsan_opts.verbosity >= 1) {
+    char buf[128];
+    int n = snprintf(buf, sizeof(buf), "mapsan %s: active (pid=%d)\n",
+                     MAPSAN_VERSION, (int)getpid());
+    if (n > 0)
+      mapsan_write_all(2, buf, (size_t)n);
+  }
+  atomic_store(&mapsan_active, true);
+}
+
+/* ---- main and exit ------------------------------------------------------ */
+
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+
+static int main_wrapper(int argc, char **argv, char **envp) {
+  return exit_status(real_main(argc, argv, envp));
+}
+
+MAPSAN_EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
+                                    void (*init)(void), void (*fini)(void),
+                                    void (*rtld_fini)(void), void *stack_end) {
+  real_main = main;
+  return REAL(__libc_start_main)(main_wrapper, argc, argv, init, fini,
+                                 rtld_fini, stack_end);
+}
+
+MAPSAN_EXPORT void exit(int status) {
+  REAL(exit)(exit_status(status));
+  __builtin_unreachable();
+}
+
+MAPSAN_EXPORT void _exit(int status) {
+  REAL(_exit)(exit_status(status));
+  __builtin_unreachable();
+}
+
+MAPSAN_EXPORT void _Exit(int status) {
+  REAL(_Exit)(exit_status(status));
+  __builtin_unreachable();
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+MAPSAN_EXPORT pid_t fork(void) {
+  if (!mapsan_hooks_on())
+    return REAL(fork)();
+  mapsan_enter();
+  mapsan_report_fork_prepare();
+  mapsan_maps_fork_prepare();
+  mapsan_sync_fork_prepare();
+  mapsan_thread_fork_prepare();
+  mapsan_stack_fork_prepare();
+  pid_t pid = REAL(fork)();
+  if (pid == 0) {
+    mapsan_stack_fork_child();
+    mapsan_thread_after_fork_child();
+    mapsan_sync_fork_child();
+    mapsan_maps_fork_child();
+    mapsan_report_fork_child();
+  } else {
+    mapsan_stack_fork_parent();
+    mapsan_thread_fork_parent();
+    mapsan_sync_fork_parent();
+    mapsan_maps_fork_parent();
+    mapsan_report_fork_parent();
+  }
+  mapsan_leave();
+  return pid;
+}

@@ -1,0 +1,69 @@
+/*
+ * interpose.c: resolution of real functions. See interpose.h.
+ */
+#include "interpose.h"
+
+#include <dlfcn.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+mapsan_fnptr mapsan_real_table[MAPSAN_REAL_COUNT];
+
+static const struct {
+  const char *name;
+  const char *version;
+} real_names[MAPSAN_REAL_COUNT] = {
+#define MAPSAN_INTERCEPTOR(name, version) {#name, version},
+#include "interceptors.inc"
+#undef MAPSAN_INTERCEPTOR
+};
+
+/* dlsym returns an object pointer; ISO C has no conversion to a function
+ * pointer, POSIX guarantees the representation is the same. */
+static mapsan_fnptr to_fn(void *p) {
+  mapsan_fnptr f;
+  memcpy(&f, &p, sizeof(f));
+  return f;
+}
+
+static mapsan_fnptr lookup(enum mapsan_real_id id) {
+  void *p = real_names[id].version
+                ? dlvsym(RTLD_NEXT, real_names[id].name, real_names[id].version)
+                : NULL;
+  if (p == NULL)
+    p = dlsym(RTLD_NEXT, real_names[id].name);
+  if (p == NULL)
+    return NULL;
+  /* Self-resolution guard: RTLD_NEXT must never find our own wrapper. */
+  Dl_info self, found;
+  if (dladdr((void *)mapsan_real_table, &self) && dladdr(p, &found) &&
+      self.dli_fbase == found.dli_fbase)
+    return NULL;
+  return to_fn(p);
+}
+
+mapsan_fnptr mapsan_real_resolve(enum mapsan_real_id id) {
+  mapsan_fnptr f = lookup(id);
+  if (f == NULL) {
+    static const char msg1[] = "mapsan: fatal: cannot find the real ";
+    static const char msg2[] = " (is libmapsan.so preloaded twice, or the "
+                               "library that defines it missing?)\n";
+    mapsan_write_all(2, msg1, sizeof(msg1) - 1);
+    mapsan_write_all(2, real_names[id].name, strlen(real_names[id].name));
+    mapsan_write_all(2, msg2, sizeof(msg2) - 1);
+    syscall(SYS_exit_group, 127);
+  }
+  __atomic_store_n(&mapsan_real_table[id], f, __ATOMIC_RELEASE);
+  return f;
+}
+
+void mapsan_interpose_init(void) {
+  for (int i = 0; i < MAPSAN_REAL_COUNT; i++) {
+    if (mapsan_real_table[i] == NULL) {
+      mapsan_fnptr f = lookup((enum mapsan_real_id)i);
+      if (f != NULL)
+        __atomic_store_n(&mapsan_real_table[i], f, __ATOMIC_RELEASE);
+    }
+  }
+}

@@ -1,0 +1,268 @@
+/*
+ * report.c: from a finding to printed reports. See report.h.
+ *
+ * mapsan_report_submit runs with the engine's hooks off for this thread
+ * (libdw takes locks and allocates) and under one report lock, so reports
+ * are symbolized and written one at a time, each with a single write(2).
+ * The signature hashes the kind and the first frame of the current and
+ * previous stacks as (module basename, offset) pairs, sorted so that the
+ * same two lines give the same signature whichever thread came first.
+ */
+#include "report.h"
+
+#include "../preload/options.h"
+#include "../shim/base.h"
+#include "../shim/thread.h"
+#include "sink.h"
+#include "stack.h"
+#include "suppress.h"
+#include "symbolize.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SEEN_MAX 4096
+
+static mapsan_lock report_lock = MAPSAN_LOCK_INIT;
+static _Atomic unsigned long nreports;
+static _Atomic unsigned long nsuppressed;
+static uint64_t seen[SEEN_MAX];
+static int nseen;
+
+/* Buffers used under report_lock. */
+static struct mapsan_frame frame_buf[MAPSAN_REPORT_MAX_STACKS]
+                                    [MAPSAN_STACK_MAX_FRAMES];
+static char text_buf[128 << 10];
+static char json_buf[256 << 10];
+
+/* Set while mapsan itself aborts (halt_on_error), so that the crash
+ * handler knows the signal is ours. */
+_Atomic bool mapsan_self_abort;
+
+const char *mapsan_kind_name(enum mapsan_kind k) {
+  switch (k) {
+  case MAPSAN_KIND_WRITE_WRITE_RACE:
+    return "write-write-race";
+  case MAPSAN_KIND_READ_WRITE_RACE:
+    return "read-write-race";
+  case MAPSAN_KIND_ITERATOR_INVALIDATED:
+    return "iterator-invalidated";
+  case MAPSAN_KIND_USE_AFTER_RESIZE:
+    return "use-after-resize";
+  case MAPSAN_KIND_USE_AFTER_DESTROY:
+    return "use-after-destroy";
+  case MAPSAN_KIND_NIL_MAP_WRITE:
+    return "nil-map-write";
+  case MAPSAN_KIND_CRASH:
+    return "crash";
+  }
+  return "?";
+}
+
+const char *mapsan_role_name(enum mapsan_role r) {
+  switch (r) {
+  case MAPSAN_ROLE_CURRENT:
+    return "current";
+  case MAPSAN_ROLE_PREVIOUS:
+    return "previous";
+  case MAPSAN_ROLE_ITERATOR_CREATED:
+    return "iterator-created";
+  case MAPSAN_ROLE_RESIZE:
+    return "resize";
+  case MAPSAN_ROLE_GROW_STARTED:
+    return "grow-started";
+  case MAPSAN_ROLE_BUCKETS_ALLOCATED:
+    return "buckets-allocated";
+  case MAPSAN_ROLE_MAP_CREATED:
+    return "map-created";
+  case MAPSAN_ROLE_THREAD_CREATED:
+    return "thread-created";
+  case MAPSAN_ROLE_LOCK_CREATED:
+    return "lock-created";
+  }
+  return "?";
+}
+
+struct mapsan_report_stack *mapsan_report_add(struct mapsan_report *r,
+                                              enum mapsan_role role,
+                                              const struct mapsan_access_rec *a) {
+  static struct mapsan_report_stack overflow;
+  if (r->nstacks >= MAPSAN_REPORT_MAX_STACKS)
+    return &overflow;
+  struct mapsan_report_stack *s = &r->stacks[r->nstacks++];
+  memset(s, 0, sizeof(*s));
+  s->role = role;
+  if (a)
+    s->acc = *a;
+  return s;
+}
+
+unsigned long mapsan_report_count(void) { return nreports; }
+unsigned long mapsan_report_suppressed(void) { return nsuppressed; }
+
+void mapsan_report_wait_idle(void) {
+  mapsan_lock_acquire(&report_lock);
+  mapsan_lock_release(&report_lock);
+}
+
+/* Adds "thread-created" stacks for each thread that has an access stack,
+ * and fills tids. */
+static void add_thread_stacks(struct mapsan_report *r) {
+  uint32_t done[MAPSAN_REPORT_MAX_STACKS];
+  int ndone = 0;
+  int n = r->nstacks;
+  for (int i = 0; i < n; i++) {
+    struct mapsan_report_stack *s = &r->stacks[i];
+    if (s->acc.thread == 0)
+      continue;
+    struct mapsan_thread_info info;
+    bool known = mapsan_thread_info_get(s->acc.thread, &info);
+    if (known) {
+      s->tid = info.tid;
+      s->running = info.running;
+    }
+    if (s->role != MAPSAN_ROLE_CURRENT && s->role != MAPSAN_ROLE_PREVIOUS &&
+        s->role != MAPSAN_ROLE_ITERATOR_CREATED)
+      continue;
+    bool dup = false;
+    for (int j = 0; j < ndone; j++)
+      dup |= done[j] == s->acc.thread;
+    if (dup || !known || ndone == MAPSAN_REPORT_MAX_STACKS)
+      continue;
+    done[ndone++] = s->acc.thread;
+    struct mapsan_access_rec a = {0};
+    a.thread = info.num;
+    a.stack = info.create_stack;
+    struct mapsan_report_stack *t =
+        mapsan_report_add(r, MAPSAN_ROLE_THREAD_CREATED, &a);
+    t->parent_thread = info.parent_num;
+    t->tid = info.tid;
+    t->running = info.running;
+  }
+}
+
+static const char *base_name(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+  const unsigned char *c = p;
+  for (size_t i = 0; i < n; i++) {
+    h ^= c[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+static uint64_t frame_key(const struct mapsan_resolved *res, int idx) {
+  if (idx < 0 || res->nframes[idx] == 0)
+    return 0;
+  const struct mapsan_frame *f = &res->frames[idx][0];
+  const char *mod = base_name(f->module);
+  uint64_t h = fnv(0xcbf29ce484222325ull, mod, strlen(mod));
+  uint64_t off = f->offset;
+  return fnv(h, &off, sizeof(off));
+}
+
+static void make_signature(struct mapsan_resolved *res) {
+  const struct mapsan_report *r = res->r;
+  int cur = -1, prev = -1;
+  for (int i = 0; i < r->nstacks; i++) {
+    if (r->stacks[i].role == MAPSAN_ROLE_CURRENT && cur < 0)
+      cur = i;
+    if (r->stacks[i].role == MAPSAN_ROLE_PREVIOUS && prev < 0)
+      prev = i;
+  }
+  uint64_t a = frame_key(res, cur), b = frame_key(res, prev);
+  if (a > b) {
+    uint64_t t = a;
+    a = b;
+    b = t;
+  }
+  const char *kind = mapsan_kind_name(r->kind);
+  uint64_t h = fnv(0xcbf29ce484222325ull, kind, strlen(kind));
+  h = fnv(h, &a, sizeof(a));
+  h = fnv(h, &b, sizeof(b));
+  snprintf(res->signature, sizeof(res->signature), "%016llx",
+           (unsigned long long)h);
+  const struct mapsan_frame *top =
+      cur >= 0 && res->nframes[cur] ? &res->frames[cur][0] : NULL;
+  if (top && top->file)
+    snprintf(res->summary, sizeof(res->summary), "%s %s:%d in %s", kind,
+             base_name(top->file), top->line,
+             top->function ? top->function : "??");
+  else if (top)
+    snprintf(res->summary, sizeof(res->summary), "%s (%s+0x%lx) in %s", kind,
+             base_name(top->module), (unsigned long)top->offset,
+             top->function ? top->function : "??");
+  else
+    snprintf(res->summary, sizeof(res->summary), "%s", kind);
+}
+
+static bool seen_before(const char *sig) {
+  uint64_t v = strtoull(sig, NULL, 16);
+  for (int i = 0; i < nseen; i++)
+    if (seen[i] == v)
+      return true;
+  if (nseen < SEEN_MAX)
+    seen[nseen++] = v;
+  return false;
+}
+
+void mapsan_report_submit(struct mapsan_report *r) {
+  mapsan_enter();
+  add_thread_stacks(r);
+  mapsan_lock_acquire(&report_lock);
+  if (nreports >= (unsigned long)mapsan_opts.max_reports) {
+    mapsan_lock_release(&report_lock);
+    mapsan_leave();
+    return;
+  }
+  struct mapsan_resolved res;
+  memset(&res, 0, sizeof(res));
+  res.r = r;
+  res.pid = getpid();
+  res.time = (long long)time(NULL);
+  for (int i = 0; i < r->nstacks; i++) {
+    const uintptr_t *pcs = NULL;
+    size_t n = mapsan_stack_get(r->stacks[i].acc.stack, &pcs);
+    if (n > MAPSAN_STACK_MAX_FRAMES)
+      n = MAPSAN_STACK_MAX_FRAMES;
+    res.frames[i] = frame_buf[i];
+    res.nframes[i] = n;
+    for (size_t f = 0; f < n; f++)
+      mapsan_symbolize(pcs[f], true, &frame_buf[i][f]);
+  }
+  make_signature(&res);
+  bool print = false;
+  if (mapsan_suppressed(&res))
+    nsuppressed++;
+  else if (!seen_before(res.signature))
+    print = true;
+  if (print) {
+    size_t n = mapsan_print_text(&res, text_buf, sizeof(text_buf));
+    mapsan_sink_text(text_buf, n);
+    if (mapsan_sink_json_enabled()) {
+      n = mapsan_print_json(&res, json_buf, sizeof(json_buf));
+      mapsan_sink_json(json_buf, n);
+    }
+    nreports++;
+  }
+  mapsan_lock_release(&report_lock);
+  mapsan_leave();
+  if (print && mapsan_opts.halt_on_error) {
+    mapsan_self_abort = true;
+    abort();
+  }
+}
+
+void mapsan_report_init(void) { mapsan_suppress_load(mapsan_opts.suppressions); }
+
+void mapsan_report_fork_prepare(void) { mapsan_lock_acquire(&report_lock); }
+void mapsan_report_fork_parent(void) { mapsan_lock_release(&report_lock); }
+void mapsan_report_fork_child(void) { mapsan_lock_reset(&report_lock); }

@@ -1,0 +1,125 @@
+/*
+ * report.h: the report model. A finding is built as a struct mapsan_report
+ * by the engine (plain data: kinds, thread numbers, stack ids), then handed
+ * to mapsan_report_submit, which completes it (thread-creation stacks),
+ * symbolizes it, computes its signature, filters it (suppressions, dedup,
+ * max_reports) and gives it to the printers. Printers format only.
+ *
+ * If you add a kind or a role, the switches in report.c, print_text.c and
+ * print_json.c fail to compile (-Werror=switch) until they handle it; also
+ * update docs/REPORTS.md and interface.md section 3 if it is user-visible.
+ */
+#ifndef MAPSAN_REPORT_H
+#define MAPSAN_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum mapsan_kind {
+  MAPSAN_KIND_WRITE_WRITE_RACE,
+  MAPSAN_KIND_READ_WRITE_RACE,
+  MAPSAN_KIND_ITERATOR_INVALIDATED,
+  MAPSAN_KIND_USE_AFTER_RESIZE,
+  MAPSAN_KIND_USE_AFTER_DESTROY,
+  MAPSAN_KIND_NIL_MAP_WRITE,
+  MAPSAN_KIND_CRASH,
+};
+
+enum mapsan_role {
+  MAPSAN_ROLE_CURRENT,
+  MAPSAN_ROLE_PREVIOUS,
+  MAPSAN_ROLE_ITERATOR_CREATED,
+  MAPSAN_ROLE_RESIZE,
+  MAPSAN_ROLE_GROW_STARTED,
+  MAPSAN_ROLE_BUCKETS_ALLOCATED,
+  MAPSAN_ROLE_MAP_CREATED,
+  MAPSAN_ROLE_THREAD_CREATED,
+  MAPSAN_ROLE_LOCK_CREATED,
+};
+
+#define MAPSAN_REPORT_MAX_LOCKS 2
+#define MAPSAN_REPORT_MAX_STACKS 12
+
+/* One access as the engine recorded it. */
+struct mapsan_access_rec {
+  uint32_t thread; /* thread number, 0 = none */
+  uint32_t stack;  /* depot id */
+  const char *op;  /* static string: "assign", "lookup", ... */
+  bool write;
+  uint8_t nlocks;  /* locks held (may exceed the ones kept) */
+  uintptr_t locks[MAPSAN_REPORT_MAX_LOCKS];
+};
+
+struct mapsan_report_stack {
+  enum mapsan_role role;
+  struct mapsan_access_rec acc; /* THREAD_CREATED: acc.thread is the thread
+                                   described, parent_thread its creator */
+  bool show_locks;      /* print the locks-held line */
+  uintptr_t object;     /* LOCK_CREATED: the lock */
+  uint32_t parent_thread;
+  pid_t tid;            /* filled by mapsan_report_submit */
+  bool running;         /* idem: is acc.thread still running */
+};
+
+struct mapsan_report {
+  enum mapsan_kind kind;
+  bool overlapping;
+  const char *api;   /* "hmap", "glib", "annotated" */
+  uintptr_t map;
+  int64_t generation;         /* bucket generation involved, -1 if n/a */
+  int64_t current_generation; /* the map's current one, -1 if n/a */
+  uintptr_t fault_addr;       /* use-after-resize: the faulting address */
+  /* Lockset hint: the map is usually written holding this lock. */
+  uintptr_t usual_lock;
+  uint32_t usual_lock_writes;
+  int nstacks;
+  struct mapsan_report_stack stacks[MAPSAN_REPORT_MAX_STACKS];
+};
+
+/* Adds a stack to r (ignored when full). Returns it for further fields. */
+struct mapsan_report_stack *mapsan_report_add(struct mapsan_report *r,
+                                              enum mapsan_role role,
+                                              const struct mapsan_access_rec *a);
+
+/* Completes, filters and prints r. Thread-safe; reports never interleave.
+ * With halt_on_error, does not return. Call without engine locks held. */
+void mapsan_report_submit(struct mapsan_report *r);
+
+const char *mapsan_kind_name(enum mapsan_kind k);
+const char *mapsan_role_name(enum mapsan_role r);
+
+/* Counters for the exit summary and the forced exit code. */
+unsigned long mapsan_report_count(void);
+unsigned long mapsan_report_suppressed(void);
+
+/* Blocks until no report is being written (used before the map library's
+ * own fatal abort, so that it cannot cut a report in half). */
+void mapsan_report_wait_idle(void);
+
+/* A report resolved for printing: frames symbolized, signature made.
+ * Printers (print_text.c, print_json.c) take this and format only. */
+struct mapsan_frame;
+struct mapsan_resolved {
+  const struct mapsan_report *r;
+  struct mapsan_frame *frames[MAPSAN_REPORT_MAX_STACKS];
+  size_t nframes[MAPSAN_REPORT_MAX_STACKS];
+  char signature[17];
+  char summary[512]; /* "<kind> <file>:<line> in <function>" */
+  pid_t pid;
+  long long time; /* seconds since the epoch */
+};
+
+/* Format r into buf (at most cap bytes); return the length written. */
+size_t mapsan_print_text(const struct mapsan_resolved *r, char *buf,
+                         size_t cap);
+size_t mapsan_print_json(const struct mapsan_resolved *r, char *buf,
+                         size_t cap);
+
+void mapsan_report_init(void);
+void mapsan_report_fork_prepare(void);
+void mapsan_report_fork_parent(void);
+void mapsan_report_fork_child(void);
+
+#endif

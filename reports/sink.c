@@ -1,0 +1,86 @@
+/*
+ * sink.c: report destinations. See sink.h. Called under the report lock.
+ */
+#include "sink.h"
+
+#include "../preload/options.h"
+#include "../shim/base.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+struct sink {
+  const char *kind;   /* "log_path" or "json_path", for warnings */
+  const char *suffix; /* appended after the pid */
+  int fd;             /* -1 until opened */
+  pid_t pid;          /* the process that opened fd */
+  bool failed;        /* warned; use stderr from now on in this process */
+};
+
+static struct sink text_sink = {"log_path", "", -1, 0, false};
+static struct sink json_sink = {"json_path", ".jsonl", -1, 0, false};
+
+static bool secure(void) { return getauxval(AT_SECURE) != 0; }
+
+static void warn_once(struct sink *s, const char *path, int err) {
+  char buf[600];
+  int n = snprintf(buf, sizeof(buf),
+                   "mapsan: warning: cannot write %s '%s': %s; reports go to "
+                   "stderr\n",
+                   s->kind, path, strerror(err));
+  if (n > 0)
+    mapsan_write_all(2, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+  s->failed = true;
+}
+
+/* Returns the descriptor for s, or -1 for stderr. */
+static int sink_fd(struct sink *s, const char *prefix) {
+  pid_t pid = getpid();
+  if (s->pid != pid) { /* first use, or a forked child */
+    if (s->fd >= 0 && s->pid != 0)
+      close(s->fd);
+    s->fd = -1;
+    s->failed = false;
+    s->pid = pid;
+  }
+  if (s->fd >= 0)
+    return s->fd;
+  if (s->failed || prefix == NULL || secure())
+    return -1;
+  char path[4200];
+  snprintf(path, sizeof(path), "%s.%d%s", prefix, (int)pid, s->suffix);
+  s->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+               0644);
+  if (s->fd < 0)
+    warn_once(s, path, errno);
+  return s->fd;
+}
+
+void mapsan_sink_text(const char *buf, size_t len) {
+  int fd = sink_fd(&text_sink, mapsan_opts.log_path);
+  if (fd >= 0 && mapsan_write_all(fd, buf, len))
+    return;
+  if (fd >= 0)
+    warn_once(&text_sink, mapsan_opts.log_path, errno);
+  mapsan_write_all(2, buf, len);
+}
+
+bool mapsan_sink_json_enabled(void) {
+  return mapsan_opts.json_path != NULL;
+}
+
+void mapsan_sink_json(const char *buf, size_t len) {
+  int fd = sink_fd(&json_sink, mapsan_opts.json_path);
+  if (fd >= 0 && mapsan_write_all(fd, buf, len))
+    return;
+  if (fd >= 0) {
+    warn_once(&json_sink, mapsan_opts.json_path, errno);
+    close(fd);
+    json_sink.fd = -1;
+  }
+  /* JSON never goes to stderr: the text report is already there. */
+}

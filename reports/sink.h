@@ -1,0 +1,22 @@
+/*
+ * sink.h: where reports go. Text to stderr, or to log_path.<pid>; JSON
+ * Lines to json_path.<pid>.jsonl when set. Files are opened on first use
+ * (and again in a forked child, whose pid differs) with
+ * O_APPEND|O_CLOEXEC|O_NOFOLLOW, so a symlink planted in a shared directory
+ * is not followed. Under secure execution (setuid) the paths are ignored and
+ * everything goes to stderr. A file that cannot be opened or written gives
+ * one warning line on stderr; its reports then go to stderr. Each report is
+ * one write(2) call, so concurrent reports never interleave.
+ */
+#ifndef MAPSAN_SINK_H
+#define MAPSAN_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+void mapsan_sink_text(const char *buf, size_t len);
+/* Returns false when JSON output is off. */
+bool mapsan_sink_json_enabled(void);
+void mapsan_sink_json(const char *buf, size_t len);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * stack.c: unwinding and the stack depot. See stack.h.
+ *
+ * The depot is an open hash table of ids (power-of-two size, linear
+ * probing) over records allocated from mmap'ed chunks. Lookups and inserts
+ * take one lock; capture happens only on the slow paths of the engine (a new
+ * epoch, a report), never per operation, so the lock is not contended in
+ * practice. Measured: see bench/ and README.
+ */
+#include "stack.h"
+
+#include "../shim/base.h"
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <dlfcn.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+struct depot_rec {
+  uint64_t hash;
+  uint32_t n;
+  uintptr_t pcs[]; /* n frames */
+};
+
+static mapsan_lock depot_lock = MAPSAN_LOCK_INIT;
+static struct depot_rec **recs; /* recs[id], id >= 1 */
+static uint32_t nrecs, recs_cap;
+static uint32_t *table; /* ids; 0 = empty */
+static uint32_t table_mask;
+static char *chunk;
+static size_t chunk_left;
+static size_t depot_bytes;
+
+static uintptr_t self_lo, self_hi;
+
+static uint64_t hash_pcs(const uintptr_t *pcs, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull ^ n;
+  for (size_t i = 0; i < n; i++) {
+    h ^= pcs[i];
+    h *= 0x100000001b3ull;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
+static void *depot_alloc(size_t size) {
+  size = (size + 15) & ~(size_t)15;
+  if (size > chunk_left) {
+    size_t csize = size > (1u << 20) ? size : (1u << 20);
+    void *p = mmap(NULL, csize, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+      return NULL;
+    chunk = p;
+    chunk_left = csize;
+    depot_bytes += csize;
+  }
+  void *r = chunk;
+  chunk += size;
+  chunk_left -= size;
+  return r;
+}
+
+static bool grow_table_locked(void) {
+  uint32_t size = table ? (table_mask + 1) * 2 : 4096;
+  uint32_t *t = calloc(size, sizeof(*t));
+  if (t == NULL)
+    return false;
+  for (uint32_t id = 1; id <= nrecs; id++) {
+    uint32_t i = (uint32_t)recs[id]->hash & (size - 1);
+    while (t[i])
+      i = (i + 1) & (size - 1);
+    t[i] = id;
+  }
+  free(table);
+  table = t;
+  table_mask = size - 1;
+  return true;
+}
+
+uint32_t mapsan_stack_intern(const uintptr_t *pcs, size_t n) {
+  if (n == 0)
+    return 0;
+  uint64_t h = hash_pcs(pcs, n);
+  uint32_t id = 0;
+  mapsan_lock_acquire(&depot_lock);
+  if (table == NULL && !grow_table_locked())
+    goto out;
+  for (uint32_t i = (uint32_t)h & table_mask;; i = (i + 1) & table_mask) {
+    uint32_t cand = table[i];
+    if (cand == 0)
+      break;
+    struct depot_rec *r = recs[cand];
+    if (r->hash == h && r->n == n && !memcmp(r->pcs, pcs, n * sizeof(*pcs))) {
+      id = cand;
+      goto out;
+    }
+  }
+  if (depot_bytes > MAPSAN_DEPOT_MAX_BYTES)
+    goto out;
+  if ((nrecs + 1) * 2 > table_mask + 1 && !grow_table_locked())
+    goto out;
+  if (nrecs + 1 >= recs_cap) {
+    uint32_t cap = recs_cap ? recs_cap * 2 : 4096;
+    struct depot_rec **nr = realloc(recs, cap * sizeof(*nr));
+    if (nr == NULL)
+      goto out;
+    recs = nr;
+    recs_cap = cap;
+  }
+  struct depot_rec *r = depot_alloc(sizeof(*r) + n * sizeof(*pcs));
+  if (r == NULL)
+    goto out;
+  r->hash = h;
+  r->n = (uint32_t)n;
+  memcpy(r->pcs, pcs, n * sizeof(*pcs));
+  id = ++nrecs;
+  recs[id] = r;
+  uint32_t i = (uint32_t)h & table_mask;
+  while (table[i])
+    i = (i + 1) & table_mask;
+  table[i] = id;
+out:
+  mapsan_lock_release(&depot_lock);
+  return id;
+}
+
+uint32_t mapsan_stack_capture(void) {
+  void *buf[MAPSAN_STACK_MAX_FRAMES];
+  mapsan_enter(); /* libunwind may take locks we intercept */
+  int n = unw_backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
+  mapsan_leave();
+  if (n <= 0)
+    return 0;
+  /* Drop our own frames here already: they never matter and only make the
+   * depot larger. Keep at least one frame. */
+  int skip = 0;
+  while (skip < n - 1 && mapsan_stack_is_runtime_pc((uintptr_t)buf[skip]))
+    skip++;
+  return mapsan_stack_intern((const uintptr_t *)(buf + skip),
+                             (size_t)(n - skip));
+}
+
+size_t mapsan_stack_get(uint32_t id, const uintptr_t **pcs) {
+  mapsan_lock_acquire(&depot_lock);
+  size_t n = 0;
+  if (id != 0 && id <= nrecs) {
+    *pcs = recs[id]->pcs;
+    n = recs[id]->n;
+  }
+  mapsan_lock_release(&depot_lock);
+  return n;
+}
+
+bool mapsan_stack_is_runtime_pc(uintptr_t pc) {
+  return pc >= self_lo && pc < self_hi;
+}
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *data) {
+  uintptr_t probe = (uintptr_t)data;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+      continue;
+    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+    uintptr_t hi = lo + ph->p_memsz;
+    if (probe >= lo && probe < hi) {
+      self_lo = lo;
+      self_hi = hi;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void mapsan_stack_init(void) {
+  dl_iterate_phdr(find_self, (void *)(uintptr_t)&mapsan_stack_init);
+}
+
+void mapsan_stack_fork_prepare(void) { mapsan_lock_acquire(&depot_lock); }
+void mapsan_stack_fork_parent(void) { mapsan_lock_release(&depot_lock); }
+void mapsan_stack_fork_child(void) { mapsan_lock_reset(&depot_lock); }

@@ -1,0 +1,69 @@
+/*
+ * annotate.c: the functions behind include/mapsan/annotate.h.
+ *
+ * Happens-before annotations are plain sync edges on the address. Map
+ * annotations feed the engine exactly as the hmap shim does; because a
+ * begin and its end are two calls, the operation in flight is kept on a
+ * small per-thread stack (MAX_DEPTH deep; deeper nesting is not tracked).
+ */
+#include "../shim/base.h"
+#include "maps.h"
+#include "sync.h"
+
+#include <mapsan/annotate.h>
+
+#define MAX_DEPTH 8
+
+static MAPSAN_TLS struct mapsan_op op_stack[MAX_DEPTH];
+static MAPSAN_TLS const volatile void *op_addr[MAX_DEPTH];
+static MAPSAN_TLS int op_depth;
+
+MAPSAN_EXPORT void mapsan_annotate_happens_before(const volatile void *addr) {
+  if (mapsan_hooks_on())
+    mapsan_sync_release((uintptr_t)addr);
+}
+
+MAPSAN_EXPORT void mapsan_annotate_happens_after(const volatile void *addr) {
+  if (mapsan_hooks_on())
+    mapsan_sync_acquire((uintptr_t)addr);
+}
+
+MAPSAN_EXPORT void mapsan_annotate_map_create(const volatile void *map) {
+  if (mapsan_hooks_on())
+    mapsan_map_create((const void *)map, MAPSAN_API_ANNOTATED, "create");
+}
+
+MAPSAN_EXPORT void mapsan_annotate_map_destroy(const volatile void *map) {
+  if (mapsan_hooks_on())
+    mapsan_map_destroy((const void *)map, MAPSAN_API_ANNOTATED, "destroy");
+}
+
+MAPSAN_EXPORT void mapsan_annotate_map_begin(const volatile void *map,
+                                             int write) {
+  if (!mapsan_hooks_on())
+    return;
+  if (op_depth >= MAX_DEPTH) {
+    op_depth++;
+    return;
+  }
+  struct mapsan_op *op = &op_stack[op_depth];
+  op_addr[op_depth] = map;
+  op_depth++;
+  mapsan_map_begin(op, (const void *)map, MAPSAN_API_ANNOTATED,
+                   write ? "write" : "read", write != 0);
+}
+
+MAPSAN_EXPORT void mapsan_annotate_map_end(const volatile void *map) {
+  if (!mapsan_hooks_on() || op_depth == 0)
+    return;
+  op_depth--;
+  if (op_depth >= MAX_DEPTH)
+    return;
+  if (op_addr[op_depth] == map)
+    mapsan_map_end(&op_stack[op_depth]);
+}
+
+MAPSAN_EXPORT void mapsan_annotate_map_nil_write(void) {
+  if (mapsan_hooks_on())
+    mapsan_map_nil_write(MAPSAN_API_ANNOTATED, "write");
+}

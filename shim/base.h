@@ -1,0 +1,93 @@
+/*
+ * base.h: the few primitives every part of the runtime stands on.
+ *
+ * mapsan runs inside someone else's process and intercepts the very locks a
+ * normal mutex would be built from, so its own locking cannot go through
+ * pthread: mapsan_lock is a three-state futex mutex (Drepper, "Futexes are
+ * tricky", mutex 2) taken only for short, bounded critical sections. It is
+ * plain data, so after fork the child resets it by storing 0 (see
+ * preload/init.c). MAPSAN_CHECK is for impossibilities: it prints file:line
+ * and the condition with one write(2) and aborts.
+ *
+ * The per-thread recursion guard lives here too: every interceptor tests
+ * mapsan_in_runtime() before doing any work, so that calls made by the
+ * runtime itself (libunwind, libdw, malloc taking a pthread lock, ...) go
+ * straight to the real function.
+ */
+#ifndef MAPSAN_BASE_H
+#define MAPSAN_BASE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAPSAN_EXPORT __attribute__((visibility("default")))
+#define MAPSAN_TLS __thread __attribute__((tls_model("initial-exec")))
+#define MAPSAN_LIKELY(x) __builtin_expect(!!(x), 1)
+#define MAPSAN_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MAPSAN_NOINLINE __attribute__((noinline))
+#define MAPSAN_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void mapsan_check_failed(const char *file, int line, const char *cond)
+    __attribute__((noreturn));
+#define MAPSAN_CHECK(cond)                                                    \
+  do {                                                                        \
+    if (MAPSAN_UNLIKELY(!(cond)))                                             \
+      mapsan_check_failed(__FILE__, __LINE__, #cond);                         \
+  } while (0)
+
+/* Writes all of buf to fd with write(2), retrying on EINTR and short writes.
+ * Async-signal-safe. Returns false if the descriptor refused it. */
+bool mapsan_write_all(int fd, const char *buf, size_t len);
+
+/* ---- internal lock ---------------------------------------------------- */
+
+typedef struct mapsan_lock {
+  _Atomic uint32_t state; /* 0 free, 1 locked, 2 locked with waiters */
+} mapsan_lock;
+
+#define MAPSAN_LOCK_INIT {0}
+
+void mapsan_lock_slow(mapsan_lock *l);
+void mapsan_unlock_wake(mapsan_lock *l);
+
+static inline void mapsan_lock_acquire(mapsan_lock *l) {
+  uint32_t free_state = 0;
+  if (MAPSAN_LIKELY(atomic_compare_exchange_strong_explicit(
+          &l->state, &free_state, 1, memory_order_acquire,
+          memory_order_relaxed)))
+    return;
+  mapsan_lock_slow(l);
+}
+
+static inline void mapsan_lock_release(mapsan_lock *l) {
+  if (MAPSAN_UNLIKELY(atomic_exchange_explicit(&l->state, 0,
+                                               memory_order_release) == 2))
+    mapsan_unlock_wake(l);
+}
+
+/* Only for the child after fork, where no other thread exists. */
+static inline void mapsan_lock_reset(mapsan_lock *l) {
+  atomic_store_explicit(&l->state, 0, memory_order_relaxed);
+}
+
+/* ---- recursion guard ---------------------------------------------------- */
+
+extern MAPSAN_TLS int mapsan_reentry;
+/* Set once the constructor has finished and the engine may run. */
+extern _Atomic bool mapsan_active;
+
+static inline bool mapsan_in_runtime(void) { return mapsan_reentry != 0; }
+static inline void mapsan_enter(void) { mapsan_reentry++; }
+static inline void mapsan_leave(void) { mapsan_reentry--; }
+
+/* True when an interceptor should run its hook: the runtime is up and this
+ * thread is not already inside it. */
+static inline bool mapsan_hooks_on(void) {
+  return MAPSAN_LIKELY(atomic_load_explicit(&mapsan_active,
+                                            memory_order_relaxed)) &&
+         mapsan_reentry == 0;
+}
+
+#endif

@@ -1,0 +1,611 @@
+/*
+ * maps.c: map shadows, their table, and the access rules. See maps.h for
+ * the model; this comment covers memory and concurrency.
+ *
+ * The table maps an address to its shadow. It is a chained hash whose
+ * bucket array is published through one pointer and only ever replaced by a
+ * larger one. Readers walk it without locks. Writers (create, evict,
+ * re-create) hold table_lock and bump table_seq before and after changing
+ * it; a reader whose walk found nothing re-checks table_seq and walks again
+ * if a writer was active, so a tracked map is never missed. A hit is
+ * re-validated under the shadow's own lock before anything is recorded.
+ * Replaced bucket arrays are kept (never freed): together at most the size
+ * of the current one, so the table's memory is bounded by twice its peak.
+ *
+ * Shadows are type-stable: they are never returned to the C heap but go to
+ * a free list and are reused, so a racy reader holding a stale shadow reads
+ * valid memory (and a different key, which it notices). Destroyed maps stay
+ * in the table, marked, for use-after-destroy reports, in a FIFO of
+ * MAPSAN_DESTROYED_KEPT; the oldest is evicted and recycled. Memory is thus
+ * bounded by the peak number of live maps plus that FIFO.
+ *
+ * Lock order: table_lock, then a shadow's lock; the registry and depot locks
+ * are taken inside either; no engine lock is held while a report is built.
+ */
+#include "maps.h"
+
+#include "../reports/report.h"
+#include "../reports/stack.h"
+#include "sync.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAPSAN_DESTROYED_KEPT 4096
+
+struct read_entry {
+  mapsan_epoch epoch;
+  struct mapsan_access_rec acc;
+};
+
+struct mapsan_map {
+  _Atomic uintptr_t key;           /* the map's address; 0 when free */
+  struct mapsan_map *_Atomic next; /* table chain */
+  mapsan_lock lock;                /* guards everything below but atomics */
+  enum mapsan_api api;
+  _Atomic bool destroyed;
+  struct mapsan_access_rec created;
+  /* Last write: the owner. */
+  _Atomic mapsan_epoch w_epoch;
+  struct mapsan_access_rec w;
+  /* Reads since the last write: one epoch (r_epoch, r), or when readers
+   * were concurrent, one entry per thread slot (rs, rs_cap; r_epoch is then
+   * MAPSAN_READ_SHARED). */
+  _Atomic mapsan_epoch r_epoch;
+  struct mapsan_access_rec r;
+  struct read_entry *rs;
+  uint32_t rs_cap;
+  /* Operations in flight: thread numbers, 0 = none. */
+  _Atomic uint32_t inflight_writer;
+  _Atomic uint32_t inflight_reader;
+  /* Lockset hint: Boyer-Moore majority of the innermost lock at writes. */
+  uintptr_t usual_lock;
+  uint32_t usual_votes;
+  uint32_t usual_writes;
+  struct mapsan_access_rec destroy;
+  struct mapsan_map *fifo_next; /* destroyed FIFO, or free list */
+};
+
+/* r_epoch value marking shared-read mode; no real epoch has it. */
+#define MAPSAN_READ_SHARED UINT64_MAX
+
+struct table {
+  uint32_t mask;
+  struct mapsan_map *_Atomic slot[];
+};
+
+static mapsan_lock table_lock = MAPSAN_LOCK_INIT;
+static _Atomic uint32_t table_seq;
+static struct table *_Atomic cur_table;
+/* Replaced bucket arrays, kept for readers still walking them. */
+static struct retired_table {
+  struct table *t;
+  struct retired_table *next;
+} *retired;
+static uint32_t live_count;
+static struct mapsan_map *free_list;
+static struct mapsan_map *fifo_head, *fifo_tail;
+static uint32_t fifo_count;
+
+const char *mapsan_api_name(enum mapsan_api api) {
+  switch (api) {
+  case MAPSAN_API_HMAP:
+    return "hmap";
+  case MAPSAN_API_GLIB:
+    return "glib";
+  case MAPSAN_API_ANNOTATED:
+    return "annotated";
+  }
+  return "?";
+}
+
+static uint32_t hash_addr(uintptr_t a) {
+  return (uint32_t)(((uint64_t)a * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+/* ---- table -------------------------------------------------------------- */
+
+static struct mapsan_map *lookup(uintptr_t addr) {
+  for (;;) {
+    uint32_t seq = atomic_load_explicit(&table_seq, memory_order_acquire);
+    struct table *t = atomic_load_explicit(&cur_table, memory_order_acquire);
+    if (t == NULL)
+      return NULL;
+    struct mapsan_map *m = atomic_load_explicit(
+        &t->slot[hash_addr(addr) & t->mask], memory_order_acquire);
+    for (; m; m = atomic_load_explicit(&m->next, memory_order_acquire))
+      if (atomic_load_explicit(&m->key, memory_order_relaxed) == addr)
+        return m;
+    atomic_thread_fence(memory_order_acquire);
+    if (!(seq & 1) &&
+        atomic_load_explicit(&table_seq, memory_order_relaxed) == seq)
+      return NULL;
+    __builtin_ia32_pause();
+  }
+}
+
+static void seq_begin(void) {
+  atomic_fetch_add_explicit(&table_seq, 1, memory_order_relaxed);
+  atomic_thread_fence(memory_order_release);
+}
+
+static void seq_end(void) {
+  atomic_fetch_add_explicit(&table_seq, 1, memory_order_release);
+}
+
+/* table_lock held, between seq_begin and seq_end. */
+static void grow_locked(void) {
+  struct table *old = cur_table;
+  uint32_t size = old ? (old->mask + 1) * 2 : 256;
+  struct table *t = calloc(1, sizeof(*t) + size * sizeof(t->slot[0]));
+  MAPSAN_CHECK(t != NULL);
+  t->mask = size - 1;
+  if (old) {
+    for (uint32_t i = 0; i <= old->mask; i++) {
+      struct mapsan_map *m = old->slot[i];
+      while (m) {
+        struct mapsan_map *next = m->next;
+        uint32_t j = hash_addr(m->key) & t->mask;
+        atomic_store_explicit(&m->next, t->slot[j], memory_order_relaxed);
+        t->slot[j] = m;
+        m = next;
+      }
+    }
+    struct retired_table *r = malloc(sizeof(*r));
+    MAPSAN_CHECK(r != NULL);
+    r->t = old;
+    r->next = retired;
+    retired = r;
+  }
+  atomic_store_explicit(&cur_table, t, memory_order_release);
+}
+
+/* table_lock held, between seq_begin and seq_end. */
+static void unlink_locked(struct mapsan_map *m) {
+  struct table *t = cur_table;
+  struct mapsan_map *_Atomic *pp = &t->slot[hash_addr(m->key) & t->mask];
+  while (*pp && *pp != m)
+    pp = &(*pp)->next;
+  if (*pp == m) {
+    atomic_store_explicit(pp, m->next, memory_order_release);
+    live_count--;
+  }
+}
+
+static void fifo_remove_locked(struct mapsan_map *m) {
+  struct mapsan_map *prev = NULL;
+  for (struct mapsan_map *x = fifo_head; x; prev = x, x = x->fifo_next) {
+    if (x != m)
+      continue;
+    if (prev)
+      prev->fifo_next = m->fifo_next;
+    else
+      fifo_head = m->fifo_next;
+    if (fifo_tail == m)
+      fifo_tail = prev;
+    fifo_count--;
+    return;
+  }
+}
+
+/* Unlinks m and puts it on the free list. table_lock held, in seq. */
+static void evict_locked(struct mapsan_map *m) {
+  unlink_locked(m);
+  if (atomic_load_explicit(&m->destroyed, memory_order_relaxed))
+    fifo_remove_locked(m);
+  /* A racing user may hold the shadow lock: wait for it before reuse. */
+  mapsan_lock_acquire(&m->lock);
+  atomic_store_explicit(&m->key, 0, memory_order_relaxed);
+  mapsan_lock_release(&m->lock);
+  m->fifo_next = free_list;
+  free_list = m;
+}
+
+/* Creates the shadow of addr, replacing any old one. */
+/* With replace false (first sight), a live shadow already there wins: two
+ * threads may see a map for the first time at once. */
+static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
+                                 const struct mapsan_access_rec *created,
+                                 mapsan_epoch created_epoch, bool replace) {
+  mapsan_lock_acquire(&table_lock);
+  seq_begin();
+  struct table *t = cur_table;
+  if (t) {
+    struct mapsan_map *m = t->slot[hash_addr(addr) & t->mask];
+    while (m && m->key != addr)
+      m = m->next;
+    if (m && !replace &&
+        !atomic_load_explicit(&m->destroyed, memory_order_relaxed)) {
+      seq_end();
+      mapsan_lock_release(&table_lock);
+      return m;
+    }
+    if (m)
+      evict_locked(m);
+  }
+  if (t == NULL || live_count + 1 > t->mask + 1)
+    grow_locked();
+  t = cur_table;
+  struct mapsan_map *m = free_list;
+  if (m) {
+    free_list = m->fifo_next;
+  } else {
+    m = calloc(1, sizeof(*m));
+    MAPSAN_CHECK(m != NULL);
+  }
+  mapsan_lock_acquire(&m->lock);
+  m->api = api;
+  atomic_store_explicit(&m->destroyed, false, memory_order_relaxed);
+  m->created = *created;
+  m->w = *created;
+  atomic_store_explicit(&m->w_epoch, created_epoch, memory_order_relaxed);
+  memset(&m->r, 0, sizeof(m->r));
+  atomic_store_explicit(&m->r_epoch, 0, memory_order_relaxed);
+  atomic_store_explicit(&m->inflight_writer, 0, memory_order_relaxed);
+  atomic_store_explicit(&m->inflight_reader, 0, memory_order_relaxed);
+  m->usual_lock = 0;
+  m->usual_votes = m->usual_writes = 0;
+  memset(&m->destroy, 0, sizeof(m->destroy));
+  m->fifo_next = NULL;
+  atomic_store_explicit(&m->key, addr, memory_order_relaxed);
+  mapsan_lock_release(&m->lock);
+  uint32_t j = hash_addr(addr) & t->mask;
+  atomic_store_explicit(&m->next, t->slot[j], memory_order_relaxed);
+  atomic_store_explicit(&t->slot[j], m, memory_order_release);
+  live_count++;
+  seq_end();
+  mapsan_lock_release(&table_lock);
+  return m;
+}
+
+/* ---- access records --------------------------------------------------- */
+
+static void fill_access(struct mapsan_access_rec *a,
+                        const struct mapsan_thread *t, uint32_t stack,
+                        const char *opname, bool write) {
+  a->thread = t->num;
+  a->stack = stack;
+  a->op = opname;
+  a->write = write;
+  a->nlocks = (uint8_t)(t->nheld > 255 ? 255 : t->nheld);
+  uint32_t kept = t->nheld < MAPSAN_MAX_HELD ? t->nheld : MAPSAN_MAX_HELD;
+  for (uint32_t i = 0; i < MAPSAN_REPORT_MAX_LOCKS; i++)
+    a->locks[i] = i < kept ? t->held[kept - 1 - i].addr : 0;
+}
+
+/* ---- reports ------------------------------------------------------------ */
+
+static void report_init(struct mapsan_report *r, enum mapsan_kind kind,
+                        enum mapsan_api api, uintptr_t addr) {
+  memset(r, 0, sizeof(*r));
+  r->kind = kind;
+  r->api = mapsan_api_name(api);
+  r->map = addr;
+  r->generation = -1;
+  r->current_generation = -1;
+}
+
+/* ---- create / destroy --------------------------------------------------- */
+
+void mapsan_map_create(const void *addr, enum mapsan_api api,
+                       const char *opname) {
+  struct mapsan_thread *t = mapsan_thread_current();
+  if (t == NULL || addr == NULL)
+    return;
+  struct mapsan_access_rec a;
+  fill_access(&a, t, mapsan_stack_capture(), opname, true);
+  insert((uintptr_t)addr, api, &a, mapsan_thread_epoch(t), true);
+}
+
+void mapsan_map_destroy(const void *addr, enum mapsan_api api,
+                        const char *opname) {
+  struct mapsan_op op;
+  if (!mapsan_map_begin(&op, addr, api, opname, true))
+    return;
+  mapsan_map_end(&op);
+  struct mapsan_thread *t = mapsan_thread_current();
+  struct mapsan_map *m = op.map;
+  struct mapsan_access_rec a;
+  fill_access(&a, t, mapsan_stack_capture(), opname, true);
+  mapsan_lock_acquire(&table_lock);
+  seq_begin();
+  mapsan_lock_acquire(&m->lock);
+  bool ours = m->key == (uintptr_t)addr &&
+              !atomic_load_explicit(&m->destroyed, memory_order_relaxed);
+  if (ours) {
+    m->destroy = a;
+    atomic_store_explicit(&m->destroyed, true, memory_order_release);
+  }
+  mapsan_lock_release(&m->lock);
+  if (ours) {
+    m->fifo_next = NULL;
+    if (fifo_tail)
+      fifo_tail->fifo_next = m;
+    else
+      fifo_head = m;
+    fifo_tail = m;
+    if (++fifo_count > MAPSAN_DESTROYED_KEPT)
+      evict_locked(fifo_head);
+  }
+  seq_end();
+  mapsan_lock_release(&table_lock);
+}
+
+/* ---- the access rules --------------------------------------------------- */
+
+struct finding {
+  bool found;
+  enum mapsan_kind kind;
+  struct mapsan_access_rec prev;
+};
+
+static void note(struct finding *f, enum mapsan_kind kind,
+                 const struct mapsan_access_rec *prev) {
+  if (f->found)
+    return;
+  f->found = true;
+  f->kind = kind;
+  f->prev = *prev;
+}
+
+/* Makes room in the shared-read array for slot. Shadow lock held. */
+static void rs_reserve(struct mapsan_map *m, uint32_t slot) {
+  if (slot < m->rs_cap)
+    return;
+  uint32_t cap = m->rs_cap ? m->rs_cap : 8;
+  while (cap <= slot)
+    cap *= 2;
+  struct read_entry *rs = realloc(m->rs, cap * sizeof(*rs));
+  MAPSAN_CHECK(rs != NULL);
+  memset(rs + m->rs_cap, 0, (cap - m->rs_cap) * sizeof(*rs));
+  m->rs = rs;
+  m->rs_cap = cap;
+}
+
+static void rs_clear(struct mapsan_map *m) {
+  if (m->rs)
+    memset(m->rs, 0, m->rs_cap * sizeof(*m->rs));
+}
+
+static void vote_lock(struct mapsan_map *m, const struct mapsan_thread *t) {
+  if (t->nheld == 0 || t->nheld > MAPSAN_MAX_HELD)
+    return;
+  uintptr_t lk = t->held[t->nheld - 1].addr;
+  if (lk == m->usual_lock) {
+    m->usual_votes++;
+    m->usual_writes++;
+  } else if (m->usual_votes == 0) {
+    m->usual_lock = lk;
+    m->usual_votes = 1;
+    m->usual_writes = 1;
+  } else {
+    m->usual_votes--;
+  }
+}
+
+/* Does the check and, when the map's record changes and a stack is
+ * needed but *stack is 0, returns false without changing anything: the
+ * caller captures one outside the lock and calls again. Shadow lock held. */
+static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
+                         const char *opname, bool write, uint32_t *stack,
+                         struct finding *f) {
+  mapsan_epoch e = mapsan_thread_epoch(t);
+  mapsan_epoch w = atomic_load_explicit(&m->w_epoch, memory_order_relaxed);
+  mapsan_epoch r = atomic_load_explicit(&m->r_epoch, memory_order_relaxed);
+  if (write) {
+    if (w == e)
+      return true; /* another access of this epoch got here first */
+    if (*stack == 0)
+      return false;
+    if (!mapsan_thread_ordered(t, w))
+      note(f, MAPSAN_KIND_WRITE_WRITE_RACE, &m->w);
+    if (r == MAPSAN_READ_SHARED) {
+      for (uint32_t s = 0; s < m->rs_cap; s++)
+        if (m->rs[s].epoch && !mapsan_thread_ordered(t, m->rs[s].epoch))
+          note(f, MAPSAN_KIND_READ_WRITE_RACE, &m->rs[s].acc);
+      rs_clear(m);
+    } else if (r != 0 && !mapsan_thread_ordered(t, r)) {
+      note(f, MAPSAN_KIND_READ_WRITE_RACE, &m->r);
+    }
+    fill_access(&m->w, t, *stack, opname, true);
+    vote_lock(m, t);
+    atomic_store_explicit(&m->r_epoch, 0, memory_order_relaxed);
+    atomic_store_explicit(&m->w_epoch, e, memory_order_release);
+    return true;
+  }
+  /* A read. After this thread's own write of this epoch, a read adds
+   * nothing: whatever races with it races with that write. */
+  if (r == e || w == e)
+    return true;
+  if (r == MAPSAN_READ_SHARED && t->slot < m->rs_cap &&
+      m->rs[t->slot].epoch == e)
+    return true;
+  if (*stack == 0)
+    return false;
+  if (!mapsan_thread_ordered(t, w))
+    note(f, MAPSAN_KIND_READ_WRITE_RACE, &m->w);
+  if (r == MAPSAN_READ_SHARED) {
+    rs_reserve(m, t->slot);
+    m->rs[t->slot].epoch = e;
+    fill_access(&m->rs[t->slot].acc, t, *stack, opname, false);
+  } else if (r == 0 || mapsan_thread_ordered(t, r)) {
+    fill_access(&m->r, t, *stack, opname, false);
+    atomic_store_explicit(&m->r_epoch, e, memory_order_release);
+  } else {
+    /* Two unordered readers: keep both, one entry per slot. */
+    uint32_t rslot = mapsan_epoch_slot(r);
+    rs_reserve(m, rslot > t->slot ? rslot : t->slot);
+    rs_clear(m);
+    m->rs[rslot].epoch = r;
+    m->rs[rslot].acc = m->r;
+    m->rs[t->slot].epoch = e;
+    fill_access(&m->rs[t->slot].acc, t, *stack, opname, false);
+    atomic_store_explicit(&m->r_epoch, MAPSAN_READ_SHARED,
+                          memory_order_release);
+  }
+  return true;
+}
+
+static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
+                                      struct mapsan_thread *t,
+                                      const char *opname, bool write,
+                                      uint32_t overlap_with) {
+  uint32_t stack = 0;
+  struct finding f = {0};
+  uintptr_t usual_lock = 0;
+  uint32_t usual_writes = 0;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    mapsan_lock_acquire(&m->lock);
+    if (m->key != addr) { /* recycled under us: the map is gone */
+      mapsan_lock_release(&m->lock);
+      return;
+    }
+    bool done = check_locked(m, t, opname, write, &stack, &f);
+    usual_lock = m->usual_lock;
+    usual_writes = m->usual_writes;
+    mapsan_lock_release(&m->lock);
+    if (done)
+      break;
+    stack = mapsan_stack_capture();
+    if (stack == 0)
+      stack = UINT32_MAX; /* depot full: record without a stack */
+  }
+  if (!f.found)
+    return;
+  struct mapsan_report rep;
+  report_init(&rep, f.kind, m->api, addr);
+  rep.overlapping = overlap_with != 0 && overlap_with == f.prev.thread;
+  struct mapsan_access_rec cur;
+  fill_access(&cur, t, stack == UINT32_MAX ? 0 : stack, opname, write);
+  mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur)->show_locks = true;
+  if (f.prev.stack == UINT32_MAX)
+    f.prev.stack = 0;
+  mapsan_report_add(&rep, MAPSAN_ROLE_PREVIOUS, &f.prev)->show_locks = true;
+  mapsan_report_add(&rep, MAPSAN_ROLE_MAP_CREATED, &m->created);
+  /* The hint: the map is usually written under a lock this access lacks. */
+  bool holds = false;
+  for (uint32_t i = 0; i < t->nheld && i < MAPSAN_MAX_HELD; i++)
+    holds |= t->held[i].addr == usual_lock;
+  if (usual_lock && usual_writes >= 2 && !holds) {
+    rep.usual_lock = usual_lock;
+    rep.usual_lock_writes = usual_writes;
+    struct mapsan_access_rec lk = {0};
+    lk.stack = mapsan_sync_create_stack(usual_lock);
+    mapsan_report_add(&rep, MAPSAN_ROLE_LOCK_CREATED, &lk)->object = usual_lock;
+  }
+  mapsan_report_submit(&rep);
+}
+
+static MAPSAN_NOINLINE struct mapsan_map *first_sight(uintptr_t addr,
+                                                      enum mapsan_api api) {
+  /* A map created before mapsan started, or by a path we do not see: its
+   * creation is unknown, and it is ordered before everything. */
+  struct mapsan_access_rec none = {0};
+  none.op = "unknown";
+  return insert(addr, api, &none, 0, false);
+}
+
+static MAPSAN_NOINLINE void report_destroyed(struct mapsan_map *m,
+                                             uintptr_t addr,
+                                             struct mapsan_thread *t,
+                                             const char *opname, bool write) {
+  struct mapsan_report rep;
+  struct mapsan_access_rec cur, destroy, created;
+  fill_access(&cur, t, mapsan_stack_capture(), opname, write);
+  mapsan_lock_acquire(&m->lock);
+  bool same = m->key == addr;
+  destroy = m->destroy;
+  created = m->created;
+  enum mapsan_api api = m->api;
+  mapsan_lock_release(&m->lock);
+  if (!same)
+    return;
+  report_init(&rep, MAPSAN_KIND_USE_AFTER_DESTROY, api, addr);
+  mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
+  mapsan_report_add(&rep, MAPSAN_ROLE_PREVIOUS, &destroy);
+  mapsan_report_add(&rep, MAPSAN_ROLE_MAP_CREATED, &created);
+  mapsan_report_submit(&rep);
+}
+
+bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
+                      enum mapsan_api api, const char *opname, bool write) {
+  op->map = NULL;
+  struct mapsan_thread *t = mapsan_thread_current();
+  if (MAPSAN_UNLIKELY(t == NULL || addr == NULL))
+    return false;
+  uintptr_t key = (uintptr_t)addr;
+  struct mapsan_map *m = lookup(key);
+  if (MAPSAN_UNLIKELY(m == NULL)) {
+    m = first_sight(key, api);
+  } else if (MAPSAN_UNLIKELY(
+                 atomic_load_explicit(&m->destroyed, memory_order_acquire))) {
+    report_destroyed(m, key, t, opname, write);
+    return false;
+  }
+  uint32_t me = t->num;
+  uint32_t other = atomic_load_explicit(&m->inflight_writer,
+                                        memory_order_relaxed);
+  if (write) {
+    if (other == 0 || other == me)
+      other = atomic_load_explicit(&m->inflight_reader, memory_order_relaxed);
+    atomic_store_explicit(&m->inflight_writer, me, memory_order_relaxed);
+  } else {
+    atomic_store_explicit(&m->inflight_reader, me, memory_order_relaxed);
+  }
+  if (other == me)
+    other = 0;
+  op->map = m;
+  op->thread = me;
+  op->write = write;
+  /* The fast path: this thread's current epoch is already recorded. */
+  mapsan_epoch e = mapsan_thread_epoch(t);
+  mapsan_epoch w = atomic_load_explicit(&m->w_epoch, memory_order_acquire);
+  if (w == e || (!write && atomic_load_explicit(&m->r_epoch,
+                                                memory_order_acquire) == e))
+    return true;
+  slow_path(m, key, t, opname, write, other);
+  return true;
+}
+
+void mapsan_map_end(struct mapsan_op *op) {
+  struct mapsan_map *m = op->map;
+  if (m == NULL)
+    return;
+  _Atomic uint32_t *word = op->write ? &m->inflight_writer
+                                     : &m->inflight_reader;
+  if (atomic_load_explicit(word, memory_order_relaxed) == op->thread)
+    atomic_store_explicit(word, 0, memory_order_release);
+}
+
+void mapsan_map_nil_write(enum mapsan_api api, const char *opname) {
+  struct mapsan_thread *t = mapsan_thread_current();
+  if (t == NULL)
+    return;
+  struct mapsan_report rep;
+  struct mapsan_access_rec cur;
+  fill_access(&cur, t, mapsan_stack_capture(), opname, true);
+  report_init(&rep, MAPSAN_KIND_NIL_MAP_WRITE, api, 0);
+  mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
+  mapsan_report_submit(&rep);
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+void mapsan_maps_fork_prepare(void) { mapsan_lock_acquire(&table_lock); }
+void mapsan_maps_fork_parent(void) { mapsan_lock_release(&table_lock); }
+
+void mapsan_maps_fork_child(void) {
+  /* Threads that held a shadow lock are gone: free every shadow lock, and
+   * forget in-flight operations of threads that no longer exist. */
+  mapsan_lock_reset(&table_lock);
+  struct table *t = cur_table;
+  if (t == NULL)
+    return;
+  for (uint32_t i = 0; i <= t->mask; i++) {
+    for (struct mapsan_map *m = t->slot[i]; m; m = m->next) {
+      mapsan_lock_reset(&m->lock);
+      atomic_store_explicit(&m->inflight_writer, 0, memory_order_relaxed);
+      atomic_store_explicit(&m->inflight_reader, 0, memory_order_relaxed);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/*
+ * maps.h: the map-agnostic engine. Wrappers for a map API (shim/map_*.c,
+ * the annotations) describe each call as create, destroy, read or write on
+ * an address; the engine keeps a shadow per tracked map and finds races,
+ * use-after-destroy and nil-map writes. It knows nothing of any map's
+ * layout.
+ *
+ * Per map (FastTrack): the last write as an epoch with its access record
+ * (thread, stack, op, locks held) — the map's owner; the reads since that
+ * write as one epoch, or, when readers are concurrent, one epoch per thread
+ * slot; an in-flight writer and reader word, set for the duration of each
+ * operation, which turns an unordered pair into an "overlapping" one when
+ * both were in flight at once; a modification generation for iterators; the
+ * creation stack; a majority vote of the lock held at writes (the lockset
+ * hint).
+ *
+ * Cost: the common case — this thread already accessed the map in its
+ * current epoch — is a lock-free shadow lookup, two word stores and one
+ * comparison; no stack, no lock. Everything else takes the map's own
+ * shadow lock, and captures a stack only when the map's record changes,
+ * i.e. at most once per (map, thread, epoch). A race report needs the
+ * previous access's stack: it is that record's, captured at the first
+ * access of its epoch; every access of one epoch is unordered with the
+ * current one alike, so that stack is a true conflicting access.
+ */
+#ifndef MAPSAN_MAPS_H
+#define MAPSAN_MAPS_H
+
+#include "thread.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum mapsan_api { MAPSAN_API_HMAP, MAPSAN_API_GLIB, MAPSAN_API_ANNOTATED };
+
+const char *mapsan_api_name(enum mapsan_api api);
+
+struct mapsan_map;
+
+/* One operation in flight, on the wrapper's stack. */
+struct mapsan_op {
+  struct mapsan_map *map; /* NULL: untracked, nothing to end */
+  uint32_t thread;
+  bool write;
+};
+
+/* A map was created at addr (new/init). Replaces any shadow at addr. */
+void mapsan_map_create(const void *addr, enum mapsan_api api,
+                       const char *opname);
+
+/* A map is about to be destroyed: checked as a write, then marked
+ * destroyed (a later call on it is use-after-destroy). */
+void mapsan_map_destroy(const void *addr, enum mapsan_api api,
+                        const char *opname);
+
+/* Begin/end of a read or write. begin returns false when the call must
+ * not proceed into the engine's end (untracked, or reported as
+ * use-after-destroy); the wrapper still calls the real function. */
+bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
+                      enum mapsan_api api, const char *opname, bool write);
+void mapsan_map_end(struct mapsan_op *op);
+
+/* A write through a NULL map. */
+void mapsan_map_nil_write(enum mapsan_api api, const char *opname);
+
+void mapsan_maps_fork_prepare(void);
+void mapsan_maps_fork_parent(void);
+void mapsan_maps_fork_child(void);
+
+#endif

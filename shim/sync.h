@@ -1,0 +1,44 @@
+/*
+ * sync.h: synchronization objects as happens-before edges.
+ *
+ * Every object that orders threads (a mutex, rwlock, semaphore, barrier,
+ * once, condition's mutex, a GLib primitive, an annotated address) is keyed
+ * by its address and carries a vector clock: a release joins the releasing
+ * thread's clock into it and ticks the thread; an acquire joins it into the
+ * acquiring thread. Readers of an rwlock release into a separate read clock
+ * that only a writer acquires, so two readers are not ordered by each other
+ * (a write under a read lock is then still caught).
+ *
+ * The wrappers in shim/sync_*.c call these after a successful acquisition
+ * and before a release, as interpose.h says. Objects live in 256 stripes,
+ * each a lock and a hash table; an operation touches one stripe.
+ */
+#ifndef MAPSAN_SYNC_H
+#define MAPSAN_SYNC_H
+
+#include "thread.h"
+
+#include <stdint.h>
+
+/* A lock was acquired (mode WRITE for mutexes): acquire + held-lock push. */
+void mapsan_lock_acquired(uintptr_t addr, enum mapsan_lock_mode mode);
+/* A lock is about to be released: held-lock pop + release in the mode it
+ * was held in. */
+void mapsan_lock_releasing(uintptr_t addr);
+
+/* Plain edges without lock bookkeeping (post/wait, annotations, once, join
+ * of a barrier). */
+void mapsan_sync_release(uintptr_t addr);
+void mapsan_sync_acquire(uintptr_t addr);
+
+/* init/destroy: forget what was known at this address (address reuse). */
+void mapsan_sync_forget(uintptr_t addr);
+
+/* The stack at which the object at addr was first seen; 0 if unknown. */
+uint32_t mapsan_sync_create_stack(uintptr_t addr);
+
+void mapsan_sync_fork_prepare(void);
+void mapsan_sync_fork_parent(void);
+void mapsan_sync_fork_child(void);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * thread.c: thread slots, clocks, join records and the thread registry.
+ * See thread.h for the model.
+ */
+#include "thread.h"
+
+#include "../reports/stack.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define uthash_fatal(msg) MAPSAN_CHECK(!msg)
+#include <uthash.h>
+
+MAPSAN_TLS struct mapsan_thread *mapsan_cur_thread;
+MAPSAN_TLS bool mapsan_thread_gone;
+
+/* A running or recently finished thread, for reports. */
+struct info_rec {
+  struct mapsan_thread_info info;
+  struct info_rec *next_finished; /* FIFO of finished records */
+  UT_hash_handle hh;              /* by info.num */
+};
+
+/* A live thread, by pthread_t (for detach). */
+struct live_rec {
+  pthread_t self;
+  struct mapsan_thread *thread;
+  UT_hash_handle hh;
+};
+
+/* A finished joinable thread's final clock, by pthread_t. */
+struct join_rec {
+  pthread_t self;
+  mapsan_vclock vc;
+  UT_hash_handle hh;
+};
+
+static mapsan_lock registry_lock = MAPSAN_LOCK_INIT;
+static struct info_rec *infos;
+static struct info_rec *finished_head, *finished_tail;
+static uint32_t finished_count;
+static struct live_rec *live;
+static struct join_rec *joins;
+static uint32_t next_num = 1;
+
+/* Slot table: in_use flag and the clock floor (last clock of the previous
+ * occupant), grown on demand. */
+static uint8_t *slot_used;
+static uint64_t *slot_floor;
+static uint32_t slot_cap;
+static uint32_t slot_min_free; /* no free slot below this */
+
+static uint32_t slot_alloc_locked(void) {
+  uint32_t s = slot_min_free;
+  while (s < slot_cap && slot_used[s])
+    s++;
+  if (s >= MAPSAN_MAX_SLOTS)
+    return UINT32_MAX;
+  if (s >= slot_cap) {
+    uint32_t cap = slot_cap ? slot_cap * 2 : 64;
+    if (cap > MAPSAN_MAX_SLOTS)
+      cap = MAPSAN_MAX_SLOTS;
+    uint8_t *u = realloc(slot_used, cap);
+    uint64_t *f = realloc(slot_floor, cap * sizeof(*f));
+    MAPSAN_CHECK(u != NULL && f != NULL);
+    memset(u + slot_cap, 0, cap - slot_cap);
+    memset(f + slot_cap, 0, (cap - slot_cap) * sizeof(*f));
+    slot_used = u;
+    slot_floor = f;
+    slot_cap = cap;
+  }
+  slot_used[s] = 1;
+  slot_min_free = s + 1;
+  return s;
+}
+
+static void slot_free_locked(uint32_t s, uint64_t last_clock) {
+  slot_used[s] = 0;
+  if (last_clock > slot_floor[s])
+    slot_floor[s] = last_clock;
+  if (s < slot_min_free)
+    slot_min_free = s;
+}
+
+static pid_t gettid_raw(void) { return (pid_t)syscall(SYS_gettid); }
+
+/* Creates the thread structure for the caller; registry lock held. */
+static struct mapsan_thread *create_locked(uint32_t parent_num,
+                                           uint32_t create_stack) {
+  uint32_t slot = slot_alloc_locked();
+  if (slot == UINT32_MAX)
+    return NULL;
+  struct mapsan_thread *t = calloc(1, sizeof(*t));
+  struct info_rec *ir = calloc(1, sizeof(*ir));
+  struct live_rec *lr = calloc(1, sizeof(*lr));
+  MAPSAN_CHECK(t != NULL && ir != NULL && lr != NULL);
+  t->slot = slot;
+  t->num = next_num++;
+  t->tid = gettid_raw();
+  t->self = pthread_self();
+  t->own_start = slot_floor[slot] + 1;
+  t->inherited_own = 0;
+  mapsan_vclock_reserve(&t->vc, slot + 1);
+  t->vc.c[slot] = t->own_start;
+  ir->info.num = t->num;
+  ir->info.tid = t->tid;
+  ir->info.create_stack = create_stack;
+  ir->info.parent_num = parent_num;
+  ir->info.running = true;
+  HASH_ADD(hh, infos, info.num, sizeof(ir->info.num), ir);
+  lr->self = t->self;
+  lr->thread = t;
+  HASH_ADD(hh, live, self, sizeof(lr->self), lr);
+  t->registry_link = lr;
+  return t;
+}
+
+struct mapsan_thread *mapsan_thread_register_slow(void) {
+  if (mapsan_thread_gone)
+    return NULL;
+  mapsan_lock_acquire(&registry_lock);
+  struct mapsan_thread *t = create_locked(0, 0);
+  mapsan_lock_release(&registry_lock);
+  if (t == NULL)
+    mapsan_thread_gone = true; /* no slot: this thread stays untracked */
+  mapsan_cur_thread = t;
+  return t;
+}
+
+void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src) {
+  uint64_t own = t->vc.c[t->slot];
+  mapsan_vclock_join(&t->vc, src);
+  /* Our own slot: a value below own_start is knowledge of an earlier
+   * occupant, kept apart from our own clock (vclock.h). */
+  uint64_t theirs = mapsan_vclock_get(src, t->slot);
+  if (theirs < t->own_start && theirs > t->inherited_own)
+    t->inherited_own = theirs;
+  t->vc.c[t->slot] = own;
+}
+
+void mapsan_thread_lock_push(struct mapsan_thread *t, uintptr_t addr,
+                             enum mapsan_lock_mode mode) {
+  if (t->nheld < MAPSAN_MAX_HELD) {
+    t->held[t->nheld].addr = addr;
+    t->held[t->nheld].mode = (uint8_t)mode;
+  }
+  t->nheld++;
+}
+
+enum mapsan_lock_mode mapsan_thread_lock_pop(struct mapsan_thread *t,
+                                             uintptr_t addr) {
+  uint32_t n = t->nheld < MAPSAN_MAX_HELD ? t->nheld : MAPSAN_MAX_HELD;
+  for (uint32_t i = n; i-- > 0;) {
+    if (t->held[i].addr == addr) {
+      enum mapsan_lock_mode mode = (enum mapsan_lock_mode)t->held[i].mode;
+      memmove(&t->held[i], &t->held[i + 1], (n - i - 1) * sizeof(t->held[0]));
+      t->nheld--;
+      return mode;
+    }
+  }
+  if (t->nheld > MAPSAN_MAX_HELD)
+    t->nheld--; /* it was one of the locks we could not keep */
+  return MAPSAN_LOCK_WRITE;
+}
+
+void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
+                                  bool detached) {
+  memset(st, 0, sizeof(*st));
+  st->detached = detached;
+  st->create_stack = mapsan_stack_capture();
+  struct mapsan_thread *t = mapsan_thread_current();
+  if (t == NULL)
+    return;
+  st->parent_num = t->num;
+  mapsan_vclock_copy(&st->vc, &t->vc);
+  mapsan_thread_tick(t);
+}
+
+void mapsan_thread_cancel_create(struct mapsan_thread_start *st) {
+  mapsan_vclock_free(&st->vc);
+}
+
+void mapsan_thread_begin(struct mapsan_thread_start *st) {
+  mapsan_lock_acquire(&registry_lock);
+  struct mapsan_thread *t = create_locked(st->parent_num, st->create_stack);
+  mapsan_lock_release(&registry_lock);
+  mapsan_cur_thread = t;
+  if (t == NULL) {
+    mapsan_thread_gone = true;
+  } else {
+    t->detached = st->detached;
+    mapsan_thread_acquire(t, &st->vc);
+  }
+  mapsan_vclock_free(&st->vc);
+}
+
+static void info_finish_locked(uint32_t num) {
+  struct info_rec *ir;
+  HASH_FIND(hh, infos, &num, sizeof(num), ir);
+  if (ir == NULL || !ir->info.running)
+    return;
+  ir->info.running = false;
+  ir->next_finished = NULL;
+  if (finished_tail)
+    finished_tail->next_finished = ir;
+  else
+    finished_head = ir;
+  finished_tail = ir;
+  if (++finished_count > MAPSAN_FINISHED_INFOS) {
+    struct info_rec *old = finished_head;
+    finished_head = old->next_finished;
+    if (finished_head == NULL)
+      finished_tail = NULL;
+    finished_count--;
+    HASH_DEL(infos, old);
+    free(old);
+  }
+}
+
+/* Removes t from the live set and frees it; registry lock held. Returns
+ * nothing; t is gone after this. */
+static void destroy_locked(struct mapsan_thread *t) {
+  struct live_rec *lr = t->registry_link;
+  HASH_DEL(live, lr);
+  free(lr);
+  info_finish_locked(t->num);
+  slot_free_locked(t->slot, t->vc.c[t->slot]);
+  mapsan_vclock_free(&t->vc);
+  free(t);
+}
+
+void mapsan_thread_finish(void) {
+  struct mapsan_thread *t = mapsan_cur_thread;
+  mapsan_thread_gone = true;
+  mapsan_cur_thread = NULL;
+  if (t == NULL)
+    return;
+  mapsan_lock_acquire(&registry_lock);
+  if (!t->detached) {
+    struct join_rec *jr = calloc(1, sizeof(*jr));
+    MAPSAN_CHECK(jr != NULL);
+    jr->self = t->self;
+    mapsan_vclock_copy(&jr->vc, &t->vc);
+    struct join_rec *old;
+    HASH_FIND(hh, joins, &jr->self, sizeof(jr->self), old);
+    if (old) { /* a pthread_t reused without a join we saw */
+      HASH_DEL(joins, old);
+      mapsan_vclock_free(&old->vc);
+      free(old);
+    }
+    HASH_ADD(hh, joins, self, sizeof(jr->self), jr);
+  }
+  mapsan_thread_tick(t);
+  destroy_locked(t);
+  mapsan_lock_release(&registry_lock);
+}
+
+void mapsan_thread_joined(pthread_t th) {
+  struct mapsan_thread *t = mapsan_thread_current();
+  mapsan_lock_acquire(&registry_lock);
+  struct join_rec *jr;
+  HASH_FIND(hh, joins, &th, sizeof(th), jr);
+  if (jr)
+    HASH_DEL(joins, jr);
+  mapsan_lock_release(&registry_lock);
+  if (jr == NULL)
+    return;
+  if (t)
+    mapsan_thread_acquire(t, &jr->vc);
+  mapsan_vclock_free(&jr->vc);
+  free(jr);
+}
+
+void mapsan_thread_detach(pthread_t th) {
+  mapsan_lock_acquire(&registry_lock);
+  struct join_rec *jr;
+  HASH_FIND(hh, joins, &th, sizeof(th), jr);
+  if (jr) {
+    HASH_DEL(joins, jr);
+    mapsan_vclock_free(&jr->vc);
+    free(jr);
+  } else {
+    struct live_rec *lr;
+    HASH_FIND(hh, live, &th, sizeof(th), lr);
+    if (lr)
+      lr->thread->detached = true;
+  }
+  mapsan_lock_release(&registry_lock);
+}
+
+bool mapsan_thread_info_get(uint32_t num, struct mapsan_thread_info *out) {
+  mapsan_lock_acquire(&registry_lock);
+  struct info_rec *ir;
+  HASH_FIND(hh, infos, &num, sizeof(num), ir);
+  if (ir)
+    *out = ir->info;
+  mapsan_lock_release(&registry_lock);
+  return ir != NULL;
+}
+
+void mapsan_thread_fork_prepare(void) { mapsan_lock_acquire(&registry_lock); }
+void mapsan_thread_fork_parent(void) { mapsan_lock_release(&registry_lock); }
+
+void mapsan_thread_after_fork_child(void) {
+  mapsan_lock_reset(&registry_lock);
+  struct mapsan_thread *me = mapsan_cur_thread;
+  struct live_rec *lr, *tmp;
+  HASH_ITER(hh, live, lr, tmp) {
+    if (lr->thread != me)
+      destroy_locked(lr->thread);
+  }
+  if (me) {
+    me->tid = gettid_raw();
+    struct info_rec *ir;
+    HASH_FIND(hh, infos, &me->num, sizeof(me->num), ir);
+    if (ir)
+      ir->info.tid = me->tid;
+  }
+}

@@ -1,0 +1,143 @@
+/*
+ * thread.h: mapsan's view of the program's threads.
+ *
+ * Each live thread has a struct mapsan_thread, reached through a TLS
+ * pointer: its slot and vector clock (vclock.h), the locks it holds (for the
+ * "locks held" line of reports and the lockset hint), and the map operation
+ * it is in (for the crash-time report). Threads are numbered T1 (the first
+ * thread mapsan sees, normally main), T2, ... in the order mapsan sees them;
+ * a number is never reused, a slot is.
+ *
+ * Thread creation is a release by the parent and an acquire by the child;
+ * thread exit is a release into a join record, acquired by whoever joins.
+ * Detached threads leave no join record. For reports, a bounded registry
+ * keeps (number, tid, creation stack, parent) of running threads and of the
+ * last MAPSAN_FINISHED_INFOS finished ones.
+ *
+ * Locks: one registry lock, taken on thread start, finish, join, detach and
+ * report building; never on a map or sync fast path.
+ */
+#ifndef MAPSAN_THREAD_H
+#define MAPSAN_THREAD_H
+
+#include "base.h"
+#include "vclock.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define MAPSAN_MAX_HELD 16
+#define MAPSAN_FINISHED_INFOS 4096
+
+enum mapsan_lock_mode { MAPSAN_LOCK_WRITE = 0, MAPSAN_LOCK_READ = 1 };
+
+struct mapsan_held_lock {
+  uintptr_t addr;
+  uint8_t mode; /* enum mapsan_lock_mode */
+};
+
+struct mapsan_thread {
+  uint32_t slot;
+  uint32_t num;
+  pid_t tid;
+  pthread_t self;
+  uint64_t own_start;     /* first clock of this occupant of the slot */
+  uint64_t inherited_own; /* what it knows of earlier occupants */
+  mapsan_vclock vc;
+  uint32_t nheld;          /* may exceed MAPSAN_MAX_HELD; extra not kept */
+  struct mapsan_held_lock held[MAPSAN_MAX_HELD];
+  bool detached;
+  void *registry_link; /* owned by thread.c */
+};
+
+/* The calling thread, registered on first use. NULL when the thread has
+ * finished (TLS destructors running after exit) or no slot is free. */
+struct mapsan_thread *mapsan_thread_register_slow(void);
+extern MAPSAN_TLS struct mapsan_thread *mapsan_cur_thread;
+extern MAPSAN_TLS bool mapsan_thread_gone;
+
+static inline struct mapsan_thread *mapsan_thread_current(void) {
+  struct mapsan_thread *t = mapsan_cur_thread;
+  if (MAPSAN_LIKELY(t != NULL))
+    return t;
+  return mapsan_thread_register_slow();
+}
+
+static inline uint64_t mapsan_thread_clock(const struct mapsan_thread *t) {
+  return t->vc.c[t->slot];
+}
+
+static inline mapsan_epoch mapsan_thread_epoch(const struct mapsan_thread *t) {
+  return mapsan_epoch_make(t->slot, mapsan_thread_clock(t));
+}
+
+/* True when the access at epoch e happens-before the current point of t. */
+static inline bool mapsan_thread_ordered(const struct mapsan_thread *t,
+                                         mapsan_epoch e) {
+  uint32_t slot = mapsan_epoch_slot(e);
+  uint64_t c = mapsan_epoch_clock(e);
+  if (slot == t->slot)
+    return c >= t->own_start || c <= t->inherited_own;
+  return c <= mapsan_vclock_get(&t->vc, slot);
+}
+
+/* t joins src into its clock (an acquire). */
+void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src);
+
+/* t's clock ticks: what it does next is not covered by what it released. */
+static inline void mapsan_thread_tick(struct mapsan_thread *t) {
+  t->vc.c[t->slot]++;
+}
+
+/* Held-lock bookkeeping. */
+void mapsan_thread_lock_push(struct mapsan_thread *t, uintptr_t addr,
+                             enum mapsan_lock_mode mode);
+/* Removes addr; returns the mode it was held in (WRITE if unknown). */
+enum mapsan_lock_mode mapsan_thread_lock_pop(struct mapsan_thread *t,
+                                             uintptr_t addr);
+
+/* ---- creation, start, finish, join ------------------------------------ */
+
+struct mapsan_thread_start {
+  mapsan_vclock vc;     /* the parent's clock at creation */
+  uint32_t parent_num;
+  uint32_t create_stack;
+  bool detached;
+};
+
+/* In the parent, before the real create: the release. */
+void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
+                                  bool detached);
+/* In the parent when the real create failed. */
+void mapsan_thread_cancel_create(struct mapsan_thread_start *st);
+/* In the child, first thing: registers it and acquires the parent's clock. */
+void mapsan_thread_begin(struct mapsan_thread_start *st);
+/* In the child, last thing (return from its start routine, pthread_exit,
+ * thrd_exit): the release for the joiner. After it, hooks are off for
+ * this thread. */
+void mapsan_thread_finish(void);
+/* In the joiner after a successful join: the acquire. */
+void mapsan_thread_joined(pthread_t th);
+void mapsan_thread_detach(pthread_t th);
+
+/* ---- for reports ------------------------------------------------------ */
+
+struct mapsan_thread_info {
+  uint32_t num;
+  pid_t tid;
+  uint32_t create_stack; /* 0 if not known */
+  uint32_t parent_num;   /* 0 if not known */
+  bool running;
+};
+
+/* Copies what is known of thread `num`; false if forgotten. */
+bool mapsan_thread_info_get(uint32_t num, struct mapsan_thread_info *out);
+
+/* In the child after fork: only the calling thread survives. */
+void mapsan_thread_after_fork_child(void);
+/* Around fork in the parent: the registry lock is held across it. */
+void mapsan_thread_fork_prepare(void);
+void mapsan_thread_fork_parent(void);
+
+#endif

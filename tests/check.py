@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Runs one test program under mapsan and checks what it reported.
+
+The expectations live in the test's own source, so a test reads as one file:
+
+  mapsan-expect: KIND MARK_A MARK_B   a report of KIND whose current and
+                                      previous stacks start (first frame) at
+                                      the lines marked A and B (either order)
+  mapsan-expect: KIND MARK_A          a report whose current stack starts at A
+  mapsan-expect: none                 no report at all
+  mapsan-exit: N | abort              expected exit status (default: 66 when
+                                      reports are expected, else 0)
+  mapsan-options: k=v:k=v             MAPSAN_OPTIONS for the run
+  mapsan-overlapping: true|false      every race report must say so
+  ... code ...  /* mapsan-mark: A */  marks a line
+
+Every report must be expected (precision) and every expectation met
+(recall). Prints what it found; exit status 0 = pass, 1 = fail.
+Usage: check.py LAUNCHER SOURCE PROGRAM [ARGS...]
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def main():
+    launcher, source, program = sys.argv[1:4]
+    args = sys.argv[4:]
+    text = open(source).read()
+    marks = {}
+    for i, line in enumerate(text.splitlines(), 1):
+        for m in re.finditer(r'mapsan-mark:\s*(\w+)', line):
+            marks[m.group(1)] = i
+    expects = []
+    for m in re.finditer(r'mapsan-expect:\s*([\w-]+)((?:[ \t]+\w+)*)', text):
+        kind = m.group(1)
+        if kind == 'none':
+            continue
+        names = m.group(2).split()
+        for n in names:
+            if n not in marks:
+                print('FAIL: mark %s is not in %s' % (n, source))
+                return 1
+        expects.append((kind, [marks[n] for n in names]))
+    opt = re.search(r'mapsan-options:\s*(\S+)', text)
+    ex = re.search(r'mapsan-exit:\s*(\w+)', text)
+    ov = re.search(r'mapsan-overlapping:\s*(true|false)', text)
+    want_exit = ex.group(1) if ex else ('66' if expects else '0')
+
+    tmp = tempfile.mkdtemp(prefix='mapsan-test-')
+    env = dict(os.environ)
+    env.pop('MAPSAN_OPTIONS', None)
+    if opt:
+        env['MAPSAN_OPTIONS'] = opt.group(1)
+    cmd = [launcher, '--json', tmp, '--', program] + args
+    try:
+        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=120)
+    except subprocess.TimeoutExpired:
+        print('FAIL: timed out (deadlock?)')
+        return 1
+    err = p.stderr.decode(errors='replace')
+    sys.stdout.write(err[-6000:])
+    reports = []
+    for f in glob.glob(os.path.join(tmp, '*.jsonl')):
+        for line in open(f):
+            reports.append(json.loads(line))
+    ok = True
+
+    got_exit = p.returncode
+    if want_exit == 'abort':
+        if got_exit != -6:
+            print('FAIL: expected abort (SIGABRT), got status %d' % got_exit)
+            ok = False
+    elif got_exit != int(want_exit):
+        print('FAIL: expected exit status %s, got %d' % (want_exit, got_exit))
+        ok = False
+
+    base = os.path.basename(source)
+
+    def first_line(rep, role):
+        for s in rep['stacks']:
+            if s['role'] == role and s['frames']:
+                fr = s['frames'][0]
+                if os.path.basename(fr.get('file', '')) == base:
+                    return fr.get('line')
+                return None
+        return None
+
+    unmatched = list(reports)
+    for kind, lines in expects:
+        hit = None
+        for r in unmatched:
+            if r['kind'] != kind:
+                continue
+            cur, prev = first_line(r, 'current'), first_line(r, 'previous')
+            if len(lines) == 1 and cur == lines[0]:
+                hit = r
+            elif len(lines) == 2 and sorted([cur or 0, prev or 0]) == sorted(lines):
+                hit = r
+            if hit:
+                break
+        if hit is None:
+            print('FAIL: no %s report at lines %s; reports: %s' % (
+                kind, lines, [(r['kind'], first_line(r, 'current'),
+                               first_line(r, 'previous')) for r in unmatched]))
+            ok = False
+        else:
+            unmatched.remove(hit)
+            if ov and hit['kind'].endswith('race') and \
+                    hit['overlapping'] != (ov.group(1) == 'true'):
+                print('FAIL: overlapping is %s' % hit['overlapping'])
+                ok = False
+    for r in unmatched:
+        print('FAIL: unexpected report %s: %s' % (r['kind'], r['summary']))
+        ok = False
+    print('%s: %d report(s), exit status %d' % ('PASS' if ok else 'FAIL',
+                                               len(reports), got_exit))
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
