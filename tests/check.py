@@ -12,6 +12,8 @@ The expectations live in the test's own source, so a test reads as one file:
                                       reports are expected, else 0)
   mapsan-options: k=v:k=v             MAPSAN_OPTIONS for the run
   mapsan-overlapping: true|false      every race report must say so
+  mapsan-stderr: REGEX                stderr must match (re.search, several
+                                      lines allowed: all must match)
   ... code ...  /* mapsan-mark: A */  marks a line
 
 Every report must be expected (precision) and every expectation met
@@ -115,6 +117,10 @@ def main():
                     hit['overlapping'] != (ov.group(1) == 'true'):
                 print('FAIL: overlapping is %s' % hit['overlapping'])
                 ok = False
+    for rx in re.findall(r'mapsan-stderr:\s*(.+?)\s*(?:\*/)?$', text, re.M):
+        if not re.search(rx, err):
+            print('FAIL: stderr does not match %r' % rx)
+            ok = False
     for r in unmatched:
         print('FAIL: unexpected report %s: %s' % (r['kind'], r['summary']))
         ok = False
