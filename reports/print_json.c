@@ -98,8 +98,13 @@ size_t mapsan_print_json(const struct mapsan_resolved *res, char *buf,
         put(&o, ",\"parent_thread\":%u", s->parent_thread);
       put(&o, ",\"running\":%s", s->running ? "true" : "false");
     }
-    if (s->role == MAPSAN_ROLE_LOCK_CREATED)
+    if (s->role == MAPSAN_ROLE_LOCK_CREATED) {
       put(&o, ",\"lock\":\"0x%lx\"", (unsigned long)s->object);
+      if (res->object_names[i]) {
+        put(&o, ",");
+        put_key_str(&o, "lock_name", res->object_names[i]);
+      }
+    }
     if (s->show_locks) {
       put(&o, ",\"locks_held\":%u,\"locks\":[", s->acc.nlocks);
       for (int l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++)
@@ -121,6 +126,8 @@ size_t mapsan_print_json(const struct mapsan_resolved *res, char *buf,
         put_key_str(&o, "file", fr->file);
         put(&o, ",\"line\":%d", fr->line);
       }
+      if (fr->inlined)
+        put(&o, ",\"inlined\":true");
       put(&o, "}");
     }
     put(&o, "]}");

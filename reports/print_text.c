@@ -42,6 +42,9 @@ static const char *base_name(const char *path) {
 
 static void put_frames(struct out *o, const struct mapsan_resolved *res,
                        int i) {
+  const struct mapsan_report_stack *s = &res->r->stacks[i];
+  if (res->nframes[i] == 0 && s->role == MAPSAN_ROLE_THREAD_CREATED)
+    return; /* the main thread: said in the heading */
   if (res->nframes[i] == 0) {
     put(o, "    <no stack recorded>\n");
     return;
@@ -49,6 +52,8 @@ static void put_frames(struct out *o, const struct mapsan_resolved *res,
   for (size_t f = 0; f < res->nframes[i]; f++) {
     const struct mapsan_frame *fr = &res->frames[i][f];
     put(o, "    #%zu %s", f, fr->function ? fr->function : "<unknown>");
+    if (fr->inlined)
+      put(o, " (inlined)");
     if (fr->file)
       put(o, " %s:%d", fr->file, fr->line);
     put(o, " (%s+0x%lx)\n", base_name(fr->module), (unsigned long)fr->offset);
@@ -61,19 +66,30 @@ static void put_thread(struct out *o, const struct mapsan_report_stack *s) {
     put(o, " (tid=%d)", (int)s->tid);
 }
 
-static void put_locks(struct out *o, const struct mapsan_report_stack *s) {
+static void put_lock(struct out *o, uintptr_t addr, const char *name) {
+  put(o, "0x%lx", (unsigned long)addr);
+  if (name)
+    put(o, " (%s)", name);
+}
+
+static void put_locks(struct out *o, const struct mapsan_resolved *res,
+                      int i) {
+  const struct mapsan_report_stack *s = &res->r->stacks[i];
   if (s->acc.nlocks == 0) {
     put(o, "    Locks held: none\n");
     return;
   }
-  put(o, "    Locks held (%u):", s->acc.nlocks);
-  for (int i = 0; i < MAPSAN_REPORT_MAX_LOCKS && i < s->acc.nlocks; i++)
-    put(o, " 0x%lx", (unsigned long)s->acc.locks[i]);
+  put(o, "    Locks held (%u, innermost first):", s->acc.nlocks);
+  for (int l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
+    put(o, " ");
+    put_lock(o, s->acc.locks[l], res->lock_names[i][l]);
+  }
   put(o, s->acc.nlocks > MAPSAN_REPORT_MAX_LOCKS ? " ...\n" : "\n");
 }
 
 static void put_heading(struct out *o, const struct mapsan_report *r,
-                        const struct mapsan_report_stack *s) {
+                        const struct mapsan_report_stack *s,
+                        const char *name) {
   const char *op = s->acc.op ? s->acc.op : "?";
   const char *rw = s->acc.write ? "Write" : "Read";
   switch (s->role) {
@@ -114,11 +130,15 @@ static void put_heading(struct out *o, const struct mapsan_report *r,
       put(o, " (tid=%d, %s)", (int)s->tid, s->running ? "running" : "finished");
     if (s->parent_thread)
       put(o, " created by thread T%u at:\n", s->parent_thread);
+    else if (s->acc.stack)
+      put(o, " created at:\n");
     else
-      put(o, " is the first thread mapsan saw (main):\n");
+      put(o, " is the main thread.\n");
     return;
   case MAPSAN_ROLE_LOCK_CREATED:
-    put(o, "  Lock 0x%lx first seen at:\n", (unsigned long)s->object);
+    put(o, "  Lock ");
+    put_lock(o, s->object, name);
+    put(o, " first seen at:\n");
     return;
   }
   if (s->acc.thread)
@@ -140,14 +160,15 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
   for (int i = 0; i < r->nstacks; i++) {
     const struct mapsan_report_stack *s = &r->stacks[i];
     if (s->role == MAPSAN_ROLE_LOCK_CREATED) {
-      put(&o, "  Hint: this map is usually written holding lock 0x%lx "
-              "(%u writes); this access does not hold it.\n",
-          (unsigned long)r->usual_lock, r->usual_lock_writes);
+      put(&o, "  Hint: this map is usually written holding lock ");
+      put_lock(&o, r->usual_lock, res->object_names[i]);
+      put(&o, " (%u writes); this access does not hold it.\n",
+          r->usual_lock_writes);
     }
-    put_heading(&o, r, s);
+    put_heading(&o, r, s, res->object_names[i]);
     put_frames(&o, res, i);
     if (s->show_locks)
-      put_locks(&o, s);
+      put_locks(&o, res, i);
     if (s->role == MAPSAN_ROLE_PREVIOUS &&
         (r->kind == MAPSAN_KIND_WRITE_WRITE_RACE ||
          r->kind == MAPSAN_KIND_READ_WRITE_RACE))

@@ -34,8 +34,9 @@ static uint64_t seen[SEEN_MAX];
 static int nseen;
 
 /* Buffers used under report_lock. */
+#define FRAMES_PER_STACK (2 * MAPSAN_STACK_MAX_FRAMES) /* with inlining */
 static struct mapsan_frame frame_buf[MAPSAN_REPORT_MAX_STACKS]
-                                    [MAPSAN_STACK_MAX_FRAMES];
+                                    [FRAMES_PER_STACK];
 static char text_buf[128 << 10];
 static char json_buf[256 << 10];
 
@@ -228,15 +229,21 @@ void mapsan_report_submit(struct mapsan_report *r) {
   res.r = r;
   res.pid = getpid();
   res.time = (long long)time(NULL);
+  mapsan_symbolize_begin();
   for (int i = 0; i < r->nstacks; i++) {
+    const struct mapsan_report_stack *s = &r->stacks[i];
     const uintptr_t *pcs = NULL;
-    size_t n = mapsan_stack_get(r->stacks[i].acc.stack, &pcs);
-    if (n > MAPSAN_STACK_MAX_FRAMES)
-      n = MAPSAN_STACK_MAX_FRAMES;
+    size_t n = mapsan_stack_get(s->acc.stack, &pcs);
+    size_t nf = 0;
+    for (size_t f = 0; f < n && nf < FRAMES_PER_STACK; f++)
+      nf += mapsan_symbolize(pcs[f], true, &frame_buf[i][nf],
+                             FRAMES_PER_STACK - nf);
     res.frames[i] = frame_buf[i];
-    res.nframes[i] = n;
-    for (size_t f = 0; f < n; f++)
-      mapsan_symbolize(pcs[f], true, &frame_buf[i][f]);
+    res.nframes[i] = nf;
+    for (int l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++)
+      res.lock_names[i][l] = mapsan_symbolize_data(s->acc.locks[l]);
+    if (s->object)
+      res.object_names[i] = mapsan_symbolize_data(s->object);
   }
   make_signature(&res);
   bool print = false;

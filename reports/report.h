@@ -107,6 +107,10 @@ struct mapsan_resolved {
   size_t nframes[MAPSAN_REPORT_MAX_STACKS];
   char signature[17];
   char summary[512]; /* "<kind> <file>:<line> in <function>" */
+  /* Symbol names of the locks in stacks[i].acc.locks, and of usual_lock
+   * and LOCK_CREATED objects (NULL when not a named global). */
+  const char *lock_names[MAPSAN_REPORT_MAX_STACKS][MAPSAN_REPORT_MAX_LOCKS];
+  const char *object_names[MAPSAN_REPORT_MAX_STACKS];
   pid_t pid;
   long long time; /* seconds since the epoch */
 };

@@ -136,13 +136,15 @@ uint32_t mapsan_stack_capture(void) {
   mapsan_leave();
   if (n <= 0)
     return 0;
-  /* Drop our own frames here already: they never matter and only make the
-   * depot larger. Keep at least one frame. */
-  int skip = 0;
-  while (skip < n - 1 && mapsan_stack_is_runtime_pc((uintptr_t)buf[skip]))
-    skip++;
-  return mapsan_stack_intern((const uintptr_t *)(buf + skip),
-                             (size_t)(n - skip));
+  /* Drop our own frames (the wrapper and engine on top, the thread and
+   * main trampolines below): they never matter to the user and would only
+   * make the depot larger. */
+  uintptr_t pcs[MAPSAN_STACK_MAX_FRAMES];
+  size_t kept = 0;
+  for (int i = 0; i < n; i++)
+    if (!mapsan_stack_is_runtime_pc((uintptr_t)buf[i]))
+      pcs[kept++] = (uintptr_t)buf[i];
+  return mapsan_stack_intern(pcs, kept);
 }
 
 size_t mapsan_stack_get(uint32_t id, const uintptr_t **pcs) {

@@ -4,18 +4,26 @@
  * One Dwfl session describes the process's modules; it is built on first
  * use and rebuilt when a pc falls outside every known module (a library
  * dlopen'ed since). Building one reads no DWARF yet: libdw loads a
- * module's line table on its first query, so the cost is paid per module
- * actually named in a report.
+ * module's debug information on its first query, so the cost is paid per
+ * module actually named in a report.
+ *
+ * Source paths are made absolute with the compilation directory and
+ * "a/../" folded, so reports name files the same way whatever directory
+ * the build ran in; the strings live in a small arena recycled per report.
  */
 #include "symbolize.h"
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
-#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static Dwfl *dwfl;
 static char *debuginfo_path;
+static char arena[64 << 10];
+static size_t arena_used;
 
 static const Dwfl_Callbacks callbacks = {
     .find_elf = dwfl_linux_proc_find_elf,
@@ -23,7 +31,7 @@ static const Dwfl_Callbacks callbacks = {
     .debuginfo_path = &debuginfo_path,
 };
 
-void mapsan_symbolize_refresh(void) {
+static void refresh(void) {
   if (dwfl)
     dwfl_end(dwfl);
   dwfl = dwfl_begin(&callbacks);
@@ -38,39 +46,177 @@ void mapsan_symbolize_refresh(void) {
   dwfl_report_end(dwfl, NULL, NULL);
 }
 
-void mapsan_symbolize(uintptr_t pc, bool return_address,
-                      struct mapsan_frame *f) {
+void mapsan_symbolize_begin(void) { arena_used = 0; }
+
+/* dir + "/" + file, with "x/../" and "./" folded; file as is when absolute
+ * or when the arena is full. */
+static const char *absolute(const char *dir, const char *file) {
+  if (file == NULL || file[0] == '/' || dir == NULL || dir[0] != '/')
+    return file;
+  size_t need = strlen(dir) + strlen(file) + 2;
+  if (arena_used + need > sizeof(arena))
+    return file;
+  char *out = arena + arena_used;
+  size_t len = 0;
+  const char *parts[2] = {dir, file};
+  for (int p = 0; p < 2; p++) {
+    const char *s = parts[p];
+    while (*s) {
+      while (*s == '/')
+        s++;
+      const char *e = strchr(s, '/');
+      size_t n = e ? (size_t)(e - s) : strlen(s);
+      if (n == 0)
+        break;
+      if (n == 1 && s[0] == '.') {
+        /* skip */
+      } else if (n == 2 && s[0] == '.' && s[1] == '.') {
+        while (len > 0 && out[len - 1] != '/')
+          len--;
+        if (len > 0)
+          len--;
+      } else {
+        out[len++] = '/';
+        memcpy(out + len, s, n);
+        len += n;
+      }
+      s += n;
+    }
+  }
+  out[len++] = '\0';
+  arena_used += len;
+  return out;
+}
+
+static const char *die_name(Dwarf_Die *die) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr_integrate(die, DW_AT_name, &attr))
+    return dwarf_formstring(&attr);
+  return NULL;
+}
+
+static const char *comp_dir(Dwarf_Die *cu) {
+  Dwarf_Attribute attr;
+  if (dwarf_attr(cu, DW_AT_comp_dir, &attr))
+    return dwarf_formstring(&attr);
+  return NULL;
+}
+
+/* The call site recorded on an inlined subroutine: file and line in its
+ * caller. */
+static bool call_site(Dwarf_Die *cu, Dwarf_Die *inl, const char **file,
+                      int *line) {
+  Dwarf_Attribute attr;
+  Dwarf_Word idx, ln;
+  if (!dwarf_attr(inl, DW_AT_call_file, &attr) || dwarf_formudata(&attr, &idx))
+    return false;
+  if (!dwarf_attr(inl, DW_AT_call_line, &attr) || dwarf_formudata(&attr, &ln))
+    return false;
+  Dwarf_Files *files;
+  size_t nfiles;
+  if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || idx >= nfiles)
+    return false;
+  *file = absolute(comp_dir(cu), dwarf_filesrc(files, idx, NULL, NULL));
+  *line = (int)ln;
+  return true;
+}
+
+size_t mapsan_symbolize(uintptr_t pc, bool return_address,
+                        struct mapsan_frame *out, size_t max) {
+  if (max == 0)
+    return 0;
+  struct mapsan_frame *f = &out[0];
   memset(f, 0, sizeof(*f));
   f->pc = pc;
   f->module = "?";
   if (dwfl == NULL)
-    mapsan_symbolize_refresh();
+    refresh();
   if (dwfl == NULL)
-    return;
+    return 1;
   Dwarf_Addr lookup = return_address && pc > 0 ? pc - 1 : pc;
   Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
   if (mod == NULL) {
-    mapsan_symbolize_refresh();
-    if (dwfl == NULL)
-      return;
-    mod = dwfl_addrmodule(dwfl, lookup);
-    if (mod == NULL)
-      return;
+    refresh();
+    if (dwfl == NULL || (mod = dwfl_addrmodule(dwfl, lookup)) == NULL)
+      return 1;
   }
   Dwarf_Addr start = 0;
-  const char *name = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL,
-                                      NULL, NULL);
+  const char *name =
+      dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
   if (name)
     f->module = name;
   f->offset = pc - (uintptr_t)start;
   f->function = dwfl_module_addrname(mod, lookup);
   Dwfl_Line *line = dwfl_module_getsrc(mod, lookup);
+  const char *file = NULL;
+  int lineno = 0;
   if (line) {
-    int lineno = 0;
-    const char *file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+    file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
     if (file && lineno > 0) {
-      f->file = file;
+      f->file = absolute(dwfl_line_comp_dir(line), file);
       f->line = lineno;
     }
   }
+  /* Inlined calls: the innermost scope first. */
+  Dwarf_Addr bias = 0;
+  Dwarf_Die *cu = dwfl_module_addrdie(mod, lookup, &bias);
+  if (cu == NULL)
+    return 1;
+  Dwarf_Die *scopes = NULL;
+  int nscopes = dwarf_getscopes(cu, lookup - bias, &scopes);
+  /* dwarf_getscopes continues past an inlined subroutine into its abstract
+   * origin's scopes; the callers are the DIE's physical parents, which
+   * dwarf_getscopes_die gives. */
+  Dwarf_Die *chain = NULL;
+  int nchain = 0;
+  for (int i = 0; i < nscopes; i++) {
+    int tag = dwarf_tag(&scopes[i]);
+    if (tag == DW_TAG_inlined_subroutine || tag == DW_TAG_subprogram) {
+      nchain = dwarf_getscopes_die(&scopes[i], &chain);
+      break;
+    }
+  }
+  free(scopes);
+  size_t n = 0;
+  const struct mapsan_frame base = *f;
+  const char *cur_file = f->file;
+  int cur_line = f->line;
+  for (int i = 0; i < nchain && n < max; i++) {
+    int tag = dwarf_tag(&chain[i]);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+      continue;
+    struct mapsan_frame *fr = &out[n++];
+    *fr = base;
+    fr->file = cur_file;
+    fr->line = cur_line;
+    const char *fn = die_name(&chain[i]);
+    if (fn)
+      fr->function = fn;
+    if (tag == DW_TAG_subprogram)
+      break;
+    fr->inlined = true;
+    if (!call_site(cu, &chain[i], &cur_file, &cur_line)) {
+      cur_file = NULL;
+      cur_line = 0;
+    }
+  }
+  scopes = chain;
+  free(scopes);
+  return n ? n : 1;
+}
+
+const char *mapsan_symbolize_data(uintptr_t addr) {
+  if (dwfl == NULL)
+    refresh();
+  if (dwfl == NULL)
+    return NULL;
+  Dwfl_Module *mod = dwfl_addrmodule(dwfl, addr);
+  if (mod == NULL)
+    return NULL;
+  GElf_Sym sym;
+  GElf_Off off = 0;
+  const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+  if (name == NULL || GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
+    return NULL;
+  return name;
 }
