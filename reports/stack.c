@@ -82,10 +82,41 @@ static bool grow_table_locked(void) {
   return true;
 }
 
+/* A small per-thread cache in front of the depot: a thread that captures
+ * the same stack again (a loop) finds it without the depot lock. Entries
+ * point at immutable depot records, and a hit compares the frames, so it
+ * is exact. */
+#define TCACHE_SIZE 128
+struct tcache_ent {
+  uint64_t hash;
+  const struct depot_rec *rec;
+  uint32_t id;
+};
+static MAPSAN_TLS struct tcache_ent tcache[TCACHE_SIZE];
+
+static uint32_t intern_locked_path(const uintptr_t *pcs, size_t n, uint64_t h,
+                                   const struct depot_rec **out);
+
 uint32_t mapsan_stack_intern(const uintptr_t *pcs, size_t n) {
   if (n == 0)
     return 0;
   uint64_t h = hash_pcs(pcs, n);
+  struct tcache_ent *e = &tcache[h & (TCACHE_SIZE - 1)];
+  if (e->hash == h && e->rec && e->rec->n == n &&
+      !memcmp(e->rec->pcs, pcs, n * sizeof(*pcs)))
+    return e->id;
+  const struct depot_rec *rec = NULL;
+  uint32_t id = intern_locked_path(pcs, n, h, &rec);
+  if (rec) {
+    e->hash = h;
+    e->rec = rec;
+    e->id = id;
+  }
+  return id;
+}
+
+static uint32_t intern_locked_path(const uintptr_t *pcs, size_t n, uint64_t h,
+                                   const struct depot_rec **out) {
   uint32_t id = 0;
   mapsan_lock_acquire(&depot_lock);
   if (table == NULL && !grow_table_locked())
@@ -97,6 +128,7 @@ uint32_t mapsan_stack_intern(const uintptr_t *pcs, size_t n) {
     struct depot_rec *r = recs[cand];
     if (r->hash == h && r->n == n && !memcmp(r->pcs, pcs, n * sizeof(*pcs))) {
       id = cand;
+      *out = r;
       goto out;
     }
   }
@@ -120,6 +152,7 @@ uint32_t mapsan_stack_intern(const uintptr_t *pcs, size_t n) {
   memcpy(r->pcs, pcs, n * sizeof(*pcs));
   id = ++nrecs;
   recs[id] = r;
+  *out = r;
   uint32_t i = (uint32_t)h & table_mask;
   while (table[i])
     i = (i + 1) & table_mask;
