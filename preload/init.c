@@ -15,13 +15,15 @@
  * fork: every engine lock is taken before the real fork and released after
  * it in the parent; the child resets them and forgets the threads that did
  * not follow it. Order (also the lock order everywhere else, see maps.c):
- * report, map table, sync stripes, thread registry, stack depot.
+ * report, map table, iterators, sync stripes, thread registry, stack
+ * depot.
  */
 #include "interpose.h"
 #include "options.h"
 
 #include "../reports/report.h"
 #include "../reports/stack.h"
+#include "../shim/iters.h"
 #include "../shim/maps.h"
 #include "../shim/sync.h"
 #include "../shim/thread.h"
@@ -116,6 +118,7 @@ MAPSAN_EXPORT pid_t fork(void) {
   mapsan_enter();
   mapsan_report_fork_prepare();
   mapsan_maps_fork_prepare();
+  mapsan_iters_fork_prepare();
   mapsan_sync_fork_prepare();
   mapsan_thread_fork_prepare();
   mapsan_stack_fork_prepare();
@@ -124,12 +127,14 @@ MAPSAN_EXPORT pid_t fork(void) {
     mapsan_stack_fork_child();
     mapsan_thread_after_fork_child();
     mapsan_sync_fork_child();
+    mapsan_iters_fork_child();
     mapsan_maps_fork_child();
     mapsan_report_fork_child();
   } else {
     mapsan_stack_fork_parent();
     mapsan_thread_fork_parent();
     mapsan_sync_fork_parent();
+    mapsan_iters_fork_parent();
     mapsan_maps_fork_parent();
     mapsan_report_fork_parent();
   }

@@ -7,6 +7,7 @@
  * small per-thread stack (MAX_DEPTH deep; deeper nesting is not tracked).
  */
 #include "../shim/base.h"
+#include "iters.h"
 #include "maps.h"
 #include "sync.h"
 
@@ -38,8 +39,8 @@ MAPSAN_EXPORT void mapsan_annotate_map_destroy(const volatile void *map) {
     mapsan_map_destroy((const void *)map, MAPSAN_API_ANNOTATED, "destroy");
 }
 
-MAPSAN_EXPORT void mapsan_annotate_map_begin(const volatile void *map,
-                                             int write) {
+static void begin(const volatile void *map, const volatile void *it,
+                  int write) {
   if (!mapsan_hooks_on())
     return;
   if (op_depth >= MAX_DEPTH) {
@@ -49,18 +50,56 @@ MAPSAN_EXPORT void mapsan_annotate_map_begin(const volatile void *map,
   struct mapsan_op *op = &op_stack[op_depth];
   op_addr[op_depth] = map;
   op_depth++;
-  mapsan_map_begin(op, (const void *)map, MAPSAN_API_ANNOTATED,
-                   write ? "write" : "read", write != 0);
+  if (mapsan_map_begin(op, (const void *)map, MAPSAN_API_ANNOTATED,
+                       write ? "write" : "read", write != 0) &&
+      write)
+    mapsan_map_modified(op, (const void *)it);
+}
+
+MAPSAN_EXPORT void mapsan_annotate_map_begin(const volatile void *map,
+                                             int write) {
+  begin(map, NULL, write);
+}
+
+MAPSAN_EXPORT void mapsan_annotate_map_iter_write_begin(
+    const volatile void *map, const volatile void *it) {
+  begin(map, it, 1);
 }
 
 MAPSAN_EXPORT void mapsan_annotate_map_end(const volatile void *map) {
   if (!mapsan_hooks_on() || op_depth == 0)
     return;
   op_depth--;
-  if (op_depth >= MAX_DEPTH)
+  if (op_depth >= MAX_DEPTH || op_addr[op_depth] != map)
     return;
-  if (op_addr[op_depth] == map)
-    mapsan_map_end(&op_stack[op_depth]);
+  mapsan_map_end(&op_stack[op_depth]);
+}
+
+MAPSAN_EXPORT void mapsan_annotate_map_strict_iterators(
+    const volatile void *map) {
+  if (mapsan_hooks_on())
+    mapsan_map_set_strict_iters((const void *)map);
+}
+
+MAPSAN_EXPORT void mapsan_annotate_map_iter(const volatile void *map,
+                                            const volatile void *it,
+                                            int what) {
+  if (!mapsan_hooks_on())
+    return;
+  if (what == MAPSAN_ITER_END_) {
+    mapsan_iter_end((const void *)it);
+    return;
+  }
+  struct mapsan_op op;
+  const char *name = what == MAPSAN_ITER_BEGIN_ ? "iter_begin" : "iter_next";
+  if (!mapsan_map_begin(&op, (const void *)map, MAPSAN_API_ANNOTATED, name,
+                        false))
+    return;
+  if (what == MAPSAN_ITER_BEGIN_)
+    mapsan_iter_begin(&op, (const void *)it);
+  else
+    mapsan_iter_check(&op, (const void *)it);
+  mapsan_map_end(&op);
 }
 
 MAPSAN_EXPORT void mapsan_annotate_map_nil_write(void) {

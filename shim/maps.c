@@ -26,6 +26,7 @@
 
 #include "../reports/report.h"
 #include "../reports/stack.h"
+#include "iters.h"
 #include "sync.h"
 
 #include <stdlib.h>
@@ -64,6 +65,12 @@ struct mapsan_map {
   uint32_t usual_writes;
   struct mapsan_access_rec destroy;
   struct mapsan_map *fifo_next; /* destroyed FIFO, or free list */
+  /* Iterators (iters.c): structural modifications since creation, the last
+   * one's record (kept only while an iterator is live), live iterators. */
+  _Atomic uint64_t mod_gen;
+  struct mapsan_access_rec last_mod;
+  _Atomic uint32_t live_iters;
+  bool strict_iters; /* the API says a modification invalidates iterators */
 };
 
 /* r_epoch value marking shared-read mode; no real epoch has it. */
@@ -247,6 +254,10 @@ static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
   m->usual_votes = m->usual_writes = 0;
   memset(&m->destroy, 0, sizeof(m->destroy));
   m->fifo_next = NULL;
+  atomic_store_explicit(&m->mod_gen, 0, memory_order_relaxed);
+  memset(&m->last_mod, 0, sizeof(m->last_mod));
+  atomic_store_explicit(&m->live_iters, 0, memory_order_relaxed);
+  m->strict_iters = api == MAPSAN_API_GLIB;
   atomic_store_explicit(&m->key, addr, memory_order_relaxed);
   mapsan_lock_release(&m->lock);
   uint32_t j = hash_addr(addr) & t->mask;
@@ -530,6 +541,7 @@ static MAPSAN_NOINLINE void report_destroyed(struct mapsan_map *m,
 bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                       enum mapsan_api api, const char *opname, bool write) {
   op->map = NULL;
+  op->opname = opname;
   struct mapsan_thread *t = mapsan_thread_current();
   if (MAPSAN_UNLIKELY(t == NULL || addr == NULL))
     return false;
@@ -557,6 +569,7 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   op->map = m;
   op->thread = me;
   op->write = write;
+  op->opname = opname;
   /* The fast path: this thread's current epoch is already recorded. */
   mapsan_epoch e = mapsan_thread_epoch(t);
   mapsan_epoch w = atomic_load_explicit(&m->w_epoch, memory_order_acquire);
@@ -587,6 +600,72 @@ void mapsan_map_nil_write(enum mapsan_api api, const char *opname) {
   report_init(&rep, MAPSAN_KIND_NIL_MAP_WRITE, api, 0);
   mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
   mapsan_report_submit(&rep);
+}
+
+/* ---- iterator support (iters.c) ------------------------------------------ */
+
+void mapsan_map_modified(struct mapsan_op *op, const void *via_iter) {
+  struct mapsan_map *m = op->map;
+  if (m == NULL || !m->strict_iters)
+    return;
+  /* No live iterator: nothing to invalidate, and an iterator created later
+   * starts from the generation current then. */
+  if (atomic_load_explicit(&m->live_iters, memory_order_acquire) == 0)
+    return;
+  struct mapsan_thread *t = mapsan_thread_current();
+  if (t == NULL)
+    return;
+  struct mapsan_access_rec a;
+  fill_access(&a, t, mapsan_stack_capture(), op->opname, true);
+  mapsan_lock_acquire(&m->lock);
+  uint64_t gen = atomic_load_explicit(&m->mod_gen, memory_order_relaxed) + 1;
+  m->last_mod = a;
+  atomic_store_explicit(&m->mod_gen, gen, memory_order_release);
+  mapsan_lock_release(&m->lock);
+  if (via_iter)
+    mapsan_iter_modified_through(via_iter, m, gen);
+}
+
+uint64_t mapsan_map_iter_attach(struct mapsan_map *m, int delta) {
+  mapsan_lock_acquire(&m->lock);
+  if (delta > 0)
+    atomic_fetch_add_explicit(&m->live_iters, 1, memory_order_release);
+  else if (atomic_load_explicit(&m->live_iters, memory_order_relaxed) > 0)
+    atomic_fetch_sub_explicit(&m->live_iters, 1, memory_order_release);
+  uint64_t gen = atomic_load_explicit(&m->mod_gen, memory_order_relaxed);
+  mapsan_lock_release(&m->lock);
+  return gen;
+}
+
+void mapsan_map_set_strict_iters(const void *addr) {
+  struct mapsan_map *m = lookup((uintptr_t)addr);
+  if (m == NULL)
+    return;
+  mapsan_lock_acquire(&m->lock);
+  if (m->key == (uintptr_t)addr)
+    m->strict_iters = true;
+  mapsan_lock_release(&m->lock);
+}
+
+uint64_t mapsan_map_gen(struct mapsan_map *m) {
+  return atomic_load_explicit(&m->mod_gen, memory_order_acquire);
+}
+
+bool mapsan_map_describe(struct mapsan_map *m, uintptr_t key,
+                         struct mapsan_map_info *out) {
+  mapsan_lock_acquire(&m->lock);
+  bool same = m->key == key;
+  if (same) {
+    out->api = m->api;
+    out->created = m->created;
+    out->last_mod = m->last_mod;
+  }
+  mapsan_lock_release(&m->lock);
+  return same;
+}
+
+uintptr_t mapsan_map_key(struct mapsan_map *m) {
+  return atomic_load_explicit(&m->key, memory_order_relaxed);
 }
 
 /* ---- fork --------------------------------------------------------------- */

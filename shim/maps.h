@@ -26,6 +26,7 @@
 #ifndef MAPSAN_MAPS_H
 #define MAPSAN_MAPS_H
 
+#include "../reports/report.h"
 #include "thread.h"
 
 #include <stdbool.h>
@@ -40,6 +41,7 @@ struct mapsan_map;
 /* One operation in flight, on the wrapper's stack. */
 struct mapsan_op {
   struct mapsan_map *map; /* NULL: untracked, nothing to end */
+  const char *opname;
   uint32_t thread;
   bool write;
 };
@@ -62,6 +64,27 @@ void mapsan_map_end(struct mapsan_op *op);
 
 /* A write through a NULL map. */
 void mapsan_map_nil_write(enum mapsan_api api, const char *opname);
+
+/* A structural modification by op (for APIs whose iterators it
+ * invalidates); via_iter is the iterator it was made through, or NULL.
+ * Costs nothing while the map has no live iterator. */
+void mapsan_map_modified(struct mapsan_op *op, const void *via_iter);
+
+/* Declares that, for the map at addr, any structural modification not made
+ * through an iterator invalidates it (GLib maps are so from creation). */
+void mapsan_map_set_strict_iters(const void *addr);
+
+/* For iters.c. */
+struct mapsan_map_info {
+  enum mapsan_api api;
+  struct mapsan_access_rec created;
+  struct mapsan_access_rec last_mod;
+};
+uint64_t mapsan_map_iter_attach(struct mapsan_map *m, int delta);
+uint64_t mapsan_map_gen(struct mapsan_map *m);
+bool mapsan_map_describe(struct mapsan_map *m, uintptr_t key,
+                         struct mapsan_map_info *out);
+uintptr_t mapsan_map_key(struct mapsan_map *m);
 
 void mapsan_maps_fork_prepare(void);
 void mapsan_maps_fork_parent(void);
