@@ -20,8 +20,16 @@ int main(void) {
     hmap_iter it;
     hmap_iter_init(&it, m);
     CHECK(hmap_iter_next(&it));
+    hmap_iter it2;
+    hmap_iter_init(&it2, m);
+    CHECK(hmap_iter_next(&it2));
     hmap_clear(m);
     CHECK(!hmap_iter_next(&it)); /* ended by the clear */
+    for (uint64_t i = 0; i < 100; i++) /* even with new entries in place */
+      u64_put(m, i, i);
+    CHECK(!hmap_iter_next(&it2));
+    for (uint64_t i = 0; i < 100; i++)
+      CHECK(u64_del(m, i));
     hmap_debug_stats(m, &after);
     CHECK(m->buckets == kept && after.B == before.B);
     CHECK(hmap_len(m) == 0 && !after.growing && after.noverflow == 0);
