@@ -353,16 +353,35 @@ static inline char *slot_val(char *b, unsigned i, size_t voff, size_t vs) {
 }
 
 static inline char *key_of(const hmap *m, char *b, unsigned i) {
-  return slot_key(b, i, m->type->key_size);
+  return slot_key(b, i, m->key_size);
 }
 
 static inline char *val_of(const hmap *m, char *b, unsigned i) {
-  return slot_val(b, i, m->val_off, m->type->val_size);
+  return slot_val(b, i, m->val_off, m->val_size);
 }
 
 /* An empty bucket: no entries, no overflow. */
 static inline void bucket_reset(char *b) {
   memset(b, 0, KEYS_OFF);
+}
+
+/* memcpy/memset of a key or value: the common 8-byte size inline, other
+ * sizes through the library calls. */
+static inline void copy_slot(void *dst, const void *src, size_t n) {
+  if (n == sizeof(uint64_t)) {
+    uint64_t t;
+    memcpy(&t, src, sizeof t);
+    memcpy(dst, &t, sizeof t);
+  } else {
+    memcpy(dst, src, n);
+  }
+}
+
+static inline void zero_slot(void *dst, size_t n) {
+  if (n == sizeof(uint64_t))
+    memset(dst, 0, sizeof(uint64_t));
+  else
+    memset(dst, 0, n);
 }
 
 static inline bool is_empty(uint8_t top) { return top <= TOP_EMPTY_ONE; }
@@ -412,6 +431,20 @@ static inline unsigned first_byte(uint64_t mask) {
   return (unsigned)__builtin_ctzll(mask) >> 3;
 }
 
+/* Bit 8i+7 set for the slots i that hold an entry: a top hash, or an
+ * evacuated entry (TOP_EVAC_X/Y); not for the empty and TOP_EVAC_EMPTY. */
+static inline uint64_t occupied(uint64_t w) {
+  uint64_t empty = zero_bytes(w & BYTES_FE) |
+                   zero_bytes(w ^ (BYTES_LO * TOP_EVAC_EMPTY));
+  return ~empty & (BYTES_LO << 7);
+}
+
+/* Byte j of the result is byte (j + k) % 8 of w. */
+static inline uint64_t rotate_bytes(uint64_t w, unsigned k) {
+  unsigned r = 8 * (k & 7);
+  return r == 0 ? w : w >> r | w << (64 - r);
+}
+
 /* ==================================================================== */
 /* Hashing and comparing, specialized per kind                          */
 /* ==================================================================== */
@@ -452,7 +485,7 @@ static ALWAYS_INLINE size_t key_size_of(const hmap *m, enum key_kind kind) {
   case KIND_STR:
     return sizeof(const char *);
   case KIND_GENERIC:
-    return m->type->key_size;
+    return m->key_size;
   }
   __builtin_unreachable();
 }
@@ -778,11 +811,11 @@ typedef struct evac_dst {
 /* Moves old bucket oi's chain to the new array: X = same index, Y = index
  * + old_nbuckets (doubling only). Keys and values stay readable in the old
  * slots for iterators (I4). */
-static void evacuate(hmap *m, size_t oi) {
+static ALWAYS_INLINE void evacuate(hmap *m, size_t oi, enum key_kind kind) {
   char *b = bucket_at(m, m->oldbuckets, oi);
   size_t newbit = old_nbuckets(m);
   if (!evacuated(b)) {
-    size_t ks = m->type->key_size, vs = m->type->val_size;
+    size_t ks = key_size_of(m, kind), vs = m->val_size;
     evac_dst d[2] = {{bucket_at(m, m->buckets, oi), 0}, {NULL, 0}};
     if (!m->same_size)
       d[1].b = bucket_at(m, m->buckets, oi + newbit);
@@ -798,7 +831,7 @@ static void evacuate(hmap *m, size_t oi) {
         char *k = slot_key(b, i, ks);
         unsigned y = 0;
         if (!m->same_size)
-          y = (hash_any(m, k) & newbit) != 0;
+          y = (key_hash(m, k, kind) & newbit) != 0;
         th[i] = (uint8_t)(TOP_EVAC_X + y);
         evac_dst *dst = &d[y];
         if (dst->i == BUCKET_CNT) {
@@ -806,9 +839,9 @@ static void evacuate(hmap *m, size_t oi) {
           dst->i = 0;
         }
         tophash(dst->b)[dst->i] = top;
-        memcpy(slot_key(dst->b, dst->i, ks), k, ks);
-        memcpy(slot_val(dst->b, dst->i, m->val_off, vs),
-               slot_val(b, i, m->val_off, vs), vs);
+        copy_slot(slot_key(dst->b, dst->i, ks), k, ks);
+        copy_slot(slot_val(dst->b, dst->i, m->val_off, vs),
+                  slot_val(b, i, m->val_off, vs), vs);
         dst->i++;
       }
     }
@@ -819,10 +852,27 @@ static void evacuate(hmap *m, size_t oi) {
 
 /* The bounded work of one write while growing: the old bucket that feeds
  * new bucket bi, plus the first one not yet evacuated. */
-static void grow_work(hmap *m, size_t bi) {
-  evacuate(m, bi & (old_nbuckets(m) - 1));
+static ALWAYS_INLINE void grow_work_kind(hmap *m, size_t bi,
+                                         enum key_kind kind) {
+  evacuate(m, bi & (old_nbuckets(m) - 1), kind);
   if (growing(m))
-    evacuate(m, m->nevacuate);
+    evacuate(m, m->nevacuate, kind);
+}
+
+/* One out-of-line copy per kind, shared by assign and delete. */
+static void __attribute__((noinline)) grow_work(hmap *m, size_t bi,
+                                                enum key_kind kind) {
+  switch (kind) {
+  case KIND_U64:
+    grow_work_kind(m, bi, KIND_U64);
+    return;
+  case KIND_STR:
+    grow_work_kind(m, bi, KIND_STR);
+    return;
+  case KIND_GENERIC:
+    grow_work_kind(m, bi, KIND_GENERIC);
+    return;
+  }
 }
 
 /* ==================================================================== */
@@ -841,6 +891,8 @@ static void map_init(hmap *m, const hmap_type *t, size_t hint) {
   size_t bsize = round_up(voff + BUCKET_CNT * t->val_size, ba < 8 ? 8 : ba);
   HMAP_CHECK(bsize <= UINT32_MAX && t->key_size < (1u << 24) &&
              t->val_size < (1u << 24));
+  m->key_size = (uint32_t)t->key_size;
+  m->val_size = (uint32_t)t->val_size;
   m->val_off = (uint32_t)voff;
   m->bucket_size = (uint32_t)bsize;
   /* The smallest B whose maximum load holds hint entries. */
@@ -899,7 +951,7 @@ static ALWAYS_INLINE void *lookup_kind(hmap *m, const void *key,
                                        enum key_kind kind) {
   probe p;
   find(m, key, kind, &p);
-  return p.b != NULL ? slot_val(p.b, p.i, m->val_off, m->type->val_size)
+  return p.b != NULL ? slot_val(p.b, p.i, m->val_off, m->val_size)
                      : NULL;
 }
 
@@ -931,7 +983,7 @@ size_t hmap_len(hmap *m) {
 
 static ALWAYS_INLINE void *assign_kind(hmap *m, const void *key,
                                        enum key_kind kind) {
-  size_t ks = key_size_of(m, kind), vs = m->type->val_size;
+  size_t ks = key_size_of(m, kind), vs = m->val_size;
   uint64_t hash = key_hash(m, key, kind); /* (2) user code may run */
   uint8_t top = top_of(hash);
   write_begin(m);                         /* (3) */
@@ -941,7 +993,7 @@ static ALWAYS_INLINE void *assign_kind(hmap *m, const void *key,
   for (;;) {
     size_t bi = hash & bucket_mask(m->B);
     if (growing(m))
-      grow_work(m, bi);
+      grow_work(m, bi, kind);
     probe p;
     probe_chain(m, bucket_at(m, m->buckets, bi), key, top, kind, true, &p);
     if (p.b != NULL) {
@@ -958,9 +1010,9 @@ static ALWAYS_INLINE void *assign_kind(hmap *m, const void *key,
       p.empty_i = 0;
     }
     tophash(p.empty_b)[p.empty_i] = top;
-    memcpy(slot_key(p.empty_b, p.empty_i, ks), key, ks);
+    copy_slot(slot_key(p.empty_b, p.empty_i, ks), key, ks);
     v = slot_val(p.empty_b, p.empty_i, m->val_off, vs);
-    memset(v, 0, vs);
+    zero_slot(v, vs);
     m->count++;
     m->stress_inserts += m->stress;
     break;
@@ -1018,7 +1070,7 @@ static ALWAYS_INLINE bool delete_kind(hmap *m, const void *key,
   write_begin(m);                         /* (3) */
   size_t bi = hash & bucket_mask(m->B);
   if (growing(m))
-    grow_work(m, bi);
+    grow_work(m, bi, kind);
   char *b0 = bucket_at(m, m->buckets, bi);
   probe p;
   probe_chain(m, b0, key, top_of(hash), kind, false, &p);
@@ -1113,15 +1165,16 @@ void hmap_iter_init(hmap_iter *it, hmap *m) {
   it->clear_seq = m->clear_seq;
 }
 
-bool hmap_iter_next(hmap_iter *it) {
-  if (it->buckets == NULL)
-    return false;
-  hmap *m = it->map;
-  check_no_writer(m, "concurrent map iteration and map write");
-  if (m->clear_seq != it->clear_seq) { /* (I6) */
-    iter_finish(it);
-    return false;
-  }
+/* Entries of bucket b still to produce, from the iterator's position i:
+ * bit 8j+7 says that slot (j + offset) % 8, the j-th in this iterator's
+ * order, holds an entry (live or evacuated). */
+static inline uint64_t iter_todo(const hmap_iter *it, char *b, unsigned i) {
+  uint64_t todo = rotate_bytes(occupied(tophash_word(b)), it->offset);
+  return todo & (i < BUCKET_CNT ? ~UINT64_C(0) << (8 * i) : 0);
+}
+
+/* The general step: next bucket, old buckets, evacuated entries. */
+static bool __attribute__((noinline)) iter_advance(hmap_iter *it, hmap *m) {
   char *b = it->bptr;
   size_t bucket = it->bucket, check = it->check_bucket;
   unsigned i = it->i;
@@ -1152,11 +1205,10 @@ bool hmap_iter_next(hmap_iter *it) {
       }
       i = 0;
     }
-    for (; i < BUCKET_CNT; i++) {
+    for (uint64_t todo = iter_todo(it, b, i); todo != 0; todo &= todo - 1) {
+      i = first_byte(todo);
       unsigned s = (i + it->offset) & (BUCKET_CNT - 1);
       uint8_t top = tophash(b)[s];
-      if (is_empty(top) || top == TOP_EVAC_EMPTY)
-        continue;
       char *k = key_of(m, b, s);
       if (check != NO_CHECK &&
           (hash_any(m, k) & bucket_mask(it->B)) != check)
@@ -1181,6 +1233,34 @@ bool hmap_iter_next(hmap_iter *it) {
     b = overflow_of(b);
     i = 0;
   }
+}
+
+bool hmap_iter_next(hmap_iter *it) {
+  if (it->buckets == NULL)
+    return false;
+  hmap *m = it->map;
+  check_no_writer(m, "concurrent map iteration and map write");
+  if (m->clear_seq != it->clear_seq) { /* (I6) */
+    iter_finish(it);
+    return false;
+  }
+  /* Fast path: the next live entry of the current bucket, which needs no
+   * filtering (I3) and was not moved (I4). */
+  char *b = it->bptr;
+  if (LIKELY(b != NULL && it->check_bucket == NO_CHECK)) {
+    uint64_t todo = iter_todo(it, b, it->i);
+    if (todo != 0) {
+      unsigned i = first_byte(todo);
+      unsigned s = (i + it->offset) & (BUCKET_CNT - 1);
+      if (LIKELY(tophash(b)[s] >= TOP_MIN)) {
+        it->key = key_of(m, b, s);
+        it->val = val_of(m, b, s);
+        it->i = (uint8_t)(i + 1);
+        return true;
+      }
+    }
+  }
+  return iter_advance(it, m);
 }
 
 void hmap_iter_stop(hmap_iter *it) {
