@@ -1,0 +1,99 @@
+/*
+ * overhead.c: the workloads that measure what mapsan costs a program
+ * (bench/overhead.py runs them natively, under mapsan, under
+ * ThreadSanitizer and under Valgrind's Helgrind and DRD, in one run).
+ *
+ *   overhead st N   one thread, one map: N operations, a mix of 1/4 assign,
+ *                   1/4 delete, 1/2 lookup over 100,000 keys
+ *   overhead mt N   two threads, each with a private map (assign 1/4,
+ *                   lookup 3/4) and, every 16th operation, an update of a
+ *                   map shared by both under one mutex: N operations each
+ *
+ * Fixed seeds; prints a checksum so that no work can be optimized away.
+ */
+#include <hmap.h>
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t rng(uint64_t *x) {
+  *x = *x * 6364136223846793005ull + 1442695040888963407ull;
+  return *x >> 33;
+}
+
+static long nops;
+static hmap *shared;
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t single_thread(void) {
+  hmap *m = hmap_new(&hmap_u64_u64, 0);
+  uint64_t x = 1, sum = 0;
+  for (long i = 0; i < nops; i++) {
+    uint64_t r = rng(&x), k = r % 100000;
+    switch ((r >> 20) & 3) {
+    case 0:
+      *(uint64_t *)hmap_assign(m, &k) = (uint64_t)i;
+      break;
+    case 1:
+      sum += hmap_delete(m, &k);
+      break;
+    default: {
+      uint64_t *v = hmap_lookup(m, &k);
+      sum += v ? *v : 0;
+    }
+    }
+  }
+  sum += hmap_len(m);
+  hmap_free(m);
+  return sum;
+}
+
+static void *worker(void *arg) {
+  uint64_t x = (uint64_t)(uintptr_t)arg * 7 + 1, sum = 0;
+  hmap *m = hmap_new(&hmap_u64_u64, 0);
+  for (long i = 0; i < nops; i++) {
+    uint64_t k = rng(&x) % 100000;
+    if (i % 16 == 0) {
+      pthread_mutex_lock(&shared_lock);
+      *(uint64_t *)hmap_assign(shared, &k) += 1;
+      pthread_mutex_unlock(&shared_lock);
+    } else if (i % 4 == 0) {
+      *(uint64_t *)hmap_assign(m, &k) = (uint64_t)i;
+    } else {
+      uint64_t *v = hmap_lookup(m, &k);
+      sum += v ? *v : 0;
+    }
+  }
+  hmap_free(m);
+  return (void *)(uintptr_t)sum;
+}
+
+static uint64_t two_threads(void) {
+  shared = hmap_new(&hmap_u64_u64, 0);
+  pthread_t th[2];
+  for (uintptr_t i = 0; i < 2; i++)
+    pthread_create(&th[i], NULL, worker, (void *)i);
+  uint64_t sum = 0;
+  for (int i = 0; i < 2; i++) {
+    void *r;
+    pthread_join(th[i], &r);
+    sum += (uint64_t)(uintptr_t)r;
+  }
+  sum += hmap_len(shared);
+  hmap_free(shared);
+  return sum;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3 || (strcmp(argv[1], "st") && strcmp(argv[1], "mt"))) {
+    fprintf(stderr, "usage: overhead st|mt N\n");
+    return 2;
+  }
+  nops = atol(argv[2]);
+  uint64_t sum = strcmp(argv[1], "st") ? two_threads() : single_thread();
+  printf("checksum %llu\n", (unsigned long long)sum);
+  return 0;
+}
