@@ -7,10 +7,17 @@ The expectations live in the test's own source, so a test reads as one file:
                                       previous stacks start (first frame) at
                                       the lines marked A and B (either order)
   mapsan-expect: KIND MARK_A          a report whose current stack starts at A
+  mapsan-expect-ordered: KIND CUR PREV
+                                      as mapsan-expect with two marks, but the
+                                      current stack must start at CUR and the
+                                      previous one at PREV
   mapsan-expect: none                 no report at all
   mapsan-exit: N | abort              expected exit status (default: 66 when
                                       reports are expected, else 0)
   mapsan-options: k=v:k=v             MAPSAN_OPTIONS for the run
+  mapsan-suppressions: KIND:PATTERN   a line of a suppressions file written
+                                      for the run (one directive per line,
+                                      in order); adds suppressions=FILE
   mapsan-overlapping: true|false      every race report must say so
   mapsan-stderr: REGEX                stderr must match (re.search, several
                                       lines allowed: all must match)
@@ -47,7 +54,15 @@ def main():
             if n not in marks:
                 print('FAIL: mark %s is not in %s' % (n, source))
                 return 1
-        expects.append((kind, [marks[n] for n in names]))
+        expects.append((kind, [marks[n] for n in names], False))
+    for m in re.finditer(r'mapsan-expect-ordered:\s*([\w-]+)[ \t]+(\w+)[ \t]+(\w+)',
+                         text):
+        for n in m.group(2, 3):
+            if n not in marks:
+                print('FAIL: mark %s is not in %s' % (n, source))
+                return 1
+        expects.append((m.group(1), [marks[m.group(2)], marks[m.group(3)]],
+                        True))
     opt = re.search(r'mapsan-options:\s*(\S+)', text)
     ex = re.search(r'mapsan-exit:\s*(\w+)', text)
     ov = re.search(r'mapsan-overlapping:\s*(true|false)', text)
@@ -58,6 +73,14 @@ def main():
     env.pop('MAPSAN_OPTIONS', None)
     if opt:
         env['MAPSAN_OPTIONS'] = opt.group(1)
+    rules = re.findall(r'mapsan-suppressions:[ \t]*(.+?)[ \t]*(?:\*/)?$', text,
+                       re.M)
+    if rules:
+        supp = os.path.join(tmp, 'suppressions.txt')
+        with open(supp, 'w') as f:
+            f.write('\n'.join(rules) + '\n')
+        env['MAPSAN_OPTIONS'] = (env.get('MAPSAN_OPTIONS', '') +
+                                 ':suppressions=' + supp).lstrip(':')
     cmd = [launcher, '--json', tmp, '--', program] + args
     try:
         p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
@@ -94,7 +117,7 @@ def main():
         return None
 
     unmatched = list(reports)
-    for kind, lines in expects:
+    for kind, lines, ordered in expects:
         hit = None
         for r in unmatched:
             if r['kind'] != kind:
@@ -102,14 +125,18 @@ def main():
             cur, prev = first_line(r, 'current'), first_line(r, 'previous')
             if len(lines) == 1 and cur == lines[0]:
                 hit = r
-            elif len(lines) == 2 and sorted([cur or 0, prev or 0]) == sorted(lines):
+            elif ordered and [cur, prev] == lines:
+                hit = r
+            elif not ordered and len(lines) == 2 and \
+                    sorted([cur or 0, prev or 0]) == sorted(lines):
                 hit = r
             if hit:
                 break
         if hit is None:
-            print('FAIL: no %s report at lines %s; reports: %s' % (
-                kind, lines, [(r['kind'], first_line(r, 'current'),
-                               first_line(r, 'previous')) for r in unmatched]))
+            print('FAIL: no %s report at lines %s%s; reports: %s' % (
+                kind, lines, ' (current, previous)' if ordered else '',
+                [(r['kind'], first_line(r, 'current'),
+                  first_line(r, 'previous')) for r in unmatched]))
             ok = False
         else:
             unmatched.remove(hit)
