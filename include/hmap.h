@@ -91,7 +91,7 @@ typedef struct hmap {
   uint32_t stress_inserts;    /* new keys since the last forced growth */
   uint32_t grows, same_size_grows; /* statistics (hmap_debug_stats) */
   uint32_t key_size, val_size;     /* copies of the descriptor's sizes */
-  uint32_t val_off, bucket_size;   /* bucket layout, computed once */
+  uint32_t key_stride, val_off, val_stride, bucket_size; /* bucket layout */
   uint8_t B;                  /* log2 of the number of buckets */
   uint8_t writing;            /* the writing flag; relaxed atomics only */
   uint8_t same_size;          /* growing without doubling; only while growing */

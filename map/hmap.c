@@ -6,13 +6,19 @@
  * ==== Terminology ====
  *
  * A map is an array of 2^B buckets (the "bucket array"). A bucket holds 8
- * slots: 8 top-hash bytes, a pointer to an overflow bucket, 8 keys, then 8
- * values, all inline with the sizes of the map's hmap_type:
+ * slots: 8 top-hash bytes, a pointer to an overflow bucket, then 8 keys and
+ * 8 values, all inline with the sizes of the map's hmap_type, in one of two
+ * layouts chosen once per map (map_init):
  *
  *     +0   tophash[8]     one byte per slot (below)
  *     +8   overflow       next bucket of the chain, or NULL
- *     +16  keys[8]        key_size bytes each
- *     val_off vals[8]     val_size bytes each, aligned for val_size
+ *     +16  pairs:  {key, value}[8]     when that needs no padding (u64->u64,
+ *                                      string->pointer): a hit then reads
+ *                                      key and value from one cache line;
+ *          arrays: keys[8], values[8]  otherwise (Go's layout: no padding
+ *                                      between a key and a smaller value).
+ *
+ * key_of()/val_of() hide the difference (key_stride, val_off, val_stride).
  *
  * The low B bits of a key's 64-bit hash select its bucket; the top 8 bits
  * (raised above the sentinels) are its "top hash", stored in the slot so that
@@ -66,21 +72,24 @@
  * ==== Why 6.5 ====
  *
  * Measured for u64 -> u64 (144-byte buckets) with uniformly random keys, at
- * the largest load before growth (a simulation of exactly this layout; see
- * docs/MAP.md). overflow = overflow buckets per bucket; bytes/entry = memory
- * per entry; hit = keys compared per successful lookup; miss = slots
- * inspected per failed lookup (top hashes, 8 per bucket word).
+ * the largest load before growth, by a simulation of exactly this layout
+ * (bench/load-factor.py). %overflow = overflow buckets per 100 buckets;
+ * bytes/entry = bucket memory per entry; hit = key comparisons per
+ * successful lookup (the top hashes filter the rest); miss = buckets walked
+ * by an unsuccessful lookup.
  *
  *     load  %overflow  bytes/entry  hit keys  miss buckets
- *     4.0      2.4        36.9       1.00       1.02
- *     5.0      7.1        30.8       1.00       1.07
- *     6.0     15.1        26.5       1.00       1.15
- *     6.5     19.9        26.2       1.00       1.20
- *     7.0     25.2        25.8       1.00       1.25
- *     8.0     36.8        24.6       1.00       1.37
+ *     4.0      2.0        36.7       1.008       1.02
+ *     5.0      6.7        30.7       1.010       1.07
+ *     6.0     15.2        27.6       1.012       1.15
+ *     6.5     20.8        26.8       1.013       1.21
+ *     7.0     27.4        26.2       1.014       1.27
+ *     8.0     41.1        25.4       1.016       1.41
  *
- * Below 6.5 memory per entry rises quickly; above it the share of chains
- * with an overflow bucket (a second cache miss) rises quickly. 6.5 is the knee.
+ * Below 5 memory per entry rises fast; above 7 overflow buckets (a second
+ * cache line per chain) and miss walks grow fast. Between 6 and 7 the trade
+ * is flat (each half step saves under a byte per entry and costs about six
+ * more overflow buckets per 100); 6.5, Go's value, sits in the middle.
  *
  * ==== Iteration rules ====
  *
@@ -342,22 +351,13 @@ static inline void set_overflow(char *b, char *o) {
   memcpy(b + OVF_OFF, &o, sizeof o);
 }
 
-/* Key and value of slot i; ks/voff/vs are passed so that fast paths use
- * constants. */
-static inline char *slot_key(char *b, unsigned i, size_t ks) {
-  return b + KEYS_OFF + i * ks;
-}
-
-static inline char *slot_val(char *b, unsigned i, size_t voff, size_t vs) {
-  return b + voff + i * vs;
-}
-
+/* Key and value of slot i (layouts: design comment). */
 static inline char *key_of(const hmap *m, char *b, unsigned i) {
-  return slot_key(b, i, m->key_size);
+  return b + KEYS_OFF + i * m->key_stride;
 }
 
 static inline char *val_of(const hmap *m, char *b, unsigned i) {
-  return slot_val(b, i, m->val_off, m->val_size);
+  return b + m->val_off + i * m->val_stride;
 }
 
 /* An empty bucket: no entries, no overflow. */
@@ -670,7 +670,6 @@ typedef struct probe {
 static ALWAYS_INLINE void probe_chain(const hmap *m, char *b, const void *key,
                                       uint8_t top, enum key_kind kind,
                                       bool want_empty, probe *p) {
-  size_t ks = key_size_of(m, kind);
   uint64_t pattern = BYTES_LO * top;
   p->b = NULL;
   p->empty_b = NULL;
@@ -679,7 +678,7 @@ static ALWAYS_INLINE void probe_chain(const hmap *m, char *b, const void *key,
     uint64_t w = tophash_word(b);
     for (uint64_t hit = zero_bytes(w ^ pattern); hit != 0; hit &= hit - 1) {
       unsigned i = first_byte(hit);
-      if (LIKELY(key_equal(m, key, slot_key(b, i, ks), kind))) {
+      if (LIKELY(key_equal(m, key, key_of(m, b, i), kind))) {
         p->b = b;
         p->i = i;
         p->last = b;
@@ -828,7 +827,7 @@ static ALWAYS_INLINE void evacuate(hmap *m, size_t oi, enum key_kind kind) {
           continue;
         }
         HMAP_CHECK(top >= TOP_MIN);
-        char *k = slot_key(b, i, ks);
+        char *k = key_of(m, b, i);
         unsigned y = 0;
         if (!m->same_size)
           y = (key_hash(m, k, kind) & newbit) != 0;
@@ -839,9 +838,8 @@ static ALWAYS_INLINE void evacuate(hmap *m, size_t oi, enum key_kind kind) {
           dst->i = 0;
         }
         tophash(dst->b)[dst->i] = top;
-        copy_slot(slot_key(dst->b, dst->i, ks), k, ks);
-        copy_slot(slot_val(dst->b, dst->i, m->val_off, vs),
-                  slot_val(b, i, m->val_off, vs), vs);
+        copy_slot(key_of(m, dst->b, dst->i), k, ks);
+        copy_slot(val_of(m, dst->b, dst->i), val_of(m, b, i), vs);
         dst->i++;
       }
     }
@@ -885,14 +883,27 @@ static void map_init(hmap *m, const hmap_type *t, size_t hint) {
   m->type = t;
   m->kind = (uint8_t)kind_of(t);
   m->seed = rand64();
-  size_t ka = align_for(t->key_size), va = align_for(t->val_size);
+  size_t ks = t->key_size, vs = t->val_size;
+  size_t ka = align_for(ks), va = align_for(vs);
   size_t ba = ka > va ? ka : va;
-  size_t voff = round_up(KEYS_OFF + BUCKET_CNT * t->key_size, va);
-  size_t bsize = round_up(voff + BUCKET_CNT * t->val_size, ba < 8 ? 8 : ba);
-  HMAP_CHECK(bsize <= UINT32_MAX && t->key_size < (1u << 24) &&
-             t->val_size < (1u << 24));
-  m->key_size = (uint32_t)t->key_size;
-  m->val_size = (uint32_t)t->val_size;
+  HMAP_CHECK(ks < (1u << 24) && vs < (1u << 24));
+  size_t kstride, voff, vstride, end;
+  if (vs > 0 && ks % va == 0 && vs % ka == 0) { /* pairs: no padding */
+    kstride = vstride = ks + vs;
+    voff = KEYS_OFF + ks;
+    end = KEYS_OFF + BUCKET_CNT * kstride;
+  } else { /* arrays */
+    kstride = ks;
+    vstride = vs;
+    voff = round_up(KEYS_OFF + BUCKET_CNT * ks, va);
+    end = voff + BUCKET_CNT * vs;
+  }
+  size_t bsize = round_up(end, ba < 8 ? 8 : ba);
+  HMAP_CHECK(bsize <= UINT32_MAX);
+  m->key_size = (uint32_t)ks;
+  m->val_size = (uint32_t)vs;
+  m->key_stride = (uint32_t)kstride;
+  m->val_stride = (uint32_t)vstride;
   m->val_off = (uint32_t)voff;
   m->bucket_size = (uint32_t)bsize;
   /* The smallest B whose maximum load holds hint entries. */
@@ -951,7 +962,7 @@ static ALWAYS_INLINE void *lookup_kind(hmap *m, const void *key,
                                        enum key_kind kind) {
   probe p;
   find(m, key, kind, &p);
-  return p.b != NULL ? slot_val(p.b, p.i, m->val_off, m->val_size)
+  return p.b != NULL ? val_of(m, p.b, p.i)
                      : NULL;
 }
 
@@ -997,7 +1008,7 @@ static ALWAYS_INLINE void *assign_kind(hmap *m, const void *key,
     probe p;
     probe_chain(m, bucket_at(m, m->buckets, bi), key, top, kind, true, &p);
     if (p.b != NULL) {
-      v = slot_val(p.b, p.i, m->val_off, vs);
+      v = val_of(m, p.b, p.i);
       break;
     }
     if (!growing(m) && (over_load(m, m->count + 1) || too_many_overflow(m) ||
@@ -1010,8 +1021,8 @@ static ALWAYS_INLINE void *assign_kind(hmap *m, const void *key,
       p.empty_i = 0;
     }
     tophash(p.empty_b)[p.empty_i] = top;
-    copy_slot(slot_key(p.empty_b, p.empty_i, ks), key, ks);
-    v = slot_val(p.empty_b, p.empty_i, m->val_off, vs);
+    copy_slot(key_of(m, p.empty_b, p.empty_i), key, ks);
+    v = val_of(m, p.empty_b, p.empty_i);
     zero_slot(v, vs);
     m->count++;
     m->stress_inserts += m->stress;
