@@ -14,18 +14,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* Bucket arrays are 64-byte aligned: one array header per cache line and
  * buckets that start on a line. */
 enum { HOOK_ALIGN = 64, FATAL_FRAMES = 64 };
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN ((size_t)8 << 20) /* arrays from this size get THP advice */
 
 void *hmap_buckets_alloc(size_t size) {
   /* C11 wants the size to be a multiple of the alignment. */
   size_t rounded = (size + HOOK_ALIGN - 1) & ~(size_t)(HOOK_ALIGN - 1);
   if (rounded < size)
     return NULL;
-  return aligned_alloc(HOOK_ALIGN, rounded);
+  void *p = aligned_alloc(HOOK_ALIGN, rounded);
+  /* Lookups in a large map touch a random page each: ask for transparent
+   * huge pages (honoured in the kernel's "madvise" mode) to spare the TLB. */
+  if (p != NULL && rounded >= HUGE_MIN) {
+    uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+    uintptr_t hi = ((uintptr_t)p + rounded) & ~(uintptr_t)(HUGE_PAGE - 1);
+    if (hi > lo)
+      madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+  }
+  return p;
 }
 
 void hmap_buckets_free(void *p, size_t size) {
