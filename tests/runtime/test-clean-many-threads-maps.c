@@ -2,8 +2,11 @@
  * test-clean-many-threads-maps.c: 64 threads hammer 64 maps, each map
  * under its own mutex, 2,000 operations per thread (assign, lookup, delete,
  * len, a short iteration now and then) on maps chosen by a fixed-seed
- * generator, with at most one mutex held at a time. Clean, no deadlock, and
- * quick (a few seconds at most on 2 cores).
+ * generator, with at most one mutex held at a time. All 64 start together
+ * (a barrier), so that they really contend. Clean, no deadlock, and quick
+ * (well under a second on 2 cores). (Started one by one instead, early
+ * threads can finish before late ones exist and hand their slots over:
+ * that is test-clean-slot-reuse-knowledge.c.)
  *
  * mapsan-expect: none
  */
@@ -18,6 +21,7 @@ enum { THREADS = 64, MAPS = 64, OPS = 2000 };
 
 static hmap *maps[MAPS];
 static pthread_mutex_t mu[MAPS];
+static pthread_barrier_t start;
 
 static uint64_t next_rand(uint64_t *s) { /* xorshift64*, fixed seeds */
   *s ^= *s >> 12;
@@ -29,6 +33,7 @@ static uint64_t next_rand(uint64_t *s) { /* xorshift64*, fixed seeds */
 static void *worker(void *arg) {
   uint64_t seed = 0x9e3779b97f4a7c15ull * ((uint64_t)(uintptr_t)arg + 1);
   uint64_t sum = 0;
+  pthread_barrier_wait(&start);
   for (int i = 0; i < OPS; i++) {
     uint64_t r = next_rand(&seed);
     unsigned j = (unsigned)(r % MAPS);
@@ -69,6 +74,7 @@ static void *worker(void *arg) {
 
 int main(void) {
   long t0 = rt_now_ms();
+  pthread_barrier_init(&start, NULL, THREADS);
   for (int j = 0; j < MAPS; j++) {
     pthread_mutex_init(&mu[j], NULL);
     maps[j] = hmap_new(&hmap_u64_u64, 0);
