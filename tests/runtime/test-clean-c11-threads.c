@@ -4,7 +4,8 @@
  * through the pthread symbols: thrd_create/thrd_join; mtx_lock,
  * mtx_trylock (retried), mtx_timedlock and mtx_unlock on a plain and on a
  * timed recursive mutex (taken twice); cnd_timedwait and cnd_wait
- * hand-overs; call_once. Each mechanism guards its own map. No report.
+ * hand-overs; call_once; thrd_exit and thrd_detach. Each mechanism guards
+ * its own map. No report.
  *
  * mapsan-expect: none
  */
@@ -12,6 +13,7 @@
 
 #include <hmap.h>
 
+#include <semaphore.h>
 #include <stdint.h>
 #include <threads.h>
 
@@ -86,6 +88,28 @@ static int worker(void *arg) {
   return 0;
 }
 
+static void exit_early(void) {
+  uint64_t k = 77;
+  *(uint64_t *)hmap_assign(m_join, &k) = 77;
+  thrd_exit(0);
+}
+
+static int exiter(void *arg) {
+  (void)arg;
+  exit_early();
+  return 1;
+}
+
+static sem_t detached_done;
+
+static int detached(void *arg) {
+  (void)arg;
+  uint64_t k = 88;
+  *(uint64_t *)hmap_assign(m_join, &k) = 88;
+  sem_post(&detached_done);
+  return 0;
+}
+
 static int cnd_waiter(void *arg) {
   (void)arg;
   mtx_lock(&mu_cv);
@@ -121,6 +145,22 @@ int main(void) {
   *(uint64_t *)hmap_assign(m_join, &k) = 1;
   *(uint64_t *)hmap_assign(m_cnd, &k) = 1;
   *(uint64_t *)hmap_assign(m_once, &k) = 1;
+
+  /* thrd_exit is an end like a return: ordered before thrd_join. A
+   * detached thread (thrd_detach) is ordered by what it posts. */
+  thrd_t e;
+  thrd_create(&e, exiter, NULL);
+  int res = -1;
+  thrd_join(e, &res);
+  RT_CHECK(res == 0);
+  k = 77;
+  *(uint64_t *)hmap_assign(m_join, &k) = 7;
+  sem_init(&detached_done, 0, 0);
+  thrd_create(&e, detached, NULL);
+  thrd_detach(e);
+  sem_wait(&detached_done);
+  k = 88;
+  *(uint64_t *)hmap_assign(m_join, &k) = 8;
 
   /* A plain cnd_wait hand-over the other way round: main produces. */
   thrd_t w;
