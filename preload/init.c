@@ -67,6 +67,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
     mapsan_options_print_help();
   mapsan_stack_init();
   mapsan_report_init();
+  mapsan_thread_init();
   mapsan_thread_current();
   if (mapsan_opts.verbosity >= 1) {
     char buf[128];

@@ -8,9 +8,9 @@
  *   read:    hmap_lookup, hmap_len, hmap_iter_init, hmap_iter_next
  *   neither: hmap_iter_stop (touches only the iterator; the map may be gone)
  * The map API lets the iterating thread write, as Go does, so iteration is
- * an ordinary read and is never "invalidated". NULL maps: reads are legal;
- * a write is reported as nil-map-write, then the library aborts as its
- * contract says. The library's own fatal path (hmap_fatal) waits for any
+ * an ordinary read and is never "invalidated". NULL maps: reads, delete
+ * and clear are legal no-ops, as in Go; an assign is reported as
+ * nil-map-write, then the library aborts as its contract says. The library's own fatal path (hmap_fatal) waits for any
  * report being written, so "concurrent map writes" cannot cut it short.
  */
 #include <hmap.h>
@@ -100,6 +100,8 @@ MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {
 }
 
 MAPSAN_EXPORT bool hmap_delete(hmap *m, const void *key) {
+  if (m == NULL) /* legal, as in Go: a no-op */
+    return REAL(hmap_delete)(m, key);
   WRITE_OP("delete", REAL(hmap_delete)(m, key));
 }
 

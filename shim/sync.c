@@ -77,7 +77,11 @@ void mapsan_lock_releasing(uintptr_t addr) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
-  enum mapsan_lock_mode mode = mapsan_thread_lock_pop(t, addr);
+  enum mapsan_lock_mode mode;
+  /* Unlocking a lock this thread does not hold fails (EPERM) or is
+   * undefined: it orders nothing. */
+  if (!mapsan_thread_lock_pop(t, addr, &mode))
+    return;
   release(t, addr, mode == MAPSAN_LOCK_READ);
 }
 

@@ -23,9 +23,7 @@ static int thrd_trampoline(void *p) {
   struct start_arg sa = *(struct start_arg *)p;
   free(p);
   mapsan_thread_begin(&sa.st);
-  int ret = sa.fn(sa.arg);
-  mapsan_thread_finish();
-  return ret;
+  return sa.fn(sa.arg); /* finished by the thread.c key destructor */
 }
 
 MAPSAN_EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg) {
@@ -60,9 +58,7 @@ MAPSAN_EXPORT int thrd_detach(thrd_t th) {
 }
 
 MAPSAN_EXPORT void thrd_exit(int res) {
-  if (mapsan_hooks_on())
-    mapsan_thread_finish();
-  REAL(thrd_exit)(res);
+  REAL(thrd_exit)(res); /* see pthread_exit in sync_pthread.c */
   __builtin_unreachable();
 }
 

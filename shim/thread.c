@@ -6,6 +6,7 @@
 
 #include "../reports/stack.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -53,9 +54,13 @@ static uint64_t *slot_floor;
 static uint32_t slot_cap;
 static uint32_t slot_min_free; /* no free slot below this */
 
-static uint32_t slot_alloc_locked(void) {
+/* The lowest free slot whose previous occupant `known` covers entirely
+ * (thread.h); `known` may be NULL (no creator seen: fresh slots only). */
+static uint32_t slot_alloc_locked(const mapsan_vclock *known) {
   uint32_t s = slot_min_free;
-  while (s < slot_cap && slot_used[s])
+  while (s < slot_cap &&
+         (slot_used[s] ||
+          slot_floor[s] > (known ? mapsan_vclock_get(known, s) : 0)))
     s++;
   if (s >= MAPSAN_MAX_SLOTS)
     return UINT32_MAX;
@@ -73,7 +78,8 @@ static uint32_t slot_alloc_locked(void) {
     slot_cap = cap;
   }
   slot_used[s] = 1;
-  slot_min_free = s + 1;
+  if (s == slot_min_free)
+    slot_min_free = s + 1;
   return s;
 }
 
@@ -89,8 +95,9 @@ static pid_t gettid_raw(void) { return (pid_t)syscall(SYS_gettid); }
 
 /* Creates the thread structure for the caller; registry lock held. */
 static struct mapsan_thread *create_locked(uint32_t parent_num,
-                                           uint32_t create_stack) {
-  uint32_t slot = slot_alloc_locked();
+                                           uint32_t create_stack,
+                                           const mapsan_vclock *known) {
+  uint32_t slot = slot_alloc_locked(known);
   if (slot == UINT32_MAX)
     return NULL;
   struct mapsan_thread *t = calloc(1, sizeof(*t));
@@ -118,15 +125,48 @@ static struct mapsan_thread *create_locked(uint32_t parent_num,
   return t;
 }
 
+/* ---- the end of a thread -------------------------------------------------
+ *
+ * glibc runs thread-specific-data destructors in rounds, at most
+ * PTHREAD_DESTRUCTOR_ITERATIONS, after cleanup handlers; a round runs again
+ * while some destructor stored a value anew. Ours stores its value again in
+ * every round but the last, so it runs after every other destructor's
+ * first-round work, and the thread is finished as late as anything can be
+ * seen. The joiner wakes only after all destructors: the join record is
+ * there in time. */
+
+static pthread_key_t finish_key;
+static bool finish_key_ok;
+static MAPSAN_TLS int finish_rounds;
+
+static void finish_destructor(void *value) {
+  if (++finish_rounds < PTHREAD_DESTRUCTOR_ITERATIONS) {
+    pthread_setspecific(finish_key, value);
+    return;
+  }
+  mapsan_thread_finish();
+}
+
+static void arm_finish(void) {
+  if (finish_key_ok)
+    pthread_setspecific(finish_key, (void *)1);
+}
+
+void mapsan_thread_init(void) {
+  finish_key_ok = pthread_key_create(&finish_key, finish_destructor) == 0;
+}
+
 struct mapsan_thread *mapsan_thread_register_slow(void) {
   if (mapsan_thread_gone)
     return NULL;
   mapsan_lock_acquire(&registry_lock);
-  struct mapsan_thread *t = create_locked(0, 0);
+  struct mapsan_thread *t = create_locked(0, 0, NULL);
   mapsan_lock_release(&registry_lock);
   if (t == NULL)
     mapsan_thread_gone = true; /* no slot: this thread stays untracked */
   mapsan_cur_thread = t;
+  if (t)
+    arm_finish();
   return t;
 }
 
@@ -150,20 +190,23 @@ void mapsan_thread_lock_push(struct mapsan_thread *t, uintptr_t addr,
   t->nheld++;
 }
 
-enum mapsan_lock_mode mapsan_thread_lock_pop(struct mapsan_thread *t,
-                                             uintptr_t addr) {
+bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
+                            enum mapsan_lock_mode *mode) {
   uint32_t n = t->nheld < MAPSAN_MAX_HELD ? t->nheld : MAPSAN_MAX_HELD;
   for (uint32_t i = n; i-- > 0;) {
     if (t->held[i].addr == addr) {
-      enum mapsan_lock_mode mode = (enum mapsan_lock_mode)t->held[i].mode;
+      *mode = (enum mapsan_lock_mode)t->held[i].mode;
       memmove(&t->held[i], &t->held[i + 1], (n - i - 1) * sizeof(t->held[0]));
       t->nheld--;
-      return mode;
+      return true;
     }
   }
-  if (t->nheld > MAPSAN_MAX_HELD)
+  *mode = MAPSAN_LOCK_WRITE;
+  if (t->nheld > MAPSAN_MAX_HELD) {
     t->nheld--; /* it was one of the locks we could not keep */
-  return MAPSAN_LOCK_WRITE;
+    return true;
+  }
+  return false;
 }
 
 void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
@@ -185,7 +228,8 @@ void mapsan_thread_cancel_create(struct mapsan_thread_start *st) {
 
 void mapsan_thread_begin(struct mapsan_thread_start *st) {
   mapsan_lock_acquire(&registry_lock);
-  struct mapsan_thread *t = create_locked(st->parent_num, st->create_stack);
+  struct mapsan_thread *t =
+      create_locked(st->parent_num, st->create_stack, &st->vc);
   mapsan_lock_release(&registry_lock);
   mapsan_cur_thread = t;
   if (t == NULL) {
@@ -193,6 +237,7 @@ void mapsan_thread_begin(struct mapsan_thread_start *st) {
   } else {
     t->detached = st->detached;
     mapsan_thread_acquire(t, &st->vc);
+    arm_finish();
   }
   mapsan_vclock_free(&st->vc);
 }

@@ -10,7 +10,14 @@
  *
  * Thread creation is a release by the parent and an acquire by the child;
  * thread exit is a release into a join record, acquired by whoever joins.
- * Detached threads leave no join record. For reports, a bounded registry
+ * Detached threads leave no join record.
+ *
+ * Slot reuse (see vclock.h): knowing any clock of a slot means knowing
+ * every earlier clock of it, so a finished thread's slot is given only to
+ * a new thread whose creator already knows that thread's final clock (it
+ * joined it, or learned of it through synchronization). Otherwise the new
+ * thread takes a fresh slot. This is what makes reuse exact: whoever
+ * learns of the new thread has, through it, learned of the old one too. For reports, a bounded registry
  * keeps (number, tid, creation stack, parent) of running threads and of the
  * last MAPSAN_FINISHED_INFOS finished ones.
  *
@@ -93,9 +100,11 @@ static inline void mapsan_thread_tick(struct mapsan_thread *t) {
 /* Held-lock bookkeeping. */
 void mapsan_thread_lock_push(struct mapsan_thread *t, uintptr_t addr,
                              enum mapsan_lock_mode mode);
-/* Removes addr; returns the mode it was held in (WRITE if unknown). */
-enum mapsan_lock_mode mapsan_thread_lock_pop(struct mapsan_thread *t,
-                                             uintptr_t addr);
+/* Removes addr and stores the mode it was held in. False when t does not
+ * hold it (as far as mapsan saw: locks beyond MAPSAN_MAX_HELD count as
+ * held, in WRITE mode). */
+bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
+                            enum mapsan_lock_mode *mode);
 
 /* ---- creation, start, finish, join ------------------------------------ */
 
@@ -113,10 +122,13 @@ void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
 void mapsan_thread_cancel_create(struct mapsan_thread_start *st);
 /* In the child, first thing: registers it and acquires the parent's clock. */
 void mapsan_thread_begin(struct mapsan_thread_start *st);
-/* In the child, last thing (return from its start routine, pthread_exit,
- * thrd_exit): the release for the joiner. After it, hooks are off for
- * this thread. */
+/* The thread's last act, from a thread-specific-data destructor that defers
+ * itself to the last destructor round, so that map operations in cleanup
+ * handlers and other destructors are still seen: the release for the
+ * joiner. After it, hooks are off for this thread. */
 void mapsan_thread_finish(void);
+/* Creates the key whose destructor calls mapsan_thread_finish. */
+void mapsan_thread_init(void);
 /* In the joiner after a successful join: the acquire. */
 void mapsan_thread_joined(pthread_t th);
 void mapsan_thread_detach(pthread_t th);
