@@ -2,10 +2,27 @@
  * stack.c: unwinding and the stack depot. See stack.h.
  *
  * The depot is an open hash table of ids (power-of-two size, linear
- * probing) over records allocated from mmap'ed chunks. Lookups and inserts
- * take one lock; capture happens only on the slow paths of the engine (a new
- * epoch, a report), never per operation, so the lock is not contended in
- * practice. Measured: see bench/ and README.
+ * probing) over records allocated from mmap'ed chunks. Inserts take one
+ * lock; a per-thread cache of recently interned stacks answers repeats
+ * without it.
+ *
+ * Capture is the engine's main cost: the map's record changes once per
+ * (map, thread, epoch), and in lock-heavy code every unlock starts a new
+ * epoch. Unwinding costs ~100 instructions a frame even with libunwind's
+ * cached fast path. So a wrapper passes its call site: the return address
+ * into the program and the canonical frame address (the program's stack
+ * pointer at the call). On a full capture, the return address of every
+ * frame is also located on the stack (a forward scan from the cfa, frames
+ * in order), and the slots remembered. The next capture from the same pc
+ * and cfa reads those slots: if each still holds the same return address,
+ * the stack is the same and its id is reused; one load a frame instead of
+ * an unwind. A call chain that differs must differ in some return address
+ * or in its frame sizes, which move the slots; the remaining blind spot is
+ * a different chain whose slots happen to hold stale copies of exactly the
+ * old return addresses at exactly the old places, which needs frames of
+ * identical sizes and leftover stack contents, and then only a report's
+ * deeper frames would be wrong. Stacks that cannot be located this way
+ * (alloca frames, signal stacks) are simply unwound every time.
  */
 #include "stack.h"
 
@@ -16,6 +33,7 @@
 
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -162,22 +180,114 @@ out:
   return id;
 }
 
-uint32_t mapsan_stack_capture(void) {
+/* Unwinds and keeps the program's frames: our own (the wrapper and engine
+ * on top, the thread and main trampolines below) never matter to the user
+ * and would only make the depot larger. Returns the count. */
+static size_t unwind(uintptr_t *pcs) {
   void *buf[MAPSAN_STACK_MAX_FRAMES];
   mapsan_enter(); /* libunwind may take locks we intercept */
   int n = unw_backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
   mapsan_leave();
-  if (n <= 0)
-    return 0;
-  /* Drop our own frames (the wrapper and engine on top, the thread and
-   * main trampolines below): they never matter to the user and would only
-   * make the depot larger. */
-  uintptr_t pcs[MAPSAN_STACK_MAX_FRAMES];
   size_t kept = 0;
   for (int i = 0; i < n; i++)
     if (!mapsan_stack_is_runtime_pc((uintptr_t)buf[i]))
       pcs[kept++] = (uintptr_t)buf[i];
-  return mapsan_stack_intern(pcs, kept);
+  return kept;
+}
+
+uint32_t mapsan_stack_capture(void) {
+  uintptr_t pcs[MAPSAN_STACK_MAX_FRAMES];
+  size_t n = unwind(pcs);
+  return mapsan_stack_intern(pcs, n);
+}
+
+/* ---- the call-site cache (see the top of this file) -------------------- */
+
+#define SCACHE_SIZE 32      /* entries a thread, direct-mapped */
+#define SCACHE_FRAMES 24    /* deeper stacks are not cached */
+#define SCACHE_SCAN (64 << 10) /* bytes scanned above the cfa */
+
+struct scache_ent {
+  uintptr_t pc, cfa;
+  uint32_t id;
+  uint32_t n;
+  uint32_t off[SCACHE_FRAMES]; /* slot of frame i+1, in words from cfa */
+  uintptr_t val[SCACHE_FRAMES];
+};
+
+struct scache {
+  uintptr_t stack_lo, stack_hi; /* this thread's stack; 0 if unknown */
+  struct scache_ent ent[SCACHE_SIZE];
+};
+
+static MAPSAN_TLS struct scache *scache;
+
+static struct scache *scache_get(void) {
+  if (MAPSAN_LIKELY(scache != NULL))
+    return scache;
+  mapsan_enter();
+  struct scache *c = calloc(1, sizeof(*c));
+  pthread_attr_t attr;
+  if (c && pthread_getattr_np(pthread_self(), &attr) == 0) {
+    void *lo;
+    size_t size;
+    if (pthread_attr_getstack(&attr, &lo, &size) == 0) {
+      c->stack_lo = (uintptr_t)lo;
+      c->stack_hi = (uintptr_t)lo + size;
+    }
+    pthread_attr_destroy(&attr);
+  }
+  mapsan_leave();
+  scache = c;
+  return c;
+}
+
+void mapsan_stack_thread_exit(void) {
+  free(scache);
+  scache = NULL;
+}
+
+uint32_t mapsan_stack_capture_from(uintptr_t pc, uintptr_t cfa) {
+  struct scache *c = pc && cfa ? scache_get() : NULL;
+  if (c == NULL || cfa < c->stack_lo || cfa >= c->stack_hi)
+    return mapsan_stack_capture();
+  struct scache_ent *e =
+      &c->ent[((pc >> 4) ^ (cfa >> 4) * 0x9e3779b1u) & (SCACHE_SIZE - 1)];
+  if (e->pc == pc && e->cfa == cfa) {
+    const uintptr_t *w = (const uintptr_t *)cfa;
+    uint32_t i = 0;
+    while (i < e->n && w[e->off[i]] == e->val[i])
+      i++;
+    if (i == e->n)
+      return e->id;
+  }
+  uintptr_t pcs[MAPSAN_STACK_MAX_FRAMES];
+  size_t n = unwind(pcs);
+  uint32_t id = mapsan_stack_intern(pcs, n);
+  /* Remember the slots, if the stack is the one called from pc and every
+   * return address can be found in order above the cfa. */
+  e->pc = 0;
+  if (id == 0 || n == 0 || n - 1 > SCACHE_FRAMES || pcs[0] != pc)
+    return id;
+  const uintptr_t *w = (const uintptr_t *)cfa;
+  uintptr_t limit = c->stack_hi - cfa;
+  if (limit > SCACHE_SCAN)
+    limit = SCACHE_SCAN;
+  size_t words = limit / sizeof(uintptr_t), at = 0;
+  for (size_t i = 1; i < n; i++) {
+    while (at < words && w[at] != pcs[i])
+      at++;
+    if (at == words)
+      return id;
+    e->off[i - 1] = (uint32_t)at;
+    e->val[i - 1] = pcs[i];
+    at++;
+  }
+  e->n = (uint32_t)(n - 1);
+  e->id = id;
+  e->cfa = cfa;
+  e->pc = pc;
+  return id;
 }
 
 size_t mapsan_stack_get(uint32_t id, const uintptr_t **pcs) {
@@ -213,6 +323,8 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data) {
 }
 
 void mapsan_stack_init(void) {
+  if (self_hi != 0)
+    return;
   dl_iterate_phdr(find_self, (void *)(uintptr_t)&mapsan_stack_init);
 }
 

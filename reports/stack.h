@@ -25,6 +25,16 @@
 /* Captures the calling thread's stack into the depot; returns its id. */
 uint32_t mapsan_stack_capture(void);
 
+/* The same, for a wrapper called from return address `pc` with canonical
+ * frame address `cfa` (its caller's stack pointer at the call): when this
+ * thread captured a stack from the same pc and cfa before and every return
+ * address of that stack is still in its slot on the stack, that stack is
+ * returned without unwinding. 0 for either: plain capture. See stack.c. */
+uint32_t mapsan_stack_capture_from(uintptr_t pc, uintptr_t cfa);
+
+/* Frees the calling thread's capture cache (at thread end). */
+void mapsan_stack_thread_exit(void);
+
 /* Stores pcs[0..n-1] in the depot; returns its id (0 if n == 0 or full). */
 uint32_t mapsan_stack_intern(const uintptr_t *pcs, size_t n);
 
@@ -34,7 +44,7 @@ size_t mapsan_stack_get(uint32_t id, const uintptr_t **pcs);
 /* True for a pc inside libmapsan.so itself. */
 bool mapsan_stack_is_runtime_pc(uintptr_t pc);
 
-/* Records libmapsan.so's text range; called from the constructor. */
+/* Records libmapsan.so's text range (once; later calls return at once). */
 void mapsan_stack_init(void);
 
 void mapsan_stack_fork_prepare(void);

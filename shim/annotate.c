@@ -40,7 +40,7 @@ MAPSAN_EXPORT void mapsan_annotate_map_destroy(const volatile void *map) {
 }
 
 static void begin(const volatile void *map, const volatile void *it,
-                  int write) {
+                  int write, uintptr_t pc, uintptr_t cfa) {
   if (!mapsan_hooks_on())
     return;
   if (op_depth >= MAX_DEPTH) {
@@ -48,6 +48,8 @@ static void begin(const volatile void *map, const volatile void *it,
     return;
   }
   struct mapsan_op *op = &op_stack[op_depth];
+  op->caller_pc = pc;
+  op->caller_cfa = cfa;
   op_addr[op_depth] = map;
   op_depth++;
   if (mapsan_map_begin(op, (const void *)map, MAPSAN_API_ANNOTATED,
@@ -58,12 +60,16 @@ static void begin(const volatile void *map, const volatile void *it,
 
 MAPSAN_EXPORT void mapsan_annotate_map_begin(const volatile void *map,
                                              int write) {
-  begin(map, NULL, write);
+  struct mapsan_op caller;
+  MAPSAN_OP_CALLER(&caller);
+  begin(map, NULL, write, caller.caller_pc, caller.caller_cfa);
 }
 
 MAPSAN_EXPORT void mapsan_annotate_map_iter_write_begin(
     const volatile void *map, const volatile void *it) {
-  begin(map, it, 1);
+  struct mapsan_op caller;
+  MAPSAN_OP_CALLER(&caller);
+  begin(map, it, 1, caller.caller_pc, caller.caller_cfa);
 }
 
 MAPSAN_EXPORT void mapsan_annotate_map_end(const volatile void *map) {
@@ -91,6 +97,7 @@ MAPSAN_EXPORT void mapsan_annotate_map_iter(const volatile void *map,
     return;
   }
   struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
   const char *name = what == MAPSAN_ITER_BEGIN_ ? "iter_begin" : "iter_next";
   if (!mapsan_map_begin(&op, (const void *)map, MAPSAN_API_ANNOTATED, name,
                         false))

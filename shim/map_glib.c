@@ -129,6 +129,7 @@ MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
   if (h && mapsan_hooks_on()) {
     /* destroy = remove_all + unref */
     struct mapsan_op op;
+    MAPSAN_OP_CALLER(&op);
     if (mapsan_map_begin(&op, h, API, "destroy", true)) {
       if (field(h, GHT_NNODES_OFF) != 0)
         mapsan_map_modified(&op, NULL);
@@ -151,6 +152,7 @@ MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
       return call;                                                            \
     }                                                                         \
     struct mapsan_op op;                                                      \
+    MAPSAN_OP_CALLER(&op);                                                    \
     if (!mapsan_map_begin(&op, h, API, opname, true))                         \
       return call;                                                            \
     if (it)                                                                   \
@@ -176,6 +178,7 @@ MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
       return;                                                                 \
     }                                                                         \
     struct mapsan_op op;                                                      \
+    MAPSAN_OP_CALLER(&op);                                                    \
     if (!mapsan_map_begin(&op, h, API, opname, true)) {                       \
       call;                                                                   \
       return;                                                                 \
@@ -267,6 +270,7 @@ MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
     if (!mapsan_hooks_on() || (h) == NULL)                                    \
       return call;                                                            \
     struct mapsan_op op;                                                      \
+    MAPSAN_OP_CALLER(&op);                                                    \
     if (!mapsan_map_begin(&op, h, API, opname, false))                        \
       return call;                                                            \
     __typeof__(call) r_ = call;                                               \
@@ -305,6 +309,7 @@ MAPSAN_EXPORT void g_hash_table_foreach(GHashTable *h, GHFunc f,
     return;
   }
   struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
   bool on = mapsan_map_begin(&op, h, API, "foreach", false);
   REAL(g_hash_table_foreach)(h, f, data);
   if (on)
@@ -331,6 +336,7 @@ MAPSAN_EXPORT void g_hash_table_iter_init(GHashTableIter *it, GHashTable *h) {
     return;
   }
   struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
   bool on = mapsan_map_begin(&op, h, API, "iter_init", false);
   REAL(g_hash_table_iter_init)(it, h);
   if (on) {
@@ -346,6 +352,7 @@ MAPSAN_EXPORT gboolean g_hash_table_iter_next(GHashTableIter *it,
   if (!mapsan_hooks_on() || h == NULL)
     return REAL(g_hash_table_iter_next)(it, k, v);
   struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
   if (!mapsan_map_begin(&op, h, API, "iter_next", false))
     return REAL(g_hash_table_iter_next)(it, k, v);
   mapsan_iter_check(&op, it);

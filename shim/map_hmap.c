@@ -78,6 +78,7 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
       return call;                                                            \
     }                                                                         \
     struct mapsan_op op;                                                      \
+    MAPSAN_OP_CALLER(&op);                                                    \
     mapsan_map_begin(&op, m, API, opname, true);                              \
     __typeof__(call) r_ = call;                                               \
     mapsan_map_end(&op);                                                      \
@@ -89,6 +90,7 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     if (!mapsan_hooks_on() || (map) == NULL)                                  \
       return call;                                                            \
     struct mapsan_op op;                                                      \
+    MAPSAN_OP_CALLER(&op);                                                    \
     mapsan_map_begin(&op, map, API, opname, false);                           \
     __typeof__(call) r_ = call;                                               \
     mapsan_map_end(&op);                                                      \
@@ -111,6 +113,7 @@ MAPSAN_EXPORT void hmap_clear(hmap *m) {
     return;
   }
   struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
   mapsan_map_begin(&op, m, API, "clear", true);
   REAL(hmap_clear)(m);
   mapsan_map_end(&op);
@@ -130,6 +133,7 @@ MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
     return;
   }
   struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
   mapsan_map_begin(&op, m, API, "iter_init", false);
   REAL(hmap_iter_init)(it, m);
   mapsan_map_end(&op);

@@ -459,8 +459,10 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
 
 static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
                                       struct mapsan_thread *t,
-                                      const char *opname, bool write,
+                                      const struct mapsan_op *op,
                                       uint32_t overlap_with) {
+  const char *opname = op->opname;
+  bool write = op->write;
   uint32_t stack = 0;
   struct finding f = {0};
   uintptr_t usual_lock = 0;
@@ -477,7 +479,7 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
     mapsan_lock_release(&m->lock);
     if (done)
       break;
-    stack = mapsan_stack_capture();
+    stack = mapsan_stack_capture_from(op->caller_pc, op->caller_cfa);
     if (stack == 0)
       stack = UINT32_MAX; /* depot full: record without a stack */
   }
@@ -576,7 +578,7 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   if (w == e || (!write && atomic_load_explicit(&m->r_epoch,
                                                 memory_order_acquire) == e))
     return true;
-  slow_path(m, key, t, opname, write, other);
+  slow_path(m, key, t, op, other);
   return true;
 }
 

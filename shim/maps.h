@@ -44,7 +44,17 @@ struct mapsan_op {
   const char *opname;
   uint32_t thread;
   bool write;
+  /* The program's call site, set by the wrapper (MAPSAN_OP_CALLER) before
+   * begin, so that stacks can be cached per call site (reports/stack.c);
+   * 0 when unknown. */
+  uintptr_t caller_pc, caller_cfa;
 };
+
+/* In a wrapper (never in a function it calls): records where the program
+ * called it. */
+#define MAPSAN_OP_CALLER(op)                                                  \
+  ((op)->caller_pc = (uintptr_t)__builtin_return_address(0),                  \
+   (op)->caller_cfa = (uintptr_t)__builtin_dwarf_cfa())
 
 /* A map was created at addr (new/init). Replaces any shadow at addr. */
 void mapsan_map_create(const void *addr, enum mapsan_api api,

@@ -281,6 +281,7 @@ void mapsan_thread_finish(void) {
   struct mapsan_thread *t = mapsan_cur_thread;
   mapsan_thread_gone = true;
   mapsan_cur_thread = NULL;
+  mapsan_stack_thread_exit();
   if (t == NULL)
     return;
   mapsan_lock_acquire(&registry_lock);
