@@ -29,6 +29,7 @@
 #include "../shim/thread.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -39,7 +40,10 @@
 static _Atomic bool summary_done;
 
 static void print_summary(void) {
-  if (mapsan_opts.verbosity < 1 || atomic_exchange(&summary_done, true))
+  if (atomic_exchange(&summary_done, true))
+    return;
+  mapsan_report_write_summary();
+  if (mapsan_opts.verbosity < 1)
     return;
   char buf[256];
   int n = snprintf(buf, sizeof(buf),
@@ -60,11 +64,35 @@ static int exit_status(int status) {
   return status;
 }
 
+/* process_sample_rate=N: one process in N runs mapsan; the draw mixes the
+ * pid and the clock, so the processes of a fleet draw independently. */
+static bool process_sampled(void) {
+  long rate = mapsan_opts.process_sample_rate;
+  if (rate <= 1)
+    return true;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  uint64_t x = ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_nsec ^
+               ((uint64_t)ts.tv_sec << 16);
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return x % (uint64_t)rate == 0;
+}
+
 __attribute__((constructor)) static void mapsan_init(void) {
   mapsan_interpose_init();
   mapsan_options_init();
   if (mapsan_opts.help)
     mapsan_options_print_help();
+  if (!process_sampled()) {
+    if (mapsan_opts.verbosity >= 1) {
+      static const char msg[] = "mapsan: not sampled in this process "
+                                "(process_sample_rate); hooks off\n";
+      mapsan_write_all(2, msg, sizeof(msg) - 1);
+    }
+    return; /* mapsan_active stays false: every wrapper passes through */
+  }
   mapsan_stack_init();
   mapsan_report_init();
   mapsan_thread_init();

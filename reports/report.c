@@ -25,6 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef MAPSAN_VERSION
+#define MAPSAN_VERSION "0"
+#endif
+
 #define SEEN_MAX 4096
 
 static mapsan_lock report_lock = MAPSAN_LOCK_INIT;
@@ -266,6 +270,28 @@ void mapsan_report_submit(struct mapsan_report *r) {
     mapsan_self_abort = true;
     abort();
   }
+}
+
+void mapsan_report_write_summary(void) {
+  if (!mapsan_sink_json_enabled())
+    return;
+  mapsan_enter();
+  mapsan_lock_acquire(&report_lock);
+  char when[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  int n = snprintf(json_buf, sizeof(json_buf),
+                   "{\"tool\":\"mapsan\",\"version\":\"%s\",\"pid\":%d,"
+                   "\"time\":\"%s\",\"record\":\"summary\",\"reports\":%lu,"
+                   "\"suppressed\":%lu,\"sample_rate\":%ld}\n",
+                   MAPSAN_VERSION, (int)getpid(), when, (unsigned long)nreports,
+                   (unsigned long)nsuppressed, mapsan_opts.sample_rate);
+  if (n > 0)
+    mapsan_sink_json(json_buf, (size_t)n);
+  mapsan_lock_release(&report_lock);
+  mapsan_leave();
 }
 
 void mapsan_report_init(void) { mapsan_suppress_load(mapsan_opts.suppressions); }

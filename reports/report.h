@@ -94,6 +94,10 @@ const char *mapsan_role_name(enum mapsan_role r);
 unsigned long mapsan_report_count(void);
 unsigned long mapsan_report_suppressed(void);
 
+/* At exit: with json_path, one last line {"record":"summary", ...}: the
+ * counts of this process (no "kind": it is not a report). Once. */
+void mapsan_report_write_summary(void);
+
 /* Blocks until no report is being written (used before the map library's
  * own fatal abort, so that it cannot cut a report in half). */
 void mapsan_report_wait_idle(void);

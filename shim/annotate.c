@@ -31,7 +31,8 @@ MAPSAN_EXPORT void mapsan_annotate_happens_after(const volatile void *addr) {
 
 MAPSAN_EXPORT void mapsan_annotate_map_create(const volatile void *map) {
   if (mapsan_hooks_on())
-    mapsan_map_create((const void *)map, MAPSAN_API_ANNOTATED, "create");
+    mapsan_map_create((const void *)map, MAPSAN_API_ANNOTATED, "create",
+                      mapsan_map_sample());
 }
 
 MAPSAN_EXPORT void mapsan_annotate_map_destroy(const volatile void *map) {

@@ -87,7 +87,7 @@ static int version_of(GHashTable *h) {
 
 static GHashTable *created(GHashTable *h, const char *opname) {
   if (h && mapsan_hooks_on())
-    mapsan_map_create(h, API, opname);
+    mapsan_map_create(h, API, opname, mapsan_map_sample());
   return h;
 }
 

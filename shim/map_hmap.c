@@ -39,39 +39,64 @@ static void apply_stress(hmap *m) {
     set_stress(m, true);
 }
 
+/* hmap's tool_tag byte, under sample_rate > 1: the draw, kept in the map so
+ * that an untracked map costs one compare and nothing else. 0 (the only
+ * value with sample_rate=1) means "ask the engine". A copied header copies
+ * the tag, which is what a copy should do. */
+#define TAG_TRACKED 1
+#define TAG_UNTRACKED 2
+
+static bool untracked(const hmap *m) {
+  return m != NULL && m->tool_tag == TAG_UNTRACKED;
+}
+
+static void create(hmap *m, const char *opname) {
+  bool tracked = mapsan_map_sample();
+  if (mapsan_opts.sample_rate > 1)
+    m->tool_tag = tracked ? TAG_TRACKED : TAG_UNTRACKED;
+  if (tracked) {
+    mapsan_map_create(m, API, opname, true);
+    apply_stress(m);
+  } else {
+    mapsan_map_forget(m);
+  }
+}
+
 MAPSAN_EXPORT hmap *hmap_new(const hmap_type *t, size_t hint) {
   hmap *m = REAL(hmap_new)(t, hint);
-  if (m && mapsan_hooks_on()) {
-    mapsan_map_create(m, API, "new");
-    apply_stress(m);
-  }
+  if (m && mapsan_hooks_on())
+    create(m, "new");
   return m;
 }
 
 MAPSAN_EXPORT void hmap_init(hmap *m, const hmap_type *t, size_t hint) {
   REAL(hmap_init)(m, t, hint);
-  if (mapsan_hooks_on()) {
-    mapsan_map_create(m, API, "init");
-    apply_stress(m);
-  }
+  if (m && mapsan_hooks_on())
+    create(m, "init");
 }
 
 MAPSAN_EXPORT void hmap_free(hmap *m) {
-  if (m && mapsan_hooks_on())
+  if (m && !untracked(m) && mapsan_hooks_on())
     mapsan_map_destroy(m, API, "free");
   REAL(hmap_free)(m);
 }
 
 MAPSAN_EXPORT void hmap_destroy(hmap *m) {
-  if (m && mapsan_hooks_on())
+  if (m && !untracked(m) && mapsan_hooks_on())
     mapsan_map_destroy(m, API, "destroy");
   REAL(hmap_destroy)(m);
+}
+
+/* After begin on a map met for the first time: remember its draw. */
+static void note_sampled_out(hmap *m, const struct mapsan_op *op) {
+  if (op->sampled_out)
+    m->tool_tag = TAG_UNTRACKED;
 }
 
 /* A write: nil check, then begin/end around the real call. */
 #define WRITE_OP(opname, call)                                                \
   do {                                                                        \
-    if (!mapsan_hooks_on())                                                   \
+    if (untracked(m) || !mapsan_hooks_on())                                   \
       return call;                                                            \
     if (m == NULL) {                                                          \
       mapsan_map_nil_write(API, opname);                                      \
@@ -79,7 +104,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     }                                                                         \
     struct mapsan_op op;                                                      \
     MAPSAN_OP_CALLER(&op);                                                    \
-    mapsan_map_begin(&op, m, API, opname, true);                              \
+    if (!mapsan_map_begin(&op, m, API, opname, true))                         \
+      note_sampled_out(m, &op);                                               \
     __typeof__(call) r_ = call;                                               \
     mapsan_map_end(&op);                                                      \
     return r_;                                                                \
@@ -87,11 +113,12 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
 
 #define READ_OP(opname, map, call)                                            \
   do {                                                                        \
-    if (!mapsan_hooks_on() || (map) == NULL)                                  \
+    if ((map) == NULL || untracked(map) || !mapsan_hooks_on())                \
       return call;                                                            \
     struct mapsan_op op;                                                      \
     MAPSAN_OP_CALLER(&op);                                                    \
-    mapsan_map_begin(&op, map, API, opname, false);                           \
+    if (!mapsan_map_begin(&op, map, API, opname, false))                      \
+      note_sampled_out(map, &op);                                             \
     __typeof__(call) r_ = call;                                               \
     mapsan_map_end(&op);                                                      \
     return r_;                                                                \
@@ -108,7 +135,7 @@ MAPSAN_EXPORT bool hmap_delete(hmap *m, const void *key) {
 }
 
 MAPSAN_EXPORT void hmap_clear(hmap *m) {
-  if (!mapsan_hooks_on() || m == NULL) {
+  if (m == NULL || untracked(m) || !mapsan_hooks_on()) {
     REAL(hmap_clear)(m);
     return;
   }
@@ -128,7 +155,7 @@ MAPSAN_EXPORT size_t hmap_len(hmap *m) {
 }
 
 MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
-  if (!mapsan_hooks_on() || m == NULL) {
+  if (m == NULL || untracked(m) || !mapsan_hooks_on()) {
     REAL(hmap_iter_init)(it, m);
     return;
   }

@@ -29,8 +29,11 @@
 #include "iters.h"
 #include "sync.h"
 
+#include "../preload/options.h"
+
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAPSAN_DESTROYED_KEPT 4096
 
@@ -71,6 +74,9 @@ struct mapsan_map {
   struct mapsan_access_rec last_mod;
   _Atomic uint32_t live_iters;
   bool strict_iters; /* the API says a modification invalidates iterators */
+  /* Not drawn by sample_rate: kept only so that lookups answer "untracked"
+   * at once; nothing else of it is used. */
+  bool sampled_out;
 };
 
 /* r_epoch value marking shared-read mode; no real epoch has it. */
@@ -213,7 +219,8 @@ static void evict_locked(struct mapsan_map *m) {
  * threads may see a map for the first time at once. */
 static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
                                  const struct mapsan_access_rec *created,
-                                 mapsan_epoch created_epoch, bool replace) {
+                                 mapsan_epoch created_epoch, bool replace,
+                                 bool sampled_out) {
   mapsan_lock_acquire(&table_lock);
   seq_begin();
   struct table *t = cur_table;
@@ -258,6 +265,7 @@ static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
   memset(&m->last_mod, 0, sizeof(m->last_mod));
   atomic_store_explicit(&m->live_iters, 0, memory_order_relaxed);
   m->strict_iters = api == MAPSAN_API_GLIB;
+  m->sampled_out = sampled_out;
   atomic_store_explicit(&m->key, addr, memory_order_relaxed);
   mapsan_lock_release(&m->lock);
   uint32_t j = hash_addr(addr) & t->mask;
@@ -298,19 +306,82 @@ static void report_init(struct mapsan_report *r, enum mapsan_kind kind,
 
 /* ---- create / destroy --------------------------------------------------- */
 
+/* ---- sampling ------------------------------------------------------------
+ *
+ * sample_rate=N tracks one map in N, drawn when the map is created or first
+ * seen, with a per-thread xorshift generator (no shared write). An
+ * untracked map still has a shadow, marked sampled_out, so that a lookup
+ * answers at once; APIs with a spare field (hmap's tool_tag) remember the
+ * draw in the map itself and skip even the lookup. */
+
+static MAPSAN_TLS uint64_t sample_state;
+static bool sample_draw(void);
+
+bool mapsan_map_sample(void) { return sample_draw(); }
+
+static bool sample_draw(void) {
+  long rate = mapsan_opts.sample_rate;
+  if (MAPSAN_LIKELY(rate <= 1))
+    return true;
+  uint64_t x = sample_state;
+  if (MAPSAN_UNLIKELY(x == 0)) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)(uintptr_t)&sample_state ^
+        (uint64_t)ts.tv_sec;
+    x |= 1;
+  }
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  sample_state = x;
+  return x % (uint64_t)rate == 0;
+}
+
 void mapsan_map_create(const void *addr, enum mapsan_api api,
-                       const char *opname) {
+                       const char *opname, bool tracked) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL || addr == NULL)
     return;
-  struct mapsan_access_rec a;
-  fill_access(&a, t, mapsan_stack_capture(), opname, true);
-  insert((uintptr_t)addr, api, &a, mapsan_thread_epoch(t), true);
+  struct mapsan_access_rec a = {0};
+  if (tracked)
+    fill_access(&a, t, mapsan_stack_capture(), opname, true);
+  insert((uintptr_t)addr, api, &a, mapsan_thread_epoch(t), true, !tracked);
+}
+
+void mapsan_map_forget(const void *addr) {
+  uintptr_t key = (uintptr_t)addr;
+  struct mapsan_map *m = lookup(key);
+  if (m == NULL)
+    return;
+  mapsan_lock_acquire(&table_lock);
+  seq_begin();
+  if (m->key == key)
+    evict_locked(m);
+  seq_end();
+  mapsan_lock_release(&table_lock);
+}
+
+/* Drops the shadow of a sampled-out map (its destroy, or its creation
+ * with tracking off). */
+static void forget_sampled_out(struct mapsan_map *m, uintptr_t addr) {
+  mapsan_lock_acquire(&table_lock);
+  seq_begin();
+  if (m->key == addr && m->sampled_out)
+    evict_locked(m);
+  seq_end();
+  mapsan_lock_release(&table_lock);
 }
 
 void mapsan_map_destroy(const void *addr, enum mapsan_api api,
                         const char *opname) {
+  struct mapsan_map *sm = lookup((uintptr_t)addr);
+  if (sm && sm->sampled_out) {
+    forget_sampled_out(sm, (uintptr_t)addr);
+    return;
+  }
   struct mapsan_op op;
+  op.caller_pc = op.caller_cfa = 0;
   if (!mapsan_map_begin(&op, addr, api, opname, true))
     return;
   mapsan_map_end(&op);
@@ -515,7 +586,7 @@ static MAPSAN_NOINLINE struct mapsan_map *first_sight(uintptr_t addr,
    * creation is unknown, and it is ordered before everything. */
   struct mapsan_access_rec none = {0};
   none.op = "unknown";
-  return insert(addr, api, &none, 0, false);
+  return insert(addr, api, &none, 0, false, !sample_draw());
 }
 
 static MAPSAN_NOINLINE void report_destroyed(struct mapsan_map *m,
@@ -544,14 +615,19 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                       enum mapsan_api api, const char *opname, bool write) {
   op->map = NULL;
   op->opname = opname;
+  op->sampled_out = false;
   struct mapsan_thread *t = mapsan_thread_current();
   if (MAPSAN_UNLIKELY(t == NULL || addr == NULL))
     return false;
   uintptr_t key = (uintptr_t)addr;
   struct mapsan_map *m = lookup(key);
-  if (MAPSAN_UNLIKELY(m == NULL)) {
+  if (MAPSAN_UNLIKELY(m == NULL))
     m = first_sight(key, api);
-  } else if (MAPSAN_UNLIKELY(
+  if (m->sampled_out) {
+    op->sampled_out = true;
+    return false;
+  }
+  if (MAPSAN_UNLIKELY(
                  atomic_load_explicit(&m->destroyed, memory_order_acquire))) {
     report_destroyed(m, key, t, opname, write);
     return false;

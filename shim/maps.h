@@ -42,6 +42,7 @@ struct mapsan_map;
 struct mapsan_op {
   struct mapsan_map *map; /* NULL: untracked, nothing to end */
   const char *opname;
+  bool sampled_out;       /* set by begin: the map is not sampled */
   uint32_t thread;
   bool write;
   /* The program's call site, set by the wrapper (MAPSAN_OP_CALLER) before
@@ -56,9 +57,18 @@ struct mapsan_op {
   ((op)->caller_pc = (uintptr_t)__builtin_return_address(0),                  \
    (op)->caller_cfa = (uintptr_t)__builtin_dwarf_cfa())
 
-/* A map was created at addr (new/init). Replaces any shadow at addr. */
+/* Draws whether a new map is tracked: true for one map in sample_rate. */
+bool mapsan_map_sample(void);
+
+/* A map was created at addr (new/init). Replaces any shadow at addr.
+ * tracked false (from mapsan_map_sample) leaves a marker that makes every
+ * later call on it return at once. */
 void mapsan_map_create(const void *addr, enum mapsan_api api,
-                       const char *opname);
+                       const char *opname, bool tracked);
+
+/* Forgets anything known at addr (a map created in place of an old one and
+ * not tracked, by an API that remembers that in the map itself). */
+void mapsan_map_forget(const void *addr);
 
 /* A map is about to be destroyed: checked as a write, then marked
  * destroyed (a later call on it is use-after-destroy). */

@@ -91,9 +91,14 @@ def main():
     err = p.stderr.decode(errors='replace')
     sys.stdout.write(err[-6000:])
     reports = []
+    summaries = []
     for f in glob.glob(os.path.join(tmp, '*.jsonl')):
         for line in open(f):
-            reports.append(json.loads(line))
+            rec = json.loads(line)
+            if rec.get('record') == 'summary':
+                summaries.append(rec)
+            else:
+                reports.append(rec)
     ok = True
 
     got_exit = p.returncode
@@ -104,6 +109,15 @@ def main():
     elif got_exit != int(want_exit):
         print('FAIL: expected exit status %s, got %d' % (want_exit, got_exit))
         ok = False
+
+    # A process that exits normally ends its JSON file with a summary record
+    # whose count matches the reports it wrote.
+    for sm in summaries:
+        mine = [r for r in reports if r.get('pid') == sm.get('pid')]
+        if sm.get('reports') != len(mine):
+            print('FAIL: summary of pid %s says %s reports, file has %d' % (
+                sm.get('pid'), sm.get('reports'), len(mine)))
+            ok = False
 
     base = os.path.basename(source)
 
