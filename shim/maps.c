@@ -645,9 +645,11 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   if (other == me)
     other = 0;
   op->map = m;
+  op->t = t;
   op->thread = me;
   op->write = write;
   op->opname = opname;
+  mapsan_thread_note_begin(t, key, opname, op->caller_pc);
   /* The fast path: this thread's current epoch is already recorded. */
   mapsan_epoch e = mapsan_thread_epoch(t);
   mapsan_epoch w = atomic_load_explicit(&m->w_epoch, memory_order_acquire);
@@ -662,6 +664,7 @@ void mapsan_map_end(struct mapsan_op *op) {
   struct mapsan_map *m = op->map;
   if (m == NULL)
     return;
+  mapsan_thread_note_end(op->t);
   _Atomic uint32_t *word = op->write ? &m->inflight_writer
                                      : &m->inflight_reader;
   if (atomic_load_explicit(word, memory_order_relaxed) == op->thread)

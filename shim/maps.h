@@ -41,6 +41,7 @@ struct mapsan_map;
 /* One operation in flight, on the wrapper's stack. */
 struct mapsan_op {
   struct mapsan_map *map; /* NULL: untracked, nothing to end */
+  struct mapsan_thread *t;
   const char *opname;
   bool sampled_out;       /* set by begin: the map is not sampled */
   uint32_t thread;

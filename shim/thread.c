@@ -16,6 +16,11 @@
 #include <uthash.h>
 
 MAPSAN_TLS struct mapsan_thread *mapsan_cur_thread;
+struct mapsan_thread *_Atomic mapsan_threads_by_slot[MAPSAN_MAX_SLOTS];
+_Atomic uint32_t mapsan_threads_slot_limit;
+
+/* Finished threads' structures, for reuse (see mapsan_threads_by_slot). */
+static struct mapsan_thread *thread_free_list;
 MAPSAN_TLS bool mapsan_thread_gone;
 
 /* A running or recently finished thread, for reports. */
@@ -100,7 +105,13 @@ static struct mapsan_thread *create_locked(uint32_t parent_num,
   uint32_t slot = slot_alloc_locked(known);
   if (slot == UINT32_MAX)
     return NULL;
-  struct mapsan_thread *t = calloc(1, sizeof(*t));
+  struct mapsan_thread *t = thread_free_list;
+  if (t) {
+    thread_free_list = *(struct mapsan_thread **)t;
+    memset(t, 0, sizeof(*t));
+  } else {
+    t = calloc(1, sizeof(*t));
+  }
   struct info_rec *ir = calloc(1, sizeof(*ir));
   struct live_rec *lr = calloc(1, sizeof(*lr));
   MAPSAN_CHECK(t != NULL && ir != NULL && lr != NULL);
@@ -122,6 +133,11 @@ static struct mapsan_thread *create_locked(uint32_t parent_num,
   lr->thread = t;
   HASH_ADD(hh, live, self, sizeof(lr->self), lr);
   t->registry_link = lr;
+  atomic_store_explicit(&mapsan_threads_by_slot[slot], t, memory_order_release);
+  if (slot + 1 > atomic_load_explicit(&mapsan_threads_slot_limit,
+                                      memory_order_relaxed))
+    atomic_store_explicit(&mapsan_threads_slot_limit, slot + 1,
+                          memory_order_release);
   return t;
 }
 
@@ -273,8 +289,12 @@ static void destroy_locked(struct mapsan_thread *t) {
   free(lr);
   info_finish_locked(t->num);
   slot_free_locked(t->slot, t->vc.c[t->slot]);
+  atomic_store_explicit(&mapsan_threads_by_slot[t->slot], NULL,
+                        memory_order_release);
   mapsan_vclock_free(&t->vc);
-  free(t);
+  t->log.inflight.map = 0;
+  *(struct mapsan_thread **)t = thread_free_list;
+  thread_free_list = t;
 }
 
 void mapsan_thread_finish(void) {

@@ -44,6 +44,25 @@ struct mapsan_held_lock {
   uint8_t mode; /* enum mapsan_lock_mode */
 };
 
+/* What a thread does to maps, for the crash-time report (reports/crash.c):
+ * the operation in flight and the last MAPSAN_RECENT_OPS ones. Written by
+ * the owning thread without locks, read by a signal handler that tolerates
+ * a torn entry. */
+#define MAPSAN_RECENT_OPS 8
+
+struct mapsan_op_note {
+  uintptr_t map;
+  const char *op; /* static string */
+  uintptr_t pc;   /* the program's call site */
+  uint64_t tsc;   /* __rdtsc() at the start */
+};
+
+struct mapsan_op_log {
+  struct mapsan_op_note inflight; /* map == 0: none */
+  uint32_t next;                  /* recent[next % N] is written next */
+  struct mapsan_op_note recent[MAPSAN_RECENT_OPS];
+};
+
 struct mapsan_thread {
   uint32_t slot;
   uint32_t num;
@@ -56,7 +75,27 @@ struct mapsan_thread {
   struct mapsan_held_lock held[MAPSAN_MAX_HELD];
   bool detached;
   void *registry_link; /* owned by thread.c */
+  struct mapsan_op_log log;
 };
+
+/* Every live thread, by slot, for signal handlers: NULL or a thread whose
+ * memory stays valid (thread structures are recycled, never freed). */
+extern struct mapsan_thread *_Atomic mapsan_threads_by_slot[MAPSAN_MAX_SLOTS];
+/* One past the highest slot ever used. */
+extern _Atomic uint32_t mapsan_threads_slot_limit;
+
+static inline void mapsan_thread_note_begin(struct mapsan_thread *t,
+                                            uintptr_t map, const char *op,
+                                            uintptr_t pc) {
+  struct mapsan_op_note n = {map, op, pc, __builtin_ia32_rdtsc()};
+  t->log.recent[t->log.next++ % MAPSAN_RECENT_OPS] = n;
+  t->log.inflight = n;
+  atomic_signal_fence(memory_order_release);
+}
+
+static inline void mapsan_thread_note_end(struct mapsan_thread *t) {
+  t->log.inflight.map = 0;
+}
 
 /* The calling thread, registered on first use. NULL when the thread has
  * finished (TLS destructors running after exit) or no slot is free. */
