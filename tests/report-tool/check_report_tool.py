@@ -1,0 +1,546 @@
+#!/usr/bin/env python3
+"""Checks reports/mapsan-report, one case per run (see meson.build here).
+
+What it proves, case by case:
+
+  table      fixtures/fleet (two host directories, a collector file whose
+             lines carry a "host" field, one signature seen by four processes
+             on three hosts, a malformed line, a truncated last line, a text
+             report that is not *.jsonl): the exact table, sorted by count then
+             first seen, one warning line on stderr, exit status 1
+  json       the same input with --json: hosts, processes, first and last
+             seen, counters of bad lines
+  sarif      --sarif FILE and --sarif -: a log that satisfies the SARIF 2.1.0
+             schema's required properties, types and ranges (checked by
+             check_sarif below, written from the specification, since the
+             schema cannot be downloaded here), with the mapping of
+             docs/REPORT-TOOL.md: rules, levels, locations, related
+             locations, code flows, fingerprints, %SRCROOT%
+  malformed  every kind of bad line on stdin (not JSON, not an object, no
+             signature, fields of the wrong type, deep nesting, bytes that
+             are not UTF-8, a truncated last line): no traceback, one warning
+             line, the good lines still counted
+  empty      no reports: status 0, "no reports", an empty but valid SARIF log
+  paths      a file named twice (directly and through its directory) is read
+             once; `-` reads stdin; the host is the parent directory's name
+  usage      status 2 for no path, a missing path, an unknown flag, and
+             --json with --sarif -; --help and --version work
+  demo       real output: the demo run twice under the launcher with --json
+             into two "host" directories, then grouped: one signature, two
+             hosts, two processes, and the SARIF location is the demo's line
+
+Usage: check_report_tool.py CASE TOOL FIXTURES [SRCROOT LAUNCHER DEMO]
+Exit status 0 = pass, 1 = fail (the first failed check is printed).
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from urllib.parse import urlsplit
+
+TOOL = FIXTURES = None
+FLEET_WW = "787d496ff9750837"
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+def run(*args, stdin=b"", cwd=None):
+    """Run the tool: (status, stdout text, stderr text)."""
+    p = subprocess.run([sys.executable, TOOL, *args], input=stdin,
+                       capture_output=True, cwd=cwd, timeout=60)
+    out = p.stdout.decode("utf-8", "replace")
+    err = p.stderr.decode("utf-8", "replace")
+    print("$ mapsan-report %s  -> %d" % (" ".join(args), p.returncode))
+    sys.stdout.write(out[:3000] + err)
+    expect("Traceback" not in err, "the tool crashed")
+    return p.returncode, out, err
+
+
+# ------------------------------------------------------------ SARIF checker
+
+# The SARIF 2.1.0 objects the tool writes, from the specification (OASIS
+# sarif-v2.1.0, section 3): required properties, every property the object
+# may have, and the type of the children that are themselves objects.
+# A property outside "allowed" is an error, so a typo ("startline") fails.
+# If you add a SARIF property to the tool, add it here.
+SPEC = {
+    "log": (["version", "runs"], ["version", "$schema", "runs",
+             "inlineExternalProperties", "properties"], {"runs": ["run"]}),
+    "run": (["tool"], ["tool", "invocations", "results", "originalUriBaseIds",
+            "artifacts", "logicalLocations", "automationDetails",
+            "columnKind", "properties", "versionControlProvenance",
+            "language", "defaultEncoding", "defaultSourceLanguage"],
+            {"tool": "tool", "invocations": ["invocation"],
+             "results": ["result"],
+             "originalUriBaseIds": {"*": "artifactLoc"}}),
+    "tool": (["driver"], ["driver", "extensions", "properties"],
+             {"driver": "component"}),
+    "component": (["name"], ["name", "version", "semanticVersion",
+                  "informationUri", "organization", "fullName", "rules",
+                  "shortDescription", "fullDescription", "properties"],
+                  {"rules": ["rule"], "shortDescription": "mmstring",
+                   "fullDescription": "mmstring"}),
+    "rule": (["id"], ["id", "name", "shortDescription", "fullDescription",
+             "help", "helpUri", "defaultConfiguration", "properties",
+             "messageStrings", "guid", "deprecatedIds", "relationships"],
+             {"shortDescription": "mmstring", "fullDescription": "mmstring",
+              "help": "mmstring", "defaultConfiguration": "config"}),
+    "config": ([], ["enabled", "level", "rank", "parameters", "properties"],
+               {}),
+    "mmstring": (["text"], ["text", "markdown", "properties"], {}),
+    "message": ([], ["text", "markdown", "id", "arguments", "properties"], {}),
+    "invocation": (["executionSuccessful"], ["executionSuccessful",
+                   "toolExecutionNotifications", "commandLine", "arguments",
+                   "exitCode", "startTimeUtc", "endTimeUtc", "properties",
+                   "toolConfigurationNotifications", "machine"],
+                   {"toolExecutionNotifications": ["notification"]}),
+    "notification": (["message"], ["message", "level", "locations",
+                     "threadId", "timeUtc", "descriptor", "properties"],
+                     {"message": "message", "locations": ["location"]}),
+    "result": (["message"], ["ruleId", "ruleIndex", "rule", "kind", "level",
+               "message", "locations", "partialFingerprints", "fingerprints",
+               "relatedLocations", "codeFlows", "stacks", "occurrenceCount",
+               "properties", "guid", "baselineState", "rank"],
+               {"message": "message", "locations": ["location"],
+                "relatedLocations": ["location"], "codeFlows": ["codeFlow"]}),
+    "location": ([], ["id", "physicalLocation", "logicalLocations",
+                 "message", "annotations", "relationships", "properties"],
+                 {"physicalLocation": "physical", "message": "message",
+                  "logicalLocations": ["logical"]}),
+    "physical": ([], ["artifactLocation", "region", "contextRegion",
+                 "address", "properties"],
+                 {"artifactLocation": "artifactLoc", "region": "region"}),
+    "artifactLoc": ([], ["uri", "uriBaseId", "index", "description",
+                    "properties"], {}),
+    "region": ([], ["startLine", "startColumn", "endLine", "endColumn",
+               "charOffset", "charLength", "byteOffset", "byteLength",
+               "snippet", "message", "sourceLanguage", "properties"], {}),
+    "logical": ([], ["name", "index", "fullyQualifiedName", "decoratedName",
+                "parentIndex", "kind", "properties"], {}),
+    "codeFlow": (["threadFlows"], ["message", "threadFlows", "properties"],
+                 {"message": "message", "threadFlows": ["threadFlow"]}),
+    "threadFlow": (["locations"], ["id", "message", "initialState",
+                   "immutableState", "locations", "properties"],
+                   {"message": "message", "locations": ["tfLocation"]}),
+    "tfLocation": ([], ["index", "location", "stack", "kinds", "taxa",
+                   "module", "state", "nestingLevel", "executionOrder",
+                   "executionTimeUtc", "importance", "properties"],
+                   {"location": "location"}),
+}
+LEVELS = {"none", "note", "warning", "error"}
+URI_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+
+
+def check_object(obj, kind, path):
+    """Walk obj as a SARIF object of the given kind (see SPEC)."""
+    required, allowed, children = SPEC[kind]
+    expect(isinstance(obj, dict), "%s: not an object" % path)
+    for k in required:
+        expect(k in obj, "%s: required property %r missing" % (path, k))
+    for k in obj:
+        expect(k in allowed, "%s: property %r is not in SARIF 2.1.0's %s"
+               % (path, k, kind))
+    for k, sub in children.items():
+        if k not in obj:
+            continue
+        if isinstance(sub, list):
+            expect(isinstance(obj[k], list), "%s.%s: not an array" % (path, k))
+            for i, item in enumerate(obj[k]):
+                check_object(item, sub[0], "%s.%s[%d]" % (path, k, i))
+        elif isinstance(sub, dict):
+            expect(isinstance(obj[k], dict),
+                   "%s.%s: not an object" % (path, k))
+            for name, item in obj[k].items():
+                check_object(item, sub["*"], "%s.%s[%s]" % (path, k, name))
+        else:
+            check_object(obj[k], sub, "%s.%s" % (path, k))
+    # Per-kind constraints of the schema.
+    if kind == "message":
+        expect(isinstance(obj.get("text", obj.get("id")), str),
+               "%s: a message needs text (or id)" % path)
+    if kind == "mmstring":
+        expect(isinstance(obj["text"], str), "%s.text: not a string" % path)
+    if kind in ("result", "notification", "config") and "level" in obj:
+        expect(obj["level"] in LEVELS, "%s.level: %r" % (path, obj["level"]))
+    if kind == "artifactLoc" and "uri" in obj:
+        expect(isinstance(obj["uri"], str) and URI_CHARS.match(obj["uri"]),
+               "%s.uri: not a URI reference: %r" % (path, obj.get("uri")))
+    if kind == "region" and "startLine" in obj:
+        v = obj["startLine"]
+        expect(isinstance(v, int) and v >= 1, "%s.startLine: %r" % (path, v))
+    if kind == "location" and "id" in obj:
+        expect(isinstance(obj["id"], int) and obj["id"] >= -1,
+               "%s.id: %r" % (path, obj["id"]))
+    if kind in ("codeFlow", "threadFlow"):
+        key = "threadFlows" if kind == "codeFlow" else "locations"
+        expect(len(obj[key]) >= 1, "%s.%s: minItems 1" % (path, key))
+    if kind == "tfLocation":
+        expect(isinstance(obj.get("nestingLevel", 0), int)
+               and obj.get("nestingLevel", 0) >= 0, "%s.nestingLevel" % path)
+        expect(isinstance(obj.get("executionOrder", -1), int)
+               and obj.get("executionOrder", -1) >= -1,
+               "%s.executionOrder" % path)
+    if kind == "logical" and "name" in obj:
+        expect(isinstance(obj["name"], str), "%s.name" % path)
+    if kind == "rule" and "properties" in obj and "tags" in obj["properties"]:
+        tags = obj["properties"]["tags"]
+        expect(len(set(tags)) == len(tags), "%s: tags not unique" % path)
+
+
+def check_sarif(doc):
+    """The required properties and the cross-references of a SARIF log."""
+    check_object(doc, "log", "log")
+    expect(doc["version"] == "2.1.0", "version is %r" % doc.get("version"))
+    schema = doc.get("$schema")
+    expect(isinstance(schema, str) and urlsplit(schema).scheme == "https",
+           "$schema is not a URL: %r" % schema)
+    expect(len(doc["runs"]) == 1, "not exactly one run")
+    run_ = doc["runs"][0]
+    driver = run_["tool"]["driver"]
+    expect(driver["name"] == "mapsan", "driver name %r" % driver["name"])
+    expect(isinstance(driver.get("version"), str), "driver version")
+    if "informationUri" in driver:  # the schema says format "uri": absolute
+        expect(urlsplit(driver["informationUri"]).scheme, "informationUri")
+    rules = driver.get("rules", [])
+    ids = [r["id"] for r in rules]
+    expect(len(set(ids)) == len(ids), "rule ids not unique")
+    bases = run_.get("originalUriBaseIds", {})
+    for name, base in bases.items():
+        expect(urlsplit(base["uri"]).scheme and base["uri"].endswith("/"),
+               "originalUriBaseIds[%s] must be absolute, ending in /" % name)
+    for i, res in enumerate(run_.get("results", [])):
+        where = "results[%d]" % i
+        expect(isinstance(res["message"].get("text"), str)
+               and res["message"]["text"], where + ".message.text")
+        expect(isinstance(res.get("ruleId"), str), where + ".ruleId")
+        expect(res["ruleId"] in ids, where + ": ruleId has no rule")
+        if "ruleIndex" in res:
+            expect(ids[res["ruleIndex"]] == res["ruleId"],
+                   where + ": ruleIndex and ruleId disagree")
+        locs = res.get("locations", [])
+        expect(locs, where + ": no location")
+        for loc in locs + res.get("relatedLocations", []):
+            art = loc["physicalLocation"]["artifactLocation"]
+            expect(isinstance(art.get("uri"), str) and art["uri"],
+                   where + ": artifactLocation.uri")
+            if "uriBaseId" in art:
+                expect(art["uriBaseId"] in bases,
+                       where + ": uriBaseId %r undefined" % art["uriBaseId"])
+        rel_ids = {r.get("id") for r in res.get("relatedLocations", [])}
+        for m in re.finditer(r"\]\((\d+)\)", res["message"]["text"]):
+            expect(int(m.group(1)) in rel_ids,
+                   where + ": message links to a missing related location")
+        for k, v in res.get("partialFingerprints", {}).items():
+            expect(isinstance(v, str), where + ".partialFingerprints")
+        for cf in res.get("codeFlows", []):
+            tids = [tf.get("id") for tf in cf["threadFlows"] if "id" in tf]
+            expect(len(set(tids)) == len(tids), where + ": threadFlow ids")
+
+
+# -------------------------------------------------------------------- cases
+
+def fleet_stderr_ok(err):
+    lines = err.splitlines()
+    expect(len(lines) == 1, "expected one warning line, got %r" % lines)
+    expect("1 malformed line" in lines[0] and "1 truncated last line"
+           in lines[0], "warning does not count the bad lines")
+    expect("mapsan.1002.jsonl:2" in lines[0], "first bad line not named")
+
+
+def case_table():
+    status, out, err = run("fleet", cwd=FIXTURES)
+    expect(status == 1, "status %d, want 1" % status)
+    fleet_stderr_ok(err)
+    rows = [re.split(r"\s{2,}", ln.strip()) for ln in out.splitlines()]
+    expect(rows[0] == ["COUNT", "HOSTS/PIDS", "KIND", "LOCATION",
+                       "FIRST SEEN", "SIGNATURE"], "header %r" % rows[0])
+    want = [
+        ["4", "3/4", "write-write-race", "race.c:31 in refresh_entry",
+         "2026-11-23T10:00:02Z", FLEET_WW],
+        ["2", "1/2", "read-write-race", "app.c:42 in worker",
+         "2026-11-23T10:00:07Z", "9f2c1b7e5a0d3c44"],
+        # one report each: the earlier first seen comes first
+        ["1", "1/1", "nil-map-write", "(stripped+0x2a0) in ??",
+         "2026-11-23T10:01:00Z", "aa00bb11cc22dd33"],
+        ["1", "1/1", "iterator-invalidated", "scan.c:88 in scan_all",
+         "2026-11-23T10:05:00Z", "0c1d2e3f40516273"],
+    ]
+    expect(rows[1:5] == want, "rows %r" % rows[1:5])
+    # the summary records: 1001, 1002 and 2002 (no reports) finished
+    expect(out.splitlines()[5] ==
+           "8 reports, 4 signatures, 3 hosts, 6 processes with reports; "
+           "3 processes finished, 1 without reports; 1 finding suppressed",
+           "footer %r" % out.splitlines()[5])
+
+
+def case_json():
+    status, out, err = run("--json", "fleet", cwd=FIXTURES)
+    expect(status == 1, "status %d" % status)
+    fleet_stderr_ok(err)
+    doc = json.loads(out)
+    expect((doc["reports"], doc["signatures"], doc["files"], doc["malformed"],
+            doc["truncated"], doc["finished"], doc["finished_without_reports"],
+            doc["suppressed"]) == (8, 4, 5, 1, 1, 3, 1, 1),
+           "counters %r" % doc)
+    g = doc["groups"][0]
+    expect(g["signature"] == FLEET_WW and g["count"] == 4, "first group")
+    # host-a and host-b from their directories, host-c from the "host" field
+    expect(g["hosts"] == ["host-a", "host-b", "host-c"], "hosts %r" % g)
+    expect(g["processes"] == [{"host": "host-a", "pid": 1001},
+                              {"host": "host-a", "pid": 1002},
+                              {"host": "host-b", "pid": 2001},
+                              {"host": "host-c", "pid": 3001}],
+           "processes %r" % g["processes"])
+    expect((g["first_seen"], g["last_seen"]) ==
+           ("2026-11-23T10:00:02Z", "2026-11-23T12:00:00Z"), "times")
+    expect(g["summary"] == "write-write-race race.c:31 in refresh_entry",
+           "summary")
+    expect(doc["groups"][1]["overlapping"] == 2, "overlapping count")
+    expect([x["kind"] for x in doc["groups"]] == [
+        "write-write-race", "read-write-race", "nil-map-write",
+        "iterator-invalidated"], "order")
+
+
+def case_sarif():
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "out.sarif")
+        status, out, err = run("--sarif", path, "--srcroot", "/work/main",
+                               "fleet", cwd=FIXTURES)
+        expect(status == 1, "status %d" % status)
+        expect(out.startswith("COUNT"), "the table still goes to stdout")
+        fleet_stderr_ok(err)
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    check_sarif(doc)
+    run_ = doc["runs"][0]
+    rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}
+    for k in ("write-write-race", "read-write-race", "iterator-invalidated",
+              "use-after-resize", "use-after-destroy", "nil-map-write"):
+        expect(k in rules, "no rule for " + k)
+        r = rules[k]
+        expect(r["shortDescription"]["text"] and r["fullDescription"]["text"]
+               and r["help"]["text"], "rule %s lacks a description" % k)
+    res = {r["ruleId"]: r for r in run_["results"]}
+    expect(len(run_["results"]) == 4, "one result per signature")
+    levels = {k: r["level"] for k, r in res.items()}
+    expect(levels == {"write-write-race": "error", "read-write-race": "error",
+                      "nil-map-write": "warning",
+                      "iterator-invalidated": "warning"}, "levels %r" % levels)
+    ww = res["write-write-race"]
+    expect(ww["partialFingerprints"] == {"mapsanSignature/v1": FLEET_WW},
+           "fingerprint")
+    expect(ww["message"]["text"].startswith(
+        "write-write-race race.c:31 in refresh_entry (4 reports from 4 "
+        "processes on 3 hosts"), "message %r" % ww["message"]["text"])
+    phys = ww["locations"][0]["physicalLocation"]
+    expect(phys["artifactLocation"] == {"uri": "demo/race.c",
+                                        "uriBaseId": "%SRCROOT%"}, "uri")
+    expect(phys["region"] == {"startLine": 31}, "region")
+    rel = ww["relatedLocations"][0]["physicalLocation"]
+    expect(rel["region"]["startLine"] == 25, "related location = previous")
+    expect(run_["originalUriBaseIds"]["%SRCROOT%"]["uri"] ==
+           "file:///work/main/", "SRCROOT")
+    flows = ww["codeFlows"][0]["threadFlows"]
+    expect([f["id"] for f in flows] == ["current", "previous"], "flows")
+    last = flows[0]["locations"][-1]["location"]["physicalLocation"]
+    expect(last["region"]["startLine"] == 31, "a flow ends at the access")
+    # outside the source root: an absolute file:// URI
+    rw = res["read-write-race"]["locations"][0]["physicalLocation"]
+    expect(rw["artifactLocation"] == {"uri": "file:///src/app/app.c"}, "rw")
+    # no frame with a file (a stripped binary): the module, no region
+    nil = res["nil-map-write"]["locations"][0]["physicalLocation"]
+    expect(nil == {"artifactLocation": {"uri": "file:///opt/stripped"}}, "nil")
+    notes = run_["invocations"][0]["toolExecutionNotifications"]
+    expect("1 malformed line" in notes[0]["message"]["text"], "notification")
+
+    status, out, err = run("--sarif", "-", "fleet", cwd=FIXTURES)
+    expect(status == 1, "status %d" % status)
+    doc = json.loads(out)  # nothing but the log on stdout
+    check_sarif(doc)
+    uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    expect(uri["artifactLocation"]["uri"] == "file:///work/main/demo/race.c",
+           "without --srcroot, an absolute file:// URI")
+
+
+BAD_LINES = [
+    b"==================",                       # not JSON
+    b"[1, 2, 3]",                                # not an object
+    b'{"kind": "write-write-race"}',             # no signature
+    b'{"kind": 7, "signature": "x"}',            # kind not a string
+    b"[" * 100000 + b"]" * 100000,               # deeper than the parser
+    b'{"kind": "write-write-race", "signature": "\xff\xfe',  # cut, not UTF-8
+]
+ODD_GOOD = (b'{"kind":"read-write-race","signature":"0000000000000001",'
+            b'"pid":"x","time":17,"summary":["no"],"host":5,'
+            b'"stacks":[1,{"role":"current","frames":[{"file":3,"line":"9"},'
+            b'{"function":"f\xff","file":"/a b.c","line":4}]}]}')
+
+
+def case_malformed():
+    good = open(os.path.join(FIXTURES, "fleet/host-a/mapsan.1001.jsonl"),
+                "rb").read()
+    data = (good + b"\n".join(BAD_LINES) + b"\n" + ODD_GOOD + b"\n" +
+            b'{"kind":"write-write-race","signature":"78')  # truncated
+    for extra in ([], ["--json"], ["--sarif", "-"]):
+        status, out, err = run(*extra, "-", stdin=data)
+        expect(status == 1, "status %d" % status)
+        lines = err.splitlines()
+        expect(len(lines) == 1, "one warning line, got %r" % lines)
+        expect("6 malformed lines, 1 truncated last line" in lines[0],
+               "counts in %r" % lines[0])
+        expect("first at -:4" in lines[0], "first bad line")  # after 3 good
+        if extra == ["--json"]:
+            doc = json.loads(out)
+            expect(doc["reports"] == 3 and doc["signatures"] == 3, "counts")
+            odd = [g for g in doc["groups"]
+                   if g["signature"] == "0000000000000001"][0]
+            expect(odd["hosts"] == ["stdin"] and odd["first_seen"] is None,
+                   "odd fields tolerated %r" % odd)
+        if extra == ["--sarif", "-"]:
+            doc = json.loads(out)
+            check_sarif(doc)
+            odd = [r for r in doc["runs"][0]["results"]
+                   if r["partialFingerprints"]["mapsanSignature/v1"]
+                   == "0000000000000001"][0]
+            art = odd["locations"][0]["physicalLocation"]
+            expect(art["artifactLocation"]["uri"] == "file:///a%20b.c"
+                   and art["region"]["startLine"] == 4,
+                   "first frame with a file and a line %r" % art)
+
+
+def case_empty():
+    # a process that finished without reports leaves only its summary
+    status, out, err = run("fleet/host-b/mapsan.2002.jsonl", cwd=FIXTURES)
+    expect(status == 0 and err == "", "status %d, want 0" % status)
+    expect(out == "no reports (1 line in 1 file; 1 process finished, 1 "
+           "without reports)\n", "summary-only output %r" % out)
+    with tempfile.TemporaryDirectory() as tmp:
+        open(os.path.join(tmp, "notes.txt"), "w").write("{}\n")
+        for paths in (["empty"], [tmp], ["empty", tmp]):
+            status, out, err = run(*paths, cwd=FIXTURES)
+            expect(status == 0, "status %d, want 0" % status)
+            expect(out.startswith("no reports"), "no reports line")
+            expect(err == "", "no warning")
+        status, out, err = run("--sarif", "-", "empty", cwd=FIXTURES)
+        expect(status == 0, "status %d" % status)
+        doc = json.loads(out)
+        check_sarif(doc)
+        expect(doc["runs"][0]["results"] == [], "empty results")
+        status, out, err = run("--json", "-", stdin=b"")
+        expect(status == 0 and json.loads(out)["groups"] == [], "empty json")
+
+
+def case_paths():
+    one = "fleet/host-a/mapsan.1001.jsonl"
+    status, out, err = run("--json", one, "fleet/host-a", "./" + one,
+                           cwd=FIXTURES)
+    doc = json.loads(out)
+    expect(doc["files"] == 2 and doc["reports"] == 3,
+           "a file named twice is read once: %r" % doc)
+    with open(os.path.join(FIXTURES, one), "rb") as fh:
+        data = fh.read()
+    status, out, err = run("--json", "-", one, stdin=data, cwd=FIXTURES)
+    doc = json.loads(out)
+    expect(doc["groups"][0]["hosts"] == ["host-a", "stdin"],
+           "hosts from directory and stdin: %r" % doc["groups"][0]["hosts"])
+    expect(status == 1, "status")
+
+
+def case_usage():
+    for args in ([], ["no/such/dir"], ["--bogus", "fleet"],
+                 ["--json", "--sarif", "-", "fleet"]):
+        status, out, err = run(*args, cwd=FIXTURES)
+        expect(status == 2, "%r: status %d, want 2" % (args, status))
+        expect(err.strip(), "%r: says why on stderr" % args)
+        expect(out == "", "%r: nothing on stdout" % args)
+    status, out, err = run("--sarif", "/no/such/dir/x.sarif", "fleet",
+                           cwd=FIXTURES)
+    expect(status == 2 and "cannot write" in err, "unwritable SARIF file")
+    status, out, err = run("--help")
+    expect(status == 0 and "--sarif" in out and "Exit status" in out, "help")
+    status, out, err = run("--version")
+    expect(status == 0 and out.startswith("mapsan-report "), "version")
+
+
+def case_demo(srcroot, launcher, demo):
+    with tempfile.TemporaryDirectory() as tmp:
+        for host in ("host-x", "host-y"):
+            d = os.path.join(tmp, host)
+            os.mkdir(d)
+            p = subprocess.run([launcher, "--json", d, "--", demo],
+                               capture_output=True, timeout=60)
+            expect(p.returncode == 66, "demo exited %d, want 66: %s" %
+                   (p.returncode, p.stderr.decode()[-2000:]))
+        raw = []
+        for host in ("host-x", "host-y"):
+            for f in os.listdir(os.path.join(tmp, host)):
+                with open(os.path.join(tmp, host, f)) as fh:
+                    raw += [json.loads(ln) for ln in fh]
+        # each run: its report, then its summary record at exit
+        raw = [r for r in raw if "record" not in r]
+        expect(len(raw) == 2, "one report per run, got %d" % len(raw))
+
+        status, out, err = run("--json", tmp)
+        expect(status == 1 and err == "", "status %d, err %r" % (status, err))
+        doc = json.loads(out)
+        expect(doc["signatures"] == 1, "the two runs share one signature")
+        expect(doc["finished"] == 2, "two summary records")
+        g = doc["groups"][0]
+        expect(g["count"] == 2 and g["hosts"] == ["host-x", "host-y"]
+               and len(g["processes"]) == 2, "group %r" % g)
+        expect(g["kind"] == "write-write-race", "kind")
+        expect(g["summary"] == raw[0]["summary"] and
+               g["summary"] == "%s %s" % (g["kind"], g["location"]), "summary")
+        expect(g["first_seen"] == min(r["time"] for r in raw), "first seen")
+
+        sarif = os.path.join(tmp, "mapsan.sarif")
+        status, out, err = run("--sarif", sarif, "--srcroot", srcroot, tmp)
+        expect(status == 1, "status %d" % status)
+        with open(sarif, encoding="utf-8") as fh:
+            doc = json.load(fh)
+        check_sarif(doc)
+        res = doc["runs"][0]["results"]
+        expect(len(res) == 1 and res[0]["level"] == "error", "one error")
+        cur = [s for s in raw[0]["stacks"] if s["role"] == "current"][0]
+        top = [f for f in cur["frames"] if "file" in f][0]
+        phys = res[0]["locations"][0]["physicalLocation"]
+        expect(phys["artifactLocation"] == {"uri": "demo/race.c",
+                                            "uriBaseId": "%SRCROOT%"},
+               "location %r" % phys)
+        expect(phys["region"]["startLine"] == top["line"], "line")
+        expect(res[0]["message"]["text"].startswith(raw[0]["summary"]),
+               "message")
+        expect(res[0]["relatedLocations"][0]["physicalLocation"]
+               ["artifactLocation"]["uri"] == "demo/race.c", "previous")
+
+
+def main(argv):
+    global TOOL, FIXTURES
+    case = argv[1]
+    TOOL, FIXTURES = os.path.abspath(argv[2]), os.path.abspath(argv[3])
+    cases = {"table": case_table, "json": case_json, "sarif": case_sarif,
+             "malformed": case_malformed, "empty": case_empty,
+             "paths": case_paths, "usage": case_usage}
+    try:
+        if case == "demo":
+            case_demo(*argv[4:7])
+        else:
+            cases[case]()
+    except Failure as e:
+        print("FAIL (%s): %s" % (case, e))
+        return 1
+    print("PASS (%s)" % case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
