@@ -25,6 +25,7 @@
 #include "../reports/stack.h"
 #include "../shim/iters.h"
 #include "../shim/maps.h"
+#include "../shim/quarantine.h"
 #include "../shim/sync.h"
 #include "../shim/thread.h"
 
@@ -45,11 +46,17 @@ static void print_summary(void) {
   mapsan_report_write_summary();
   if (mapsan_opts.verbosity < 1)
     return;
-  char buf[256];
+  char buf[512];
+  struct mapsan_pool_stats ps;
+  mapsan_pool_get_stats(&ps);
   int n = snprintf(buf, sizeof(buf),
-                   "mapsan: %lu report(s), %lu suppressed (pid=%d)\n",
+                   "mapsan: %lu report(s), %lu suppressed (pid=%d); pool: %zu "
+                   "live arrays, %zu KiB mapped; quarantine: %zu arrays, %zu "
+                   "KiB (budget %ld MiB)\n",
                    mapsan_report_count(), mapsan_report_suppressed(),
-                   (int)getpid());
+                   (int)getpid(), ps.live_arrays, ps.mapped_bytes >> 10,
+                   ps.quarantined_arrays, ps.quarantined_bytes >> 10,
+                   mapsan_opts.quarantine_mb);
   if (n > 0)
     mapsan_write_all(2, buf, (size_t)n);
 }

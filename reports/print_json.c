@@ -7,6 +7,8 @@
 #include "symbolize.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -18,30 +20,62 @@
 struct out {
   char *buf;
   size_t cap, len;
+  bool full; /* something did not fit */
 };
 
 __attribute__((format(printf, 2, 3))) static void put(struct out *o,
                                                       const char *fmt, ...) {
-  if (o->len >= o->cap)
+  if (o->full)
     return;
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
   va_end(ap);
-  if (n > 0)
-    o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
+  if (n < 0 || (size_t)n >= o->cap - o->len) {
+    o->full = true;
+    return;
+  }
+  o->len += (size_t)n;
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static int utf8_len(const unsigned char *s) {
+  int n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+  if (n == 0 || s[0] > 0xf4)
+    return 0;
+  for (int i = 1; i < n; i++)
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+  return n;
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped; valid
+ * UTF-8 copied; any other byte (a path in another encoding) becomes
+ * U+FFFD, so that every line is valid JSON. */
 static void put_str(struct out *o, const char *s) {
   put(o, "\"");
-  for (; s && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
+  const unsigned char *p = (const unsigned char *)s;
+  while (p && *p) {
+    unsigned char c = *p;
+    if (c == '"' || c == '\\') {
       put(o, "\\%c", c);
-    else if (c < 0x20)
+      p++;
+    } else if (c < 0x20) {
       put(o, "\\u%04x", c);
-    else
+      p++;
+    } else if (c < 0x80) {
       put(o, "%c", c);
+      p++;
+    } else {
+      int n = utf8_len(p);
+      if (n) {
+        put(o, "%.*s", n, (const char *)p);
+        p += n;
+      } else {
+        put(o, "\\ufffd");
+        p++;
+      }
+    }
   }
   put(o, "\"");
 }
@@ -51,9 +85,26 @@ static void put_key_str(struct out *o, const char *key, const char *val) {
   put_str(o, val);
 }
 
+static size_t print_json(const struct mapsan_resolved *res, char *buf,
+                         size_t cap, size_t max_frames);
+
+/* A report too large for buf is printed again with fewer frames a stack,
+ * so that the line is always a whole JSON object. */
 size_t mapsan_print_json(const struct mapsan_resolved *res, char *buf,
                          size_t cap) {
-  struct out o = {buf, cap > 2 ? cap - 2 : 0, 0};
+  static const size_t tries[] = {SIZE_MAX, 16, 4, 1};
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+    n = print_json(res, buf, cap, tries[i]);
+    if (n > 0)
+      return n;
+  }
+  return 0; /* not even one frame a stack fits: nothing is written */
+}
+
+static size_t print_json(const struct mapsan_resolved *res, char *buf,
+                         size_t cap, size_t max_frames) {
+  struct out o = {buf, cap > 2 ? cap - 2 : 0, 0, false};
   const struct mapsan_report *r = res->r;
   char when[32];
   time_t t = (time_t)res->time;
@@ -62,6 +113,8 @@ size_t mapsan_print_json(const struct mapsan_resolved *res, char *buf,
   strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
   put(&o, "{\"tool\":\"mapsan\",\"version\":\"%s\",\"pid\":%d,", MAPSAN_VERSION,
       (int)res->pid);
+  put_key_str(&o, "host", res->host);
+  put(&o, ",");
   put_key_str(&o, "time", when);
   put(&o, ",");
   put_key_str(&o, "kind", mapsan_kind_name(r->kind));
@@ -112,7 +165,7 @@ size_t mapsan_print_json(const struct mapsan_resolved *res, char *buf,
       put(&o, "]");
     }
     put(&o, ",\"frames\":[");
-    for (size_t f = 0; f < res->nframes[i]; f++) {
+    for (size_t f = 0; f < res->nframes[i] && f < max_frames; f++) {
       const struct mapsan_frame *fr = &res->frames[i][f];
       put(&o, "%s{\"pc\":\"0x%lx\",", f ? "," : "", (unsigned long)fr->pc);
       put_key_str(&o, "module", fr->module);
@@ -133,7 +186,8 @@ size_t mapsan_print_json(const struct mapsan_resolved *res, char *buf,
     put(&o, "]}");
   }
   put(&o, "]}");
-  /* Always a whole line, even if a huge report was cut short. */
+  if (o.full)
+    return 0;
   o.buf[o.len++] = '\n';
   return o.len;
 }

@@ -209,6 +209,19 @@ static void make_signature(struct mapsan_resolved *res) {
     snprintf(res->summary, sizeof(res->summary), "%s", kind);
 }
 
+/* The machine's name (no quotes or backslashes: it goes into JSON). */
+static const char *host_name(void) {
+  static char host[256];
+  if (host[0] == '\0') {
+    if (gethostname(host, sizeof(host) - 1) != 0)
+      strcpy(host, "unknown");
+    for (char *c = host; *c; c++)
+      if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+        *c = '_';
+  }
+  return host;
+}
+
 static bool seen_before(const char *sig) {
   uint64_t v = strtoull(sig, NULL, 16);
   for (int i = 0; i < nseen; i++)
@@ -232,6 +245,7 @@ void mapsan_report_submit(struct mapsan_report *r) {
   memset(&res, 0, sizeof(res));
   res.r = r;
   res.pid = getpid();
+  res.host = host_name();
   res.time = (long long)time(NULL);
   mapsan_symbolize_begin();
   for (int i = 0; i < r->nstacks; i++) {
@@ -260,7 +274,8 @@ void mapsan_report_submit(struct mapsan_report *r) {
     mapsan_sink_text(text_buf, n);
     if (mapsan_sink_json_enabled()) {
       n = mapsan_print_json(&res, json_buf, sizeof(json_buf));
-      mapsan_sink_json(json_buf, n);
+      if (n > 0)
+        mapsan_sink_json(json_buf, n);
     }
     nreports++;
   }
@@ -284,9 +299,11 @@ void mapsan_report_write_summary(void) {
   strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
   int n = snprintf(json_buf, sizeof(json_buf),
                    "{\"tool\":\"mapsan\",\"version\":\"%s\",\"pid\":%d,"
-                   "\"time\":\"%s\",\"record\":\"summary\",\"reports\":%lu,"
+                   "\"host\":\"%s\",\"time\":\"%s\",\"record\":\"summary\","
+                   "\"reports\":%lu,"
                    "\"suppressed\":%lu,\"sample_rate\":%ld}\n",
-                   MAPSAN_VERSION, (int)getpid(), when, (unsigned long)nreports,
+                   MAPSAN_VERSION, (int)getpid(), host_name(), when,
+                   (unsigned long)nreports,
                    (unsigned long)nsuppressed, mapsan_opts.sample_rate);
   if (n > 0)
     mapsan_sink_json(json_buf, (size_t)n);

@@ -116,7 +116,8 @@ struct mapsan_resolved {
   const char *lock_names[MAPSAN_REPORT_MAX_STACKS][MAPSAN_REPORT_MAX_LOCKS];
   const char *object_names[MAPSAN_REPORT_MAX_STACKS];
   pid_t pid;
-  long long time; /* seconds since the epoch */
+  const char *host; /* gethostname, for fleet-wide grouping */
+  long long time;   /* seconds since the epoch */
 };
 
 /* Format r into buf (at most cap bytes); return the length written. */

@@ -10,8 +10,16 @@
  * The map API lets the iterating thread write, as Go does, so iteration is
  * an ordinary read and is never "invalidated". NULL maps: reads, delete
  * and clear are legal no-ops, as in Go; an assign is reported as
- * nil-map-write, then the library aborts as its contract says. The library's own fatal path (hmap_fatal) waits for any
- * report being written, so "concurrent map writes" cannot cut it short.
+ * nil-map-write, then the library aborts as its contract says. The
+ * library's own fatal path (hmap_fatal) waits for any report being
+ * written, so "concurrent map writes" cannot cut it short.
+ *
+ * Storage: the library allocates every bucket array through
+ * hmap_buckets_alloc/free, which mapsan defines too. Around each real call
+ * the wrapper names the map and operation (mapsan_pool_cur), so that the
+ * arrays of tracked maps come from the guarded pool and their release goes
+ * to the quarantine (shim/quarantine.c: use-after-resize). An array freed
+ * later by an iterator that pinned it is released in that iterator's call.
  */
 #include <hmap.h>
 
@@ -19,6 +27,7 @@
 #include "../preload/options.h"
 #include "../reports/report.h"
 #include "maps.h"
+#include "quarantine.h"
 
 #include <dlfcn.h>
 #include <string.h>
@@ -50,8 +59,28 @@ static bool untracked(const hmap *m) {
   return m != NULL && m->tool_tag == TAG_UNTRACKED;
 }
 
-static void create(hmap *m, const char *opname) {
-  bool tracked = mapsan_map_sample();
+/* After begin on a map met for the first time: remember its draw. */
+static void note_sampled_out(hmap *m, const struct mapsan_op *op) {
+  if (op->sampled_out)
+    m->tool_tag = TAG_UNTRACKED;
+}
+
+/* Names the operation for the pool while `call` runs. */
+#define WITH_POOL_CTX(ctx_map, is_tracked, opname, op, call)                  \
+  do {                                                                        \
+    struct mapsan_pool_ctx ctx_ = {(ctx_map), (is_tracked), (opname),         \
+                                   (op)->caller_pc, (op)->caller_cfa};        \
+    struct mapsan_pool_ctx *saved_ = mapsan_pool_cur;                         \
+    mapsan_pool_cur = &ctx_;                                                  \
+    call;                                                                     \
+    mapsan_pool_cur = saved_;                                                 \
+  } while (0)
+
+/* ---- create and destroy --------------------------------------------------- */
+
+/* The map was drawn (tracked or not) before the real call, so that its
+ * first bucket array already comes from the right allocator. */
+static void created(hmap *m, bool tracked, const char *opname) {
   if (mapsan_opts.sample_rate > 1)
     m->tool_tag = tracked ? TAG_TRACKED : TAG_UNTRACKED;
   if (tracked) {
@@ -63,75 +92,89 @@ static void create(hmap *m, const char *opname) {
 }
 
 MAPSAN_EXPORT hmap *hmap_new(const hmap_type *t, size_t hint) {
-  hmap *m = REAL(hmap_new)(t, hint);
-  if (m && mapsan_hooks_on())
-    create(m, "new");
+  if (!mapsan_hooks_on())
+    return REAL(hmap_new)(t, hint);
+  struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
+  bool tracked = mapsan_map_sample();
+  hmap *m;
+  WITH_POOL_CTX(NULL, tracked, "new", &op, m = REAL(hmap_new)(t, hint));
+  if (m) {
+    if (tracked)
+      mapsan_pool_adopt(m->buckets, m);
+    created(m, tracked, "new");
+  }
   return m;
 }
 
 MAPSAN_EXPORT void hmap_init(hmap *m, const hmap_type *t, size_t hint) {
-  REAL(hmap_init)(m, t, hint);
-  if (m && mapsan_hooks_on())
-    create(m, "init");
+  if (!mapsan_hooks_on() || m == NULL) {
+    REAL(hmap_init)(m, t, hint);
+    return;
+  }
+  struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
+  bool tracked = mapsan_map_sample();
+  WITH_POOL_CTX(m, tracked, "init", &op, REAL(hmap_init)(m, t, hint));
+  created(m, tracked, "init");
 }
 
 MAPSAN_EXPORT void hmap_free(hmap *m) {
-  if (m && !untracked(m) && mapsan_hooks_on())
-    mapsan_map_destroy(m, API, "free");
-  REAL(hmap_free)(m);
+  if (m == NULL || untracked(m) || !mapsan_hooks_on()) {
+    REAL(hmap_free)(m);
+    return;
+  }
+  struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
+  mapsan_map_destroy(m, API, "free");
+  WITH_POOL_CTX(m, true, "free", &op, REAL(hmap_free)(m));
 }
 
 MAPSAN_EXPORT void hmap_destroy(hmap *m) {
-  if (m && !untracked(m) && mapsan_hooks_on())
-    mapsan_map_destroy(m, API, "destroy");
-  REAL(hmap_destroy)(m);
+  if (m == NULL || untracked(m) || !mapsan_hooks_on()) {
+    REAL(hmap_destroy)(m);
+    return;
+  }
+  struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
+  mapsan_map_destroy(m, API, "destroy");
+  WITH_POOL_CTX(m, true, "destroy", &op, REAL(hmap_destroy)(m));
 }
 
-/* After begin on a map met for the first time: remember its draw. */
-static void note_sampled_out(hmap *m, const struct mapsan_op *op) {
-  if (op->sampled_out)
-    m->tool_tag = TAG_UNTRACKED;
-}
+/* ---- reads and writes ----------------------------------------------------- */
 
-/* A write: nil check, then begin/end around the real call. */
-#define WRITE_OP(opname, call)                                                \
+/* One operation on map `mp` by `call`, whose result type is `type` (void
+ * for none). NULL maps and untracked maps go straight through. */
+#define MAP_OP(type, mp, opname, write, call)                                 \
   do {                                                                        \
-    if (untracked(m) || !mapsan_hooks_on())                                   \
-      return call;                                                            \
-    if (m == NULL) {                                                          \
-      mapsan_map_nil_write(API, opname);                                      \
-      return call;                                                            \
-    }                                                                         \
-    struct mapsan_op op;                                                      \
-    MAPSAN_OP_CALLER(&op);                                                    \
-    if (!mapsan_map_begin(&op, m, API, opname, true))                         \
-      note_sampled_out(m, &op);                                               \
-    __typeof__(call) r_ = call;                                               \
-    mapsan_map_end(&op);                                                      \
-    return r_;                                                                \
-  } while (0)
-
-#define READ_OP(opname, map, call)                                            \
-  do {                                                                        \
-    if ((map) == NULL || untracked(map) || !mapsan_hooks_on())                \
+    hmap *m_ = (mp);                                                          \
+    if (m_ == NULL || untracked(m_) || !mapsan_hooks_on())                    \
       return call;                                                            \
     struct mapsan_op op;                                                      \
     MAPSAN_OP_CALLER(&op);                                                    \
-    if (!mapsan_map_begin(&op, map, API, opname, false))                      \
-      note_sampled_out(map, &op);                                             \
-    __typeof__(call) r_ = call;                                               \
+    bool on_ = mapsan_map_begin(&op, m_, API, opname, write);                 \
+    if (!on_)                                                                 \
+      note_sampled_out(m_, &op);                                              \
+    type r_;                                                                  \
+    WITH_POOL_CTX(m_, on_, opname, &op, r_ = call);                           \
     mapsan_map_end(&op);                                                      \
     return r_;                                                                \
   } while (0)
 
 MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {
-  WRITE_OP("assign", REAL(hmap_assign)(m, key));
+  if (m == NULL && mapsan_hooks_on())
+    mapsan_map_nil_write(API, "assign"); /* then the library aborts */
+  MAP_OP(void *, m, "assign", true, REAL(hmap_assign)(m, key));
 }
 
 MAPSAN_EXPORT bool hmap_delete(hmap *m, const void *key) {
-  if (m == NULL) /* legal, as in Go: a no-op */
-    return REAL(hmap_delete)(m, key);
-  WRITE_OP("delete", REAL(hmap_delete)(m, key));
+  MAP_OP(bool, m, "delete", true, REAL(hmap_delete)(m, key));
+}
+
+/* clear returns nothing: give MAP_OP an int. */
+static int clear_call(hmap *m) {
+  REAL(hmap_clear)(m);
+  return 0;
 }
 
 MAPSAN_EXPORT void hmap_clear(hmap *m) {
@@ -141,17 +184,19 @@ MAPSAN_EXPORT void hmap_clear(hmap *m) {
   }
   struct mapsan_op op;
   MAPSAN_OP_CALLER(&op);
-  mapsan_map_begin(&op, m, API, "clear", true);
-  REAL(hmap_clear)(m);
+  bool on = mapsan_map_begin(&op, m, API, "clear", true);
+  if (!on)
+    note_sampled_out(m, &op);
+  WITH_POOL_CTX(m, on, "clear", &op, clear_call(m));
   mapsan_map_end(&op);
 }
 
 MAPSAN_EXPORT void *hmap_lookup(hmap *m, const void *key) {
-  READ_OP("lookup", m, REAL(hmap_lookup)(m, key));
+  MAP_OP(void *, m, "lookup", false, REAL(hmap_lookup)(m, key));
 }
 
 MAPSAN_EXPORT size_t hmap_len(hmap *m) {
-  READ_OP("len", m, REAL(hmap_len)(m));
+  MAP_OP(size_t, m, "len", false, REAL(hmap_len)(m));
 }
 
 MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
@@ -161,16 +206,44 @@ MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
   }
   struct mapsan_op op;
   MAPSAN_OP_CALLER(&op);
-  mapsan_map_begin(&op, m, API, "iter_init", false);
-  REAL(hmap_iter_init)(it, m);
+  bool on = mapsan_map_begin(&op, m, API, "iter_init", false);
+  if (!on)
+    note_sampled_out(m, &op);
+  WITH_POOL_CTX(m, on, "iter_init", &op, REAL(hmap_iter_init)(it, m));
   mapsan_map_end(&op);
 }
 
 MAPSAN_EXPORT bool hmap_iter_next(hmap_iter *it) {
-  READ_OP("iter_next", it->map, REAL(hmap_iter_next)(it));
+  MAP_OP(bool, it->map, "iter_next", false, REAL(hmap_iter_next)(it));
 }
 
-MAPSAN_EXPORT void hmap_iter_stop(hmap_iter *it) { REAL(hmap_iter_stop)(it); }
+MAPSAN_EXPORT void hmap_iter_stop(hmap_iter *it) {
+  if (!mapsan_hooks_on()) {
+    REAL(hmap_iter_stop)(it);
+    return;
+  }
+  struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
+  WITH_POOL_CTX(NULL, false, "iter_stop", &op, REAL(hmap_iter_stop)(it));
+}
+
+/* ---- the library's hooks -------------------------------------------------- */
+
+MAPSAN_EXPORT void *hmap_buckets_alloc(size_t size) {
+  if (mapsan_hooks_on()) {
+    void *p = mapsan_pool_alloc(size);
+    if (p)
+      return p;
+  }
+  return REAL(hmap_buckets_alloc)(size);
+}
+
+MAPSAN_EXPORT void hmap_buckets_free(void *p, size_t size) {
+  /* Even with hooks off: pool memory must never reach the C heap. */
+  if (mapsan_pool_free(p, size))
+    return;
+  REAL(hmap_buckets_free)(p, size);
+}
 
 MAPSAN_EXPORT void hmap_fatal(const char *msg) {
   if (mapsan_hooks_on())

@@ -1,12 +1,344 @@
 /*
- * quarantine.c: the guarded pool of bucket arrays. (Being written: this
- * first part only answers "not ours" to the fault handler.)
+ * quarantine.c: the guarded pool of bucket arrays and its quarantine.
+ *
+ * Every bucket array (and overflow chunk) of a tracked map is given its own
+ * mapping: the array at the start of its pages, one PROT_NONE guard page
+ * after them. Each allocation is a new generation of its map's storage,
+ * recorded with the map, the allocation stack and its number. When the
+ * map library releases an array — growth finished evacuating it, clear,
+ * free or destroy, or the last iterator pinning it moved on — the pages are
+ * made PROT_NONE and the record enters a FIFO quarantine, with the stack
+ * and operation that released it. The quarantine holds at most
+ * quarantine_mb of arrays; past that the oldest are unmapped for good.
+ *
+ * A stale pointer into a quarantined array faults at its first access. The
+ * SIGSEGV handler asks mapsan_quarantine_fault, which scans the record
+ * table without locks (records are published with release stores and
+ * never moved; a slot is reused only after its mapping is gone), and if
+ * the address is in a quarantined array, reports use-after-resize: the
+ * faulting access (read or write, from the page-fault error code), the map,
+ * the stale generation and the map's current one, the release stack and
+ * the allocation stack. In recoverable mode (halt_on_error=0) the array's
+ * pages are then made accessible again, so the program goes on, and that
+ * generation is not reported twice.
+ *
+ * The report itself is built by the ordinary report path, which allocates
+ * and locks: the faulting thread is in the program's own code touching the
+ * program's stale pointer, so it holds none of mapsan's locks; it could
+ * hold a malloc arena lock only if the stale access were inside malloc,
+ * which it is not.
+ *
+ * Memory: one page per array at least (arrays are small or page-sized), a
+ * guard page of address space each, the quarantine budget, and a record
+ * table of MAX_RECORDS entries. Maps not tracked (sample_rate) never use
+ * the pool.
  */
 #include "quarantine.h"
 
+#include "../preload/options.h"
+#include "../reports/report.h"
+#include "../reports/stack.h"
+#include "maps.h"
+#include "thread.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#define MAX_RECORDS 8192 /* each array is two mappings; vm.max_map_count is 65530 */
+#define PAGE 4096u
+
+enum rec_state {
+  REC_FREE = 0,   /* slot unused */
+  REC_LIVE,       /* served to the map library */
+  REC_QUARANTINE, /* released; pages PROT_NONE */
+  REC_REPORTED,   /* released, faulted on, reported, made accessible */
+};
+
+struct pool_rec {
+  _Atomic uintptr_t lo, hi; /* the array's pages [lo, hi) */
+  _Atomic int state;        /* enum rec_state */
+  size_t size;              /* bytes the library asked for */
+  uintptr_t map;
+  uint64_t generation;
+  struct mapsan_access_rec alloc;   /* the operation that allocated it */
+  struct mapsan_access_rec release; /* the one that released it */
+  uint32_t next;                    /* quarantine FIFO, index + 1 */
+};
+
+static struct pool_rec recs[MAX_RECORDS];
+static _Atomic uint32_t rec_limit; /* one past the highest slot used */
+static mapsan_lock pool_lock = MAPSAN_LOCK_INIT;
+static uint32_t free_hint;
+static uint32_t fifo_head, fifo_tail; /* index + 1; 0 = empty */
+static size_t live_arrays, live_bytes, q_arrays, q_bytes, mapped_bytes;
+static _Atomic size_t nreports;
+
+/* Per-map generation counters: a tiny open table keyed by map address. */
+#define GEN_SLOTS 4096
+static struct {
+  uintptr_t map;
+  uint64_t gen;
+} gens[GEN_SLOTS];
+
+MAPSAN_TLS struct mapsan_pool_ctx *mapsan_pool_cur;
+
+static size_t pages_of(size_t size) { return (size + PAGE - 1) / PAGE * PAGE; }
+
+/* pool_lock held. */
+static uint64_t next_generation(uintptr_t map, bool bump) {
+  uint32_t i = (uint32_t)((map >> 4) * 0x9e3779b1u) % GEN_SLOTS;
+  for (uint32_t n = 0; n < GEN_SLOTS; n++, i = (i + 1) % GEN_SLOTS) {
+    if (gens[i].map == map || gens[i].map == 0) {
+      gens[i].map = map;
+      if (bump)
+        gens[i].gen++;
+      return gens[i].gen;
+    }
+  }
+  /* Full: reuse the home slot (generations of that map restart). */
+  i = (uint32_t)((map >> 4) * 0x9e3779b1u) % GEN_SLOTS;
+  gens[i].map = map;
+  gens[i].gen = bump ? 1 : 0;
+  return gens[i].gen;
+}
+
+static void fill(struct mapsan_access_rec *a, const struct mapsan_pool_ctx *c,
+                 bool write) {
+  memset(a, 0, sizeof(*a));
+  struct mapsan_thread *t = mapsan_thread_current();
+  a->thread = t ? t->num : 0;
+  a->stack = mapsan_stack_capture_from(c->pc, c->cfa);
+  a->op = c->op;
+  a->write = write;
+}
+
+/* Unmaps the oldest quarantined arrays while over budget. pool_lock held. */
+static void trim_locked(void) {
+  size_t budget = (size_t)mapsan_opts.quarantine_mb << 20;
+  while (q_bytes > budget && fifo_head) {
+    struct pool_rec *r = &recs[fifo_head - 1];
+    fifo_head = r->next;
+    if (fifo_head == 0)
+      fifo_tail = 0;
+    uintptr_t lo = r->lo, hi = r->hi;
+    q_arrays--;
+    q_bytes -= hi - lo;
+    mapped_bytes -= hi - lo + PAGE;
+    /* Unpublish before unmapping: a fault scan must not match a range
+     * that may be mapped again by someone else. */
+    atomic_store_explicit(&r->state, REC_FREE, memory_order_release);
+    atomic_store_explicit(&r->hi, 0, memory_order_release);
+    munmap((void *)lo, hi - lo + PAGE);
+    uint32_t idx = (uint32_t)(r - recs);
+    if (idx < free_hint)
+      free_hint = idx;
+  }
+}
+
+void *mapsan_pool_alloc(size_t size) {
+  struct mapsan_pool_ctx *c = mapsan_pool_cur;
+  if (c == NULL || !c->tracked || size == 0)
+    return NULL;
+  size_t len = pages_of(size);
+  void *p = mmap(NULL, len + PAGE, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    return NULL;
+  if (mprotect((char *)p + len, PAGE, PROT_NONE) != 0) {
+    munmap(p, len + PAGE);
+    return NULL;
+  }
+  struct mapsan_access_rec alloc;
+  fill(&alloc, c, true);
+  mapsan_lock_acquire(&pool_lock);
+  uint32_t i = free_hint;
+  while (i < MAX_RECORDS &&
+         atomic_load_explicit(&recs[i].state, memory_order_relaxed) != REC_FREE)
+    i++;
+  if (i == MAX_RECORDS) { /* table full: the library allocates normally */
+    mapsan_lock_release(&pool_lock);
+    munmap(p, len + PAGE);
+    return NULL;
+  }
+  free_hint = i + 1;
+  struct pool_rec *r = &recs[i];
+  r->size = size;
+  r->map = (uintptr_t)c->map;
+  r->generation = next_generation(r->map, true);
+  r->alloc = alloc;
+  memset(&r->release, 0, sizeof(r->release));
+  r->next = 0;
+  atomic_store_explicit(&r->lo, (uintptr_t)p, memory_order_relaxed);
+  atomic_store_explicit(&r->hi, (uintptr_t)p + len, memory_order_relaxed);
+  atomic_store_explicit(&r->state, REC_LIVE, memory_order_release);
+  if (i + 1 > rec_limit)
+    atomic_store_explicit(&rec_limit, i + 1, memory_order_release);
+  live_arrays++;
+  live_bytes += len;
+  mapped_bytes += len + PAGE;
+  mapsan_lock_release(&pool_lock);
+  return p;
+}
+
+/* The record whose array starts at p; pool_lock held. */
+static struct pool_rec *find_live_locked(uintptr_t p) {
+  uint32_t n = rec_limit;
+  for (uint32_t i = 0; i < n; i++)
+    if (recs[i].lo == p &&
+        atomic_load_explicit(&recs[i].state, memory_order_relaxed) == REC_LIVE)
+      return &recs[i];
+  return NULL;
+}
+
+bool mapsan_pool_free(void *p, size_t size) {
+  (void)size;
+  if (p == NULL || ((uintptr_t)p & (PAGE - 1)) != 0)
+    return false; /* every pool array is page-aligned */
+  struct mapsan_pool_ctx none = {0};
+  struct mapsan_pool_ctx *c = mapsan_pool_cur ? mapsan_pool_cur : &none;
+  struct mapsan_access_rec release;
+  bool have_release = false;
+  mapsan_lock_acquire(&pool_lock);
+  struct pool_rec *r = find_live_locked((uintptr_t)p);
+  if (r == NULL) {
+    mapsan_lock_release(&pool_lock);
+    return false;
+  }
+  mapsan_lock_release(&pool_lock);
+  /* The stack is captured outside the lock (it may unwind for a while). */
+  fill(&release, c, true);
+  have_release = true;
+  mapsan_lock_acquire(&pool_lock);
+  if (atomic_load_explicit(&r->state, memory_order_relaxed) == REC_LIVE &&
+      r->lo == (uintptr_t)p) {
+    size_t len = r->hi - r->lo;
+    if (have_release)
+      r->release = release;
+    mprotect(p, len, PROT_NONE);
+    atomic_store_explicit(&r->state, REC_QUARANTINE, memory_order_release);
+    live_arrays--;
+    live_bytes -= len;
+    q_arrays++;
+    q_bytes += len;
+    uint32_t idx = (uint32_t)(r - recs) + 1;
+    r->next = 0;
+    if (fifo_tail)
+      recs[fifo_tail - 1].next = idx;
+    else
+      fifo_head = idx;
+    fifo_tail = idx;
+    trim_locked();
+  }
+  mapsan_lock_release(&pool_lock);
+  return true;
+}
+
+void mapsan_pool_adopt(const void *array, const void *map) {
+  if (array == NULL || ((uintptr_t)array & (PAGE - 1)) != 0)
+    return;
+  mapsan_lock_acquire(&pool_lock);
+  struct pool_rec *r = find_live_locked((uintptr_t)array);
+  if (r && r->map == 0) {
+    r->map = (uintptr_t)map;
+    r->generation = next_generation(r->map, true);
+  }
+  mapsan_lock_release(&pool_lock);
+}
+
+void mapsan_pool_get_stats(struct mapsan_pool_stats *st) {
+  mapsan_lock_acquire(&pool_lock);
+  st->live_arrays = live_arrays;
+  st->live_bytes = live_bytes;
+  st->quarantined_arrays = q_arrays;
+  st->quarantined_bytes = q_bytes;
+  st->mapped_bytes = mapped_bytes;
+  st->reports = nreports;
+  mapsan_lock_release(&pool_lock);
+}
+
+/* ---- the fault ------------------------------------------------------------ */
+
+/* The faulting thread's stack: the interrupted pc first, then its callers
+ * as unwound through the signal frame. The first pc is stored +1 so that
+ * the symbolizer's "return address - 1" lands on the faulting instruction
+ * itself. */
+static uint32_t fault_stack(uintptr_t rip) {
+  void *buf[MAPSAN_STACK_MAX_FRAMES];
+  mapsan_enter();
+  int n = unw_backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
+  mapsan_leave();
+  int from = -1;
+  for (int i = 0; i < n; i++) {
+    if ((uintptr_t)buf[i] == rip) {
+      from = i;
+      break;
+    }
+  }
+  uintptr_t pcs[MAPSAN_STACK_MAX_FRAMES];
+  size_t k = 0;
+  pcs[k++] = rip + 1;
+  for (int i = from < 0 ? n : from + 1; i < n; i++)
+    if (!mapsan_stack_is_runtime_pc((uintptr_t)buf[i]))
+      pcs[k++] = (uintptr_t)buf[i];
+  return mapsan_stack_intern(pcs, k);
+}
+
 bool mapsan_quarantine_fault(int sig, siginfo_t *info, void *ucontext) {
-  (void)sig;
-  (void)info;
-  (void)ucontext;
-  return false;
+  if ((sig != SIGSEGV && sig != SIGBUS) || info == NULL)
+    return false;
+  uintptr_t addr = (uintptr_t)info->si_addr;
+  uint32_t n = atomic_load_explicit(&rec_limit, memory_order_acquire);
+  struct pool_rec *r = NULL;
+  for (uint32_t i = 0; i < n; i++) {
+    int st = atomic_load_explicit(&recs[i].state, memory_order_acquire);
+    if (st != REC_QUARANTINE)
+      continue;
+    uintptr_t lo = atomic_load_explicit(&recs[i].lo, memory_order_relaxed);
+    uintptr_t hi = atomic_load_explicit(&recs[i].hi, memory_order_relaxed);
+    if (addr >= lo && addr < hi) {
+      r = &recs[i];
+      break;
+    }
+  }
+  if (r == NULL)
+    return false;
+  int expected = REC_QUARANTINE;
+  if (!atomic_compare_exchange_strong(&r->state, &expected, REC_REPORTED)) {
+    /* Another thread faulted on it and is reporting: wait for the pages. */
+    return true;
+  }
+  ucontext_t *uc = ucontext;
+  uintptr_t rip = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
+  bool write = uc && (uc->uc_mcontext.gregs[REG_ERR] & 2);
+  struct mapsan_report rep;
+  memset(&rep, 0, sizeof(rep));
+  rep.kind = MAPSAN_KIND_USE_AFTER_RESIZE;
+  rep.api = "hmap";
+  rep.map = r->map;
+  rep.fault_addr = addr;
+  rep.generation = (int64_t)r->generation;
+  mapsan_lock_acquire(&pool_lock);
+  rep.current_generation = (int64_t)next_generation(r->map, false);
+  mapsan_lock_release(&pool_lock);
+  struct mapsan_access_rec cur = {0};
+  struct mapsan_thread *t = mapsan_thread_current();
+  cur.thread = t ? t->num : 0;
+  cur.stack = fault_stack(rip);
+  cur.op = write ? "write" : "read";
+  cur.write = write;
+  mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
+  mapsan_report_add(&rep, MAPSAN_ROLE_RESIZE, &r->release);
+  mapsan_report_add(&rep, MAPSAN_ROLE_BUCKETS_ALLOCATED, &r->alloc);
+  atomic_fetch_add(&nreports, 1);
+  /* Recoverable: make the array accessible before reporting, so that even
+   * a report that fails leaves the program able to go on. */
+  if (!mapsan_opts.halt_on_error)
+    mprotect((void *)r->lo, r->hi - r->lo, PROT_READ | PROT_WRITE);
+  mapsan_report_submit(&rep);
+  return true;
 }

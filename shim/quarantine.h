@@ -7,10 +7,35 @@
 #ifndef MAPSAN_QUARANTINE_H
 #define MAPSAN_QUARANTINE_H
 
+#include "base.h"
+
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The map operation whose storage is being allocated or released, set by a
+ * map shim around the real call (nested calls save and restore it). */
+struct mapsan_pool_ctx {
+  const void *map;   /* the map's address */
+  bool tracked;      /* only tracked maps get guarded arrays */
+  const char *op;    /* "assign", "free", ... */
+  uintptr_t pc, cfa; /* the program's call site (stack cache) */
+};
+extern MAPSAN_TLS struct mapsan_pool_ctx *mapsan_pool_cur;
+
+/* A guarded array of size bytes for the current context's map, or NULL
+ * when the caller should use its normal allocator (no tracked context, the
+ * pool is full, or mmap failed). Page-aligned. */
+void *mapsan_pool_alloc(size_t size);
+
+/* Releases p if the pool served it (into the quarantine) and returns true;
+ * false when p is not the pool's (the caller frees it normally). */
+bool mapsan_pool_free(void *p, size_t size);
+
+/* An array allocated before its map's address was known (inside the map's
+ * constructor) now belongs to `map`. */
+void mapsan_pool_adopt(const void *array, const void *map);
 
 /* For the SIGSEGV/SIGBUS handler (reports/crash.c), first thing: if the
  * faulting address lies in a quarantined bucket array, writes a
@@ -19,5 +44,14 @@
  * again; with halt_on_error the report aborts and this never returns).
  * False for any other fault. The decision reads only lock-free state. */
 bool mapsan_quarantine_fault(int sig, siginfo_t *info, void *ucontext);
+
+/* Pool statistics, for verbosity=1 and the benchmarks. */
+struct mapsan_pool_stats {
+  size_t live_arrays, live_bytes;             /* served, not yet released */
+  size_t quarantined_arrays, quarantined_bytes;
+  size_t mapped_bytes;                        /* including guard pages */
+  size_t reports;
+};
+void mapsan_pool_get_stats(struct mapsan_pool_stats *st);
 
 #endif

@@ -11,6 +11,9 @@ The expectations live in the test's own source, so a test reads as one file:
                                       as mapsan-expect with two marks, but the
                                       current stack must start at CUR and the
                                       previous one at PREV
+  mapsan-expect-in-stack: KIND MARK   a report of KIND whose current stack
+                                      has the marked line in any frame (a
+                                      fault inside a library called there)
   mapsan-expect: none                 no report at all
   mapsan-exit: N | abort              expected exit status (default: 66 when
                                       reports are expected, else 0)
@@ -63,6 +66,11 @@ def main():
                 return 1
         expects.append((m.group(1), [marks[m.group(2)], marks[m.group(3)]],
                         True))
+    for m in re.finditer(r'mapsan-expect-in-stack:\s*([\w-]+)[ \t]+(\w+)', text):
+        if m.group(2) not in marks:
+            print('FAIL: mark %s is not in %s' % (m.group(2), source))
+            return 1
+        expects.append((m.group(1), [marks[m.group(2)]], 'in-stack'))
     opt = re.search(r'mapsan-options:\s*(\S+)', text)
     ex = re.search(r'mapsan-exit:\s*(\w+)', text)
     ov = re.search(r'mapsan-overlapping:\s*(true|false)', text)
@@ -137,7 +145,13 @@ def main():
             if r['kind'] != kind:
                 continue
             cur, prev = first_line(r, 'current'), first_line(r, 'previous')
-            if len(lines) == 1 and cur == lines[0]:
+            if ordered == 'in-stack':
+                if any(os.path.basename(f.get('file', '')) == base and
+                       f.get('line') == lines[0]
+                       for s in r['stacks'] if s['role'] == 'current'
+                       for f in s['frames']):
+                    hit = r
+            elif len(lines) == 1 and cur == lines[0]:
                 hit = r
             elif ordered and [cur, prev] == lines:
                 hit = r

@@ -33,6 +33,7 @@ Usage: check_report_tool.py CASE TOOL FIXTURES [SRCROOT LAUNCHER DEMO]
 Exit status 0 = pass, 1 = fail (the first failed check is printed).
 """
 import json
+import socket
 import os
 import re
 import subprocess
@@ -495,7 +496,10 @@ def case_demo(srcroot, launcher, demo):
         expect(doc["signatures"] == 1, "the two runs share one signature")
         expect(doc["finished"] == 2, "two summary records")
         g = doc["groups"][0]
-        expect(g["count"] == 2 and g["hosts"] == ["host-x", "host-y"]
+        # The runtime names its host in each line ("host"), which wins
+        # over the directory name.
+        expect(g["count"] == 2 and g["hosts"] == [raw[0]["host"]]
+               and raw[0]["host"] == socket.gethostname()
                and len(g["processes"]) == 2, "group %r" % g)
         expect(g["kind"] == "write-write-race", "kind")
         expect(g["summary"] == raw[0]["summary"] and
