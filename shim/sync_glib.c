@@ -55,10 +55,14 @@
  *     the trampoline and its record. Pools that libglib creates for itself
  *     are invisible.
  *   - Main loop: g_idle_add*, g_timeout_add*, g_main_context_invoke* and
- *     g_source_set_callback on an idle or timeout source wrap the callback
- *     in a trampoline that acquires first; scheduling (and g_source_attach
- *     of such a source) releases. Other source types call their callback
- *     with other signatures, so their callbacks are left alone.
+ *     g_source_set_callback on an idle or timeout source replace the
+ *     callback function by a trampoline that acquires first; scheduling
+ *     (and g_source_attach of such a source) releases on the GSource. The
+ *     first three keep the program's user_data and notify (GLib's
+ *     *_remove_by_data and find_source_by_user_data see them), see the
+ *     main-loop section; g_source_set_callback still replaces the data.
+ *     Other source types call their callback with other signatures, so
+ *     their callbacks are left alone.
  *
  * Every wrapper has the shape of interpose.h: hooks checked, acquisitions
  * recorded after the real call succeeded, releases before it.
@@ -70,6 +74,7 @@
 #include <dlfcn.h>
 #include <glib.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define ADDR(p) ((uintptr_t)(p))
 
@@ -494,215 +499,419 @@ MAPSAN_EXPORT void g_thread_pool_free(GThreadPool *pool, gboolean immediate,
 
 /* ---- main loop: callbacks run on another thread ------------------------- */
 
-/* One per wrapped callback, GLib's user_data for it; freed by GLib through
- * source_rec_free (the notify we pass) after the program's notify. `key`
- * is what the scheduler released on: the record itself for the calls that
- * create their source inside libglib, the GSource for
- * g_source_set_callback (so that g_source_attach can release on it too). */
-struct source_rec {
-  union {
-    GSourceFunc func;
-    GSourceOnceFunc once;
-  } fn;
-  gpointer data;
-  GDestroyNotify notify;
-  uintptr_t key;
+/*
+ * The edge: scheduling a callback releases on its GSource, the callback's
+ * start (in a trampoline) acquires from it. Dispatch happens inside
+ * libglib, which LD_PRELOAD cannot see, so the callback FUNCTION handed to
+ * GLib is replaced by a trampoline. The program's user_data and notify are
+ * never replaced: the program observes them through GLib
+ * (g_idle_remove_by_data, g_source_remove_by_user_data,
+ * g_source_remove_by_funcs_user_data, g_main_context_find_source_by_user_data
+ * compare the data GLib holds), and GLib calls the notify with it.
+ *
+ * g_idle_add*, g_timeout_add*, g_main_context_invoke*: these create their
+ * source inside libglib, so we do what GLib does (gmain.c, 2.74.6 and
+ * unchanged up to 2.89: idle_add_full, timeout_add_full,
+ * g_timeout_add_seconds_full, g_main_context_invoke_full) through the
+ * public API, with the trampoline as the function:
+ *   source = g_idle_source_new() (named "GIdleSource", priority
+ *     DEFAULT_IDLE, by GLib) | g_timeout_source_new(ms) (no name) |
+ *     g_timeout_source_new_seconds(s) (no name);
+ *   g_source_set_priority() when the priority differs from the source's
+ *     default (invoke sets it unconditionally, as GLib does);
+ *   a record {program's function, once?} in src_table, keyed by the GSource;
+ *   g_source_set_dispose_function(source, src_dispose) (GLib >= 2.64);
+ *   release on the GSource; g_source_set_callback(source, trampoline,
+ *     program's data, program's notify); id = g_source_attach(); unref.
+ * The trampoline finds its record through g_main_current_source(), which
+ * is the source being dispatched (the record is in the table before the
+ * attach, so it is always there), acquires, and calls the program's
+ * function with the data GLib passed: the program's own.
+ * The *_once variants: GLib makes a private "one-shot" source whose
+ * dispatch calls the function as a GSourceOnceFunc and removes the source.
+ * The public API has no one-shot source, so we make a plain one whose
+ * trampoline calls the once-function and returns G_SOURCE_REMOVE: the same
+ * calls, the same data, the same removal (a timeout's expiration is only
+ * recomputed when the callback returns TRUE). Only GLib's dtrace probes
+ * (GLIB_IDLE_ADD, GLIB_TIMEOUT_ADD) are not fired.
+ * g_main_context_invoke* runs the function at once when the caller owns
+ * (or can acquire) the context, exactly as GLib does: no record, no edge
+ * needed (same thread).
+ * The record dies in src_dispose, which GLib calls when the last reference
+ * to the source is dropped, whether the source ran or was removed before
+ * it ever did; it also forgets the GSource's clock (the address is about to
+ * be freed). g_source_set_dispose_function is documented for GSource
+ * implementations only, so no program sets one on a source that GLib's
+ * g_idle_add made. src_lock is never held across a call into the engine or
+ * into GLib. It is not reset after fork: a child of a multi-threaded
+ * program may not call GLib (not async-signal-safe) anyway.
+ *
+ * g_source_set_callback on an idle or timeout source the PROGRAM created
+ * (and GIO's GTask sources): still wrapped the old way, by replacing the
+ * data with a struct cb_rec (so g_idle_remove_by_data(data) on such a
+ * source would not find it). The table technique would need a dispose
+ * function to free the record, and g_source_set_dispose_function may be
+ * called only once per source: setting it on a source the program (or
+ * GIO) owns could make the owner's own call fail. Keying a record by the
+ * source without a dispose function would leak it, and a record replaced
+ * by a second g_source_set_callback while another thread dispatches the
+ * first callback would run the new function with the old data. A source
+ * whose callback comes from g_idle_add* above and is replaced later by the
+ * program through g_source_set_callback goes the same old way; its table
+ * record stays unused until dispose.
+ *
+ * g_source_attach of an idle or timeout source releases too: the callback
+ * may have been set before the source was attached.
+ */
+
+#define uthash_fatal(msg) MAPSAN_CHECK(!msg)
+#include <uthash.h>
+
+/* libglib functions we call but do not interpose, found at first use: a
+ * link-time dependency on libglib is not allowed (most programs do not use
+ * it). The two GSourceFuncs tables are exported data. `complete` is false
+ * when something is missing (GLib < 2.64 has no dispose function): the
+ * add/invoke wrappers then pass the call through unwrapped. */
+struct glib_api {
+  __typeof__(&g_idle_source_new) idle_source_new;
+  __typeof__(&g_timeout_source_new) timeout_source_new;
+  __typeof__(&g_timeout_source_new_seconds) timeout_source_new_seconds;
+  __typeof__(&g_source_set_priority) source_set_priority;
+  __typeof__(&g_source_set_dispose_function) source_set_dispose_function;
+  __typeof__(&g_source_unref) source_unref;
+  __typeof__(&g_main_current_source) main_current_source;
+  __typeof__(&g_main_context_default) main_context_default;
+  __typeof__(&g_main_context_get_thread_default) main_context_get_thread_default;
+  __typeof__(&g_main_context_is_owner) main_context_is_owner;
+  __typeof__(&g_main_context_acquire) main_context_acquire;
+  __typeof__(&g_main_context_release) main_context_release;
+  const GSourceFuncs *idle_funcs, *timeout_funcs;
+  bool complete;
 };
 
-static gboolean source_trampoline(gpointer p) {
-  struct source_rec *r = p;
-  if (mapsan_hooks_on())
-    mapsan_sync_acquire(r->key);
-  return r->fn.func(r->data);
+static struct glib_api api;
+static _Atomic bool api_known;
+static mapsan_lock api_lock = MAPSAN_LOCK_INIT;
+
+/* Resolved without a lock held (dlsym takes the loader's lock, under which
+ * a library constructor may be calling g_idle_add); the first complete
+ * resolution is published. */
+static const struct glib_api *glib_api(void) {
+  if (MAPSAN_LIKELY(atomic_load_explicit(&api_known, memory_order_acquire)))
+    return &api;
+  struct glib_api a;
+  mapsan_enter();
+  /* dlsym returns an object pointer; POSIX guarantees that a function's
+   * has the same representation (ISO C has no conversion: memcpy). */
+#define SYM(field, name)                                                      \
+  do {                                                                        \
+    void *p = dlsym(RTLD_DEFAULT, name);                                      \
+    _Static_assert(sizeof(a.field) == sizeof(p), "function pointer size");    \
+    memcpy(&a.field, &p, sizeof(p));                                          \
+  } while (0)
+  SYM(idle_source_new, "g_idle_source_new");
+  SYM(timeout_source_new, "g_timeout_source_new");
+  SYM(timeout_source_new_seconds, "g_timeout_source_new_seconds");
+  SYM(source_set_priority, "g_source_set_priority");
+  SYM(source_set_dispose_function, "g_source_set_dispose_function");
+  SYM(source_unref, "g_source_unref");
+  SYM(main_current_source, "g_main_current_source");
+  SYM(main_context_default, "g_main_context_default");
+  SYM(main_context_get_thread_default, "g_main_context_get_thread_default");
+  SYM(main_context_is_owner, "g_main_context_is_owner");
+  SYM(main_context_acquire, "g_main_context_acquire");
+  SYM(main_context_release, "g_main_context_release");
+  a.idle_funcs = dlsym(RTLD_DEFAULT, "g_idle_funcs");
+  a.timeout_funcs = dlsym(RTLD_DEFAULT, "g_timeout_funcs");
+#undef SYM
+  mapsan_leave();
+  a.complete = a.idle_source_new && a.timeout_source_new &&
+               a.timeout_source_new_seconds && a.source_set_priority &&
+               a.source_set_dispose_function && a.source_unref &&
+               a.main_current_source && a.main_context_default &&
+               a.main_context_get_thread_default &&
+               a.main_context_is_owner && a.main_context_acquire &&
+               a.main_context_release;
+  mapsan_lock_acquire(&api_lock);
+  if (!atomic_load_explicit(&api_known, memory_order_relaxed)) {
+    api = a;
+    atomic_store_explicit(&api_known, true, memory_order_release);
+  }
+  mapsan_lock_release(&api_lock);
+  return &api;
 }
 
-/* g_*_add_once: the program's function returns nothing, the source runs
- * once. */
-static gboolean source_once_trampoline(gpointer p) {
-  struct source_rec *r = p;
+/* One per source made by the wrappers below, keyed by the GSource. */
+struct src_rec {
+  GSource *source;
+  GSourceFunc func;     /* the program's, or NULL for a once-function */
+  GSourceOnceFunc once; /* the program's g_*_add_once function */
+  UT_hash_handle hh;
+};
+
+static struct src_rec *src_table;
+static mapsan_lock src_lock = MAPSAN_LOCK_INIT;
+
+static gboolean src_trampoline(gpointer data) {
+  GSource *s = glib_api()->main_current_source();
+  struct src_rec *r;
+  mapsan_lock_acquire(&src_lock);
+  HASH_FIND_PTR(src_table, &s, r);
+  /* Only GLib's dispatch of the source calls the trampoline, with the
+   * source as the current one; the record lives until dispose. */
+  MAPSAN_CHECK(r != NULL);
+  GSourceFunc func = r->func;
+  GSourceOnceFunc once = r->once;
+  mapsan_lock_release(&src_lock);
   if (mapsan_hooks_on())
-    mapsan_sync_acquire(r->key);
-  r->fn.once(r->data);
-  return G_SOURCE_REMOVE;
+    mapsan_sync_acquire(ADDR(s));
+  if (once != NULL) {
+    once(data);
+    return G_SOURCE_REMOVE;
+  }
+  return func(data);
 }
 
-static void source_rec_free(gpointer p) {
-  struct source_rec *r = p;
-  if (r->notify != NULL)
-    r->notify(r->data);
-  /* A GSource key is not forgotten here: this also runs when a callback is
-   * replaced on a live source, after the new one's release. A reused
-   * GSource address keeps an old clock: more ordering, never a false
-   * report. */
-  if (r->key == ADDR(r) && mapsan_hooks_on())
-    mapsan_sync_forget(r->key);
+static void src_dispose(GSource *s) {
+  struct src_rec *r;
+  mapsan_lock_acquire(&src_lock);
+  HASH_FIND_PTR(src_table, &s, r);
+  if (r != NULL)
+    HASH_DEL(src_table, r);
+  mapsan_lock_release(&src_lock);
   free(r);
+  if (mapsan_hooks_on())
+    mapsan_sync_forget(ADDR(s));
 }
 
-/* A record for func/data/notify, released on (key 0: the record), or NULL
- * when not wrapping (hooks off, no function, no memory). */
-static struct source_rec *source_rec_new(GSourceFunc func,
-                                         GSourceOnceFunc once, gpointer data,
-                                         GDestroyNotify notify,
-                                         uintptr_t key) {
-  if (!mapsan_hooks_on() || (func == NULL && once == NULL))
+/* A record for the program's func (or once), or NULL when not wrapping:
+ * hooks off, no function (the real call then emits GLib's own critical),
+ * an incomplete GLib, no memory. The wrappers pass NULL through to the
+ * real function. */
+static struct src_rec *src_rec_new(GSourceFunc func, GSourceOnceFunc once) {
+  if (!mapsan_hooks_on() || (func == NULL && once == NULL) ||
+      !glib_api()->complete)
     return NULL;
-  struct source_rec *r = malloc(sizeof(*r));
-  if (r == NULL)
-    return NULL;
-  if (func != NULL)
-    r->fn.func = func;
-  else
-    r->fn.once = once;
-  r->data = data;
-  r->notify = notify;
-  r->key = key != 0 ? key : ADDR(r);
-  mapsan_sync_release(r->key);
+  struct src_rec *r = malloc(sizeof(*r));
+  if (r != NULL) {
+    r->source = NULL;
+    r->func = func;
+    r->once = once;
+  }
   return r;
 }
 
-/* g_idle_add and friends are, in GLib, their _full form with the default
- * priority and no notify; the wrappers call the real _full form so that
- * the record can be freed through a notify. */
+/* The rest of GLib's idle_add_full / timeout_add_full once the source is
+ * made and its priority set: callback, attach to ctx (NULL: the default
+ * context), unref. Returns the id. */
+static guint src_attach(struct src_rec *r, GSource *s, gpointer data,
+                        GDestroyNotify notify, GMainContext *ctx) {
+  struct src_rec *old = NULL;
+  r->source = s;
+  mapsan_lock_acquire(&src_lock);
+  /* A record at this address would be a dead source's whose dispose never
+   * ran: impossible, but then it is stale. */
+  HASH_REPLACE_PTR(src_table, source, r, old);
+  mapsan_lock_release(&src_lock);
+  free(old);
+  api.source_set_dispose_function(s, src_dispose);
+  REAL(g_source_set_callback)(s, src_trampoline, data, notify);
+  if (mapsan_hooks_on())
+    mapsan_sync_release(ADDR(s));
+  guint id = REAL(g_source_attach)(s, ctx);
+  api.source_unref(s);
+  return id;
+}
+
+static guint idle_add(struct src_rec *r, gint priority, gpointer data,
+                      GDestroyNotify notify) {
+  GSource *s = api.idle_source_new();
+  if (priority != G_PRIORITY_DEFAULT_IDLE)
+    api.source_set_priority(s, priority);
+  return src_attach(r, s, data, notify, NULL);
+}
+
+static guint timeout_add(struct src_rec *r, gint priority, guint interval,
+                         bool seconds, gpointer data, GDestroyNotify notify) {
+  GSource *s = seconds ? api.timeout_source_new_seconds(interval)
+                       : api.timeout_source_new(interval);
+  if (priority != G_PRIORITY_DEFAULT)
+    api.source_set_priority(s, priority);
+  return src_attach(r, s, data, notify, NULL);
+}
+
+/* In GLib, g_idle_add is g_idle_add_full with the default idle priority
+ * and no notify, g_timeout_add(_seconds) likewise with G_PRIORITY_DEFAULT;
+ * the once variants a one-shot source (see above). */
 MAPSAN_EXPORT guint g_idle_add_full(gint priority, GSourceFunc func,
                                     gpointer data, GDestroyNotify notify) {
-  struct source_rec *r = source_rec_new(func, NULL, data, notify, 0);
+  struct src_rec *r = src_rec_new(func, NULL);
   if (r == NULL)
     return REAL(g_idle_add_full)(priority, func, data, notify);
-  return REAL(g_idle_add_full)(priority, source_trampoline, r,
-                               source_rec_free);
+  return idle_add(r, priority, data, notify);
 }
 
 MAPSAN_EXPORT guint g_idle_add(GSourceFunc func, gpointer data) {
-  struct source_rec *r = source_rec_new(func, NULL, data, NULL, 0);
+  struct src_rec *r = src_rec_new(func, NULL);
   if (r == NULL)
     return REAL(g_idle_add)(func, data);
-  return REAL(g_idle_add_full)(G_PRIORITY_DEFAULT_IDLE, source_trampoline, r,
-                               source_rec_free);
+  return idle_add(r, G_PRIORITY_DEFAULT_IDLE, data, NULL);
 }
 
 MAPSAN_EXPORT guint g_idle_add_once(GSourceOnceFunc func, gpointer data) {
-  struct source_rec *r = source_rec_new(NULL, func, data, NULL, 0);
+  struct src_rec *r = src_rec_new(NULL, func);
   if (r == NULL)
     return REAL(g_idle_add_once)(func, data);
-  return REAL(g_idle_add_full)(G_PRIORITY_DEFAULT_IDLE,
-                               source_once_trampoline, r, source_rec_free);
+  return idle_add(r, G_PRIORITY_DEFAULT_IDLE, data, NULL);
 }
 
 MAPSAN_EXPORT guint g_timeout_add_full(gint priority, guint interval,
                                        GSourceFunc func, gpointer data,
                                        GDestroyNotify notify) {
-  struct source_rec *r = source_rec_new(func, NULL, data, notify, 0);
+  struct src_rec *r = src_rec_new(func, NULL);
   if (r == NULL)
     return REAL(g_timeout_add_full)(priority, interval, func, data, notify);
-  return REAL(g_timeout_add_full)(priority, interval, source_trampoline, r,
-                                  source_rec_free);
+  return timeout_add(r, priority, interval, false, data, notify);
 }
 
 MAPSAN_EXPORT guint g_timeout_add(guint interval, GSourceFunc func,
                                   gpointer data) {
-  struct source_rec *r = source_rec_new(func, NULL, data, NULL, 0);
+  struct src_rec *r = src_rec_new(func, NULL);
   if (r == NULL)
     return REAL(g_timeout_add)(interval, func, data);
-  return REAL(g_timeout_add_full)(G_PRIORITY_DEFAULT, interval,
-                                  source_trampoline, r, source_rec_free);
+  return timeout_add(r, G_PRIORITY_DEFAULT, interval, false, data, NULL);
 }
 
 MAPSAN_EXPORT guint g_timeout_add_once(guint interval, GSourceOnceFunc func,
                                        gpointer data) {
-  struct source_rec *r = source_rec_new(NULL, func, data, NULL, 0);
+  struct src_rec *r = src_rec_new(NULL, func);
   if (r == NULL)
     return REAL(g_timeout_add_once)(interval, func, data);
-  return REAL(g_timeout_add_full)(G_PRIORITY_DEFAULT, interval,
-                                  source_once_trampoline, r, source_rec_free);
+  return timeout_add(r, G_PRIORITY_DEFAULT, interval, false, data, NULL);
 }
 
 MAPSAN_EXPORT guint g_timeout_add_seconds_full(gint priority, guint interval,
                                                GSourceFunc func, gpointer data,
                                                GDestroyNotify notify) {
-  struct source_rec *r = source_rec_new(func, NULL, data, notify, 0);
+  struct src_rec *r = src_rec_new(func, NULL);
   if (r == NULL)
     return REAL(g_timeout_add_seconds_full)(priority, interval, func, data,
                                             notify);
-  return REAL(g_timeout_add_seconds_full)(priority, interval,
-                                          source_trampoline, r,
-                                          source_rec_free);
+  return timeout_add(r, priority, interval, true, data, notify);
 }
 
 MAPSAN_EXPORT guint g_timeout_add_seconds(guint interval, GSourceFunc func,
                                           gpointer data) {
-  struct source_rec *r = source_rec_new(func, NULL, data, NULL, 0);
+  struct src_rec *r = src_rec_new(func, NULL);
   if (r == NULL)
     return REAL(g_timeout_add_seconds)(interval, func, data);
-  return REAL(g_timeout_add_seconds_full)(G_PRIORITY_DEFAULT, interval,
-                                          source_trampoline, r,
-                                          source_rec_free);
+  return timeout_add(r, G_PRIORITY_DEFAULT, interval, true, data, NULL);
 }
 
-/* When the caller owns (or can acquire) the context, GLib runs the
- * function at once in the calling thread: the acquire is then of the
- * caller's own release, harmless. */
+/* GLib's g_main_context_invoke_full: run at once when the caller owns the
+ * context, or when it is the thread-default (or default) context and can
+ * be acquired; otherwise queue an idle source with the given priority. */
 MAPSAN_EXPORT void g_main_context_invoke_full(GMainContext *ctx, gint priority,
                                               GSourceFunc func, gpointer data,
                                               GDestroyNotify notify) {
-  struct source_rec *r = source_rec_new(func, NULL, data, notify, 0);
+  struct src_rec *r = src_rec_new(func, NULL);
   if (r == NULL) {
     REAL(g_main_context_invoke_full)(ctx, priority, func, data, notify);
     return;
   }
-  REAL(g_main_context_invoke_full)(ctx, priority, source_trampoline, r,
-                                   source_rec_free);
+  if (ctx == NULL)
+    ctx = api.main_context_default();
+  if (api.main_context_is_owner(ctx)) {
+    free(r);
+    while (func(data))
+      ;
+    if (notify != NULL)
+      notify(data);
+    return;
+  }
+  GMainContext *thread_default = api.main_context_get_thread_default();
+  if (thread_default == NULL)
+    thread_default = api.main_context_default();
+  if (thread_default == ctx && api.main_context_acquire(ctx)) {
+    free(r);
+    while (func(data))
+      ;
+    api.main_context_release(ctx);
+    if (notify != NULL)
+      notify(data);
+    return;
+  }
+  GSource *s = api.idle_source_new();
+  api.source_set_priority(s, priority);
+  src_attach(r, s, data, notify, ctx);
 }
 
+/* In GLib, g_main_context_invoke_full with G_PRIORITY_DEFAULT, no notify. */
 MAPSAN_EXPORT void g_main_context_invoke(GMainContext *ctx, GSourceFunc func,
                                          gpointer data) {
-  struct source_rec *r = source_rec_new(func, NULL, data, NULL, 0);
-  if (r == NULL) {
+  if (!mapsan_hooks_on() || func == NULL || !glib_api()->complete) {
     REAL(g_main_context_invoke)(ctx, func, data);
     return;
   }
-  REAL(g_main_context_invoke_full)(ctx, G_PRIORITY_DEFAULT, source_trampoline,
-                                   r, source_rec_free);
+  g_main_context_invoke_full(ctx, G_PRIORITY_DEFAULT, func, data, NULL);
 }
 
 /* Sources whose dispatch calls the callback as a GSourceFunc(user_data):
  * idle and timeout sources (g_idle_source_new, g_timeout_source_new*, and
- * the ones GIO's GTask attaches). Their GSourceFuncs tables are exported
- * data of libglib, found at first use (no link-time dependency on it). */
-static _Atomic(const GSourceFuncs *) idle_funcs, timeout_funcs;
-static _Atomic bool source_funcs_known;
-
+ * the ones GIO's GTask attaches). */
 static bool source_is_plain(GSource *s) {
-  if (!atomic_load_explicit(&source_funcs_known, memory_order_acquire)) {
-    mapsan_enter();
-    const GSourceFuncs *i = dlsym(RTLD_DEFAULT, "g_idle_funcs");
-    const GSourceFuncs *t = dlsym(RTLD_DEFAULT, "g_timeout_funcs");
-    mapsan_leave();
-    atomic_store_explicit(&idle_funcs, i, memory_order_relaxed);
-    atomic_store_explicit(&timeout_funcs, t, memory_order_relaxed);
-    atomic_store_explicit(&source_funcs_known, true, memory_order_release);
-  }
+  const struct glib_api *a = glib_api();
   const GSourceFuncs *f = s->source_funcs;
-  return f != NULL &&
-         (f == atomic_load_explicit(&idle_funcs, memory_order_relaxed) ||
-          f == atomic_load_explicit(&timeout_funcs, memory_order_relaxed));
+  return f != NULL && (f == a->idle_funcs || f == a->timeout_funcs);
+}
+
+/* g_source_set_callback on a source made outside the wrappers above: the
+ * data is replaced by this record (see the section's comment), freed by
+ * GLib through cb_rec_free (the notify we pass) after the program's
+ * notify. */
+struct cb_rec {
+  GSourceFunc func;
+  gpointer data;
+  GDestroyNotify notify;
+  GSource *source;
+};
+
+static gboolean cb_trampoline(gpointer p) {
+  struct cb_rec *r = p;
+  if (mapsan_hooks_on())
+    mapsan_sync_acquire(ADDR(r->source));
+  return r->func(r->data);
+}
+
+static void cb_rec_free(gpointer p) {
+  struct cb_rec *r = p;
+  if (r->notify != NULL)
+    r->notify(r->data);
+  /* The GSource's clock is not forgotten here: this also runs when a
+   * callback is replaced on a live source, after the new one's release. A
+   * reused GSource address keeps an old clock: more ordering, never a
+   * false report. */
+  free(r);
 }
 
 MAPSAN_EXPORT void g_source_set_callback(GSource *s, GSourceFunc func,
                                          gpointer data,
                                          GDestroyNotify notify) {
-  struct source_rec *r = NULL;
-  if (s != NULL && mapsan_hooks_on() && source_is_plain(s))
-    r = source_rec_new(func, NULL, data, notify, ADDR(s));
+  struct cb_rec *r = NULL;
+  if (s != NULL && func != NULL && mapsan_hooks_on() && source_is_plain(s))
+    r = malloc(sizeof(*r));
   if (r == NULL) {
     REAL(g_source_set_callback)(s, func, data, notify);
     return;
   }
-  REAL(g_source_set_callback)(s, source_trampoline, r, source_rec_free);
+  r->func = func;
+  r->data = data;
+  r->notify = notify;
+  r->source = s;
+  mapsan_sync_release(ADDR(s));
+  REAL(g_source_set_callback)(s, cb_trampoline, r, cb_rec_free);
 }
 
-/* The callback may have been set before the source was attached: what the
- * scheduler did in between is published here. */
 MAPSAN_EXPORT guint g_source_attach(GSource *s, GMainContext *ctx) {
   if (s != NULL && mapsan_hooks_on() && source_is_plain(s))
     mapsan_sync_release(ADDR(s));
