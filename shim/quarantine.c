@@ -30,8 +30,16 @@
  *
  * Memory: one page per array at least (arrays are small or page-sized), a
  * guard page of address space each, the quarantine budget, and a record
- * table of MAX_RECORDS entries. Maps not tracked (sample_rate) never use
- * the pool.
+ * table of MAX_RECORDS entries (each array is two mappings, and the
+ * kernel's vm.max_map_count is 65530: the pool stays far below it, and the
+ * quarantine holds at most half the records). Maps not tracked
+ * (sample_rate) never use the pool; with quarantine_mb=0 no map does.
+ *
+ * Cost, measured (README): the kernel's work on mappings dominates, about
+ * 15 us per array over its life (mmap, mprotect, mprotect, munmap), which
+ * is nothing for a map that grows to thousands of entries and a lot for a
+ * program that creates and frees millions of tiny maps; for those,
+ * quarantine_mb=0 turns the pool off (races are still found).
  */
 #include "quarantine.h"
 
@@ -78,6 +86,44 @@ static uint32_t fifo_head, fifo_tail; /* index + 1; 0 = empty */
 static size_t live_arrays, live_bytes, q_arrays, q_bytes, mapped_bytes;
 static _Atomic size_t nreports;
 
+/* Index of live arrays by start address: open addressing with linear
+ * probing and backward-shift deletion, under pool_lock. Values are record
+ * index + 1; 0 is empty. */
+#define INDEX_SIZE (2 * MAX_RECORDS)
+static uint32_t live_index[INDEX_SIZE];
+
+static uint32_t index_home(uintptr_t lo) {
+  return (uint32_t)(((lo >> 12) * 0x9e3779b97f4a7c15ull) >> 50) % INDEX_SIZE;
+}
+
+static void index_add(uint32_t idx) {
+  uint32_t i = index_home(recs[idx].lo);
+  while (live_index[i])
+    i = (i + 1) % INDEX_SIZE;
+  live_index[i] = idx + 1;
+}
+
+static uint32_t *index_find(uintptr_t lo) {
+  for (uint32_t i = index_home(lo); live_index[i]; i = (i + 1) % INDEX_SIZE)
+    if (recs[live_index[i] - 1].lo == lo)
+      return &live_index[i];
+  return NULL;
+}
+
+static void index_remove(uint32_t *slot) {
+  uint32_t i = (uint32_t)(slot - live_index);
+  live_index[i] = 0;
+  for (uint32_t j = (i + 1) % INDEX_SIZE; live_index[j]; j = (j + 1) % INDEX_SIZE) {
+    uint32_t h = index_home(recs[live_index[j] - 1].lo);
+    /* Move j back to i if its home is not in (i, j]. */
+    if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
+      live_index[i] = live_index[j];
+      live_index[j] = 0;
+      i = j;
+    }
+  }
+}
+
 /* Per-map generation counters: a tiny open table keyed by map address. */
 #define GEN_SLOTS 4096
 static struct {
@@ -117,10 +163,12 @@ static void fill(struct mapsan_access_rec *a, const struct mapsan_pool_ctx *c,
   a->write = write;
 }
 
-/* Unmaps the oldest quarantined arrays while over budget. pool_lock held. */
+/* Unmaps the oldest quarantined arrays while over budget, in bytes or in
+ * records (a quarantine of small arrays must leave room for live ones).
+ * pool_lock held. */
 static void trim_locked(void) {
   size_t budget = (size_t)mapsan_opts.quarantine_mb << 20;
-  while (q_bytes > budget && fifo_head) {
+  while ((q_bytes > budget || q_arrays > MAX_RECORDS / 2) && fifo_head) {
     struct pool_rec *r = &recs[fifo_head - 1];
     fifo_head = r->next;
     if (fifo_head == 0)
@@ -142,7 +190,7 @@ static void trim_locked(void) {
 
 void *mapsan_pool_alloc(size_t size) {
   struct mapsan_pool_ctx *c = mapsan_pool_cur;
-  if (c == NULL || !c->tracked || size == 0)
+  if (c == NULL || !c->tracked || size == 0 || mapsan_opts.quarantine_mb == 0)
     return NULL;
   size_t len = pages_of(size);
   void *p = mmap(NULL, len + PAGE, PROT_READ | PROT_WRITE,
@@ -178,6 +226,7 @@ void *mapsan_pool_alloc(size_t size) {
   atomic_store_explicit(&r->state, REC_LIVE, memory_order_release);
   if (i + 1 > rec_limit)
     atomic_store_explicit(&rec_limit, i + 1, memory_order_release);
+  index_add(i);
   live_arrays++;
   live_bytes += len;
   mapped_bytes += len + PAGE;
@@ -185,14 +234,10 @@ void *mapsan_pool_alloc(size_t size) {
   return p;
 }
 
-/* The record whose array starts at p; pool_lock held. */
+/* The live record whose array starts at p; pool_lock held. */
 static struct pool_rec *find_live_locked(uintptr_t p) {
-  uint32_t n = rec_limit;
-  for (uint32_t i = 0; i < n; i++)
-    if (recs[i].lo == p &&
-        atomic_load_explicit(&recs[i].state, memory_order_relaxed) == REC_LIVE)
-      return &recs[i];
-  return NULL;
+  uint32_t *slot = index_find(p);
+  return slot ? &recs[*slot - 1] : NULL;
 }
 
 bool mapsan_pool_free(void *p, size_t size) {
@@ -217,6 +262,7 @@ bool mapsan_pool_free(void *p, size_t size) {
   if (atomic_load_explicit(&r->state, memory_order_relaxed) == REC_LIVE &&
       r->lo == (uintptr_t)p) {
     size_t len = r->hi - r->lo;
+    index_remove(index_find(r->lo));
     if (have_release)
       r->release = release;
     mprotect(p, len, PROT_NONE);
