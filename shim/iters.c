@@ -22,6 +22,7 @@ struct iter_rec {
   struct mapsan_map *map;
   uintptr_t map_key;
   uint64_t gen;
+  uint64_t bucket_gen; /* the map's storage generation at creation */
   struct mapsan_access_rec created;
   bool reported;
   struct iter_rec *prev, *next; /* FIFO, oldest at head */
@@ -82,6 +83,7 @@ void mapsan_iter_begin(struct mapsan_op *op, const void *it) {
   r->created.stack = mapsan_stack_capture();
   r->created.op = op->opname;
   r->gen = mapsan_map_iter_attach(m, +1);
+  r->bucket_gen = mapsan_map_bucket_gen(m);
   struct mapsan_map *detach[2] = {NULL, NULL};
   mapsan_lock_acquire(&iters_lock);
   struct iter_rec *old;
@@ -131,6 +133,7 @@ void mapsan_iter_check(struct mapsan_op *op, const void *it) {
   uintptr_t key = (uintptr_t)it;
   uint64_t now = mapsan_map_gen(m);
   struct mapsan_access_rec created;
+  uint64_t started_gen = 0;
   mapsan_lock_acquire(&iters_lock);
   struct iter_rec *r;
   HASH_FIND(hh, table, &key, sizeof(key), r);
@@ -138,6 +141,7 @@ void mapsan_iter_check(struct mapsan_op *op, const void *it) {
   if (invalid) {
     r->reported = true;
     created = r->created;
+    started_gen = r->bucket_gen;
   }
   mapsan_lock_release(&iters_lock);
   if (!invalid)
@@ -150,8 +154,8 @@ void mapsan_iter_check(struct mapsan_op *op, const void *it) {
   rep.kind = MAPSAN_KIND_ITERATOR_INVALIDATED;
   rep.api = mapsan_api_name(info.api);
   rep.map = mapsan_map_key(m);
-  rep.generation = -1;
-  rep.current_generation = -1;
+  rep.generation = (int64_t)started_gen;
+  rep.current_generation = (int64_t)mapsan_map_bucket_gen(m);
   struct mapsan_access_rec cur = {0};
   cur.thread = t->num;
   cur.stack = mapsan_stack_capture();

@@ -31,7 +31,10 @@
  * letting the last user free it is not a race. "Last" is read from
  * `ref_count` just before the real unref.
  *
- * Both fields are read at fixed offsets of the 96-byte struct _GHashTable
+ * Resizes: a change of `size` (the slot count) across a write is a new
+ * storage generation, named in iterator-invalidated reports.
+ *
+ * These fields are read at fixed offsets of the 96-byte struct _GHashTable
  * of GLib 2.74 (x86-64). The layout is verified once, on a private table,
  * before any user table is looked at; if it does not match, iterator
  * invalidation and last-unref detection are off (races are still found).
@@ -46,6 +49,7 @@
 #define API MAPSAN_API_GLIB
 
 /* struct _GHashTable, GLib 2.74, LP64. */
+#define GHT_SIZE_OFF 0 /* gsize: number of slots; changes on resize */
 #define GHT_NNODES_OFF 16
 #define GHT_REFCOUNT_OFF 72
 #define GHT_VERSION_OFF 76
@@ -63,6 +67,7 @@ static bool layout_ok(void) {
   mapsan_enter();
   GHashTable *t = REAL(g_hash_table_new)(NULL, NULL);
   int rc0 = field(t, GHT_REFCOUNT_OFF), v0 = field(t, GHT_VERSION_OFF);
+  size_t size0 = *(size_t *)((char *)t + GHT_SIZE_OFF);
   int n0 = field(t, GHT_NNODES_OFF);
   REAL(g_hash_table_insert)(t, GINT_TO_POINTER(1), GINT_TO_POINTER(1));
   int v1 = field(t, GHT_VERSION_OFF), n1 = field(t, GHT_NNODES_OFF);
@@ -74,13 +79,19 @@ static bool layout_ok(void) {
   REAL(g_hash_table_unref)(t);
   mapsan_leave();
   l = (rc0 == 1 && rc1 == 2 && n0 == 0 && n1 == 1 && v1 == v0 + 1 &&
-       v2 == v1) ? 1 : -1;
+       v2 == v1 && size0 == 8) ? 1 : -1;
   atomic_store_explicit(&layout, l, memory_order_release);
   return l > 0;
 }
 
 static int version_of(GHashTable *h) {
   return layout_ok() ? field(h, GHT_VERSION_OFF) : 0;
+}
+
+static size_t size_of(GHashTable *h) {
+  return layout_ok() ? __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                       __ATOMIC_RELAXED)
+                     : 0;
 }
 
 /* ---- create, reference, destroy ----------------------------------------- */
@@ -158,7 +169,10 @@ MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
     if (it)                                                                   \
       mapsan_iter_check(&op, it);                                             \
     int v0_ = version_of(h);                                                  \
+    size_t s0_ = size_of(h);                                                  \
     __typeof__(call) r_ = call;                                               \
+    if (size_of(h) != s0_)                                                    \
+      mapsan_map_resized(&op);                                                \
     if (version_of(h) != v0_)                                                 \
       mapsan_map_modified(&op, it);                                           \
     mapsan_map_end(&op);                                                      \
@@ -186,8 +200,11 @@ MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
     if (it)                                                                   \
       mapsan_iter_check(&op, it);                                             \
     int v0_ = version_of(h);                                                  \
+    size_t s0_ = size_of(h);                                                  \
     call;                                                                     \
-    if (version_of(h) != v0_)                                                 \
+    if (h != NULL && size_of(h) != s0_)                                       \
+      mapsan_map_resized(&op);                                                \
+    if (h != NULL && version_of(h) != v0_)                                    \
       mapsan_map_modified(&op, it);                                           \
     mapsan_map_end(&op);                                                      \
   } while (0)

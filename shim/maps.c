@@ -74,6 +74,9 @@ struct mapsan_map {
   struct mapsan_access_rec last_mod;
   _Atomic uint32_t live_iters;
   bool strict_iters; /* the API says a modification invalidates iterators */
+  /* Storage generations seen through mapsan_map_resized (APIs whose storage
+   * mapsan does not allocate, such as GLib's): 0 at creation. */
+  _Atomic uint64_t bucket_gen;
   /* Not drawn by sample_rate: kept only so that lookups answer "untracked"
    * at once; nothing else of it is used. */
   bool sampled_out;
@@ -265,6 +268,7 @@ static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
   memset(&m->last_mod, 0, sizeof(m->last_mod));
   atomic_store_explicit(&m->live_iters, 0, memory_order_relaxed);
   m->strict_iters = api == MAPSAN_API_GLIB;
+  atomic_store_explicit(&m->bucket_gen, 0, memory_order_relaxed);
   m->sampled_out = sampled_out;
   atomic_store_explicit(&m->key, addr, memory_order_relaxed);
   mapsan_lock_release(&m->lock);
@@ -726,6 +730,15 @@ void mapsan_map_set_strict_iters(const void *addr) {
   if (m->key == (uintptr_t)addr)
     m->strict_iters = true;
   mapsan_lock_release(&m->lock);
+}
+
+void mapsan_map_resized(struct mapsan_op *op) {
+  if (op->map)
+    atomic_fetch_add_explicit(&op->map->bucket_gen, 1, memory_order_relaxed);
+}
+
+uint64_t mapsan_map_bucket_gen(struct mapsan_map *m) {
+  return atomic_load_explicit(&m->bucket_gen, memory_order_relaxed);
 }
 
 uint64_t mapsan_map_gen(struct mapsan_map *m) {

@@ -95,7 +95,11 @@ void mapsan_map_modified(struct mapsan_op *op, const void *via_iter);
  * through an iterator invalidates it (GLib maps are so from creation). */
 void mapsan_map_set_strict_iters(const void *addr);
 
+/* op's map got new storage (a resize inside the call): a new generation. */
+void mapsan_map_resized(struct mapsan_op *op);
+
 /* For iters.c. */
+uint64_t mapsan_map_bucket_gen(struct mapsan_map *m);
 struct mapsan_map_info {
   enum mapsan_api api;
   struct mapsan_access_rec created;

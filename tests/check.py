@@ -22,6 +22,9 @@ The expectations live in the test's own source, so a test reads as one file:
                                       for the run (one directive per line,
                                       in order); adds suppressions=FILE
   mapsan-overlapping: true|false      every race report must say so
+  mapsan-field: KIND KEY VALUE        some report of KIND has top-level field
+                                      KEY equal to VALUE (compared as JSON
+                                      text: 3, true, "glib")
   mapsan-stderr: REGEX                stderr must match (re.search, several
                                       lines allowed: all must match)
   ... code ...  /* mapsan-mark: A */  marks a line
@@ -172,6 +175,12 @@ def main():
                     hit['overlapping'] != (ov.group(1) == 'true'):
                 print('FAIL: overlapping is %s' % hit['overlapping'])
                 ok = False
+    for kind, key, val in re.findall(
+            r'mapsan-field:\s*([\w-]+)[ \t]+(\w+)[ \t]+(\S+)', text):
+        if not any(r['kind'] == kind and key in r and
+                   json.dumps(r[key]) == val for r in reports):
+            print('FAIL: no %s report with %s == %s' % (kind, key, val))
+            ok = False
     for rx in re.findall(r'mapsan-stderr:\s*(.+?)\s*(?:\*/)?$', text, re.M):
         if not re.search(rx, err):
             print('FAIL: stderr does not match %r' % rx)
