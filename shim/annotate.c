@@ -114,3 +114,19 @@ MAPSAN_EXPORT void mapsan_annotate_map_nil_write(void) {
   if (mapsan_hooks_on())
     mapsan_map_nil_write(MAPSAN_API_ANNOTATED, "write");
 }
+
+MAPSAN_EXPORT void mapsan_annotate_map_buckets(const volatile void *map,
+                                               const volatile void *old_buckets,
+                                               const volatile void *new_buckets) {
+  (void)old_buckets;
+  (void)new_buckets;
+  if (!mapsan_hooks_on())
+    return;
+  /* Inside the write that resizes: the innermost annotated op on this map. */
+  for (int d = op_depth < MAX_DEPTH ? op_depth : MAX_DEPTH; d-- > 0;) {
+    if (op_addr[d] == map) {
+      mapsan_map_resized(&op_stack[d]);
+      return;
+    }
+  }
+}

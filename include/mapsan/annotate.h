@@ -24,6 +24,10 @@
  * and then every write invalidates its live iterators, except a write
  * made through the iterator itself, annotated as
  *   MAPSAN_MAP_ITER_WRITE_BEGIN(m, it) ... MAPSAN_MAP_WRITE_END(m)
+ * Storage:
+ *   MAPSAN_MAP_BUCKETS(m, old, new)   m's storage moved from `old` to `new`
+ *                                     (a resize): a new generation, named
+ *                                     in iterator-invalidated reports
  * Begin/end pairs nest properly per thread (up to 8 deep).
  */
 #ifndef MAPSAN_ANNOTATE_H
@@ -51,6 +55,11 @@ void mapsan_annotate_map_iter(const volatile void *map,
     __attribute__((weak));
 void mapsan_annotate_map_iter_write_begin(const volatile void *map,
                                           const volatile void *it)
+    __attribute__((weak));
+
+void mapsan_annotate_map_buckets(const volatile void *map,
+                                 const volatile void *old_buckets,
+                                 const volatile void *new_buckets)
     __attribute__((weak));
 
 #define MAPSAN_ITER_BEGIN_ 0
@@ -87,6 +96,8 @@ void mapsan_annotate_map_iter_write_begin(const volatile void *map,
   MAPSAN_ANNOTATE_CALL_(mapsan_annotate_map_iter, (m), (it), MAPSAN_ITER_END_)
 #define MAPSAN_MAP_ITER_WRITE_BEGIN(m, it)                                    \
   MAPSAN_ANNOTATE_CALL_(mapsan_annotate_map_iter_write_begin, (m), (it))
+#define MAPSAN_MAP_BUCKETS(m, old, new)                                       \
+  MAPSAN_ANNOTATE_CALL_(mapsan_annotate_map_buckets, (m), (old), (new))
 #define MAPSAN_MAP_WRITE_NIL()                                                \
   do {                                                                        \
     if (mapsan_annotate_map_nil_write)                                        \

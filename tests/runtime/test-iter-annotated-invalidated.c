@@ -4,9 +4,13 @@
  * modified during an iteration (here by the same thread, properly, which
  * is not a race: the API's contract is what is broken), with the stack of
  * the modification and of the use; a write through the iterator itself
- * (ITER_WRITE) does not invalidate it.
+ * (ITER_WRITE) does not invalidate it. The set "resizes" (annotated with
+ * MAPSAN_MAP_BUCKETS) when it passes 10 entries, so the report names
+ * storage generation 0, where the iterator started, and 1, the current.
  *
  * mapsan-expect: iterator-invalidated USE MOD
+ * mapsan-field: iterator-invalidated generation 0
+ * mapsan-field: iterator-invalidated current_generation 1
  */
 #include <mapsan/annotate.h>
 
@@ -17,6 +21,7 @@
 /* A toy open-addressing set of small integers. */
 struct toyset {
   uint8_t used[64];
+  int count;
 };
 
 struct toyiter {
@@ -32,6 +37,8 @@ static void toy_init(struct toyset *s) {
 
 static void toy_add(struct toyset *s, int v) {
   MAPSAN_MAP_WRITE_BEGIN(s); /* mapsan-mark: MOD */
+  if (!s->used[v & 63] && ++s->count == 11) /* "grows": new storage */
+    MAPSAN_MAP_BUCKETS(s, s->used, s->used);
   s->used[v & 63] = 1;
   MAPSAN_MAP_WRITE_END(s);
 }
