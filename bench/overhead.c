@@ -8,10 +8,17 @@
  *   overhead mt N   two threads, each with a private map (assign 1/4,
  *                   lookup 3/4) and, every 16th operation, an update of a
  *                   map shared by both under one mutex: N operations each
+ *   overhead mt4 N  the same with four threads
+ *   overhead gst N  `st` on GLib's GHashTable (direct keys)
+ *   overhead grow N growth-heavy: maps filled from empty to 100,000 keys
+ *                   and freed, N keys in all (every doubling allocates,
+ *                   evacuates and releases a bucket array)
  *
  * Fixed seeds; prints a checksum so that no work can be optimized away.
  */
 #include <hmap.h>
+
+#include <glib.h>
 
 #include <pthread.h>
 #include <stdint.h>
@@ -71,13 +78,13 @@ static void *worker(void *arg) {
   return (void *)(uintptr_t)sum;
 }
 
-static uint64_t two_threads(void) {
+static uint64_t threads(int n) {
   shared = hmap_new(&hmap_u64_u64, 0);
-  pthread_t th[2];
-  for (uintptr_t i = 0; i < 2; i++)
+  pthread_t th[8];
+  for (uintptr_t i = 0; i < (uintptr_t)n; i++)
     pthread_create(&th[i], NULL, worker, (void *)i);
   uint64_t sum = 0;
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < n; i++) {
     void *r;
     pthread_join(th[i], &r);
     sum += (uint64_t)(uintptr_t)r;
@@ -87,13 +94,57 @@ static uint64_t two_threads(void) {
   return sum;
 }
 
+static uint64_t glib_single_thread(void) {
+  GHashTable *t = g_hash_table_new(NULL, NULL);
+  uint64_t x = 1, sum = 0;
+  for (long i = 0; i < nops; i++) {
+    uint64_t r = rng(&x), k = r % 100000 + 1;
+    switch ((r >> 20) & 3) {
+    case 0:
+      g_hash_table_insert(t, GSIZE_TO_POINTER(k), GSIZE_TO_POINTER(i));
+      break;
+    case 1:
+      sum += g_hash_table_remove(t, GSIZE_TO_POINTER(k));
+      break;
+    default:
+      sum += GPOINTER_TO_SIZE(g_hash_table_lookup(t, GSIZE_TO_POINTER(k)));
+    }
+  }
+  sum += g_hash_table_size(t);
+  g_hash_table_unref(t);
+  return sum;
+}
+
+static uint64_t growth(void) {
+  uint64_t sum = 0;
+  for (long done = 0; done < nops;) {
+    hmap *m = hmap_new(&hmap_u64_u64, 0);
+    for (uint64_t k = 0; k < 100000 && done < nops; k++, done++)
+      *(uint64_t *)hmap_assign(m, &k) = k;
+    sum += hmap_len(m);
+    hmap_free(m);
+  }
+  return sum;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 3 || (strcmp(argv[1], "st") && strcmp(argv[1], "mt"))) {
-    fprintf(stderr, "usage: overhead st|mt N\n");
+  const char *w = argc == 3 ? argv[1] : "";
+  nops = argc == 3 ? atol(argv[2]) : 0;
+  uint64_t sum;
+  if (!strcmp(w, "st"))
+    sum = single_thread();
+  else if (!strcmp(w, "mt"))
+    sum = threads(2);
+  else if (!strcmp(w, "mt4"))
+    sum = threads(4);
+  else if (!strcmp(w, "gst"))
+    sum = glib_single_thread();
+  else if (!strcmp(w, "grow"))
+    sum = growth();
+  else {
+    fprintf(stderr, "usage: overhead st|mt|mt4|gst|grow N\n");
     return 2;
   }
-  nops = atol(argv[2]);
-  uint64_t sum = strcmp(argv[1], "st") ? two_threads() : single_thread();
   printf("checksum %llu\n", (unsigned long long)sum);
   return 0;
 }
