@@ -21,6 +21,7 @@
 #include "interpose.h"
 #include "options.h"
 
+#include "../reports/crash.h"
 #include "../reports/report.h"
 #include "../reports/stack.h"
 #include "../shim/iters.h"
@@ -104,6 +105,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
   mapsan_report_init();
   mapsan_thread_init();
   mapsan_thread_current();
+  mapsan_crash_init();
   if (mapsan_opts.verbosity >= 1) {
     char buf[128];
     int n = snprintf(buf, sizeof(buf), "mapsan %s: active (pid=%d)\n",

@@ -108,6 +108,7 @@ struct mapsan_report_stack *mapsan_report_add(struct mapsan_report *r,
 
 unsigned long mapsan_report_count(void) { return nreports; }
 unsigned long mapsan_report_suppressed(void) { return nsuppressed; }
+void mapsan_report_count_crash(void) { nreports++; }
 
 void mapsan_report_wait_idle(void) {
   mapsan_lock_acquire(&report_lock);

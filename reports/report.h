@@ -93,6 +93,13 @@ const char *mapsan_role_name(enum mapsan_role r);
 /* Counters for the exit summary and the forced exit code. */
 unsigned long mapsan_report_count(void);
 unsigned long mapsan_report_suppressed(void);
+/* Counts a report written outside mapsan_report_submit (a crash report,
+ * reports/crash.c). Async-signal-safe: one atomic increment. */
+void mapsan_report_count_crash(void);
+
+/* Set just before mapsan itself calls abort() (halt_on_error), so that the
+ * crash handler does not report mapsan's own SIGABRT as a crash. */
+extern _Atomic bool mapsan_self_abort;
 
 /* At exit: with json_path, one last line {"record":"summary", ...}: the
  * counts of this process (no "kind": it is not a report). Once. */

@@ -84,3 +84,47 @@ void mapsan_sink_json(const char *buf, size_t len) {
   }
   /* JSON never goes to stderr: the text report is already there. */
 }
+
+/* ---- for the crash handler (see sink.h) ---------------------------------- */
+
+/* Appends s to p (at most end - p bytes, NUL-terminated); returns the end. */
+static char *append(char *p, char *end, const char *s) {
+  while (*s && p + 1 < end)
+    *p++ = *s++;
+  *p = '\0';
+  return p;
+}
+
+int mapsan_sink_fd_signal_safe(bool json, bool *opened) {
+  struct sink *s = json ? &json_sink : &text_sink;
+  const char *prefix = json ? mapsan_opts.json_path : mapsan_opts.log_path;
+  *opened = false;
+  /* Unlocked reads: a report being written by another thread may be
+   * opening this sink right now; the worst case is a second descriptor. */
+  pid_t pid = getpid();
+  int fd = s->fd;
+  if (s->pid == pid && fd >= 0)
+    return fd;
+  if ((s->pid == pid && s->failed) || prefix == NULL || secure())
+    return -1; /* getauxval only reads the saved auxiliary vector */
+  char path[4200], num[16];
+  int n = 0;
+  unsigned v = (unsigned)pid;
+  do {
+    num[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  char digits[16];
+  for (int i = 0; i < n; i++)
+    digits[i] = num[n - 1 - i];
+  digits[n] = '\0';
+  char *p = append(path, path + sizeof(path), prefix);
+  p = append(p, path + sizeof(path), ".");
+  p = append(p, path + sizeof(path), digits);
+  append(p, path + sizeof(path), s->suffix);
+  fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+            0644);
+  if (fd >= 0)
+    *opened = true;
+  return fd;
+}

@@ -19,4 +19,13 @@ void mapsan_sink_text(const char *buf, size_t len);
 bool mapsan_sink_json_enabled(void);
 void mapsan_sink_json(const char *buf, size_t len);
 
+/* For the crash handler (reports/crash.c), with async-signal-safe calls
+ * only: the descriptor of the text sink (json false) or of the JSON sink.
+ * It is the sink's own when this process has opened it already; otherwise
+ * the file is opened here with open(2) and *opened is set: the caller
+ * closes it after its one write (the sink's state belongs to the report
+ * lock, which a crashing thread must not take). Returns -1 when text goes
+ * to stderr, or when JSON is off or its file cannot be opened. */
+int mapsan_sink_fd_signal_safe(bool json, bool *opened);
+
 #endif

@@ -15,8 +15,22 @@ The expectations live in the test's own source, so a test reads as one file:
                                       has the marked line in any frame (a
                                       fault inside a library called there)
   mapsan-expect: none                 no report at all
-  mapsan-exit: N | abort              expected exit status (default: 66 when
-                                      reports are expected, else 0)
+  mapsan-expect: crash [MARK]         a crash report (kind crash), whose
+                                      faulting stack starts at MARK if given
+                                      (its frames are module+offset only:
+                                      resolved here with addr2line)
+  mapsan-crash-inflight: OP MARK      the crash report shows a thread with OP
+                                      in flight, called from the line MARK
+                                      (and on the map the program printed as
+                                      "mapsan-test-map=0x..." on stderr, if it
+                                      did)
+  mapsan-crash-recent: OP MARK        the crash report lists OP from MARK
+                                      among some thread's recent operations
+  mapsan-crash: none                  no crash report at all
+  mapsan-exit: N | abort | signal:SIG expected exit status (default: 66 when
+                                      reports are expected, else 0); abort is
+                                      signal:ABRT, signal:SEGV a death by
+                                      SIGSEGV, ...
   mapsan-options: k=v:k=v             MAPSAN_OPTIONS for the run
   mapsan-suppressions: KIND:PATTERN   a line of a suppressions file written
                                       for the run (one directive per line,
@@ -30,16 +44,42 @@ The expectations live in the test's own source, so a test reads as one file:
   ... code ...  /* mapsan-mark: A */  marks a line
 
 Every report must be expected (precision) and every expectation met
-(recall). Prints what it found; exit status 0 = pass, 1 = fail.
+(recall). A crash report is the companion of a fatal signal: when the
+expected exit is a signal (abort, signal:SIG) and the test states nothing
+about crash reports, one is tolerated. Prints what it found; exit status 0 = pass, 1 = fail.
 Usage: check.py LAUNCHER SOURCE PROGRAM [ARGS...]
 """
 import glob
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+
+
+_lines = {}
+
+
+def module_line(module, offset, return_address):
+    """(basename of file, line) of module+offset, by addr2line; a return
+    address is looked up inside its call instruction."""
+    off = int(offset, 16) - (1 if return_address else 0)
+    key = (module, off)
+    if key not in _lines:
+        _lines[key] = (None, None)
+        try:
+            out = subprocess.run(['addr2line', '-e', module, hex(off)],
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True,
+                                 timeout=30).stdout
+            m = re.match(r'(.*?):(\d+)', out.strip())
+            if m:
+                _lines[key] = (os.path.basename(m.group(1)), int(m.group(2)))
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return _lines[key]
 
 
 def main():
@@ -75,7 +115,7 @@ def main():
             return 1
         expects.append((m.group(1), [marks[m.group(2)]], 'in-stack'))
     opt = re.search(r'mapsan-options:\s*(\S+)', text)
-    ex = re.search(r'mapsan-exit:\s*(\w+)', text)
+    ex = re.search(r'mapsan-exit:\s*([\w:]+)', text)
     ov = re.search(r'mapsan-overlapping:\s*(true|false)', text)
     want_exit = ex.group(1) if ex else ('66' if expects else '0')
 
@@ -114,8 +154,12 @@ def main():
 
     got_exit = p.returncode
     if want_exit == 'abort':
-        if got_exit != -6:
-            print('FAIL: expected abort (SIGABRT), got status %d' % got_exit)
+        want_exit = 'signal:ABRT'
+    if want_exit.startswith('signal:'):
+        want_sig = getattr(signal, 'SIG' + want_exit[len('signal:'):])
+        if got_exit != -want_sig:
+            print('FAIL: expected death by %s, got status %d' % (
+                want_sig.name, got_exit))
             ok = False
     elif got_exit != int(want_exit):
         print('FAIL: expected exit status %s, got %d' % (want_exit, got_exit))
@@ -132,14 +176,59 @@ def main():
 
     base = os.path.basename(source)
 
+    def frame_line(rep, i, fr):
+        """(basename, line) of frame i of a stack of rep."""
+        if 'file' not in fr and rep['kind'] == 'crash' and 'module' in fr:
+            # Frame 0 of a crash is the faulting pc, not a return address.
+            return module_line(fr['module'], fr['offset'], i > 0)
+        return os.path.basename(fr.get('file', '')), fr.get('line')
+
     def first_line(rep, role):
         for s in rep['stacks']:
             if s['role'] == role and s['frames']:
                 fr = s['frames'][0]
+                if 'file' not in fr and rep['kind'] == 'crash':
+                    # The faulting pc itself, not a return address.
+                    f, line = module_line(fr['module'], fr['offset'], False)
+                    return line if f == base else None
                 if os.path.basename(fr.get('file', '')) == base:
                     return fr.get('line')
                 return None
         return None
+
+    # Crash reports: what each thread was doing.
+    crashes = [r for r in reports if r['kind'] == 'crash']
+    test_map = re.search(r'mapsan-test-map=(0x[0-9a-f]+)', err)
+    for which, op, mark in re.findall(
+            r'mapsan-crash-(inflight|recent):\s*([\w-]+)[ \t]+(\w+)', text):
+        if mark not in marks:
+            print('FAIL: mark %s is not in %s' % (mark, source))
+            return 1
+        seen = []
+        found = False
+        for r in crashes:
+            for th in r.get('threads', []):
+                notes = [th['inflight']] if which == 'inflight' else th['recent']
+                for n in notes:
+                    if not n or 'module' not in n:
+                        continue
+                    f, line = module_line(n['module'], n['offset'], True)
+                    seen.append((th['thread'], n['op'], f, line))
+                    if n['op'] == op and f == base and line == marks[mark] and \
+                            (which != 'inflight' or test_map is None or
+                             int(n['map'], 16) == int(test_map.group(1), 16)):
+                        found = True
+        if not found:
+            print('FAIL: no crash report with %s %s at line %d; seen: %s' % (
+                which, op, marks[mark], seen))
+            ok = False
+    crash_none = re.search(r'mapsan-crash:\s*none', text)
+    if crash_none and crashes:
+        print('FAIL: crash report(s) made: %s' % [r['summary'] for r in crashes])
+        ok = False
+    crash_stated = crash_none or re.search(
+        r'mapsan-(expect|expect-ordered|expect-in-stack):\s*crash\b|'
+        r'mapsan-crash-', text)
 
     unmatched = list(reports)
     for kind, lines, ordered in expects:
@@ -149,11 +238,12 @@ def main():
                 continue
             cur, prev = first_line(r, 'current'), first_line(r, 'previous')
             if ordered == 'in-stack':
-                if any(os.path.basename(f.get('file', '')) == base and
-                       f.get('line') == lines[0]
+                if any(frame_line(r, i, f) == (base, lines[0])
                        for s in r['stacks'] if s['role'] == 'current'
-                       for f in s['frames']):
+                       for i, f in enumerate(s['frames'])):
                     hit = r
+            elif not lines:
+                hit = r
             elif len(lines) == 1 and cur == lines[0]:
                 hit = r
             elif ordered and [cur, prev] == lines:
@@ -186,6 +276,11 @@ def main():
             print('FAIL: stderr does not match %r' % rx)
             ok = False
     for r in unmatched:
+        if r['kind'] == 'crash' and not crash_stated and \
+                want_exit.startswith('signal:'):
+            print('crash report tolerated (the process died of a signal): %s'
+                  % r['summary'])
+            continue
         print('FAIL: unexpected report %s: %s' % (r['kind'], r['summary']))
         ok = False
     print('%s: %d report(s), exit status %d' % ('PASS' if ok else 'FAIL',
