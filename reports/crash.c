@@ -237,6 +237,7 @@ static bool is_function(const struct sigaction *a) {
 }
 
 static void view_read(struct sig_state *s, struct sigaction *out) {
+  memset(out, 0, sizeof(*out)); /* SIG_DFL if the view never settles */
   for (int tries = 0; tries < 1000000; tries++) {
     uint32_t a = atomic_load_explicit(&s->view_seq, memory_order_acquire);
     if (a & 1) {
