@@ -62,11 +62,15 @@ static void print_summary(void) {
     mapsan_write_all(2, buf, (size_t)n);
 }
 
-/* The status the process should exit with. */
-static int exit_status(int status) {
+/* The status the process should exit with. The summary (which formats and
+ * takes the report lock) is written only on the orderly paths, main's
+ * return and exit(): _exit and _Exit are what signal handlers and forked
+ * children call, where neither is safe. */
+static int exit_status(int status, bool summary) {
   if (!mapsan_active)
     return status;
-  print_summary();
+  if (summary)
+    print_summary();
   if (status == 0 && mapsan_report_count() > 0)
     return (int)mapsan_opts.exitcode;
   return status;
@@ -122,7 +126,7 @@ typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
 
 static int main_wrapper(int argc, char **argv, char **envp) {
-  return exit_status(real_main(argc, argv, envp));
+  return exit_status(real_main(argc, argv, envp), true);
 }
 
 MAPSAN_EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
@@ -134,17 +138,17 @@ MAPSAN_EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
 }
 
 MAPSAN_EXPORT void exit(int status) {
-  REAL(exit)(exit_status(status));
+  REAL(exit)(exit_status(status, true));
   __builtin_unreachable();
 }
 
 MAPSAN_EXPORT void _exit(int status) {
-  REAL(_exit)(exit_status(status));
+  REAL(_exit)(exit_status(status, false));
   __builtin_unreachable();
 }
 
 MAPSAN_EXPORT void _Exit(int status) {
-  REAL(_Exit)(exit_status(status));
+  REAL(_Exit)(exit_status(status, false));
   __builtin_unreachable();
 }
 
