@@ -16,7 +16,7 @@
  * it in the parent; the child resets them and forgets the threads that did
  * not follow it. Order (also the lock order everywhere else, see maps.c):
  * report, map table, iterators, sync stripes, thread registry, stack
- * depot.
+ * depot; then the leaf locks registered with MAPSAN_FORK_LEAF (base.h).
  */
 #include "interpose.h"
 #include "options.h"
@@ -164,8 +164,10 @@ MAPSAN_EXPORT pid_t fork(void) {
   mapsan_sync_fork_prepare();
   mapsan_thread_fork_prepare();
   mapsan_stack_fork_prepare();
+  mapsan_fork_leaves_prepare();
   pid_t pid = REAL(fork)();
   if (pid == 0) {
+    mapsan_fork_leaves_child();
     mapsan_stack_fork_child();
     mapsan_thread_after_fork_child();
     mapsan_sync_fork_child();
@@ -173,6 +175,7 @@ MAPSAN_EXPORT pid_t fork(void) {
     mapsan_maps_fork_child();
     mapsan_report_fork_child();
   } else {
+    mapsan_fork_leaves_parent();
     mapsan_stack_fork_parent();
     mapsan_thread_fork_parent();
     mapsan_sync_fork_parent();

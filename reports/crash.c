@@ -213,6 +213,7 @@ static struct sig_state sigs[] = {
 };
 
 static mapsan_lock view_lock = MAPSAN_LOCK_INIT;
+MAPSAN_FORK_LEAF(view_lock)
 static _Atomic bool inited;
 static uintptr_t kernel_restorer; /* sa_restorer: the signal trampoline */
 

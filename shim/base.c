@@ -84,3 +84,29 @@ void mapsan_check_failed(const char *file, int line, const char *cond) {
   mapsan_write_all(2, buf, len);
   abort();
 }
+
+/* ---- fork leaves (base.h) ------------------------------------------------ */
+
+#define MAX_LEAVES 16
+static mapsan_lock *leaves[MAX_LEAVES];
+static int nleaves;
+
+void mapsan_fork_register_leaf(mapsan_lock *l) {
+  MAPSAN_CHECK(nleaves < MAX_LEAVES);
+  leaves[nleaves++] = l;
+}
+
+void mapsan_fork_leaves_prepare(void) {
+  for (int i = 0; i < nleaves; i++)
+    mapsan_lock_acquire(leaves[i]);
+}
+
+void mapsan_fork_leaves_parent(void) {
+  for (int i = nleaves; i-- > 0;)
+    mapsan_lock_release(leaves[i]);
+}
+
+void mapsan_fork_leaves_child(void) {
+  for (int i = 0; i < nleaves; i++)
+    mapsan_lock_reset(leaves[i]);
+}

@@ -72,6 +72,23 @@ static inline void mapsan_lock_reset(mapsan_lock *l) {
   atomic_store_explicit(&l->state, 0, memory_order_relaxed);
 }
 
+/* ---- fork -------------------------------------------------------------
+ *
+ * A leaf lock (one under which no other mapsan lock is ever taken) is
+ * registered once with MAPSAN_FORK_LEAF(lock) at file scope; fork (see
+ * preload/init.c) takes every registered leaf after the ordered locks and
+ * resets them in the child. A lock that is not a leaf has its own place in
+ * the order in init.c instead. */
+void mapsan_fork_register_leaf(mapsan_lock *l);
+void mapsan_fork_leaves_prepare(void);
+void mapsan_fork_leaves_parent(void);
+void mapsan_fork_leaves_child(void);
+
+#define MAPSAN_FORK_LEAF(lock)                                                \
+  __attribute__((constructor)) static void mapsan_fork_leaf_##lock(void) {    \
+    mapsan_fork_register_leaf(&lock);                                         \
+  }
+
 /* ---- recursion guard ---------------------------------------------------- */
 
 extern MAPSAN_TLS int mapsan_reentry;

@@ -81,6 +81,7 @@ struct pool_rec {
 static struct pool_rec recs[MAX_RECORDS];
 static _Atomic uint32_t rec_limit; /* one past the highest slot used */
 static mapsan_lock pool_lock = MAPSAN_LOCK_INIT;
+MAPSAN_FORK_LEAF(pool_lock)
 static uint32_t free_hint;
 static uint32_t fifo_head, fifo_tail; /* index + 1; 0 = empty */
 static size_t live_arrays, live_bytes, q_arrays, q_bytes, mapped_bytes;

@@ -592,6 +592,7 @@ struct glib_api {
 static struct glib_api api;
 static _Atomic bool api_known;
 static mapsan_lock api_lock = MAPSAN_LOCK_INIT;
+MAPSAN_FORK_LEAF(api_lock)
 
 /* Resolved without a lock held (dlsym takes the loader's lock, under which
  * a library constructor may be calling g_idle_add); the first complete
@@ -651,6 +652,7 @@ struct src_rec {
 
 static struct src_rec *src_table;
 static mapsan_lock src_lock = MAPSAN_LOCK_INIT;
+MAPSAN_FORK_LEAF(src_lock)
 
 static gboolean src_trampoline(gpointer data) {
   GSource *s = glib_api()->main_current_source();
