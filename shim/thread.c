@@ -52,10 +52,13 @@ static struct live_rec *live;
 static struct join_rec *joins;
 static uint32_t next_num = 1;
 
-/* Slot table: in_use flag and the clock floor (last clock of the previous
- * occupant), grown on demand. */
+/* Slot table, grown on demand: in use; the floor, the clock of the last map
+ * access of earlier occupants (a creator must know it to reuse the slot);
+ * the top, the highest clock earlier occupants reached (a new occupant
+ * starts above it, so its epochs are never an earlier one's). */
 static uint8_t *slot_used;
 static uint64_t *slot_floor;
+static uint64_t *slot_top;
 static uint32_t slot_cap;
 static uint32_t slot_min_free; /* no free slot below this */
 
@@ -76,10 +79,14 @@ static uint32_t slot_alloc_locked(const mapsan_vclock *known) {
     uint8_t *u = realloc(slot_used, cap);
     uint64_t *f = realloc(slot_floor, cap * sizeof(*f));
     MAPSAN_CHECK(u != NULL && f != NULL);
+    slot_floor = f;
+    uint64_t *top = realloc(slot_top, cap * sizeof(*top));
+    MAPSAN_CHECK(top != NULL);
+    slot_top = top;
     memset(u + slot_cap, 0, cap - slot_cap);
     memset(f + slot_cap, 0, (cap - slot_cap) * sizeof(*f));
+    memset(top + slot_cap, 0, (cap - slot_cap) * sizeof(*top));
     slot_used = u;
-    slot_floor = f;
     slot_cap = cap;
   }
   slot_used[s] = 1;
@@ -88,10 +95,13 @@ static uint32_t slot_alloc_locked(const mapsan_vclock *known) {
   return s;
 }
 
-static void slot_free_locked(uint32_t s, uint64_t last_clock) {
+static void slot_free_locked(uint32_t s, uint64_t last_access,
+                             uint64_t last_clock) {
   slot_used[s] = 0;
-  if (last_clock > slot_floor[s])
-    slot_floor[s] = last_clock;
+  if (last_access > slot_floor[s])
+    slot_floor[s] = last_access;
+  if (last_clock > slot_top[s])
+    slot_top[s] = last_clock;
   if (s < slot_min_free)
     slot_min_free = s;
 }
@@ -119,7 +129,7 @@ static struct mapsan_thread *create_locked(uint32_t parent_num,
   t->num = next_num++;
   t->tid = gettid_raw();
   t->self = pthread_self();
-  t->own_start = slot_floor[slot] + 1;
+  t->own_start = slot_top[slot] + 1;
   t->inherited_own = 0;
   mapsan_vclock_reserve(&t->vc, slot + 1);
   t->vc.c[slot] = t->own_start;
@@ -288,7 +298,12 @@ static void destroy_locked(struct mapsan_thread *t) {
   HASH_DEL(live, lr);
   free(lr);
   info_finish_locked(t->num);
-  slot_free_locked(t->slot, t->vc.c[t->slot]);
+  /* The slot's floor: the last clock at which this thread accessed a map.
+   * Without an access since its last release, that release's clock (one
+   * below the current) is all anyone must know, and a thread that learned
+   * it (sem_wait on a detached thread's post, say) may take the slot. */
+  uint64_t c = t->vc.c[t->slot];
+  slot_free_locked(t->slot, t->dirty || c == 0 ? c : c - 1, c);
   atomic_store_explicit(&mapsan_threads_by_slot[t->slot], NULL,
                         memory_order_release);
   mapsan_vclock_free(&t->vc);
@@ -319,7 +334,8 @@ void mapsan_thread_finish(void) {
     }
     HASH_ADD(hh, joins, self, sizeof(jr->self), jr);
   }
-  mapsan_thread_tick(t);
+  /* No tick: the joiner learns exactly the clock of the last accesses, which
+   * is what makes the slot reusable by a thread it creates next. */
   destroy_locked(t);
   mapsan_lock_release(&registry_lock);
 }

@@ -74,6 +74,9 @@ struct mapsan_thread {
   uint32_t nheld;          /* may exceed MAPSAN_MAX_HELD; extra not kept */
   struct mapsan_held_lock held[MAPSAN_MAX_HELD];
   bool detached;
+  /* A map access was made at the current clock (since the last tick): the
+   * clock others must know before this slot can be reused. */
+  bool dirty;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };
@@ -88,6 +91,7 @@ static inline void mapsan_thread_note_begin(struct mapsan_thread *t,
                                             uintptr_t map, const char *op,
                                             uintptr_t pc) {
   struct mapsan_op_note n = {map, op, pc, __builtin_ia32_rdtsc()};
+  t->dirty = true;
   t->log.recent[t->log.next++ % MAPSAN_RECENT_OPS] = n;
   t->log.inflight = n;
   atomic_signal_fence(memory_order_release);
@@ -134,6 +138,7 @@ void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src);
 /* t's clock ticks: what it does next is not covered by what it released. */
 static inline void mapsan_thread_tick(struct mapsan_thread *t) {
   t->vc.c[t->slot]++;
+  t->dirty = false;
 }
 
 /* Held-lock bookkeeping. */
