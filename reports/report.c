@@ -233,8 +233,57 @@ static bool seen_before(const char *sig) {
   return false;
 }
 
+/* Before any work: a finding whose first frames (as raw pcs) were seen
+ * already has the same signature, so it is dropped here, without
+ * symbolizing anything; a racy loop then costs a hash probe per access,
+ * not a libdw walk. Returns true when r is new. Report lock held. */
+#define RAW_SEEN 8192
+static uint64_t raw_seen[RAW_SEEN];
+
+static uint64_t first_pc(const struct mapsan_report *r, enum mapsan_role role) {
+  for (int i = 0; i < r->nstacks; i++) {
+    if (r->stacks[i].role != role)
+      continue;
+    const uintptr_t *pcs = NULL;
+    return mapsan_stack_get(r->stacks[i].acc.stack, &pcs) ? pcs[0] : 0;
+  }
+  return 0;
+}
+
+static bool raw_first_sight(const struct mapsan_report *r) {
+  uint64_t a = first_pc(r, MAPSAN_ROLE_CURRENT);
+  uint64_t b = first_pc(r, MAPSAN_ROLE_PREVIOUS);
+  if (a > b) {
+    uint64_t t = a;
+    a = b;
+    b = t;
+  }
+  uint64_t h = fnv(0xcbf29ce484222325ull, &r->kind, sizeof(r->kind));
+  h = fnv(h, &a, sizeof(a));
+  h = fnv(h, &b, sizeof(b));
+  h |= 1; /* 0 marks an empty slot */
+  for (uint32_t i = (uint32_t)h % RAW_SEEN, n = 0; n < RAW_SEEN;
+       i = (i + 1) % RAW_SEEN, n++) {
+    if (raw_seen[i] == h)
+      return false;
+    if (raw_seen[i] == 0) {
+      raw_seen[i] = h;
+      return true;
+    }
+  }
+  return true; /* full: fall back to the signature check */
+}
+
 void mapsan_report_submit(struct mapsan_report *r) {
   mapsan_enter();
+  mapsan_lock_acquire(&report_lock);
+  bool fresh = nreports < (unsigned long)mapsan_opts.max_reports &&
+               raw_first_sight(r);
+  mapsan_lock_release(&report_lock);
+  if (!fresh) {
+    mapsan_leave();
+    return;
+  }
   add_thread_stacks(r);
   mapsan_lock_acquire(&report_lock);
   if (nreports >= (unsigned long)mapsan_opts.max_reports) {

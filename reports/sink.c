@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct sink {
@@ -53,16 +54,43 @@ static int sink_fd(struct sink *s, const char *prefix) {
     return -1;
   char path[4200];
   snprintf(path, sizeof(path), "%s.%d%s", prefix, (int)pid, s->suffix);
-  s->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
-               0644);
+  /* O_NONBLOCK: a FIFO planted at the path must not hang the report path
+   * (and everything behind the report lock); anything but a regular file
+   * is refused. */
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
+                          O_NONBLOCK,
+                0644);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+    close(fd);
+    fd = -1;
+    errno = EINVAL; /* "Invalid argument": not a regular file */
+  }
+  if (fd >= 0)
+    fcntl(fd, F_SETFL, O_APPEND);
+  s->fd = fd;
   if (s->fd < 0)
     warn_once(s, path, errno);
   return s->fd;
 }
 
+/* One report, whole or not at all: if the write falls short (disk full, a
+ * file size limit), the file is cut back to where it was, so that no half
+ * report (half a JSON line) stays in it. */
+static bool write_whole(int fd, const char *buf, size_t len) {
+  off_t before = lseek(fd, 0, SEEK_END);
+  if (mapsan_write_all(fd, buf, len))
+    return true;
+  int err = errno;
+  if (before >= 0)
+    if (ftruncate(fd, before) != 0) { /* nothing more can be done */ }
+  errno = err;
+  return false;
+}
+
 void mapsan_sink_text(const char *buf, size_t len) {
   int fd = sink_fd(&text_sink, mapsan_opts.log_path);
-  if (fd >= 0 && mapsan_write_all(fd, buf, len))
+  if (fd >= 0 && write_whole(fd, buf, len))
     return;
   if (fd >= 0)
     warn_once(&text_sink, mapsan_opts.log_path, errno);
@@ -75,7 +103,7 @@ bool mapsan_sink_json_enabled(void) {
 
 void mapsan_sink_json(const char *buf, size_t len) {
   int fd = sink_fd(&json_sink, mapsan_opts.json_path);
-  if (fd >= 0 && mapsan_write_all(fd, buf, len))
+  if (fd >= 0 && write_whole(fd, buf, len))
     return;
   if (fd >= 0) {
     warn_once(&json_sink, mapsan_opts.json_path, errno);
