@@ -10,6 +10,7 @@
  * override the environment) and execs the program.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +44,11 @@ static char options[8192];
 
 static void add_option(const char *key, const char *val) {
   size_t len = strlen(options);
+  /* The runtime splits on ':' and whitespace: quote such values. */
+  bool quote = strpbrk(val, ": \t\n\r") != NULL;
   int n = snprintf(options + len, sizeof(options) - len, "%s%s=%s%s%s",
-                   len ? ":" : "", key, strchr(val, ':') ? "'" : "", val,
-                   strchr(val, ':') ? "'" : "");
+                   len ? ":" : "", key, quote ? "'" : "", val,
+                   quote ? "'" : "");
   if (n < 0 || (size_t)n >= sizeof(options) - len) {
     fprintf(stderr, "mapsan: options too long\n");
     exit(2);

@@ -42,13 +42,21 @@ static const struct {
 static char string_arena[4096];
 static size_t string_used;
 
+/* One line, always: control characters in what the user wrote (a quoted
+ * value may hold a newline) are shown as '?'. */
 static void warn(const char *source, const char *what, const char *key,
                  size_t keylen) {
   char buf[512];
-  int n = snprintf(buf, sizeof(buf), "mapsan: warning: %s: %s '%.*s'; ignored\n",
+  int n = snprintf(buf, sizeof(buf), "mapsan: warning: %s: %s '%.*s'; ignored",
                    source, what, (int)(keylen > 200 ? 200 : keylen), key);
-  if (n > 0)
-    mapsan_write_all(2, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+  if (n <= 0)
+    return;
+  size_t len = (size_t)n < sizeof(buf) - 1 ? (size_t)n : sizeof(buf) - 2;
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)buf[i] < 0x20)
+      buf[i] = '?';
+  buf[len++] = '\n';
+  mapsan_write_all(2, buf, len);
 }
 
 static bool set_value(int idx, const char *val, size_t len, const char *source) {

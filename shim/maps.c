@@ -68,6 +68,7 @@ struct mapsan_map {
   uint32_t usual_writes;
   struct mapsan_access_rec destroy;
   struct mapsan_map *fifo_next; /* destroyed FIFO, or free list */
+  struct mapsan_map *fifo_prev; /* destroyed FIFO */
   /* Iterators (iters.c): structural modifications since creation, the last
    * one's record (kept only while an iterator is live), live iterators. */
   _Atomic uint64_t mod_gen;
@@ -189,19 +190,18 @@ static void unlink_locked(struct mapsan_map *m) {
 }
 
 static void fifo_remove_locked(struct mapsan_map *m) {
-  struct mapsan_map *prev = NULL;
-  for (struct mapsan_map *x = fifo_head; x; prev = x, x = x->fifo_next) {
-    if (x != m)
-      continue;
-    if (prev)
-      prev->fifo_next = m->fifo_next;
-    else
-      fifo_head = m->fifo_next;
-    if (fifo_tail == m)
-      fifo_tail = prev;
-    fifo_count--;
-    return;
-  }
+  if (m->fifo_prev)
+    m->fifo_prev->fifo_next = m->fifo_next;
+  else if (fifo_head == m)
+    fifo_head = m->fifo_next;
+  else
+    return; /* not in the FIFO */
+  if (m->fifo_next)
+    m->fifo_next->fifo_prev = m->fifo_prev;
+  else
+    fifo_tail = m->fifo_prev;
+  m->fifo_next = m->fifo_prev = NULL;
+  fifo_count--;
 }
 
 /* Unlinks m and puts it on the free list. table_lock held, in seq. */
@@ -263,7 +263,7 @@ static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
   m->usual_lock = 0;
   m->usual_votes = m->usual_writes = 0;
   memset(&m->destroy, 0, sizeof(m->destroy));
-  m->fifo_next = NULL;
+  m->fifo_next = m->fifo_prev = NULL;
   atomic_store_explicit(&m->mod_gen, 0, memory_order_relaxed);
   memset(&m->last_mod, 0, sizeof(m->last_mod));
   atomic_store_explicit(&m->live_iters, 0, memory_order_relaxed);
@@ -405,6 +405,7 @@ void mapsan_map_destroy(const void *addr, enum mapsan_api api,
   mapsan_lock_release(&m->lock);
   if (ours) {
     m->fifo_next = NULL;
+    m->fifo_prev = fifo_tail;
     if (fifo_tail)
       fifo_tail->fifo_next = m;
     else

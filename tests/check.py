@@ -50,6 +50,7 @@ about crash reports, one is tolerated. Prints what it found; exit status 0 = pas
 Usage: check.py LAUNCHER SOURCE PROGRAM [ARGS...]
 """
 import glob
+import shutil
 import json
 import os
 import re
@@ -143,13 +144,16 @@ def main():
     sys.stdout.write(err[-6000:])
     reports = []
     summaries = []
-    for f in glob.glob(os.path.join(tmp, '*.jsonl')):
+    for f in sorted(glob.glob(os.path.join(tmp, '*.jsonl'))):
+        if not os.path.isfile(f):
+            continue
         for line in open(f):
             rec = json.loads(line)
             if rec.get('record') == 'summary':
                 summaries.append(rec)
             else:
                 reports.append(rec)
+    shutil.rmtree(tmp, ignore_errors=True)
     ok = True
 
     got_exit = p.returncode
