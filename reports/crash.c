@@ -348,17 +348,6 @@ static void put_2(struct out *o, unsigned v) {
   put_n(o, d, 2);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 (as print_json.c). */
-static int utf8_len(const unsigned char *s) {
-  int n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-  if (n == 0 || s[0] > 0xf4)
-    return 0;
-  for (int i = 1; i < n; i++)
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-  return n;
-}
-
 /* A JSON string, always valid UTF-8 (any other byte becomes U+FFFD). */
 static void put_jstr(struct out *o, const char *str) {
   static const char hex[] = "0123456789abcdef";
@@ -378,7 +367,7 @@ static void put_jstr(struct out *o, const char *str) {
       put_n(o, (const char *)p, 1);
       p++;
     } else {
-      int n = utf8_len(p);
+      int n = mapsan_utf8_len(p);
       if (n) {
         put_n(o, (const char *)p, (size_t)n);
         p += n;
@@ -1051,15 +1040,6 @@ static size_t format_json(const struct crash_facts *f) {
 
 /* ---- the report ----------------------------------------------------- */
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n) {
-  const unsigned char *c = p;
-  for (size_t i = 0; i < n; i++) {
-    h ^= c[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
 /* As report.c's make_signature with no previous stack. */
 static void make_signature(struct crash_facts *f) {
   uint64_t a = 0, b = 0; /* frame keys, sorted; the missing one is 0 */
@@ -1067,11 +1047,11 @@ static void make_signature(struct crash_facts *f) {
     const struct module *m = module_of(frames[f->first]);
     const char *mod = m ? base_name(module_names + m->name) : "?";
     uint64_t off = m ? frames[f->first] - m->base : 0;
-    b = fnv(fnv(0xcbf29ce484222325ull, mod, strlen(mod)), &off, sizeof(off));
+    b = mapsan_fnv(mapsan_fnv(MAPSAN_FNV_OFFSET, mod, strlen(mod)), &off, sizeof(off));
   }
-  uint64_t h = fnv(0xcbf29ce484222325ull, "crash", 5);
-  h = fnv(h, &a, sizeof(a));
-  h = fnv(h, &b, sizeof(b));
+  uint64_t h = mapsan_fnv(MAPSAN_FNV_OFFSET, "crash", 5);
+  h = mapsan_fnv(h, &a, sizeof(a));
+  h = mapsan_fnv(h, &b, sizeof(b));
   static const char hex[] = "0123456789abcdef";
   for (int i = 0; i < 16; i++)
     f->signature[i] = hex[(h >> (60 - 4 * i)) & 15];

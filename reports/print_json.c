@@ -3,6 +3,7 @@
  * (interface.md section 3). Fields may be added, never renamed.
  * Formats only: every fact comes from the resolved report.
  */
+#include "../shim/base.h"
 #include "report.h"
 #include "symbolize.h"
 
@@ -38,17 +39,6 @@ __attribute__((format(printf, 2, 3))) static void put(struct out *o,
   o->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static int utf8_len(const unsigned char *s) {
-  int n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-  if (n == 0 || s[0] > 0xf4)
-    return 0;
-  for (int i = 1; i < n; i++)
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-  return n;
-}
-
 /* A JSON string: quotes, backslashes and control bytes escaped; valid
  * UTF-8 copied; any other byte (a path in another encoding) becomes
  * U+FFFD, so that every line is valid JSON. */
@@ -67,7 +57,7 @@ static void put_str(struct out *o, const char *s) {
       put(o, "%c", c);
       p++;
     } else {
-      int n = utf8_len(p);
+      int n = mapsan_utf8_len(p);
       if (n) {
         put(o, "%.*s", n, (const char *)p);
         p += n;

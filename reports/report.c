@@ -156,23 +156,14 @@ static const char *base_name(const char *path) {
   return s ? s + 1 : path;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n) {
-  const unsigned char *c = p;
-  for (size_t i = 0; i < n; i++) {
-    h ^= c[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
 static uint64_t frame_key(const struct mapsan_resolved *res, int idx) {
   if (idx < 0 || res->nframes[idx] == 0)
     return 0;
   const struct mapsan_frame *f = &res->frames[idx][0];
   const char *mod = base_name(f->module);
-  uint64_t h = fnv(0xcbf29ce484222325ull, mod, strlen(mod));
+  uint64_t h = mapsan_fnv(MAPSAN_FNV_OFFSET, mod, strlen(mod));
   uint64_t off = f->offset;
-  return fnv(h, &off, sizeof(off));
+  return mapsan_fnv(h, &off, sizeof(off));
 }
 
 static void make_signature(struct mapsan_resolved *res) {
@@ -191,9 +182,9 @@ static void make_signature(struct mapsan_resolved *res) {
     b = t;
   }
   const char *kind = mapsan_kind_name(r->kind);
-  uint64_t h = fnv(0xcbf29ce484222325ull, kind, strlen(kind));
-  h = fnv(h, &a, sizeof(a));
-  h = fnv(h, &b, sizeof(b));
+  uint64_t h = mapsan_fnv(MAPSAN_FNV_OFFSET, kind, strlen(kind));
+  h = mapsan_fnv(h, &a, sizeof(a));
+  h = mapsan_fnv(h, &b, sizeof(b));
   snprintf(res->signature, sizeof(res->signature), "%016llx",
            (unsigned long long)h);
   const struct mapsan_frame *top =
@@ -258,9 +249,9 @@ static bool raw_first_sight(const struct mapsan_report *r) {
     a = b;
     b = t;
   }
-  uint64_t h = fnv(0xcbf29ce484222325ull, &r->kind, sizeof(r->kind));
-  h = fnv(h, &a, sizeof(a));
-  h = fnv(h, &b, sizeof(b));
+  uint64_t h = mapsan_fnv(MAPSAN_FNV_OFFSET, &r->kind, sizeof(r->kind));
+  h = mapsan_fnv(h, &a, sizeof(a));
+  h = mapsan_fnv(h, &b, sizeof(b));
   h |= 1; /* 0 marks an empty slot */
   for (uint32_t i = (uint32_t)h % RAW_SEEN, n = 0; n < RAW_SEEN;
        i = (i + 1) % RAW_SEEN, n++) {

@@ -41,6 +41,32 @@ void mapsan_check_failed(const char *file, int line, const char *cond)
  * Async-signal-safe. Returns false if the descriptor refused it. */
 bool mapsan_write_all(int fd, const char *buf, size_t len);
 
+/* ---- small pure helpers (async-signal-safe) ------------------------- */
+
+/* FNV-1a over n bytes, continuing from h (start: MAPSAN_FNV_OFFSET). Report
+ * signatures are built with it in report.c and, for crashes, in crash.c:
+ * both must hash the same way. */
+#define MAPSAN_FNV_OFFSET 0xcbf29ce484222325ull
+static inline uint64_t mapsan_fnv(uint64_t h, const void *p, size_t n) {
+  const unsigned char *c = p;
+  for (size_t i = 0; i < n; i++) {
+    h ^= c[i];
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 (for JSON output). */
+static inline int mapsan_utf8_len(const unsigned char *s) {
+  int n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+  if (n == 0 || s[0] > 0xf4)
+    return 0;
+  for (int i = 1; i < n; i++)
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+  return n;
+}
+
 /* ---- internal lock ---------------------------------------------------- */
 
 typedef struct mapsan_lock {
