@@ -60,6 +60,7 @@ static void print_summary(void) {
                    mapsan_opts.quarantine_mb);
   if (n > 0)
     mapsan_write_all(2, buf, (size_t)n);
+  mapsan_report_list_suppressed();
 }
 
 /* The status the process should exit with. The summary (which formats and

@@ -30,6 +30,11 @@
 #endif
 
 #define SEEN_MAX 4096
+#define MAX_SUPPRESSED_LISTED 32
+
+/* Suppressed findings, for the exit summary (verbosity=1). */
+static char suppressed_list[MAX_SUPPRESSED_LISTED][160];
+static int nsuppressed_listed;
 
 static mapsan_lock report_lock = MAPSAN_LOCK_INIT;
 static _Atomic unsigned long nreports;
@@ -306,9 +311,12 @@ void mapsan_report_submit(struct mapsan_report *r) {
   }
   make_signature(&res);
   bool print = false;
-  if (mapsan_suppressed(&res))
+  if (mapsan_suppressed(&res)) {
     nsuppressed++;
-  else if (!seen_before(res.signature))
+    if (nsuppressed_listed < MAX_SUPPRESSED_LISTED)
+      snprintf(suppressed_list[nsuppressed_listed++], sizeof(suppressed_list[0]),
+               "%.120s (%s)", res.summary, res.signature);
+  } else if (!seen_before(res.signature))
     print = true;
   if (print) {
     size_t n = mapsan_print_text(&res, text_buf, sizeof(text_buf));
@@ -326,6 +334,18 @@ void mapsan_report_submit(struct mapsan_report *r) {
     mapsan_self_abort = true;
     abort();
   }
+}
+
+void mapsan_report_list_suppressed(void) {
+  mapsan_lock_acquire(&report_lock);
+  for (int i = 0; i < nsuppressed_listed; i++) {
+    char line[200];
+    int n = snprintf(line, sizeof(line), "mapsan: suppressed: %s\n",
+                     suppressed_list[i]);
+    if (n > 0)
+      mapsan_write_all(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+  }
+  mapsan_lock_release(&report_lock);
 }
 
 void mapsan_report_write_summary(void) {

@@ -105,6 +105,10 @@ extern _Atomic bool mapsan_self_abort;
  * counts of this process (no "kind": it is not a report). Once. */
 void mapsan_report_write_summary(void);
 
+/* Lists the suppressed findings on stderr, one line each (the first 32):
+ * for the exit summary at verbosity=1. */
+void mapsan_report_list_suppressed(void);
+
 /* Blocks until no report is being written (used before the map library's
  * own fatal abort, so that it cannot cut a report in half). */
 void mapsan_report_wait_idle(void);

@@ -12,6 +12,7 @@
  * mapsan-options: verbosity=1
  * mapsan-expect: write-write-race A2 B2
  * mapsan-stderr: mapsan: 1 report\(s\), 1 suppressed
+ * mapsan-stderr: mapsan: suppressed: write-write-race \S+:[0-9]+ in quiet_writer\w* \([0-9a-f]{16}\)
  */
 #include "runtime-test.h"
 
