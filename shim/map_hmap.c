@@ -59,10 +59,18 @@ static bool untracked(const hmap *m) {
   return m != NULL && m->tool_tag == TAG_UNTRACKED;
 }
 
-/* After begin on a map met for the first time: remember its draw. */
+/* After begin: a map met for the first time remembers its draw, and a
+ * header met for the first time (a copy of another map's header) is checked
+ * against the quarantine: if its buckets were reclaimed, that is reported
+ * here, at the API call, before the library touches them. */
 static void note_sampled_out(hmap *m, const struct mapsan_op *op) {
   if (op->sampled_out)
     m->tool_tag = TAG_UNTRACKED;
+}
+
+static void check_first_sight(hmap *m, const struct mapsan_op *op) {
+  if (MAPSAN_UNLIKELY(op->first_sight))
+    mapsan_pool_check_stale_header(m, m->buckets, op);
 }
 
 /* Names the operation for the pool while `call` runs. */
@@ -155,6 +163,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     bool on_ = mapsan_map_begin(&op, m_, API, opname, write);                 \
     if (!on_)                                                                 \
       note_sampled_out(m_, &op);                                              \
+    else                                                                      \
+      check_first_sight(m_, &op);                                             \
     type r_;                                                                  \
     WITH_POOL_CTX(m_, on_, opname, &op, r_ = call);                           \
     mapsan_map_end(&op);                                                      \

@@ -621,13 +621,16 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   op->map = NULL;
   op->opname = opname;
   op->sampled_out = false;
+  op->first_sight = false;
   struct mapsan_thread *t = mapsan_thread_current();
   if (MAPSAN_UNLIKELY(t == NULL || addr == NULL))
     return false;
   uintptr_t key = (uintptr_t)addr;
   struct mapsan_map *m = lookup(key);
-  if (MAPSAN_UNLIKELY(m == NULL))
+  if (MAPSAN_UNLIKELY(m == NULL)) {
     m = first_sight(key, api);
+    op->first_sight = true;
+  }
   if (m->sampled_out) {
     op->sampled_out = true;
     return false;

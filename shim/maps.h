@@ -44,6 +44,7 @@ struct mapsan_op {
   struct mapsan_thread *t;
   const char *opname;
   bool sampled_out;       /* set by begin: the map is not sampled */
+  bool first_sight;       /* set by begin: no creation was seen for it */
   uint32_t thread;
   bool write;
   /* The program's call site, set by the wrapper (MAPSAN_OP_CALLER) before

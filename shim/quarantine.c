@@ -308,6 +308,57 @@ void mapsan_pool_get_stats(struct mapsan_pool_stats *st) {
   mapsan_lock_release(&pool_lock);
 }
 
+/* Builds and submits the use-after-resize report for r; the caller has
+ * moved r to REC_REPORTED. */
+static void report_stale(struct pool_rec *r, uintptr_t addr,
+                         const struct mapsan_access_rec *cur) {
+  struct mapsan_report rep;
+  memset(&rep, 0, sizeof(rep));
+  rep.kind = MAPSAN_KIND_USE_AFTER_RESIZE;
+  rep.api = "hmap";
+  rep.map = r->map;
+  rep.fault_addr = addr;
+  rep.generation = (int64_t)r->generation;
+  mapsan_lock_acquire(&pool_lock);
+  rep.current_generation = (int64_t)next_generation(r->map, false);
+  mapsan_lock_release(&pool_lock);
+  mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, cur);
+  mapsan_report_add(&rep, MAPSAN_ROLE_RESIZE, &r->release);
+  mapsan_report_add(&rep, MAPSAN_ROLE_BUCKETS_ALLOCATED, &r->alloc);
+  atomic_fetch_add(&nreports, 1);
+  /* Recoverable: make the array accessible before reporting, so that even
+   * a report that fails leaves the program able to go on. */
+  if (!mapsan_opts.halt_on_error)
+    mprotect((void *)r->lo, r->hi - r->lo, PROT_READ | PROT_WRITE);
+  mapsan_report_submit(&rep);
+}
+
+bool mapsan_pool_check_stale_header(const void *header, const void *array,
+                                    const struct mapsan_op *op) {
+  (void)header;
+  uintptr_t a = (uintptr_t)array;
+  if (a == 0 || (a & (PAGE - 1)) != 0)
+    return false;
+  uint32_t n = atomic_load_explicit(&rec_limit, memory_order_acquire);
+  for (uint32_t i = 0; i < n; i++) {
+    struct pool_rec *r = &recs[i];
+    if (atomic_load_explicit(&r->lo, memory_order_relaxed) != a)
+      continue;
+    int expected = REC_QUARANTINE;
+    if (!atomic_compare_exchange_strong(&r->state, &expected, REC_REPORTED))
+      return false; /* live (a shared array: not reclaimed yet) or done */
+    struct mapsan_access_rec cur = {0};
+    struct mapsan_thread *t = mapsan_thread_current();
+    cur.thread = t ? t->num : 0;
+    cur.stack = mapsan_stack_capture_from(op->caller_pc, op->caller_cfa);
+    cur.op = op->opname;
+    cur.write = op->write;
+    report_stale(r, a, &cur);
+    return true;
+  }
+  return false;
+}
+
 /* ---- the fault ------------------------------------------------------------ */
 
 /* The faulting thread's stack: the interrupted pc first, then its callers
@@ -362,30 +413,12 @@ bool mapsan_quarantine_fault(int sig, siginfo_t *info, void *ucontext) {
   ucontext_t *uc = ucontext;
   uintptr_t rip = uc ? (uintptr_t)uc->uc_mcontext.gregs[REG_RIP] : 0;
   bool write = uc && (uc->uc_mcontext.gregs[REG_ERR] & 2);
-  struct mapsan_report rep;
-  memset(&rep, 0, sizeof(rep));
-  rep.kind = MAPSAN_KIND_USE_AFTER_RESIZE;
-  rep.api = "hmap";
-  rep.map = r->map;
-  rep.fault_addr = addr;
-  rep.generation = (int64_t)r->generation;
-  mapsan_lock_acquire(&pool_lock);
-  rep.current_generation = (int64_t)next_generation(r->map, false);
-  mapsan_lock_release(&pool_lock);
   struct mapsan_access_rec cur = {0};
   struct mapsan_thread *t = mapsan_thread_current();
   cur.thread = t ? t->num : 0;
   cur.stack = fault_stack(rip);
   cur.op = write ? "write" : "read";
   cur.write = write;
-  mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
-  mapsan_report_add(&rep, MAPSAN_ROLE_RESIZE, &r->release);
-  mapsan_report_add(&rep, MAPSAN_ROLE_BUCKETS_ALLOCATED, &r->alloc);
-  atomic_fetch_add(&nreports, 1);
-  /* Recoverable: make the array accessible before reporting, so that even
-   * a report that fails leaves the program able to go on. */
-  if (!mapsan_opts.halt_on_error)
-    mprotect((void *)r->lo, r->hi - r->lo, PROT_READ | PROT_WRITE);
-  mapsan_report_submit(&rep);
+  report_stale(r, addr, &cur);
   return true;
 }

@@ -8,6 +8,7 @@
 #define MAPSAN_QUARANTINE_H
 
 #include "base.h"
+#include "maps.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -44,6 +45,14 @@ void mapsan_pool_adopt(const void *array, const void *map);
  * again; with halt_on_error the report aborts and this never returns).
  * False for any other fault. The decision reads only lock-free state. */
 bool mapsan_quarantine_fault(int sig, siginfo_t *info, void *ucontext);
+
+/* A map header met for the first time (a copy of another map's header, say)
+ * whose bucket pointer `array` is a quarantined array: reports
+ * use-after-resize at this API call (the current stack is the caller's),
+ * and returns true. Scans the record table: call it once per header, not
+ * per operation. */
+bool mapsan_pool_check_stale_header(const void *header, const void *array,
+                                    const struct mapsan_op *op);
 
 /* Pool statistics, for verbosity=1 and the benchmarks. */
 struct mapsan_pool_stats {

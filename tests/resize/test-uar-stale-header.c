@@ -1,11 +1,12 @@
 /*
  * test-uar-stale-header.c: the C twin of a copied Go map header. A struct
  * holding an embedded map is copied; the original grows, releasing the
- * array the copy still points to; a lookup through the copy touches the
- * released array inside the library and is reported as use-after-resize,
- * with the program's call in the faulting stack.
+ * array the copy still points to; the first call through the copy is
+ * reported as use-after-resize at that call (the copy's header is checked
+ * against the quarantine when mapsan first meets it), before the library
+ * touches the released array.
  *
- * mapsan-expect-in-stack: use-after-resize USE
+ * mapsan-expect: use-after-resize USE
  */
 #include "resize-test.h"
 
