@@ -14,8 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define uthash_fatal(msg) MAPSAN_CHECK(!msg)
-#include <uthash.h>
+#include "addr_hash.h"
 
 struct iter_rec {
   uintptr_t it;

@@ -7,16 +7,7 @@
 
 #include <stdlib.h>
 
-#define uthash_fatal(msg) MAPSAN_CHECK(!msg)
-/* Keys are addresses: a multiplicative hash and a word compare instead of
- * uthash's byte-wise defaults (107 instructions a lookup, measured with
- * callgrind: the largest cost of a lock in canary mode). */
-#define HASH_FUNCTION(keyptr, keylen, hashv)                                  \
-  ((hashv) = (unsigned)((*(const uintptr_t *)(keyptr) *                       \
-                         0x9e3779b97f4a7c15ull) >> 32))
-#define HASH_KEYCMP(a, b, n)                                                  \
-  (*(const uintptr_t *)(a) != *(const uintptr_t *)(b))
-#include <uthash.h>
+#include "addr_hash.h"
 
 #define STRIPES 256
 
