@@ -16,6 +16,7 @@ struct sync_obj {
   mapsan_vclock vc;  /* released by writers, mutex owners, posters */
   mapsan_vclock rvc; /* released by readers of an rwlock */
   uint32_t create_stack;
+  bool marked; /* mapsan_sync_mark_once */
   UT_hash_handle hh;
 };
 
@@ -107,6 +108,16 @@ void mapsan_sync_forget(uintptr_t addr) {
     free(o);
   }
   mapsan_lock_release(&s->lock);
+}
+
+bool mapsan_sync_mark_once(uintptr_t addr) {
+  struct stripe *s = stripe_of(addr);
+  mapsan_lock_acquire(&s->lock);
+  struct sync_obj *o = get_locked(s, addr, true);
+  bool first = !o->marked;
+  o->marked = true;
+  mapsan_lock_release(&s->lock);
+  return first;
 }
 
 uint32_t mapsan_sync_create_stack(uintptr_t addr) {

@@ -34,6 +34,10 @@ void mapsan_sync_acquire(uintptr_t addr);
 /* init/destroy: forget what was known at this address (address reuse). */
 void mapsan_sync_forget(uintptr_t addr);
 
+/* True the first time it is called for addr (until addr is forgotten):
+ * for a wrapper that must do something once per object. */
+bool mapsan_sync_mark_once(uintptr_t addr);
+
 /* The stack at which the object at addr was first seen; 0 if unknown. */
 uint32_t mapsan_sync_create_stack(uintptr_t addr);
 

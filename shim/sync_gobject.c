@@ -4,12 +4,19 @@
  * Objects shared by reference are released by whichever thread drops the
  * last reference, and their finalizer destroys what they own (a GDBus
  * message's header table, say) after the other threads' last uses. The
- * count is an atomic that mapsan cannot see, so, as for GHashTable
- * (map_glib.c), every g_object_unref is a release on the object and the
- * unref that drops the last reference first acquires them all. The count is
- * GObject's public `ref_count` field, read just before the real call. When
- * the last reference is gone, what was known at that address is forgotten
- * (the address will be reused).
+ * count is an atomic that mapsan cannot see, so every g_object_unref is a
+ * release on the object, and the thread that disposes it must acquire them
+ * all. Which thread that is cannot be told from outside: two threads that
+ * both read a count of 2 before either decrements both think they are not
+ * last. GLib can tell: it disposes the object in the thread whose unref
+ * found the count at 1, after every other unref's decrement, and it calls
+ * the object's weak-reference notifications there. So the first time an
+ * object is unreferenced while shared, mapsan adds a weak reference to it
+ * (once per object, hooks off, so GLib's own locking adds no edges), and
+ * its notification is the acquire. An unref that sees the count at 1 is
+ * the last for certain and acquires at once. When the object is disposed,
+ * what was known at that address is forgotten (the address will be
+ * reused).
  *
  * Declared here rather than through <glib-object.h> so that the runtime
  * needs GLib's headers only, not GObject's.
@@ -17,7 +24,9 @@
 #include "../preload/interpose.h"
 #include "sync.h"
 
+#include <dlfcn.h>
 #include <glib.h>
+#include <string.h>
 
 /* The start of struct _GObject (gobject.h, public): GTypeInstance, then
  * the reference count. */
@@ -28,6 +37,28 @@ struct gobject_head {
 
 void g_object_unref(gpointer object);
 
+typedef void (*weak_notify_fn)(gpointer data, gpointer where_the_object_was);
+typedef void (*weak_ref_fn)(gpointer object, weak_notify_fn notify,
+                            gpointer data);
+
+static weak_ref_fn weak_ref(void) {
+  static weak_ref_fn fn;
+  if (fn == NULL) {
+    void *p = dlsym(RTLD_DEFAULT, "g_object_weak_ref");
+    memcpy(&fn, &p, sizeof(p));
+  }
+  return fn;
+}
+
+/* Called by GLib while disposing the object, in the disposing thread. */
+static void disposed(gpointer data, gpointer where) {
+  (void)data;
+  if (!mapsan_hooks_on())
+    return;
+  mapsan_sync_acquire((uintptr_t)where);
+  mapsan_sync_forget((uintptr_t)where);
+}
+
 MAPSAN_EXPORT void g_object_unref(gpointer object) {
   if (object == NULL || !mapsan_hooks_on()) {
     REAL(g_object_unref)(object);
@@ -37,8 +68,13 @@ MAPSAN_EXPORT void g_object_unref(gpointer object) {
   mapsan_sync_release(key);
   bool last = __atomic_load_n(&((struct gobject_head *)object)->ref_count,
                               __ATOMIC_ACQUIRE) == 1;
-  if (last)
+  if (last) {
     mapsan_sync_acquire(key);
+  } else if (mapsan_sync_mark_once(key) && weak_ref() != NULL) {
+    mapsan_enter();
+    weak_ref()(object, disposed, NULL);
+    mapsan_leave();
+  }
   REAL(g_object_unref)(object);
   if (last)
     mapsan_sync_forget(key);
