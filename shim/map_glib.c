@@ -28,8 +28,8 @@
  * References: an unref is a release on the table, and the unref that drops
  * the last reference acquires all of them before it destroys the table, as
  * with any atomic reference count; so sharing a table by reference and
- * letting the last user free it is not a race. "Last" is read from
- * `ref_count` just before the real unref.
+ * letting the last user free it is not a race. "Last" is decided by doing
+ * GLib's own decrement of `ref_count` (see unref below).
  *
  * Resizes: a change of `size` (the slot count) across a write is a new
  * storage generation, named in iterator-invalidated reports.
@@ -120,35 +120,61 @@ MAPSAN_EXPORT GHashTable *g_hash_table_ref(GHashTable *h) {
   return REAL(g_hash_table_ref)(h);
 }
 
-/* The unref protocol; true when this call drops the last reference (the
- * table is then checked as a write and marked destroyed). */
-static void before_unref(GHashTable *h, const char *opname) {
+/* The unref protocol. Every unref releases on the table; the one that drops
+ * the last reference acquires first and is checked as a write that destroys
+ * the table. Which one is last is decided by doing GLib's decrement here,
+ * with the same atomic compare-and-swap on `ref_count` that
+ * g_hash_table_unref does when other references remain (it does nothing
+ * else then); only the last reference goes to the real function, which
+ * destroys the table. (Reading the count and then calling the real function
+ * would let two threads both see 2 and neither acquire.) */
+static void unref(GHashTable *h, const char *opname) {
   mapsan_sync_release((uintptr_t)h);
-  if (!layout_ok() || field(h, GHT_REFCOUNT_OFF) != 1)
+  if (!layout_ok()) {
+    REAL(g_hash_table_unref)(h);
     return;
-  mapsan_sync_acquire((uintptr_t)h);
-  mapsan_map_destroy(h, API, opname);
+  }
+  int *rc = (int *)((char *)h + GHT_REFCOUNT_OFF);
+  int old = __atomic_load_n(rc, __ATOMIC_RELAXED);
+  for (;;) {
+    if (old <= 1) { /* the last (or a bad count: GLib reports it) */
+      if (old == 1) {
+        mapsan_sync_acquire((uintptr_t)h);
+        mapsan_map_destroy(h, API, opname);
+      }
+      REAL(g_hash_table_unref)(h);
+      return;
+    }
+    if (__atomic_compare_exchange_n(rc, &old, old - 1, false,
+                                    __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+      return;
+  }
 }
 
 MAPSAN_EXPORT void g_hash_table_unref(GHashTable *h) {
-  if (h && mapsan_hooks_on())
-    before_unref(h, "unref");
-  REAL(g_hash_table_unref)(h);
+  if (h == NULL || !mapsan_hooks_on()) {
+    REAL(g_hash_table_unref)(h);
+    return;
+  }
+  unref(h, "unref");
 }
 
+/* GLib's destroy is remove_all, then unref: done here in those two steps so
+ * that the unref goes through the protocol above. */
 MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
-  if (h && mapsan_hooks_on()) {
-    /* destroy = remove_all + unref */
-    struct mapsan_op op;
-    MAPSAN_OP_CALLER(&op);
-    if (mapsan_map_begin(&op, h, API, "destroy", true)) {
-      if (field(h, GHT_NNODES_OFF) != 0)
-        mapsan_map_modified(&op, NULL);
-      mapsan_map_end(&op);
-    }
-    before_unref(h, "destroy");
+  if (h == NULL || !mapsan_hooks_on()) {
+    REAL(g_hash_table_destroy)(h);
+    return;
   }
-  REAL(g_hash_table_destroy)(h);
+  struct mapsan_op op;
+  MAPSAN_OP_CALLER(&op);
+  if (mapsan_map_begin(&op, h, API, "destroy", true)) {
+    if (field(h, GHT_NNODES_OFF) != 0)
+      mapsan_map_modified(&op, NULL);
+    mapsan_map_end(&op);
+  }
+  REAL(g_hash_table_remove_all)(h);
+  unref(h, "destroy");
 }
 
 /* ---- writes ------------------------------------------------------------- */
