@@ -348,8 +348,10 @@ void mapsan_map_create(const void *addr, enum mapsan_api api,
   if (t == NULL || addr == NULL)
     return;
   struct mapsan_access_rec a = {0};
-  if (tracked)
+  if (tracked) {
+    mapsan_thread_access(t);
     fill_access(&a, t, mapsan_stack_capture(), opname, true);
+  }
   insert((uintptr_t)addr, api, &a, mapsan_thread_epoch(t), true, !tracked);
 }
 
@@ -657,6 +659,7 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   op->thread = me;
   op->write = write;
   op->opname = opname;
+  mapsan_thread_access(t);
   mapsan_thread_note_begin(t, key, opname, op->caller_pc);
   /* The fast path: this thread's current epoch is already recorded. */
   mapsan_epoch e = mapsan_thread_epoch(t);

@@ -196,9 +196,16 @@ struct mapsan_thread *mapsan_thread_register_slow(void) {
   return t;
 }
 
+_Atomic bool mapsan_clocks_live;
+
+void mapsan_clocks_go_live(void) {
+  atomic_store_explicit(&mapsan_clocks_live, true, memory_order_seq_cst);
+}
+
 void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src) {
   uint64_t own = t->vc.c[t->slot];
-  mapsan_vclock_join(&t->vc, src);
+  if (mapsan_vclock_join(&t->vc, src))
+    t->vc_ver++;
   /* Our own slot: a value below own_start is knowledge of an earlier
    * occupant, kept apart from our own clock (vclock.h). */
   uint64_t theirs = mapsan_vclock_get(src, t->slot);

@@ -36,6 +36,7 @@
 
 #define MAPSAN_MAX_HELD 16
 #define MAPSAN_FINISHED_INFOS 4096
+#define MAPSAN_SYNC_CACHE 8
 
 enum mapsan_lock_mode { MAPSAN_LOCK_WRITE = 0, MAPSAN_LOCK_READ = 1 };
 
@@ -78,6 +79,21 @@ struct mapsan_thread {
   /* A map access was made at the current clock (since the last tick): the
    * clock others must know before this slot can be reused. */
   bool dirty;
+  /* Released since the last tick with no map access since: the tick is
+   * owed, and is paid by the next access (mapsan_thread_access). A thread
+   * that releases again and again without touching a tracked map keeps one
+   * clock, which lets sync.c skip work it has already done. */
+  bool tick_due;
+  /* Bumped whenever vc changes (a tick, an acquire that taught it
+   * something): (num, vc_ver) names one value of this thread's clock, which
+   * a sync object can remember holding (sync.c). */
+  uint64_t vc_ver;
+  /* A few sync objects this thread used lately, by address (sync.c). */
+  struct mapsan_sync_cache_entry {
+    uintptr_t addr;
+    void *obj;
+    uint64_t gen;
+  } sync_cache[MAPSAN_SYNC_CACHE];
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };
@@ -97,10 +113,50 @@ static inline void mapsan_thread_note_begin(struct mapsan_thread *t,
   if ((t->log.next & 63) == 0)
     t->log.coarse_tsc = __builtin_ia32_rdtsc();
   struct mapsan_op_note n = {map, op, pc, t->log.coarse_tsc};
-  t->dirty = true;
   t->log.recent[t->log.next++ % MAPSAN_RECENT_OPS] = n;
   t->log.inflight = n;
   atomic_signal_fence(memory_order_release);
+}
+
+/* Vector clocks matter only once some tracked map has been touched: an
+ * access can be ordered after another only through synchronization that
+ * happens after the first of the two, so sync operations before the first
+ * tracked access (in real time, by any thread) order nothing that will ever
+ * be checked, and sync.c skips them. The first tracked access sets this
+ * flag before its epoch is recorded; a sync operation that follows it in
+ * any chain of synchronization sees it set (the program's own primitive
+ * orders the store before the load). In canary mode (sample_rate) a process
+ * that tracks no map pays one load per lock operation. */
+extern _Atomic bool mapsan_clocks_live;
+void mapsan_clocks_go_live(void);
+
+/* t's clock ticks: what it does next is not covered by what it released. */
+static inline void mapsan_thread_tick(struct mapsan_thread *t) {
+  t->vc.c[t->slot]++;
+  t->vc_ver++;
+  t->dirty = false;
+  t->tick_due = false;
+}
+
+/* t is about to access a tracked map (or record its creation) at its
+ * current epoch: the owed tick is paid first. */
+static inline void mapsan_thread_access(struct mapsan_thread *t) {
+  if (MAPSAN_UNLIKELY(
+          !atomic_load_explicit(&mapsan_clocks_live, memory_order_relaxed)))
+    mapsan_clocks_go_live();
+  if (MAPSAN_UNLIKELY(t->tick_due))
+    mapsan_thread_tick(t);
+  t->dirty = true;
+}
+
+/* t released its clock into a sync object: accesses after this must not
+ * be covered by it. With accesses at the current clock the tick happens
+ * now; without, it is owed (tick_due). */
+static inline void mapsan_thread_released(struct mapsan_thread *t) {
+  if (t->dirty)
+    mapsan_thread_tick(t);
+  else
+    t->tick_due = true;
 }
 
 static inline void mapsan_thread_note_end(struct mapsan_thread *t) {
@@ -140,12 +196,6 @@ static inline bool mapsan_thread_ordered(const struct mapsan_thread *t,
 
 /* t joins src into its clock (an acquire). */
 void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src);
-
-/* t's clock ticks: what it does next is not covered by what it released. */
-static inline void mapsan_thread_tick(struct mapsan_thread *t) {
-  t->vc.c[t->slot]++;
-  t->dirty = false;
-}
 
 /* Held-lock bookkeeping. */
 void mapsan_thread_lock_push(struct mapsan_thread *t, uintptr_t addr,

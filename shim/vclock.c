@@ -36,6 +36,21 @@ int mapsan_vclock_join(mapsan_vclock *dst, const mapsan_vclock *src) {
   return changed;
 }
 
+int mapsan_vclock_join_le(mapsan_vclock *dst, const mapsan_vclock *src) {
+  int le = 1;
+  mapsan_vclock_reserve(dst, src->n);
+  for (uint32_t i = 0; i < src->n; i++) {
+    if (src->c[i] > dst->c[i])
+      dst->c[i] = src->c[i];
+    else if (src->c[i] < dst->c[i])
+      le = 0;
+  }
+  for (uint32_t i = src->n; i < dst->n && le; i++)
+    if (dst->c[i] != 0)
+      le = 0;
+  return le;
+}
+
 void mapsan_vclock_copy(mapsan_vclock *dst, const mapsan_vclock *src) {
   mapsan_vclock_reserve(dst, src->n);
   if (src->n)

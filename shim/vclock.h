@@ -57,6 +57,9 @@ static inline uint64_t mapsan_vclock_get(const mapsan_vclock *v,
 void mapsan_vclock_reserve(mapsan_vclock *v, uint32_t n);
 /* dst = max(dst, src) element-wise. Returns 1 if dst changed. */
 int mapsan_vclock_join(mapsan_vclock *dst, const mapsan_vclock *src);
+/* The same join; returns 1 if dst was <= src before it (so dst == src
+ * after: the join was a copy). */
+int mapsan_vclock_join_le(mapsan_vclock *dst, const mapsan_vclock *src);
 void mapsan_vclock_copy(mapsan_vclock *dst, const mapsan_vclock *src);
 void mapsan_vclock_free(mapsan_vclock *v);
 
