@@ -59,6 +59,10 @@ static bool untracked(const hmap *m) {
   return m != NULL && m->tool_tag == TAG_UNTRACKED;
 }
 
+/* The call goes straight to the library: no map, an untracked one, or
+ * hooks off (mapsan's own calls, a finished thread). */
+#define PASS_THROUGH(m) ((m) == NULL || untracked(m) || !mapsan_hooks_on())
+
 /* After begin: a map met for the first time remembers its draw, and a
  * header met for the first time (a copy of another map's header) is checked
  * against the quarantine: if its buckets were reclaimed, that is reported
@@ -128,7 +132,7 @@ MAPSAN_EXPORT void hmap_init(hmap *m, const hmap_type *t, size_t hint) {
 }
 
 MAPSAN_EXPORT void hmap_free(hmap *m) {
-  if (m == NULL || untracked(m) || !mapsan_hooks_on()) {
+  if (PASS_THROUGH(m)) {
     REAL(hmap_free)(m);
     return;
   }
@@ -139,7 +143,7 @@ MAPSAN_EXPORT void hmap_free(hmap *m) {
 }
 
 MAPSAN_EXPORT void hmap_destroy(hmap *m) {
-  if (m == NULL || untracked(m) || !mapsan_hooks_on()) {
+  if (PASS_THROUGH(m)) {
     REAL(hmap_destroy)(m);
     return;
   }
@@ -152,14 +156,21 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
 /* ---- reads and writes ----------------------------------------------------- */
 
 /* One operation on map `mp` by `call`, whose result type is `type` (void
- * for none). NULL maps and untracked maps go straight through. */
-#define MAP_OP(type, mp, opname, write, call)                                 \
+ * for none), split in two so that an untracked map costs what the issue
+ * asks, a compare and a tail call. The exported wrapper (MAP_WRAPPER) keeps
+ * only that test: the map is untracked and the real function is already
+ * resolved; everything else, NULL maps and hooks off included, goes to a
+ * separate function (MAP_OP_SLOW) with the program's call site as
+ * arguments. As one body, the compiler saved five registers and built a
+ * frame before the test: 25 more instructions a call (callgrind). */
+#define MAP_OP_SLOW(type, mp, opname, write, call, pc, cfa)                   \
   do {                                                                        \
     hmap *m_ = (mp);                                                          \
-    if (m_ == NULL || untracked(m_) || !mapsan_hooks_on())                    \
+    if (PASS_THROUGH(m_))                                                     \
       return call;                                                            \
     struct mapsan_op op;                                                      \
-    MAPSAN_OP_CALLER(&op);                                                    \
+    op.caller_pc = (pc);                                                      \
+    op.caller_cfa = (cfa);                                                    \
     bool on_ = mapsan_map_begin(&op, m_, API, opname, write);                 \
     if (!on_)                                                                 \
       note_sampled_out(m_, &op);                                              \
@@ -171,14 +182,50 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     return r_;                                                                \
   } while (0)
 
-MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {
+#define MAP_WRAPPER(name, mp, slow, ...)                                      \
+  do {                                                                        \
+    __typeof__(&name) real_ = (__typeof__(&name))__atomic_load_n(             \
+        &mapsan_real_table[MAPSAN_REAL_##name], __ATOMIC_ACQUIRE);            \
+    if (MAPSAN_LIKELY(real_ != NULL) && untracked(mp))                        \
+      return real_(__VA_ARGS__);                                              \
+    return slow(__VA_ARGS__, (uintptr_t)__builtin_return_address(0),          \
+                (uintptr_t)__builtin_dwarf_cfa());                            \
+  } while (0)
+
+static MAPSAN_NOINLINE void *assign_slow(hmap *m, const void *key,
+                                         uintptr_t pc, uintptr_t cfa) {
   if (m == NULL && mapsan_hooks_on())
     mapsan_map_nil_write(API, "assign"); /* then the library aborts */
-  MAP_OP(void *, m, "assign", true, REAL(hmap_assign)(m, key));
+  MAP_OP_SLOW(void *, m, "assign", true, REAL(hmap_assign)(m, key), pc, cfa);
+}
+
+static MAPSAN_NOINLINE bool delete_slow(hmap *m, const void *key,
+                                        uintptr_t pc, uintptr_t cfa) {
+  MAP_OP_SLOW(bool, m, "delete", true, REAL(hmap_delete)(m, key), pc, cfa);
+}
+
+static MAPSAN_NOINLINE void *lookup_slow(hmap *m, const void *key,
+                                         uintptr_t pc, uintptr_t cfa) {
+  MAP_OP_SLOW(void *, m, "lookup", false, REAL(hmap_lookup)(m, key), pc, cfa);
+}
+
+static MAPSAN_NOINLINE size_t len_slow(hmap *m, uintptr_t pc,
+                                       uintptr_t cfa) {
+  MAP_OP_SLOW(size_t, m, "len", false, REAL(hmap_len)(m), pc, cfa);
+}
+
+static MAPSAN_NOINLINE bool iter_next_slow(hmap_iter *it, uintptr_t pc,
+                                           uintptr_t cfa) {
+  MAP_OP_SLOW(bool, it->map, "iter_next", false, REAL(hmap_iter_next)(it), pc,
+              cfa);
+}
+
+MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {
+  MAP_WRAPPER(hmap_assign, m, assign_slow, m, key);
 }
 
 MAPSAN_EXPORT bool hmap_delete(hmap *m, const void *key) {
-  MAP_OP(bool, m, "delete", true, REAL(hmap_delete)(m, key));
+  MAP_WRAPPER(hmap_delete, m, delete_slow, m, key);
 }
 
 /* clear returns nothing: give MAP_OP an int. */
@@ -188,7 +235,7 @@ static int clear_call(hmap *m) {
 }
 
 MAPSAN_EXPORT void hmap_clear(hmap *m) {
-  if (m == NULL || untracked(m) || !mapsan_hooks_on()) {
+  if (PASS_THROUGH(m)) {
     REAL(hmap_clear)(m);
     return;
   }
@@ -202,15 +249,15 @@ MAPSAN_EXPORT void hmap_clear(hmap *m) {
 }
 
 MAPSAN_EXPORT void *hmap_lookup(hmap *m, const void *key) {
-  MAP_OP(void *, m, "lookup", false, REAL(hmap_lookup)(m, key));
+  MAP_WRAPPER(hmap_lookup, m, lookup_slow, m, key);
 }
 
 MAPSAN_EXPORT size_t hmap_len(hmap *m) {
-  MAP_OP(size_t, m, "len", false, REAL(hmap_len)(m));
+  MAP_WRAPPER(hmap_len, m, len_slow, m);
 }
 
 MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
-  if (m == NULL || untracked(m) || !mapsan_hooks_on()) {
+  if (PASS_THROUGH(m)) {
     REAL(hmap_iter_init)(it, m);
     return;
   }
@@ -224,7 +271,7 @@ MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
 }
 
 MAPSAN_EXPORT bool hmap_iter_next(hmap_iter *it) {
-  MAP_OP(bool, it->map, "iter_next", false, REAL(hmap_iter_next)(it));
+  MAP_WRAPPER(hmap_iter_next, it->map, iter_next_slow, it);
 }
 
 MAPSAN_EXPORT void hmap_iter_stop(hmap_iter *it) {
