@@ -41,6 +41,13 @@ static inline mapsan_fnptr mapsan_real_get(enum mapsan_real_id id) {
 /* The real function, typed as our own wrapper (same prototype). */
 #define REAL(name) ((__typeof__(&name))mapsan_real_get(MAPSAN_REAL_##name))
 
+/* The real function if already resolved, else NULL: for fast paths that
+ * must stay a compare and a tail call (a call to the resolver would make
+ * the compiler build a frame first). */
+#define REAL_IF_RESOLVED(name)                                                \
+  ((__typeof__(&name))__atomic_load_n(&mapsan_real_table[MAPSAN_REAL_##name], \
+                                      __ATOMIC_ACQUIRE))
+
 /* Resolves every slot now; called from the constructor. Symbols that are
  * absent (e.g. hmap_* in a program that does not use libhmap) stay NULL and
  * are resolved on first use, when the library that defines them exists. */

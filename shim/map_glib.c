@@ -34,6 +34,15 @@
  * Resizes: a change of `size` (the slot count) across a write is a new
  * storage generation, named in iterator-invalidated reports.
  *
+ * Sampling: under sample_rate > 1, an untracked table is marked in the
+ * table itself, so that each call on it costs a compare and a tail call,
+ * with no shadow lookup (as hmap's tool_tag byte does): the four bytes of
+ * padding after the have_big_keys/have_big_values bit-field (offset 28),
+ * which GLib never reads or writes, hold a value derived from the table's
+ * address. mapsan writes them only in a live table (at creation, or when
+ * it first meets the table and draws "untracked"); a stale mark in reused
+ * memory can only make a table untracked, which is a sampling draw, and
+ * with sample_rate=1 nothing is ever written.
  * These fields are read at fixed offsets of the 96-byte struct _GHashTable
  * of GLib 2.74 (x86-64). The layout is verified once, on a private table,
  * before any user table is looked at; if it does not match, iterator
@@ -42,6 +51,7 @@
 #include <glib.h>
 
 #include "../preload/interpose.h"
+#include "../preload/options.h"
 #include "iters.h"
 #include "maps.h"
 #include "sync.h"
@@ -53,8 +63,12 @@
 #define GHT_NNODES_OFF 16
 #define GHT_REFCOUNT_OFF 72
 #define GHT_VERSION_OFF 76
+#define GHT_PAD_OFF 28 /* 4 bytes of padding before the keys pointer */
 
 static _Atomic int layout; /* 0 unknown, 1 verified, -1 does not match */
+/* Untracked marks are written and trusted (sample_rate > 1 and the padding
+ * verified). */
+static _Atomic bool marks_on;
 
 static int field(GHashTable *h, size_t off) {
   return __atomic_load_n((int *)((char *)h + off), __ATOMIC_RELAXED);
@@ -76,10 +90,29 @@ static bool layout_ok(void) {
   REAL(g_hash_table_ref)(t);
   int rc1 = field(t, GHT_REFCOUNT_OFF);
   REAL(g_hash_table_unref)(t);
+  /* The padding the untracked mark lives in, only once the fields around
+   * it are where 2.74 has them: it must survive growth, removals, a
+   * switch to 64-bit keys and values and remove_all. */
+  bool pad_ok = false;
+  if (rc0 == 1 && n0 == 0 && size0 == 8) {
+    uint32_t *pad = (uint32_t *)((char *)t + GHT_PAD_OFF);
+    *pad = 0x5a5aa5a5u;
+    for (uintptr_t i = 2; i < 200; i++)
+      REAL(g_hash_table_insert)(t, (gpointer)(i << 33), (gpointer)i);
+    for (uintptr_t i = 2; i < 100; i++)
+      REAL(g_hash_table_remove)(t, (gpointer)(i << 33));
+    size_t size1 = *(size_t *)((char *)t + GHT_SIZE_OFF);
+    REAL(g_hash_table_remove_all)(t);
+    pad_ok = *pad == 0x5a5aa5a5u && size1 > size0;
+    *pad = 0;
+  }
   REAL(g_hash_table_unref)(t);
   mapsan_leave();
   l = (rc0 == 1 && rc1 == 2 && n0 == 0 && n1 == 1 && v1 == v0 + 1 &&
        v2 == v1 && size0 == 8) ? 1 : -1;
+  atomic_store_explicit(&marks_on,
+                        l > 0 && pad_ok && mapsan_opts.sample_rate > 1,
+                        memory_order_relaxed);
   atomic_store_explicit(&layout, l, memory_order_release);
   return l > 0;
 }
@@ -94,11 +127,56 @@ static size_t size_of(GHashTable *h) {
                      : 0;
 }
 
+/* ---- the untracked mark (sampling) -------------------------------------- */
+
+static uint32_t untracked_mark(const GHashTable *h) {
+  return (uint32_t)(((uintptr_t)h >> 4) * 0x9e3779b1u) ^ 0x6d61706eu;
+}
+
+static _Atomic uint32_t *pad_of(GHashTable *h) {
+  return (_Atomic uint32_t *)(void *)((char *)h + GHT_PAD_OFF);
+}
+
+static bool untracked(GHashTable *h) {
+  return h != NULL &&
+         atomic_load_explicit(&marks_on, memory_order_relaxed) &&
+         atomic_load_explicit(pad_of(h), memory_order_relaxed) ==
+             untracked_mark(h);
+}
+
+static void mark(GHashTable *h, bool is_untracked) {
+  if (layout_ok() && atomic_load_explicit(&marks_on, memory_order_relaxed))
+    atomic_store_explicit(pad_of(h), is_untracked ? untracked_mark(h) : 0,
+                          memory_order_relaxed);
+}
+
+/* After a begin that found the table untracked (met for the first time). */
+static void note_sampled_out(GHashTable *h, const struct mapsan_op *op) {
+  if (op->sampled_out)
+    mark(h, true);
+}
+
+/* The exported functions are split as in map_hmap.c: the wrapper keeps only
+ * "untracked table, real function resolved" and tail-calls; everything else
+ * goes to name##_slow with the program's call site. */
+#define UNPAREN(...) __VA_ARGS__
+#define FAST_OR_SLOW(name, hx, args)                                          \
+  do {                                                                        \
+    __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                         \
+    if (MAPSAN_LIKELY(real_ != NULL) && untracked(hx))                        \
+      return real_ args;                                                      \
+    return name##_slow(UNPAREN args, (uintptr_t)__builtin_return_address(0),  \
+                       (uintptr_t)__builtin_dwarf_cfa());                     \
+  } while (0)
+
 /* ---- create, reference, destroy ----------------------------------------- */
 
 static GHashTable *created(GHashTable *h, const char *opname) {
-  if (h && mapsan_hooks_on())
-    mapsan_map_create(h, API, opname, mapsan_map_sample());
+  if (h && mapsan_hooks_on()) {
+    bool tracked = mapsan_map_sample();
+    mark(h, !tracked);
+    mapsan_map_create(h, API, opname, tracked);
+  }
   return h;
 }
 
@@ -179,208 +257,212 @@ MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
 
 /* ---- writes ------------------------------------------------------------- */
 
-/* A write on h by `call`; `it` is the iterator it goes through, or NULL. */
-#define GLIB_WRITE(opname, h, it, call)                                       \
+#define FAST_OR_SLOW_VOID(name, hx, args)                                     \
   do {                                                                        \
+    __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                         \
+    if (MAPSAN_LIKELY(real_ != NULL) && untracked(hx)) {                      \
+      real_ args;                                                             \
+      return;                                                                 \
+    }                                                                         \
+    name##_slow(UNPAREN args, (uintptr_t)__builtin_return_address(0),         \
+                (uintptr_t)__builtin_dwarf_cfa());                            \
+  } while (0)
+
+/* The checked part of a write on table hx (through iterator itx, or NULL)
+ * by the real `name` called with `args`; `ret` is its result type. */
+#define GLIB_WRITE_SLOW(ret, name, opname, hx, itx, args)                     \
+  do {                                                                        \
+    GHashTable *h_ = (hx);                                                    \
+    GHashTableIter *it_ = (itx);                                              \
     if (!mapsan_hooks_on())                                                   \
-      return call;                                                            \
-    if ((h) == NULL) {                                                        \
+      return REAL(name) args;                                                 \
+    if (h_ == NULL) {                                                         \
       mapsan_map_nil_write(API, opname);                                      \
-      return call;                                                            \
+      return REAL(name) args;                                                 \
     }                                                                         \
     struct mapsan_op op;                                                      \
-    MAPSAN_OP_CALLER(&op);                                                    \
-    if (!mapsan_map_begin(&op, h, API, opname, true))                         \
-      return call;                                                            \
-    if (it)                                                                   \
-      mapsan_iter_check(&op, it);                                             \
-    int v0_ = version_of(h);                                                  \
-    size_t s0_ = size_of(h);                                                  \
-    __typeof__(call) r_ = call;                                               \
-    if (size_of(h) != s0_)                                                    \
+    op.caller_pc = pc_;                                                       \
+    op.caller_cfa = cfa_;                                                     \
+    if (!mapsan_map_begin(&op, h_, API, opname, true)) {                      \
+      note_sampled_out(h_, &op);                                              \
+      return REAL(name) args;                                                 \
+    }                                                                         \
+    if (it_)                                                                  \
+      mapsan_iter_check(&op, it_);                                            \
+    int v0_ = version_of(h_);                                                 \
+    size_t s0_ = size_of(h_);                                                 \
+    ret r_ = REAL(name) args;                                                 \
+    if (size_of(h_) != s0_)                                                   \
       mapsan_map_resized(&op);                                                \
-    if (version_of(h) != v0_)                                                 \
-      mapsan_map_modified(&op, it);                                           \
+    if (version_of(h_) != v0_)                                                \
+      mapsan_map_modified(&op, it_);                                          \
     mapsan_map_end(&op);                                                      \
     return r_;                                                                \
   } while (0)
 
 /* The same for functions returning void. */
-#define GLIB_WRITE_VOID(opname, h, it, call)                                  \
+#define GLIB_WRITE_SLOW_VOID(name, opname, hx, itx, args)                     \
   do {                                                                        \
+    GHashTable *h_ = (hx);                                                    \
+    GHashTableIter *it_ = (itx);                                              \
     if (!mapsan_hooks_on()) {                                                 \
-      call;                                                                   \
+      REAL(name) args;                                                        \
       return;                                                                 \
     }                                                                         \
-    if ((h) == NULL) {                                                        \
+    if (h_ == NULL) {                                                         \
       mapsan_map_nil_write(API, opname);                                      \
-      call;                                                                   \
+      REAL(name) args;                                                        \
       return;                                                                 \
     }                                                                         \
     struct mapsan_op op;                                                      \
-    MAPSAN_OP_CALLER(&op);                                                    \
-    if (!mapsan_map_begin(&op, h, API, opname, true)) {                       \
-      call;                                                                   \
+    op.caller_pc = pc_;                                                       \
+    op.caller_cfa = cfa_;                                                     \
+    if (!mapsan_map_begin(&op, h_, API, opname, true)) {                      \
+      note_sampled_out(h_, &op);                                              \
+      REAL(name) args;                                                        \
       return;                                                                 \
     }                                                                         \
-    if (it)                                                                   \
-      mapsan_iter_check(&op, it);                                             \
-    int v0_ = version_of(h);                                                  \
-    size_t s0_ = size_of(h);                                                  \
-    call;                                                                     \
-    if (h != NULL && size_of(h) != s0_)                                       \
+    if (it_)                                                                  \
+      mapsan_iter_check(&op, it_);                                            \
+    int v0_ = version_of(h_);                                                 \
+    size_t s0_ = size_of(h_);                                                 \
+    REAL(name) args;                                                          \
+    if (size_of(h_) != s0_)                                                   \
       mapsan_map_resized(&op);                                                \
-    if (h != NULL && version_of(h) != v0_)                                    \
-      mapsan_map_modified(&op, it);                                           \
+    if (version_of(h_) != v0_)                                                \
+      mapsan_map_modified(&op, it_);                                          \
     mapsan_map_end(&op);                                                      \
   } while (0)
 
+/* Defines the wrapper `name` (and name##_slow) of a write. */
+#define GLIB_WRITE_FN(ret, name, opname, hx, itx, params, args)              \
+  static MAPSAN_NOINLINE ret name##_slow(UNPAREN params, uintptr_t pc_,      \
+                                         uintptr_t cfa_) {                   \
+    GLIB_WRITE_SLOW(ret, name, opname, hx, itx, args);                       \
+  }                                                                          \
+  MAPSAN_EXPORT ret name(UNPAREN params) { FAST_OR_SLOW(name, hx, args); }
+
+#define GLIB_WRITE_VOID_FN(name, opname, hx, itx, params, args)              \
+  static MAPSAN_NOINLINE void name##_slow(UNPAREN params, uintptr_t pc_,     \
+                                          uintptr_t cfa_) {                  \
+    GLIB_WRITE_SLOW_VOID(name, opname, hx, itx, args);                       \
+  }                                                                          \
+  MAPSAN_EXPORT void name(UNPAREN params) {                                  \
+    FAST_OR_SLOW_VOID(name, hx, args);                                       \
+  }
+
 #define NO_ITER ((GHashTableIter *)NULL)
-
-MAPSAN_EXPORT gboolean g_hash_table_insert(GHashTable *h, gpointer k,
-                                           gpointer v) {
-  GLIB_WRITE("insert", h, NO_ITER, REAL(g_hash_table_insert)(h, k, v));
-}
-
-MAPSAN_EXPORT gboolean g_hash_table_replace(GHashTable *h, gpointer k,
-                                            gpointer v) {
-  GLIB_WRITE("replace", h, NO_ITER, REAL(g_hash_table_replace)(h, k, v));
-}
-
-MAPSAN_EXPORT gboolean g_hash_table_add(GHashTable *h, gpointer k) {
-  GLIB_WRITE("add", h, NO_ITER, REAL(g_hash_table_add)(h, k));
-}
-
-MAPSAN_EXPORT gboolean g_hash_table_remove(GHashTable *h, gconstpointer k) {
-  GLIB_WRITE("remove", h, NO_ITER, REAL(g_hash_table_remove)(h, k));
-}
-
-MAPSAN_EXPORT gboolean g_hash_table_steal(GHashTable *h, gconstpointer k) {
-  GLIB_WRITE("steal", h, NO_ITER, REAL(g_hash_table_steal)(h, k));
-}
-
-MAPSAN_EXPORT gboolean g_hash_table_steal_extended(GHashTable *h,
-                                                   gconstpointer k,
-                                                   gpointer *sk, gpointer *sv) {
-  GLIB_WRITE("steal_extended", h, NO_ITER,
-             REAL(g_hash_table_steal_extended)(h, k, sk, sv));
-}
-
-MAPSAN_EXPORT void g_hash_table_remove_all(GHashTable *h) {
-  GLIB_WRITE_VOID("remove_all", h, NO_ITER, REAL(g_hash_table_remove_all)(h));
-}
-
-MAPSAN_EXPORT void g_hash_table_steal_all(GHashTable *h) {
-  GLIB_WRITE_VOID("steal_all", h, NO_ITER, REAL(g_hash_table_steal_all)(h));
-}
-
-MAPSAN_EXPORT guint g_hash_table_foreach_remove(GHashTable *h, GHRFunc f,
-                                                gpointer data) {
-  GLIB_WRITE("foreach_remove", h, NO_ITER,
-             REAL(g_hash_table_foreach_remove)(h, f, data));
-}
-
-MAPSAN_EXPORT guint g_hash_table_foreach_steal(GHashTable *h, GHRFunc f,
-                                               gpointer data) {
-  GLIB_WRITE("foreach_steal", h, NO_ITER,
-             REAL(g_hash_table_foreach_steal)(h, f, data));
-}
 
 static GHashTable *table_of(GHashTableIter *it) {
   return it ? (GHashTable *)it->dummy1 : NULL;
 }
 
-MAPSAN_EXPORT void g_hash_table_iter_remove(GHashTableIter *it) {
-  GHashTable *h = table_of(it);
-  GLIB_WRITE_VOID("iter_remove", h, it, REAL(g_hash_table_iter_remove)(it));
-}
-
-MAPSAN_EXPORT void g_hash_table_iter_steal(GHashTableIter *it) {
-  GHashTable *h = table_of(it);
-  GLIB_WRITE_VOID("iter_steal", h, it, REAL(g_hash_table_iter_steal)(it));
-}
-
-MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
-  GHashTable *h = table_of(it);
-  GLIB_WRITE_VOID("iter_replace", h, it,
-                  REAL(g_hash_table_iter_replace)(it, v));
-}
+GLIB_WRITE_FN(gboolean, g_hash_table_insert, "insert", h, NO_ITER,
+              (GHashTable * h, gpointer k, gpointer v), (h, k, v))
+GLIB_WRITE_FN(gboolean, g_hash_table_replace, "replace", h, NO_ITER,
+              (GHashTable * h, gpointer k, gpointer v), (h, k, v))
+GLIB_WRITE_FN(gboolean, g_hash_table_add, "add", h, NO_ITER,
+              (GHashTable * h, gpointer k), (h, k))
+GLIB_WRITE_FN(gboolean, g_hash_table_remove, "remove", h, NO_ITER,
+              (GHashTable * h, gconstpointer k), (h, k))
+GLIB_WRITE_FN(gboolean, g_hash_table_steal, "steal", h, NO_ITER,
+              (GHashTable * h, gconstpointer k), (h, k))
+GLIB_WRITE_FN(gboolean, g_hash_table_steal_extended, "steal_extended", h,
+              NO_ITER,
+              (GHashTable * h, gconstpointer k, gpointer *sk, gpointer *sv),
+              (h, k, sk, sv))
+GLIB_WRITE_VOID_FN(g_hash_table_remove_all, "remove_all", h, NO_ITER,
+                   (GHashTable * h), (h))
+GLIB_WRITE_VOID_FN(g_hash_table_steal_all, "steal_all", h, NO_ITER,
+                   (GHashTable * h), (h))
+GLIB_WRITE_FN(guint, g_hash_table_foreach_remove, "foreach_remove", h,
+              NO_ITER, (GHashTable * h, GHRFunc f, gpointer data),
+              (h, f, data))
+GLIB_WRITE_FN(guint, g_hash_table_foreach_steal, "foreach_steal", h, NO_ITER,
+              (GHashTable * h, GHRFunc f, gpointer data), (h, f, data))
+GLIB_WRITE_VOID_FN(g_hash_table_iter_remove, "iter_remove", table_of(it), it,
+                   (GHashTableIter * it), (it))
+GLIB_WRITE_VOID_FN(g_hash_table_iter_steal, "iter_steal", table_of(it), it,
+                   (GHashTableIter * it), (it))
+GLIB_WRITE_VOID_FN(g_hash_table_iter_replace, "iter_replace", table_of(it),
+                   it, (GHashTableIter * it, gpointer v), (it, v))
 
 /* ---- reads -------------------------------------------------------------- */
 
-#define GLIB_READ(opname, h, call)                                            \
-  do {                                                                        \
-    if (!mapsan_hooks_on() || (h) == NULL)                                    \
-      return call;                                                            \
-    struct mapsan_op op;                                                      \
-    MAPSAN_OP_CALLER(&op);                                                    \
-    if (!mapsan_map_begin(&op, h, API, opname, false))                        \
-      return call;                                                            \
-    __typeof__(call) r_ = call;                                               \
-    mapsan_map_end(&op);                                                      \
-    return r_;                                                                \
-  } while (0)
+#define GLIB_READ_FN(ret, name, opname, hx, params, args)                    \
+  static MAPSAN_NOINLINE ret name##_slow(UNPAREN params, uintptr_t pc_,      \
+                                         uintptr_t cfa_) {                   \
+    GHashTable *h_ = (hx);                                                   \
+    if (!mapsan_hooks_on() || h_ == NULL)                                    \
+      return REAL(name) args;                                                \
+    struct mapsan_op op;                                                     \
+    op.caller_pc = pc_;                                                      \
+    op.caller_cfa = cfa_;                                                    \
+    if (!mapsan_map_begin(&op, h_, API, opname, false)) {                    \
+      note_sampled_out(h_, &op);                                             \
+      return REAL(name) args;                                                \
+    }                                                                        \
+    ret r_ = REAL(name) args;                                                \
+    mapsan_map_end(&op);                                                     \
+    return r_;                                                               \
+  }                                                                          \
+  MAPSAN_EXPORT ret name(UNPAREN params) { FAST_OR_SLOW(name, hx, args); }
 
-MAPSAN_EXPORT gpointer g_hash_table_lookup(GHashTable *h, gconstpointer k) {
-  GLIB_READ("lookup", h, REAL(g_hash_table_lookup)(h, k));
-}
+GLIB_READ_FN(gpointer, g_hash_table_lookup, "lookup", h,
+             (GHashTable * h, gconstpointer k), (h, k))
+GLIB_READ_FN(gboolean, g_hash_table_lookup_extended, "lookup_extended", h,
+             (GHashTable * h, gconstpointer k, gpointer *ok, gpointer *v),
+             (h, k, ok, v))
+GLIB_READ_FN(gboolean, g_hash_table_contains, "contains", h,
+             (GHashTable * h, gconstpointer k), (h, k))
+GLIB_READ_FN(guint, g_hash_table_size, "size", h, (GHashTable * h), (h))
+GLIB_READ_FN(gpointer, g_hash_table_find, "find", h,
+             (GHashTable * h, GHRFunc f, gpointer data), (h, f, data))
+GLIB_READ_FN(GList *, g_hash_table_get_keys, "get_keys", h, (GHashTable * h),
+             (h))
+GLIB_READ_FN(GList *, g_hash_table_get_values, "get_values", h,
+             (GHashTable * h), (h))
+GLIB_READ_FN(gpointer *, g_hash_table_get_keys_as_array, "get_keys_as_array",
+             h, (GHashTable * h, guint *len), (h, len))
 
-MAPSAN_EXPORT gboolean g_hash_table_lookup_extended(GHashTable *h,
-                                                    gconstpointer k,
-                                                    gpointer *ok, gpointer *v) {
-  GLIB_READ("lookup_extended", h,
-            REAL(g_hash_table_lookup_extended)(h, k, ok, v));
-}
-
-MAPSAN_EXPORT gboolean g_hash_table_contains(GHashTable *h, gconstpointer k) {
-  GLIB_READ("contains", h, REAL(g_hash_table_contains)(h, k));
-}
-
-MAPSAN_EXPORT guint g_hash_table_size(GHashTable *h) {
-  GLIB_READ("size", h, REAL(g_hash_table_size)(h));
-}
-
-MAPSAN_EXPORT gpointer g_hash_table_find(GHashTable *h, GHRFunc f,
-                                         gpointer data) {
-  GLIB_READ("find", h, REAL(g_hash_table_find)(h, f, data));
-}
-
-MAPSAN_EXPORT void g_hash_table_foreach(GHashTable *h, GHFunc f,
-                                        gpointer data) {
+static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
+                                                      gpointer data,
+                                                      uintptr_t pc,
+                                                      uintptr_t cfa) {
   if (!mapsan_hooks_on() || h == NULL) {
     REAL(g_hash_table_foreach)(h, f, data);
     return;
   }
   struct mapsan_op op;
-  MAPSAN_OP_CALLER(&op);
+  op.caller_pc = pc;
+  op.caller_cfa = cfa;
   bool on = mapsan_map_begin(&op, h, API, "foreach", false);
+  if (!on)
+    note_sampled_out(h, &op);
   REAL(g_hash_table_foreach)(h, f, data);
   if (on)
     mapsan_map_end(&op);
 }
 
-MAPSAN_EXPORT GList *g_hash_table_get_keys(GHashTable *h) {
-  GLIB_READ("get_keys", h, REAL(g_hash_table_get_keys)(h));
+MAPSAN_EXPORT void g_hash_table_foreach(GHashTable *h, GHFunc f,
+                                        gpointer data) {
+  FAST_OR_SLOW_VOID(g_hash_table_foreach, h, (h, f, data));
 }
 
-MAPSAN_EXPORT GList *g_hash_table_get_values(GHashTable *h) {
-  GLIB_READ("get_values", h, REAL(g_hash_table_get_values)(h));
-}
-
-MAPSAN_EXPORT gpointer *g_hash_table_get_keys_as_array(GHashTable *h,
-                                                       guint *len) {
-  GLIB_READ("get_keys_as_array", h,
-            REAL(g_hash_table_get_keys_as_array)(h, len));
-}
-
-MAPSAN_EXPORT void g_hash_table_iter_init(GHashTableIter *it, GHashTable *h) {
+static MAPSAN_NOINLINE void g_hash_table_iter_init_slow(GHashTableIter *it,
+                                                        GHashTable *h,
+                                                        uintptr_t pc,
+                                                        uintptr_t cfa) {
   if (!mapsan_hooks_on() || h == NULL || it == NULL) {
     REAL(g_hash_table_iter_init)(it, h);
     return;
   }
   struct mapsan_op op;
-  MAPSAN_OP_CALLER(&op);
+  op.caller_pc = pc;
+  op.caller_cfa = cfa;
   bool on = mapsan_map_begin(&op, h, API, "iter_init", false);
+  if (!on)
+    note_sampled_out(h, &op);
   REAL(g_hash_table_iter_init)(it, h);
   if (on) {
     if (layout_ok())
@@ -389,21 +471,34 @@ MAPSAN_EXPORT void g_hash_table_iter_init(GHashTableIter *it, GHashTable *h) {
   }
 }
 
-MAPSAN_EXPORT gboolean g_hash_table_iter_next(GHashTableIter *it,
-                                              gpointer *k, gpointer *v) {
+MAPSAN_EXPORT void g_hash_table_iter_init(GHashTableIter *it, GHashTable *h) {
+  FAST_OR_SLOW_VOID(g_hash_table_iter_init, h, (it, h));
+}
+
+static MAPSAN_NOINLINE gboolean
+g_hash_table_iter_next_slow(GHashTableIter *it, gpointer *k, gpointer *v,
+                            uintptr_t pc, uintptr_t cfa) {
   GHashTable *h = table_of(it);
   if (!mapsan_hooks_on() || h == NULL)
     return REAL(g_hash_table_iter_next)(it, k, v);
   struct mapsan_op op;
-  MAPSAN_OP_CALLER(&op);
-  if (!mapsan_map_begin(&op, h, API, "iter_next", false))
+  op.caller_pc = pc;
+  op.caller_cfa = cfa;
+  if (!mapsan_map_begin(&op, h, API, "iter_next", false)) {
+    note_sampled_out(h, &op);
     return REAL(g_hash_table_iter_next)(it, k, v);
+  }
   mapsan_iter_check(&op, it);
   gboolean r = REAL(g_hash_table_iter_next)(it, k, v);
   if (!r)
     mapsan_iter_end(it);
   mapsan_map_end(&op);
   return r;
+}
+
+MAPSAN_EXPORT gboolean g_hash_table_iter_next(GHashTableIter *it,
+                                              gpointer *k, gpointer *v) {
+  FAST_OR_SLOW(g_hash_table_iter_next, table_of(it), (it, k, v));
 }
 
 MAPSAN_EXPORT GHashTable *g_hash_table_iter_get_hash_table(GHashTableIter *it) {

@@ -184,8 +184,7 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
 
 #define MAP_WRAPPER(name, mp, slow, ...)                                      \
   do {                                                                        \
-    __typeof__(&name) real_ = (__typeof__(&name))__atomic_load_n(             \
-        &mapsan_real_table[MAPSAN_REAL_##name], __ATOMIC_ACQUIRE);            \
+    __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                        \
     if (MAPSAN_LIKELY(real_ != NULL) && untracked(mp))                        \
       return real_(__VA_ARGS__);                                              \
     return slow(__VA_ARGS__, (uintptr_t)__builtin_return_address(0),          \

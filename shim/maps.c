@@ -545,6 +545,12 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
   struct finding f = {0};
   uintptr_t usual_lock = 0;
   uint32_t usual_writes = 0;
+  /* Here the map's record nearly always changes (a new epoch of this
+   * thread), so the stack is captured first, outside the lock, and one pass
+   * suffices; the call-site cache makes it cheap. */
+  stack = mapsan_stack_capture_from(op->caller_pc, op->caller_cfa);
+  if (stack == 0)
+    stack = UINT32_MAX; /* depot full: record without a stack */
   for (int attempt = 0; attempt < 2; attempt++) {
     mapsan_lock_acquire(&m->lock);
     if (m->key != addr) { /* recycled under us: the map is gone */

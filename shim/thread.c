@@ -225,7 +225,14 @@ void mapsan_thread_lock_push(struct mapsan_thread *t, uintptr_t addr,
 
 bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
                             enum mapsan_lock_mode *mode) {
-  uint32_t n = t->nheld < MAPSAN_MAX_HELD ? t->nheld : MAPSAN_MAX_HELD;
+  uint32_t n = t->nheld;
+  if (MAPSAN_LIKELY(n - 1 < MAPSAN_MAX_HELD && t->held[n - 1].addr == addr)) {
+    *mode = (enum mapsan_lock_mode)t->held[n - 1].mode; /* the usual: LIFO */
+    t->nheld = n - 1;
+    return true;
+  }
+  if (n > MAPSAN_MAX_HELD)
+    n = MAPSAN_MAX_HELD;
   for (uint32_t i = n; i-- > 0;) {
     if (t->held[i].addr == addr) {
       *mode = (enum mapsan_lock_mode)t->held[i].mode;
