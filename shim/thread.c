@@ -239,7 +239,7 @@ void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
                                   bool detached) {
   memset(st, 0, sizeof(*st));
   st->detached = detached;
-  st->create_stack = mapsan_stack_capture();
+  st->create_stack = mapsan_stack_capture_if_loaded();
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
