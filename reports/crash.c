@@ -119,8 +119,9 @@
  * open), write, nanosleep, sigprocmask, sigaction, sigsetjmp/siglongjmp
  * (only within our own report code), and libunwind's unw_init_local2 and
  * unw_step (when libunwind is loaded: it is loaded on demand, never in a
- * handler, see unwind.h), which libunwind documents as safe in a signal handler for the
- * local address space (unw_init_local(3), unw_step(3), libunwind(3):
+ * handler, see unwind.h; before that the stack is the faulting pc alone),
+ * which libunwind documents as safe in a signal handler for the local
+ * address space (unw_init_local(3), unw_step(3), libunwind(3):
  * "any routine that may be needed for local unwinding is signal-safe").
  * unw_backtrace, which the rest of mapsan uses, has no such statement and
  * keeps a per-thread cache that it may allocate; it is not used here. One

@@ -23,6 +23,8 @@
  * identical sizes and leftover stack contents, and then only a report's
  * deeper frames would be wrong. Stacks that cannot be located this way
  * (alloca frames, signal stacks) are simply unwound every time.
+ *
+ * libunwind is not linked: the first unwind loads it (unwind.h).
  */
 #include "stack.h"
 

@@ -15,7 +15,12 @@
  *
  * dlopen is not async-signal-safe, so signal handlers never load: they use
  * mapsan_unwind_ready() and do without (a crash report before the first
- * tracked map shows the faulting pc only; see reports/crash.c).
+ * tracked map shows the faulting pc only; see reports/crash.c). Two edges
+ * remain, both only at the very first capture of a sampled process: if it
+ * is made inside a program's signal handler (a tracked map used there
+ * first), dlopen runs in that handler; and a thread that holds the
+ * loader's lock (running a library constructor) while its first capture
+ * waits for another thread's load would deadlock with it.
  */
 #ifndef MAPSAN_UNWIND_H
 #define MAPSAN_UNWIND_H
