@@ -15,6 +15,16 @@
  *                   evacuates and releases a bucket array)
  *
  * Fixed seeds; prints a checksum so that no work can be optimized away.
+ *
+ * Memory at the high point: with OVERHEAD_SMAPS=FILE, each workload writes
+ * "<Rss> <Anonymous>\n" (KiB, from /proc/self/smaps_rollup, which is exact:
+ * it walks the page tables) to FILE at the moment its data is largest:
+ * st and gst with the map full, before it is freed; grow with its last map
+ * full; mt and mt4 with every worker's private map full and every thread
+ * alive (the workers wait at a barrier, then the main thread reads). The
+ * same point natively and under mapsan, so the difference is what mapsan
+ * adds there. bench/maxrss gives the kernel's peak RSS, which is only
+ * approximate (see there).
  */
 #include <hmap.h>
 
@@ -34,6 +44,32 @@ static uint64_t rng(uint64_t *x) {
 static long nops;
 static hmap *shared;
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+/* mt, mt4: the workers and main meet here at the high point (twice: once
+ * before main reads, once after). */
+static pthread_barrier_t high_point;
+
+/* Writes Rss and Anonymous of /proc/self/smaps_rollup to $OVERHEAD_SMAPS. */
+static void mark_high_point(void) {
+  const char *to = getenv("OVERHEAD_SMAPS");
+  if (to == NULL)
+    return;
+  FILE *f = fopen("/proc/self/smaps_rollup", "r");
+  char line[256];
+  long rss = -1, anon = -1;
+  while (f && fgets(line, sizeof(line), f)) {
+    if (!strncmp(line, "Rss:", 4))
+      rss = atol(line + 4);
+    else if (!strncmp(line, "Anonymous:", 10))
+      anon = atol(line + 10);
+  }
+  if (f)
+    fclose(f);
+  FILE *out = fopen(to, "w");
+  if (out) {
+    fprintf(out, "%ld %ld\n", rss, anon);
+    fclose(out);
+  }
+}
 
 static uint64_t single_thread(void) {
   hmap *m = hmap_new(&hmap_u64_u64, 0);
@@ -54,6 +90,7 @@ static uint64_t single_thread(void) {
     }
   }
   sum += hmap_len(m);
+  mark_high_point();
   hmap_free(m);
   return sum;
 }
@@ -74,15 +111,21 @@ static void *worker(void *arg) {
       sum += v ? *v : 0;
     }
   }
+  pthread_barrier_wait(&high_point);
+  pthread_barrier_wait(&high_point);
   hmap_free(m);
   return (void *)(uintptr_t)sum;
 }
 
 static uint64_t threads(int n) {
   shared = hmap_new(&hmap_u64_u64, 0);
+  pthread_barrier_init(&high_point, NULL, (unsigned)n + 1);
   pthread_t th[8];
   for (uintptr_t i = 0; i < (uintptr_t)n; i++)
     pthread_create(&th[i], NULL, worker, (void *)i);
+  pthread_barrier_wait(&high_point);
+  mark_high_point();
+  pthread_barrier_wait(&high_point);
   uint64_t sum = 0;
   for (int i = 0; i < n; i++) {
     void *r;
@@ -91,6 +134,7 @@ static uint64_t threads(int n) {
   }
   sum += hmap_len(shared);
   hmap_free(shared);
+  pthread_barrier_destroy(&high_point);
   return sum;
 }
 
@@ -111,6 +155,7 @@ static uint64_t glib_single_thread(void) {
     }
   }
   sum += g_hash_table_size(t);
+  mark_high_point();
   g_hash_table_unref(t);
   return sum;
 }
@@ -122,6 +167,8 @@ static uint64_t growth(void) {
     for (uint64_t k = 0; k < 100000 && done < nops; k++, done++)
       *(uint64_t *)hmap_assign(m, &k) = k;
     sum += hmap_len(m);
+    if (done == nops)
+      mark_high_point();
     hmap_free(m);
   }
   return sum;

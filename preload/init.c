@@ -24,6 +24,7 @@
 #include "../reports/crash.h"
 #include "../reports/report.h"
 #include "../reports/stack.h"
+#include "../reports/unwind.h"
 #include "../shim/iters.h"
 #include "../shim/maps.h"
 #include "../shim/quarantine.h"
@@ -107,6 +108,11 @@ __attribute__((constructor)) static void mapsan_init(void) {
     return; /* mapsan_active stays false: every wrapper passes through */
   }
   mapsan_stack_init();
+  /* With every map tracked the first capture is moments away: load
+   * libunwind now, so the crash handler can unwind from the start. When
+   * sampling, the first capture loads it (reports/unwind.h). */
+  if (mapsan_opts.sample_rate <= 1)
+    mapsan_unwind_load();
   mapsan_report_init();
   mapsan_thread_init();
   mapsan_thread_current();

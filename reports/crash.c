@@ -118,8 +118,10 @@
  * (gettid, tgkill), open/read/close (/proc/self/maps; a sink file not yet
  * open), write, nanosleep, sigprocmask, sigaction, sigsetjmp/siglongjmp
  * (only within our own report code), and libunwind's unw_init_local2 and
- * unw_step, which libunwind documents as safe in a signal handler for the
- * local address space (unw_init_local(3), unw_step(3), libunwind(3):
+ * unw_step (when libunwind is loaded: it is loaded on demand, never in a
+ * handler, see unwind.h; before that the stack is the faulting pc alone),
+ * which libunwind documents as safe in a signal handler for the local
+ * address space (unw_init_local(3), unw_step(3), libunwind(3):
  * "any routine that may be needed for local unwinding is signal-safe").
  * unw_backtrace, which the rest of mapsan uses, has no such statement and
  * keeps a per-thread cache that it may allocate; it is not used here. One
@@ -159,9 +161,7 @@
 #include "report.h"
 #include "sink.h"
 #include "stack.h"
-
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
+#include "unwind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -640,19 +640,27 @@ static int64_t mono_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The faulting thread's stack, from the signal's context. */
+/* The faulting thread's stack, from the signal's context. libunwind is
+ * never loaded here (dlopen is not async-signal-safe): before it is loaded
+ * (a sampled process that has tracked no map yet, see unwind.h) the stack
+ * is the interrupted pc alone, which is also the crash's signature. */
 static void unwind_from(ucontext_t *uc) {
+  if (!mapsan_unwind_ready()) {
+    frames[0] = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    nframes = frames[0] != 0;
+    return;
+  }
   unw_cursor_t cursor;
-  if (unw_init_local2(&cursor, (unw_context_t *)uc, UNW_INIT_SIGNAL_FRAME) <
-      0)
+  if (mapsan_unw.init_local2(&cursor, (unw_context_t *)uc,
+                             UNW_INIT_SIGNAL_FRAME) < 0)
     return;
   do {
     unw_word_t ip = 0;
-    if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
+    if (mapsan_unw.get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
       break;
     frames[nframes] = (uintptr_t)ip;
     nframes = nframes + 1;
-  } while (nframes < MAX_FRAMES && unw_step(&cursor) > 0);
+  } while (nframes < MAX_FRAMES && mapsan_unw.step(&cursor) > 0);
 }
 
 static void copy_note(struct note *dst, const struct mapsan_op_note *src) {

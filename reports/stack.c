@@ -23,13 +23,14 @@
  * identical sizes and leftover stack contents, and then only a report's
  * deeper frames would be wrong. Stacks that cannot be located this way
  * (alloca frames, signal stacks) are simply unwound every time.
+ *
+ * libunwind is not linked: the first unwind loads it (unwind.h).
  */
 #include "stack.h"
 
 #include "../shim/base.h"
 
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
+#include "unwind.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -182,11 +183,14 @@ out:
 
 /* Unwinds and keeps the program's frames: our own (the wrapper and engine
  * on top, the thread and main trampolines below) never matter to the user
- * and would only make the depot larger. Returns the count. */
+ * and would only make the depot larger. Returns the count: 0 when
+ * libunwind cannot be loaded. The first call loads it (unwind.h). */
 static size_t unwind(uintptr_t *pcs) {
   void *buf[MAPSAN_STACK_MAX_FRAMES];
+  if (MAPSAN_UNLIKELY(!mapsan_unwind_load()))
+    return 0;
   mapsan_enter(); /* libunwind may take locks we intercept */
-  int n = unw_backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
+  int n = mapsan_unw.backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
   mapsan_leave();
   size_t kept = 0;
   for (int i = 0; i < n; i++)
@@ -199,6 +203,10 @@ uint32_t mapsan_stack_capture(void) {
   uintptr_t pcs[MAPSAN_STACK_MAX_FRAMES];
   size_t n = unwind(pcs);
   return mapsan_stack_intern(pcs, n);
+}
+
+uint32_t mapsan_stack_capture_if_loaded(void) {
+  return mapsan_unwind_ready() ? mapsan_stack_capture() : 0;
 }
 
 /* ---- the call-site cache (see the top of this file) -------------------- */

@@ -3,7 +3,8 @@
  *
  * A stack is captured with libunwind's unw_backtrace (the cached fast
  * unwinder: ~7 ns a frame warm, 60x cheaper than the unw_step loop; see
- * ../shared/docs/platform-notes.md) and stored once in a deduplicating,
+ * ../shared/docs/platform-notes.md; libunwind is loaded by the first
+ * capture, see unwind.h) and stored once in a deduplicating,
  * append-only depot; callers keep a 32-bit id. Id 0 means "no stack".
  * Frames are raw return addresses, including mapsan's own frames at the
  * top; printers drop those (mapsan_stack_is_runtime_pc).
@@ -22,8 +23,15 @@
 #define MAPSAN_STACK_MAX_FRAMES 48
 #define MAPSAN_DEPOT_MAX_BYTES (256u << 20)
 
-/* Captures the calling thread's stack into the depot; returns its id. */
+/* Captures the calling thread's stack into the depot; returns its id (0 if
+ * libunwind cannot be loaded). The first capture in the process loads
+ * libunwind: not async-signal-safe then (see unwind.h). */
 uint32_t mapsan_stack_capture(void);
+
+/* The same if libunwind is loaded already, else 0 (no stack): for stacks
+ * that are only context (a thread's creation), which must not make a
+ * sampled process that tracks no map load libunwind. */
+uint32_t mapsan_stack_capture_if_loaded(void);
 
 /* The same, for a wrapper called from return address `pc` with canonical
  * frame address `cfa` (its caller's stack pointer at the call): when this

@@ -46,6 +46,7 @@
 #include "../preload/options.h"
 #include "../reports/report.h"
 #include "../reports/stack.h"
+#include "../reports/unwind.h"
 #include "maps.h"
 #include "thread.h"
 
@@ -53,9 +54,6 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
-
-#define UNW_LOCAL_ONLY
-#include <libunwind.h>
 
 #define MAX_RECORDS 8192 /* each array is two mappings; vm.max_map_count is 65530 */
 #define PAGE 4096u
@@ -364,11 +362,14 @@ bool mapsan_pool_check_stale_header(const void *header, const void *array,
 /* The faulting thread's stack: the interrupted pc first, then its callers
  * as unwound through the signal frame. The first pc is stored +1 so that
  * the symbolizer's "return address - 1" lands on the faulting instruction
- * itself. */
+ * itself. Runs in the signal handler, so libunwind is never loaded here:
+ * it always is by now (the array was a tracked map's, whose first access
+ * captured a stack, see reports/unwind.h); were it not, the stack is the
+ * faulting pc alone. */
 static uint32_t fault_stack(uintptr_t rip) {
   void *buf[MAPSAN_STACK_MAX_FRAMES];
   mapsan_enter();
-  int n = unw_backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
+  int n = mapsan_unwind_backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
   mapsan_leave();
   int from = -1;
   for (int i = 0; i < n; i++) {

@@ -1,6 +1,10 @@
 /*
  * thread.c: thread slots, clocks, join records and the thread registry.
  * See thread.h for the model.
+ *
+ * A thread's creation stack is captured only once libunwind is loaded
+ * (reports/unwind.h): a sampled process that has tracked no map yet does
+ * not load it for thread creation alone, and its threads have none.
  */
 #include "thread.h"
 
@@ -253,7 +257,7 @@ void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
                                   bool detached) {
   memset(st, 0, sizeof(*st));
   st->detached = detached;
-  st->create_stack = mapsan_stack_capture();
+  st->create_stack = mapsan_stack_capture_if_loaded();
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;

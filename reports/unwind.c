@@ -1,0 +1,62 @@
+/*
+ * unwind.c: libunwind, loaded on demand. See unwind.h for when and why.
+ */
+#include "unwind.h"
+
+#include "../shim/base.h"
+
+#include <dlfcn.h>
+#include <string.h>
+
+struct mapsan_unwind_fns mapsan_unw;
+
+/* 0 not tried, 1 loaded, -1 unavailable. Written under load_lock; read
+ * without it (acquire: the function pointers are published before it). */
+static _Atomic int state;
+static mapsan_lock load_lock = MAPSAN_LOCK_INIT;
+MAPSAN_FORK_LEAF(load_lock)
+
+bool mapsan_unwind_ready(void) {
+  return atomic_load_explicit(&state, memory_order_acquire) > 0;
+}
+
+static bool resolve(void *h, const char *name, void *out) {
+  void *p = dlsym(h, name);
+  if (p == NULL)
+    return false;
+  memcpy(out, &p, sizeof(p));
+  return true;
+}
+
+/* The exported names of the functions behind libunwind's macros (with
+ * UNW_LOCAL_ONLY, unw_step is _ULx86_64_step, and so on). */
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+bool mapsan_unwind_load(void) {
+  int s = atomic_load_explicit(&state, memory_order_acquire);
+  if (MAPSAN_LIKELY(s != 0))
+    return s > 0;
+  mapsan_enter(); /* dlopen and libunwind's start-up pass straight through */
+  mapsan_lock_acquire(&load_lock);
+  if (atomic_load_explicit(&state, memory_order_relaxed) == 0) {
+    struct mapsan_unwind_fns f;
+    void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+    bool ok = h != NULL && resolve(h, STR(unw_backtrace), &f.backtrace) &&
+              resolve(h, STR(unw_init_local2), &f.init_local2) &&
+              resolve(h, STR(unw_get_reg), &f.get_reg) &&
+              resolve(h, STR(unw_step), &f.step);
+    if (ok)
+      mapsan_unw = f;
+    atomic_store_explicit(&state, ok ? 1 : -1, memory_order_release);
+  }
+  mapsan_lock_release(&load_lock);
+  mapsan_leave();
+  return mapsan_unwind_ready();
+}
+
+int mapsan_unwind_backtrace(void **buf, int size) {
+  if (!mapsan_unwind_ready())
+    return 0;
+  return mapsan_unw.backtrace(buf, size);
+}

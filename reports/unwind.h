@@ -1,0 +1,55 @@
+/*
+ * unwind.h: libunwind, loaded on demand.
+ *
+ * libmapsan.so does not link libunwind: loading it (and liblzma, which it
+ * needs, whose IFUNC resolvers run at load and fault in most of its text)
+ * costs about 130 KiB of resident memory, which a sampled process that
+ * never tracks a map should not pay. It is loaded with dlopen, once:
+ *
+ *   - at start-up when every map is tracked (sample_rate=1), so the crash
+ *     handler can unwind from the first moment;
+ *   - otherwise at the first stack capture of a tracked map
+ *     (reports/stack.c), which happens before any tracked map's bucket
+ *     array can be quarantined, so the use-after-resize fault handler
+ *     (shim/quarantine.c) always finds it loaded.
+ *
+ * dlopen is not async-signal-safe, so signal handlers never load: they use
+ * mapsan_unwind_ready() and do without (a crash report before the first
+ * tracked map shows the faulting pc only; see reports/crash.c). Two edges
+ * remain, both only at the very first capture of a sampled process: if it
+ * is made inside a program's signal handler (a tracked map used there
+ * first), dlopen runs in that handler; and a thread that holds the
+ * loader's lock (running a library constructor) while its first capture
+ * waits for another thread's load would deadlock with it.
+ */
+#ifndef MAPSAN_UNWIND_H
+#define MAPSAN_UNWIND_H
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#include <stdbool.h>
+
+/* The libunwind functions mapsan calls; valid once mapsan_unwind_ready(). */
+struct mapsan_unwind_fns {
+  __typeof__(&unw_backtrace) backtrace;
+  __typeof__(&unw_init_local2) init_local2;
+  __typeof__(&unw_get_reg) get_reg;
+  __typeof__(&unw_step) step;
+};
+extern struct mapsan_unwind_fns mapsan_unw;
+
+/* True once libunwind is loaded. Async-signal-safe (one atomic load). */
+bool mapsan_unwind_ready(void);
+
+/* Loads libunwind if it is not loaded yet; returns mapsan_unwind_ready().
+ * Thread-safe; not async-signal-safe (dlopen). The caller must hold no
+ * mapsan lock that a library constructor run by dlopen could need (stack
+ * captures are made before the engine takes its locks). A failed load is
+ * not retried: captures then return no stack. */
+bool mapsan_unwind_load(void);
+
+/* unw_backtrace if loaded, else 0 frames. Never loads. */
+int mapsan_unwind_backtrace(void **buf, int size);
+
+#endif
