@@ -176,6 +176,7 @@ MAPSAN_EXPORT pid_t fork(void) {
   if (pid == 0) {
     mapsan_fork_leaves_child();
     mapsan_stack_fork_child();
+    mapsan_unwind_fork_child();
     mapsan_thread_after_fork_child();
     mapsan_sync_fork_child();
     mapsan_iters_fork_child();

@@ -10,14 +10,16 @@
 
 struct mapsan_unwind_fns mapsan_unw;
 
-/* 0 not tried, 1 loaded, -1 unavailable. Written under load_lock; read
- * without it (acquire: the function pointers are published before it). */
+/* 0 not tried, 2 being loaded by one thread, 1 loaded, -1 unavailable.
+ * The loader is chosen by a compare-and-swap and nobody waits for it: a
+ * capture that finds the load under way returns no stack. (Waiting could
+ * deadlock: the waiter may hold the dynamic loader's lock, running a
+ * library constructor, which the loading thread's dlopen needs.) Read with
+ * acquire: the function pointers are published before the state. */
 static _Atomic int state;
-static mapsan_lock load_lock = MAPSAN_LOCK_INIT;
-MAPSAN_FORK_LEAF(load_lock)
 
 bool mapsan_unwind_ready(void) {
-  return atomic_load_explicit(&state, memory_order_acquire) > 0;
+  return atomic_load_explicit(&state, memory_order_acquire) == 1;
 }
 
 static bool resolve(void *h, const char *name, void *out) {
@@ -36,10 +38,13 @@ static bool resolve(void *h, const char *name, void *out) {
 bool mapsan_unwind_load(void) {
   int s = atomic_load_explicit(&state, memory_order_acquire);
   if (MAPSAN_LIKELY(s != 0))
-    return s > 0;
+    return s == 1;
+  if (!atomic_compare_exchange_strong_explicit(&state, &s, 2,
+                                               memory_order_acq_rel,
+                                               memory_order_acquire))
+    return s == 1; /* loaded or failed meanwhile, or being loaded */
   mapsan_enter(); /* dlopen and libunwind's start-up pass straight through */
-  mapsan_lock_acquire(&load_lock);
-  if (atomic_load_explicit(&state, memory_order_relaxed) == 0) {
+  {
     struct mapsan_unwind_fns f;
     void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     bool ok = h != NULL && resolve(h, STR(unw_backtrace), &f.backtrace) &&
@@ -50,7 +55,6 @@ bool mapsan_unwind_load(void) {
       mapsan_unw = f;
     atomic_store_explicit(&state, ok ? 1 : -1, memory_order_release);
   }
-  mapsan_lock_release(&load_lock);
   mapsan_leave();
   return mapsan_unwind_ready();
 }
@@ -59,4 +63,11 @@ int mapsan_unwind_backtrace(void **buf, int size) {
   if (!mapsan_unwind_ready())
     return 0;
   return mapsan_unw.backtrace(buf, size);
+}
+
+void mapsan_unwind_fork_child(void) {
+  int loading = 2;
+  atomic_compare_exchange_strong_explicit(&state, &loading, 0,
+                                          memory_order_relaxed,
+                                          memory_order_relaxed);
 }

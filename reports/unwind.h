@@ -15,12 +15,12 @@
  *
  * dlopen is not async-signal-safe, so signal handlers never load: they use
  * mapsan_unwind_ready() and do without (a crash report before the first
- * tracked map shows the faulting pc only; see reports/crash.c). Two edges
- * remain, both only at the very first capture of a sampled process: if it
- * is made inside a program's signal handler (a tracked map used there
- * first), dlopen runs in that handler; and a thread that holds the
- * loader's lock (running a library constructor) while its first capture
- * waits for another thread's load would deadlock with it.
+ * tracked map shows the faulting pc only; see reports/crash.c). Nobody
+ * waits for a load under way (a thread holding the dynamic loader's lock
+ * could deadlock with the loading thread): captures made meanwhile have no
+ * stack. One edge remains, only at the very first capture of a sampled
+ * process: if it is made inside a program's signal handler (a tracked map
+ * used there first), dlopen runs in that handler.
  */
 #ifndef MAPSAN_UNWIND_H
 #define MAPSAN_UNWIND_H
@@ -43,11 +43,15 @@ extern struct mapsan_unwind_fns mapsan_unw;
 bool mapsan_unwind_ready(void);
 
 /* Loads libunwind if it is not loaded yet; returns mapsan_unwind_ready().
- * Thread-safe; not async-signal-safe (dlopen). The caller must hold no
- * mapsan lock that a library constructor run by dlopen could need (stack
- * captures are made before the engine takes its locks). A failed load is
- * not retried: captures then return no stack. */
+ * Thread-safe and never waits: false while another thread is loading it.
+ * Not async-signal-safe (dlopen). The caller must hold no mapsan lock that
+ * a library constructor run by dlopen could need. A failed load is not
+ * retried: captures then return no stack. */
 bool mapsan_unwind_load(void);
+
+/* In the child after fork: a load that was under way in another thread
+ * will never finish here; the next capture tries again. */
+void mapsan_unwind_fork_child(void);
 
 /* unw_backtrace if loaded, else 0 frames. Never loads. */
 int mapsan_unwind_backtrace(void **buf, int size);
