@@ -162,8 +162,10 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
  * resolved; everything else, NULL maps and hooks off included, goes to a
  * separate function (MAP_OP_SLOW) with the program's call site as
  * arguments. As one body, the compiler saved five registers and built a
- * frame before the test: 25 more instructions a call (callgrind). */
-#define MAP_OP_SLOW(type, mp, opname, write, call, pc, cfa)                   \
+ * frame before the test: 25 more instructions a call (callgrind).
+ * may_alloc: the call can allocate or release a bucket array, so the pool
+ * must know the map and operation (lookup and len never do). */
+#define MAP_OP_SLOW(type, mp, opname, write, may_alloc, call, pc, cfa)        \
   do {                                                                        \
     hmap *m_ = (mp);                                                          \
     if (PASS_THROUGH(m_))                                                     \
@@ -177,7 +179,10 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     else                                                                      \
       check_first_sight(m_, &op);                                             \
     type r_;                                                                  \
-    WITH_POOL_CTX(m_, on_, opname, &op, r_ = call);                           \
+    if (may_alloc)                                                            \
+      WITH_POOL_CTX(m_, on_, opname, &op, r_ = call);                         \
+    else                                                                      \
+      r_ = call;                                                              \
     mapsan_map_end(&op);                                                      \
     return r_;                                                                \
   } while (0)
@@ -195,28 +200,31 @@ static MAPSAN_NOINLINE void *assign_slow(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
   if (m == NULL && mapsan_hooks_on())
     mapsan_map_nil_write(API, "assign"); /* then the library aborts */
-  MAP_OP_SLOW(void *, m, "assign", true, REAL(hmap_assign)(m, key), pc, cfa);
+  MAP_OP_SLOW(void *, m, "assign", true, true, REAL(hmap_assign)(m, key), pc,
+              cfa);
 }
 
 static MAPSAN_NOINLINE bool delete_slow(hmap *m, const void *key,
                                         uintptr_t pc, uintptr_t cfa) {
-  MAP_OP_SLOW(bool, m, "delete", true, REAL(hmap_delete)(m, key), pc, cfa);
+  MAP_OP_SLOW(bool, m, "delete", true, true, REAL(hmap_delete)(m, key), pc,
+              cfa);
 }
 
 static MAPSAN_NOINLINE void *lookup_slow(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
-  MAP_OP_SLOW(void *, m, "lookup", false, REAL(hmap_lookup)(m, key), pc, cfa);
+  MAP_OP_SLOW(void *, m, "lookup", false, false, REAL(hmap_lookup)(m, key),
+              pc, cfa);
 }
 
 static MAPSAN_NOINLINE size_t len_slow(hmap *m, uintptr_t pc,
                                        uintptr_t cfa) {
-  MAP_OP_SLOW(size_t, m, "len", false, REAL(hmap_len)(m), pc, cfa);
+  MAP_OP_SLOW(size_t, m, "len", false, false, REAL(hmap_len)(m), pc, cfa);
 }
 
 static MAPSAN_NOINLINE bool iter_next_slow(hmap_iter *it, uintptr_t pc,
                                            uintptr_t cfa) {
-  MAP_OP_SLOW(bool, it->map, "iter_next", false, REAL(hmap_iter_next)(it), pc,
-              cfa);
+  MAP_OP_SLOW(bool, it->map, "iter_next", false, true, REAL(hmap_iter_next)(it),
+              pc, cfa);
 }
 
 MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {
