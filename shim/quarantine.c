@@ -59,6 +59,7 @@
 
 #define MAX_RECORDS 8192 /* see "Memory" above: vm.max_map_count is 65530 */
 #define PAGE 4096u
+#define ALIGN 64u /* the library's alignment (include/hmap.h) */
 #define NCLASS 40 /* slot classes: 2^1 .. 2^39 pages */
 /* Address space reserved at once for the slots of one class smaller than
  * this (a class at least this large reserves each slot on its own). */
@@ -81,6 +82,7 @@ enum rec_state {
  * for the array's pages [lo, hi) while it is live. */
 struct pool_rec {
   _Atomic uintptr_t lo, hi; /* the array's pages [lo, hi); lo = slot base */
+  uintptr_t ptr;            /* the array, ending where its pages end */
   _Atomic int state;        /* enum rec_state */
   size_t size;              /* bytes the library asked for */
   uintptr_t map;
@@ -115,12 +117,12 @@ static _Atomic size_t nreports;
 #define INDEX_SIZE (2 * MAX_RECORDS)
 static uint32_t live_index[INDEX_SIZE];
 
-static uint32_t index_home(uintptr_t lo) {
-  return (uint32_t)(((lo >> 12) * 0x9e3779b97f4a7c15ull) >> 50) % INDEX_SIZE;
+static uint32_t index_home(uintptr_t p) {
+  return (uint32_t)(((p >> 6) * 0x9e3779b97f4a7c15ull) >> 50) % INDEX_SIZE;
 }
 
 static void index_add(uint32_t idx) {
-  uint32_t i = index_home(recs[idx].lo);
+  uint32_t i = index_home(recs[idx].ptr);
   while (live_index[i])
     i = (i + 1) % INDEX_SIZE;
   live_index[i] = idx + 1;
@@ -128,7 +130,7 @@ static void index_add(uint32_t idx) {
 
 static uint32_t *index_find(uintptr_t lo) {
   for (uint32_t i = index_home(lo); live_index[i]; i = (i + 1) % INDEX_SIZE)
-    if (recs[live_index[i] - 1].lo == lo)
+    if (recs[live_index[i] - 1].ptr == lo)
       return &live_index[i];
   return NULL;
 }
@@ -137,7 +139,7 @@ static void index_remove(uint32_t *slot) {
   uint32_t i = (uint32_t)(slot - live_index);
   live_index[i] = 0;
   for (uint32_t j = (i + 1) % INDEX_SIZE; live_index[j]; j = (j + 1) % INDEX_SIZE) {
-    uint32_t h = index_home(recs[live_index[j] - 1].lo);
+    uint32_t h = index_home(recs[live_index[j] - 1].ptr);
     /* Move j back to i if its home is not in (i, j]. */
     if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
       live_index[i] = live_index[j];
@@ -357,19 +359,20 @@ void *mapsan_pool_alloc(size_t size) {
   r->alloc = alloc;
   memset(&r->release, 0, sizeof(r->release));
   r->next = 0;
+  r->ptr = base + len - ((size + ALIGN - 1) & ~(size_t)(ALIGN - 1));
   atomic_store_explicit(&r->hi, base + len, memory_order_relaxed);
   atomic_store_explicit(&r->state, REC_LIVE, memory_order_release);
   index_add((uint32_t)(r - recs));
   live_arrays++;
   live_bytes += len;
   mapsan_lock_release(&pool_lock);
-  return (void *)base;
+  return (void *)r->ptr;
 }
 
 bool mapsan_pool_free(void *p, size_t size) {
   (void)size;
-  if (p == NULL || ((uintptr_t)p & (PAGE - 1)) != 0)
-    return false; /* every pool array is page-aligned */
+  if (p == NULL || ((uintptr_t)p & (ALIGN - 1)) != 0)
+    return false; /* every pool array is ALIGN-aligned */
   struct mapsan_pool_ctx none = {0};
   struct mapsan_pool_ctx *c = mapsan_pool_cur ? mapsan_pool_cur : &none;
   mapsan_lock_acquire(&pool_lock);
@@ -393,7 +396,7 @@ bool mapsan_pool_free(void *p, size_t size) {
    * the mprotect, and no eviction can hand the slot out before it. */
   mapsan_lock_acquire(&pool_lock);
   atomic_store_explicit(&r->state, REC_QUARANTINE, memory_order_release);
-  mprotect(p, len, PROT_NONE);
+  mprotect((void *)r->lo, len, PROT_NONE);
   q_arrays++;
   q_bytes += len;
   uint32_t idx = (uint32_t)(r - recs) + 1;
@@ -409,7 +412,7 @@ bool mapsan_pool_free(void *p, size_t size) {
 }
 
 void mapsan_pool_adopt(const void *array, const void *map) {
-  if (array == NULL || ((uintptr_t)array & (PAGE - 1)) != 0)
+  if (array == NULL || ((uintptr_t)array & (ALIGN - 1)) != 0)
     return;
   mapsan_lock_acquire(&pool_lock);
   uint32_t *slot = index_find((uintptr_t)array);
@@ -464,12 +467,14 @@ bool mapsan_pool_check_stale_header(const void *header, const void *array,
                                     const struct mapsan_op *op) {
   (void)header;
   uintptr_t a = (uintptr_t)array;
-  if (a == 0 || (a & (PAGE - 1)) != 0)
+  if (a == 0 || (a & (ALIGN - 1)) != 0)
     return false;
   uint32_t n = atomic_load_explicit(&rec_limit, memory_order_acquire);
   for (uint32_t i = 0; i < n; i++) {
     struct pool_rec *r = &recs[i];
-    if (atomic_load_explicit(&r->lo, memory_order_relaxed) != a)
+    /* Slots are disjoint: at most one record's pages hold a. */
+    if (a < atomic_load_explicit(&r->lo, memory_order_relaxed) ||
+        a >= atomic_load_explicit(&r->hi, memory_order_relaxed))
       continue;
     int expected = REC_QUARANTINE;
     if (!atomic_compare_exchange_strong(&r->state, &expected, REC_REPORTED))
