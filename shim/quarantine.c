@@ -64,8 +64,9 @@
 /* Address space reserved at once for the slots of one class smaller than
  * this (a class at least this large reserves each slot on its own). */
 #define CHUNK_BYTES ((size_t)4 << 20)
-/* Evicted slots whose pages stay resident (warm), for reuse without page
- * faults: at most quarantine_mb / WARM_SHARE bytes of them. */
+/* The share of quarantine_mb that holds evicted slots whose pages stay
+ * resident (warm), for reuse without page faults; the quarantine proper
+ * has the rest. */
 #define WARM_SHARE 8
 
 enum rec_state {
@@ -221,6 +222,10 @@ static uintptr_t carve_locked(unsigned cls) {
   return base;
 }
 
+static size_t warm_budget(void) {
+  return ((size_t)mapsan_opts.quarantine_mb << 20) / WARM_SHARE;
+}
+
 /* Pops a free record from *list; pool_lock held. */
 static struct pool_rec *pop_locked(uint32_t *list) {
   struct pool_rec *r = &recs[*list - 1];
@@ -237,7 +242,7 @@ static struct pool_rec *pop_locked(uint32_t *list) {
  * cold. pool_lock held. */
 static void put_free_locked(struct pool_rec *r) {
   size_t bytes = (size_t)r->touched * PAGE;
-  size_t warm_max = ((size_t)mapsan_opts.quarantine_mb << 20) / WARM_SHARE;
+  size_t warm_max = warm_budget();
   uint32_t idx = (uint32_t)(r - recs) + 1;
   if (bytes > 0 && warm_bytes + bytes <= warm_max) {
     r->warm = true;
@@ -303,7 +308,7 @@ static struct pool_rec *take_locked(unsigned cls) {
  * their records become free and their slots go to the free lists.
  * pool_lock held. */
 static void trim_locked(void) {
-  size_t budget = (size_t)mapsan_opts.quarantine_mb << 20;
+  size_t budget = ((size_t)mapsan_opts.quarantine_mb << 20) - warm_budget();
   while ((q_bytes > budget || q_arrays > MAX_RECORDS / 2) && fifo_head) {
     struct pool_rec *r = &recs[fifo_head - 1];
     fifo_head = r->next;
