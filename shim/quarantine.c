@@ -219,6 +219,13 @@ static uintptr_t carve_locked(unsigned cls) {
   }
   uintptr_t base = chunk[cls].next;
   chunk[cls].next += sz;
+  /* The last page of a slot is its permanent guard, marked so that its
+   * mapping never merges with the pages before it (nor those after it,
+   * the next slot's): a small array's pages are then one mapping of their
+   * own, whose protection mprotect flips in place, without splitting or
+   * merging mappings (the bulk of its cost). Guards hold nothing worth
+   * dumping anyway. */
+  madvise((void *)(base + sz - PAGE), PAGE, MADV_DONTDUMP);
   return base;
 }
 
