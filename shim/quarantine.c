@@ -1,26 +1,57 @@
 /*
  * quarantine.c: the guarded pool of bucket arrays and its quarantine.
  *
- * Every bucket array (and overflow chunk) of a tracked map is given its own
- * mapping: the array at the start of its pages, one PROT_NONE guard page
- * after them. Each allocation is a new generation of its map's storage,
- * recorded with the map, the allocation stack and its number. When the
- * map library releases an array — growth finished evacuating it, clear,
- * free or destroy, or the last iterator pinning it moved on — the pages are
- * made PROT_NONE and the record enters a FIFO quarantine, with the stack
- * and operation that released it. The quarantine holds at most
- * quarantine_mb of arrays; past that the oldest are unmapped for good.
+ * Terms. A *slot* is a range of 2^c pages (c >= 1, its *class*) of address
+ * space reserved PROT_NONE; its last page is its *guard*. A *record* (one
+ * of MAX_RECORDS) owns one slot for good once first used, and describes the
+ * array in it. An array of n pages goes in a slot of the smallest class
+ * with 2^c >= n + 1, at the start of its first n pages; the page after
+ * them is PROT_NONE whatever the class, so that a stale access just past
+ * a quarantined array faults and is attributed to it even when the array
+ * fills its pages.
+ *
+ * Life of an array. Serving one (mapsan_pool_alloc) takes a free record of
+ * the class, else a record never used with a slot carved from the class's
+ * reservation (CHUNK_BYTES of address space reserved at once), else trades
+ * a free record's slot of another class in; then one mprotect makes the n
+ * pages READ|WRITE. Each allocation is a new generation of its map's
+ * storage, recorded with the map, the allocation stack and its number.
+ * When the map library releases the array (growth finished evacuating it,
+ * clear, free or destroy, or the last iterator pinning it moved on), one
+ * mprotect makes the pages PROT_NONE and the record enters a FIFO
+ * quarantine, with the stack and operation that released it. Past the
+ * quarantine's budget (7/8 of quarantine_mb, and half the records) the
+ * oldest are evicted: the record becomes free and its slot goes on a free
+ * list of its class, still PROT_NONE. A free slot is *warm* (its pages
+ * stay resident, so the next array there costs no page fault and no
+ * zeroing) while warm slots hold at most quarantine_mb / WARM_SHARE bytes,
+ * else *cold* (MADV_DONTNEED gives the pages back). Free lists are LIFO,
+ * warm first. Nothing is ever unmapped but a slot traded to another class.
+ * The library needs no zeroed memory (it initializes every bucket), so a
+ * reused slot's old contents are harmless.
+ *
+ * A slot's guard carries MADV_DONTDUMP, a mapping flag its neighbours lack:
+ * the guard never merges with the array's pages before it or the next
+ * slot's after it, so the array's pages are a mapping of their own whose
+ * protection mprotect flips in place; splitting and re-merging mappings at
+ * every serve and release was most of the kernel's cost for small arrays.
  *
  * A stale pointer into a quarantined array faults at its first access. The
  * SIGSEGV handler asks mapsan_quarantine_fault, which scans the record
- * table without locks (records are published with release stores and
- * never moved; a slot is reused only after its mapping is gone), and if
- * the address is in a quarantined array, reports use-after-resize: the
- * faulting access (read or write, from the page-fault error code), the map,
- * the stale generation and the map's current one, the release stack and
- * the allocation stack. In recoverable mode (halt_on_error=0) the array's
- * pages are then made accessible again, so the program goes on, and that
- * generation is not reported twice.
+ * table without locks (a record is quarantined, with every field set,
+ * before its pages close, and unpublished before its slot is reused;
+ * records never move), and if the address is in a quarantined array or
+ * the page after it, reports use-after-resize: the faulting access (read
+ * or write, from the page-fault error code), the map, the stale generation
+ * and the map's current one, the release stack and the allocation stack.
+ * In recoverable mode (halt_on_error=0) the array's pages and the one after
+ * are then made accessible again (under pool_lock, unless it was evicted
+ * meanwhile), so the program goes on, and that generation is not reported
+ * twice; eviction closes them again before the slot goes back to a free
+ * list. Once evicted, a range may hold another array: a stale pointer into
+ * it is no longer caught (as when the kernel reused an unmapped range),
+ * and faults on the new array's release are reported against the new
+ * array.
  *
  * The report itself is built by the ordinary report path, which allocates
  * and locks: the faulting thread is in the program's own code touching the
@@ -28,18 +59,34 @@
  * hold a malloc arena lock only if the stale access were inside malloc,
  * which it is not.
  *
- * Memory: one page per array at least (arrays are small or page-sized), a
- * guard page of address space each, the quarantine budget, and a record
- * table of MAX_RECORDS entries (each array is two mappings, and the
- * kernel's vm.max_map_count is 65530: the pool stays far below it, and the
- * quarantine holds at most half the records). Maps not tracked
- * (sample_rate) never use the pool; with quarantine_mb=0 no map does.
+ * Memory: resident, the live arrays (whole pages) plus at most
+ * quarantine_mb for released ones (quarantined and warm); address space,
+ * each slot up to twice its array plus a guard page, never returned (the
+ * peak of each class is kept for reuse). Mappings: every slot is at most
+ * two (array pages, guard; three while a smaller array leaves pages of a
+ * larger class unused), plus a reservation per class, so the pool uses at
+ * most about 2 * MAX_RECORDS = 16,384 of the kernel's vm.max_map_count
+ * (65530 by default). Maps not tracked (sample_rate) never use the pool;
+ * with quarantine_mb=0 no map does.
  *
- * Cost, measured (README): the kernel's work on mappings dominates, about
- * 15 us per array over its life (mmap, mprotect, mprotect, munmap), which
- * is nothing for a map that grows to thousands of entries and a lot for a
- * program that creates and frees millions of tiny maps; for those,
- * quarantine_mb=0 turns the pool off (races are still found).
+ * Cost, measured on the growth-heavy benchmark (bench/overhead grow
+ * 5000000: 50 maps grown to 100,000 keys, about 1,800 arrays and overflow
+ * chunks), mapsan full mode against the same with quarantine_mb=0, medians
+ * of 9-11 runs of CPU time (user + sys; the pool off pays 59,000 page
+ * faults itself, as malloc hands back and refetches memory):
+ *
+ *   design                                        on/off   page faults
+ *   mmap + guard mprotect per array, munmap at     1.37x      70,000
+ *     eviction (before this design)
+ *   slots, evicted slots all cold (DONTNEED)       1.24x      70,600
+ *   slots, warm share 1/16 of quarantine_mb        1.11x      41,700
+ *   slots, warm share 1/8 (this design)            0.97x      15,800
+ *
+ * Peak RSS: 64 MB with the pool, 10 MB without (the quarantine holds its
+ * budget). Per array, two mprotects remain; for tiny maps (bench/overhead
+ * tiny 200000: maps created, given 3 keys and freed) that is about 3 us a
+ * map: 0.63 s of CPU, against 2.40 s with mmap per array, 1.47 s with
+ * slots whose mappings split and merged, and 0.07 s with the pool off.
  */
 #include "quarantine.h"
 
@@ -59,7 +106,6 @@
 
 #define MAX_RECORDS 8192 /* see "Memory" above: vm.max_map_count is 65530 */
 #define PAGE 4096u
-#define ALIGN 64u /* the library's alignment (include/hmap.h) */
 #define NCLASS 40 /* slot classes: 2^1 .. 2^39 pages */
 /* Address space reserved at once for the slots of one class smaller than
  * this (a class at least this large reserves each slot on its own). */
@@ -83,7 +129,6 @@ enum rec_state {
  * for the array's pages [lo, hi) while it is live. */
 struct pool_rec {
   _Atomic uintptr_t lo, hi; /* the array's pages [lo, hi); lo = slot base */
-  uintptr_t ptr;            /* the array, ending where its pages end */
   _Atomic int state;        /* enum rec_state */
   size_t size;              /* bytes the library asked for */
   uintptr_t map;
@@ -91,7 +136,7 @@ struct pool_rec {
   struct mapsan_access_rec alloc;   /* the operation that allocated it */
   struct mapsan_access_rec release; /* the one that released it */
   uint32_t next;    /* quarantine FIFO or free list, index + 1 */
-  uint32_t touched; /* pages of the slot that may be resident */
+  size_t touched;   /* pages of the slot that may be resident */
   uint8_t cls;      /* slot class */
   bool warm;        /* on a warm free list (touched pages counted in warm_bytes) */
 };
@@ -118,12 +163,12 @@ static _Atomic size_t nreports;
 #define INDEX_SIZE (2 * MAX_RECORDS)
 static uint32_t live_index[INDEX_SIZE];
 
-static uint32_t index_home(uintptr_t p) {
-  return (uint32_t)(((p >> 6) * 0x9e3779b97f4a7c15ull) >> 50) % INDEX_SIZE;
+static uint32_t index_home(uintptr_t lo) {
+  return (uint32_t)(((lo >> 12) * 0x9e3779b97f4a7c15ull) >> 50) % INDEX_SIZE;
 }
 
 static void index_add(uint32_t idx) {
-  uint32_t i = index_home(recs[idx].ptr);
+  uint32_t i = index_home(recs[idx].lo);
   while (live_index[i])
     i = (i + 1) % INDEX_SIZE;
   live_index[i] = idx + 1;
@@ -131,7 +176,7 @@ static void index_add(uint32_t idx) {
 
 static uint32_t *index_find(uintptr_t lo) {
   for (uint32_t i = index_home(lo); live_index[i]; i = (i + 1) % INDEX_SIZE)
-    if (recs[live_index[i] - 1].ptr == lo)
+    if (recs[live_index[i] - 1].lo == lo)
       return &live_index[i];
   return NULL;
 }
@@ -140,7 +185,7 @@ static void index_remove(uint32_t *slot) {
   uint32_t i = (uint32_t)(slot - live_index);
   live_index[i] = 0;
   for (uint32_t j = (i + 1) % INDEX_SIZE; live_index[j]; j = (j + 1) % INDEX_SIZE) {
-    uint32_t h = index_home(recs[live_index[j] - 1].ptr);
+    uint32_t h = index_home(recs[live_index[j] - 1].lo);
     /* Move j back to i if its home is not in (i, j]. */
     if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
       live_index[i] = live_index[j];
@@ -325,10 +370,11 @@ static void trim_locked(void) {
     q_arrays--;
     q_bytes -= hi - lo;
     /* Unpublish first: the fault scan must not match a range that will be
-     * handed out again. A reported array was made accessible: close it. */
+     * handed out again. A reported array was made accessible, with the
+     * page after it: close them. */
     int st = atomic_exchange_explicit(&r->state, REC_FREE, memory_order_acq_rel);
-    if (st == REC_REPORTED && !mapsan_opts.halt_on_error)
-      mprotect((void *)lo, hi - lo, PROT_NONE);
+    if (st == REC_REPORTED)
+      mprotect((void *)lo, hi - lo + PAGE, PROT_NONE);
     put_free_locked(r);
   }
 }
@@ -363,7 +409,7 @@ void *mapsan_pool_alloc(size_t size) {
   /* Pages a larger earlier array left resident past this one go back. */
   if (r->touched > npages)
     madvise((void *)(base + len), (r->touched - npages) * PAGE, MADV_DONTNEED);
-  r->touched = (uint32_t)npages;
+  r->touched = npages;
   mapsan_lock_acquire(&pool_lock);
   r->size = size;
   r->map = (uintptr_t)c->map;
@@ -371,20 +417,19 @@ void *mapsan_pool_alloc(size_t size) {
   r->alloc = alloc;
   memset(&r->release, 0, sizeof(r->release));
   r->next = 0;
-  r->ptr = base + len - ((size + ALIGN - 1) & ~(size_t)(ALIGN - 1));
   atomic_store_explicit(&r->hi, base + len, memory_order_relaxed);
   atomic_store_explicit(&r->state, REC_LIVE, memory_order_release);
   index_add((uint32_t)(r - recs));
   live_arrays++;
   live_bytes += len;
   mapsan_lock_release(&pool_lock);
-  return (void *)r->ptr;
+  return (void *)base;
 }
 
 bool mapsan_pool_free(void *p, size_t size) {
   (void)size;
-  if (p == NULL || ((uintptr_t)p & (ALIGN - 1)) != 0)
-    return false; /* every pool array is ALIGN-aligned */
+  if (p == NULL || ((uintptr_t)p & (PAGE - 1)) != 0)
+    return false; /* every pool array is page-aligned */
   struct mapsan_pool_ctx none = {0};
   struct mapsan_pool_ctx *c = mapsan_pool_cur ? mapsan_pool_cur : &none;
   mapsan_lock_acquire(&pool_lock);
@@ -424,7 +469,7 @@ bool mapsan_pool_free(void *p, size_t size) {
 }
 
 void mapsan_pool_adopt(const void *array, const void *map) {
-  if (array == NULL || ((uintptr_t)array & (ALIGN - 1)) != 0)
+  if (array == NULL || ((uintptr_t)array & (PAGE - 1)) != 0)
     return;
   mapsan_lock_acquire(&pool_lock);
   uint32_t *slot = index_find((uintptr_t)array);
@@ -470,7 +515,7 @@ static void report_stale(struct pool_rec *r, uintptr_t addr,
    * and only if it was not evicted meanwhile (its slot may be reused). */
   if (!mapsan_opts.halt_on_error &&
       atomic_load_explicit(&r->state, memory_order_relaxed) == REC_REPORTED)
-    mprotect((void *)r->lo, r->hi - r->lo, PROT_READ | PROT_WRITE);
+    mprotect((void *)r->lo, r->hi - r->lo + PAGE, PROT_READ | PROT_WRITE);
   mapsan_lock_release(&pool_lock);
   mapsan_report_submit(&rep);
 }
@@ -479,7 +524,7 @@ bool mapsan_pool_check_stale_header(const void *header, const void *array,
                                     const struct mapsan_op *op) {
   (void)header;
   uintptr_t a = (uintptr_t)array;
-  if (a == 0 || (a & (ALIGN - 1)) != 0)
+  if (a == 0 || (a & (PAGE - 1)) != 0)
     return false;
   uint32_t n = atomic_load_explicit(&rec_limit, memory_order_acquire);
   for (uint32_t i = 0; i < n; i++) {
@@ -542,7 +587,9 @@ bool mapsan_quarantine_fault(int sig, siginfo_t *info, void *ucontext) {
       continue;
     uintptr_t lo = atomic_load_explicit(&recs[i].lo, memory_order_relaxed);
     uintptr_t hi = atomic_load_explicit(&recs[i].hi, memory_order_relaxed);
-    if (addr >= lo && addr < hi) {
+    /* The page after the array is in its slot, PROT_NONE (2^cls >= n + 1):
+     * an access just past a stale array is the same bug. */
+    if (addr >= lo && addr < hi + PAGE) {
       r = &recs[i];
       break;
     }
