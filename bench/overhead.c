@@ -13,6 +13,8 @@
  *   overhead grow N growth-heavy: maps filled from empty to 100,000 keys
  *                   and freed, N keys in all (every doubling allocates,
  *                   evacuates and releases a bucket array)
+ *   overhead tiny N N tiny maps, each created, given 3 keys and freed (one
+ *                   bucket array each: the guarded pool's cost per array)
  *
  * Fixed seeds; prints a checksum so that no work can be optimized away.
  *
@@ -174,6 +176,18 @@ static uint64_t growth(void) {
   return sum;
 }
 
+static uint64_t tiny_maps(void) {
+  uint64_t sum = 0;
+  for (long i = 0; i < nops; i++) {
+    hmap *m = hmap_new(&hmap_u64_u64, 0);
+    for (uint64_t k = 0; k < 3; k++)
+      *(uint64_t *)hmap_assign(m, &k) = k + (uint64_t)i;
+    sum += hmap_len(m);
+    hmap_free(m);
+  }
+  return sum;
+}
+
 int main(int argc, char **argv) {
   const char *w = argc == 3 ? argv[1] : "";
   nops = argc == 3 ? atol(argv[2]) : 0;
@@ -188,8 +202,10 @@ int main(int argc, char **argv) {
     sum = glib_single_thread();
   else if (!strcmp(w, "grow"))
     sum = growth();
+  else if (!strcmp(w, "tiny"))
+    sum = tiny_maps();
   else {
-    fprintf(stderr, "usage: overhead st|mt|mt4|gst|grow N\n");
+    fprintf(stderr, "usage: overhead st|mt|mt4|gst|grow|tiny N\n");
     return 2;
   }
   printf("checksum %llu\n", (unsigned long long)sum);

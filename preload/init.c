@@ -53,10 +53,11 @@ static void print_summary(void) {
   mapsan_pool_get_stats(&ps);
   int n = snprintf(buf, sizeof(buf),
                    "mapsan: %lu report(s), %lu suppressed (pid=%d); pool: %zu "
-                   "live arrays, %zu KiB mapped; quarantine: %zu arrays, %zu "
-                   "KiB (budget %ld MiB)\n",
+                   "live arrays, %zu KiB mapped, %zu KiB cached; quarantine: "
+                   "%zu arrays, %zu KiB (budget %ld MiB)\n",
                    mapsan_report_count(), mapsan_report_suppressed(),
                    (int)getpid(), ps.live_arrays, ps.mapped_bytes >> 10,
+                   ps.cached_bytes >> 10,
                    ps.quarantined_arrays, ps.quarantined_bytes >> 10,
                    mapsan_opts.quarantine_mb);
   if (n > 0)

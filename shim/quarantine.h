@@ -58,7 +58,8 @@ bool mapsan_pool_check_stale_header(const void *header, const void *array,
 struct mapsan_pool_stats {
   size_t live_arrays, live_bytes;             /* served, not yet released */
   size_t quarantined_arrays, quarantined_bytes;
-  size_t mapped_bytes;                        /* including guard pages */
+  size_t mapped_bytes; /* address space reserved for slots (guards included) */
+  size_t cached_bytes; /* evicted arrays' pages kept resident for reuse */
   size_t reports;
 };
 void mapsan_pool_get_stats(struct mapsan_pool_stats *st);
