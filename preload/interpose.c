@@ -6,6 +6,7 @@
 #include "../reports/stack.h"
 
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,8 +61,26 @@ mapsan_fnptr mapsan_real_resolve(enum mapsan_real_id id) {
   return f;
 }
 
+/* A failed dlsym costs about 2,000 instructions (the loader formats an
+ * error message) and touches code the program may never use; two thirds
+ * of the list are GLib's and libhmap's, absent from most programs. One
+ * probe per library decides whether to look its names up at all; absent
+ * ones stay NULL and are resolved on first use, as a library loaded later
+ * requires anyway. */
+static bool family_absent(const char *name, bool have_glib, bool have_hmap) {
+  if (strncmp(name, "g_", 2) == 0)
+    return !have_glib;
+  if (strncmp(name, "hmap_", 5) == 0)
+    return !have_hmap;
+  return false;
+}
+
 void mapsan_interpose_init(void) {
+  bool have_glib = dlsym(RTLD_NEXT, "g_free") != NULL;
+  bool have_hmap = dlsym(RTLD_NEXT, "hmap_new") != NULL;
   for (int i = 0; i < MAPSAN_REAL_COUNT; i++) {
+    if (family_absent(real_names[i].name, have_glib, have_hmap))
+      continue;
     if (mapsan_real_table[i] == NULL) {
       mapsan_fnptr f = lookup((enum mapsan_real_id)i);
       if (f != NULL)
