@@ -18,8 +18,10 @@
  *
  * SA_SIGINFO: the fault address and si_code are needed, and a chained
  *   SA_SIGINFO handler must get the real siginfo and ucontext.
- * SA_ONSTACK: if the program gave a thread an alternate signal stack (to
- *   survive stack overflow), the handler uses it. mapsan installs none.
+ * SA_ONSTACK: the handler runs on the thread's alternate signal stack, so
+ *   that a stack overflow (a SIGSEGV with no stack left) is reported too.
+ *   With crash_report >= 1 mapsan gives each thread it registers one of its
+ *   own (reports/altstack.c), unless the program gave the thread one.
  * SA_NODEFER: the signal stays unblocked while the handler runs, so that a
  *   fault inside the report code (unwinding a corrupt stack, say) reaches
  *   the handler again, which then abandons that part of the report with
@@ -152,6 +154,8 @@
  * place many times gets one report.
  */
 #include "crash.h"
+
+#include "altstack.h"
 
 #include "../preload/interpose.h"
 #include "../preload/options.h"
@@ -1336,5 +1340,6 @@ void mapsan_crash_init(void) {
     kernel_restorer = (uintptr_t)now.sa_restorer;
     s->view = mode >= 1 ? now : s->orig;
   }
+  mapsan_altstack_thread_start(); /* the main thread's */
   atomic_store_explicit(&inited, true, memory_order_release);
 }

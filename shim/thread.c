@@ -8,6 +8,7 @@
  */
 #include "thread.h"
 
+#include "../reports/altstack.h"
 #include "../reports/stack.h"
 
 #include <limits.h>
@@ -195,8 +196,10 @@ struct mapsan_thread *mapsan_thread_register_slow(void) {
   if (t == NULL)
     mapsan_thread_gone = true; /* no slot: this thread stays untracked */
   mapsan_cur_thread = t;
-  if (t)
+  if (t) {
     arm_finish();
+    mapsan_altstack_thread_start();
+  }
   return t;
 }
 
@@ -282,6 +285,7 @@ void mapsan_thread_begin(struct mapsan_thread_start *st) {
     t->detached = st->detached;
     mapsan_thread_acquire(t, &st->vc);
     arm_finish();
+    mapsan_altstack_thread_start();
   }
   mapsan_vclock_free(&st->vc);
 }
@@ -335,6 +339,7 @@ void mapsan_thread_finish(void) {
   mapsan_thread_gone = true;
   mapsan_cur_thread = NULL;
   mapsan_stack_thread_exit();
+  mapsan_altstack_thread_exit();
   if (t == NULL)
     return;
   mapsan_lock_acquire(&registry_lock);
