@@ -192,7 +192,7 @@ static void acquire(struct mapsan_thread *t, uintptr_t addr, bool writer) {
   mapsan_lock_release(&s->lock);
 }
 
-void mapsan_lock_acquired(uintptr_t addr, enum mapsan_lock_mode mode) {
+void mapsan_lock_acquired_slow(uintptr_t addr, enum mapsan_lock_mode mode) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
@@ -200,7 +200,7 @@ void mapsan_lock_acquired(uintptr_t addr, enum mapsan_lock_mode mode) {
   mapsan_thread_lock_push(t, addr, mode);
 }
 
-void mapsan_lock_releasing(uintptr_t addr) {
+void mapsan_lock_releasing_slow(uintptr_t addr) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;

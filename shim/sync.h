@@ -20,11 +20,38 @@
 
 #include <stdint.h>
 
-/* A lock was acquired (mode WRITE for mutexes): acquire + held-lock push. */
-void mapsan_lock_acquired(uintptr_t addr, enum mapsan_lock_mode mode);
+void mapsan_lock_acquired_slow(uintptr_t addr, enum mapsan_lock_mode mode);
+void mapsan_lock_releasing_slow(uintptr_t addr);
+
+/* A lock was acquired (mode WRITE for mutexes): acquire + held-lock push.
+ * Inline for the case a canary process lives in: no tracked map touched
+ * yet, so only the held-lock list is kept (two calls fewer a lock/unlock
+ * pair; callgrind: 134 -> ~70 instructions besides glibc's own). */
+static inline void mapsan_lock_acquired(uintptr_t addr,
+                                        enum mapsan_lock_mode mode) {
+  struct mapsan_thread *t = mapsan_cur_thread;
+  if (MAPSAN_LIKELY(t != NULL) &&
+      !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)) {
+    mapsan_thread_lock_push(t, addr, mode);
+    return;
+  }
+  mapsan_lock_acquired_slow(addr, mode);
+}
+
 /* A lock is about to be released: held-lock pop + release in the mode it
- * was held in. */
-void mapsan_lock_releasing(uintptr_t addr);
+ * was held in. Inline in the same case, when the lock is the last taken. */
+static inline void mapsan_lock_releasing(uintptr_t addr) {
+  struct mapsan_thread *t = mapsan_cur_thread;
+  if (MAPSAN_LIKELY(t != NULL) &&
+      !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)) {
+    uint32_t n = t->nheld;
+    if (MAPSAN_LIKELY(n - 1 < MAPSAN_MAX_HELD && t->held[n - 1].addr == addr)) {
+      t->nheld = n - 1;
+      return;
+    }
+  }
+  mapsan_lock_releasing_slow(addr);
+}
 
 /* Plain edges without lock bookkeeping (post/wait, annotations, once, join
  * of a barrier). */

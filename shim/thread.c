@@ -221,15 +221,6 @@ void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src) {
   t->vc.c[t->slot] = own;
 }
 
-void mapsan_thread_lock_push(struct mapsan_thread *t, uintptr_t addr,
-                             enum mapsan_lock_mode mode) {
-  if (t->nheld < MAPSAN_MAX_HELD) {
-    t->held[t->nheld].addr = addr;
-    t->held[t->nheld].mode = (uint8_t)mode;
-  }
-  t->nheld++;
-}
-
 bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
                             enum mapsan_lock_mode *mode) {
   uint32_t n = t->nheld;

@@ -198,8 +198,15 @@ static inline bool mapsan_thread_ordered(const struct mapsan_thread *t,
 void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src);
 
 /* Held-lock bookkeeping. */
-void mapsan_thread_lock_push(struct mapsan_thread *t, uintptr_t addr,
-                             enum mapsan_lock_mode mode);
+static inline void mapsan_thread_lock_push(struct mapsan_thread *t,
+                                           uintptr_t addr,
+                                           enum mapsan_lock_mode mode) {
+  if (t->nheld < MAPSAN_MAX_HELD) {
+    t->held[t->nheld].addr = addr;
+    t->held[t->nheld].mode = (uint8_t)mode;
+  }
+  t->nheld++;
+}
 /* Removes addr and stores the mode it was held in. False when t does not
  * hold it (as far as mapsan saw: locks beyond MAPSAN_MAX_HELD count as
  * held, in WRITE mode). */
