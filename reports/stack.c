@@ -27,6 +27,7 @@
  * libunwind is not linked: the first unwind loads it (unwind.h).
  */
 #include "stack.h"
+#include "../shim/alloc.h"
 
 #include "../shim/base.h"
 
@@ -86,7 +87,7 @@ static void *depot_alloc(size_t size) {
 
 static bool grow_table_locked(void) {
   uint32_t size = table ? (table_mask + 1) * 2 : 4096;
-  uint32_t *t = calloc(size, sizeof(*t));
+  uint32_t *t = mapsan_calloc(size, sizeof(*t));
   if (t == NULL)
     return false;
   for (uint32_t id = 1; id <= nrecs; id++) {
@@ -95,7 +96,7 @@ static bool grow_table_locked(void) {
       i = (i + 1) & (size - 1);
     t[i] = id;
   }
-  free(table);
+  mapsan_free(table);
   table = t;
   table_mask = size - 1;
   return true;
@@ -157,7 +158,7 @@ static uint32_t intern_locked_path(const uintptr_t *pcs, size_t n, uint64_t h,
     goto out;
   if (nrecs + 1 >= recs_cap) {
     uint32_t cap = recs_cap ? recs_cap * 2 : 4096;
-    struct depot_rec **nr = realloc(recs, cap * sizeof(*nr));
+    struct depot_rec **nr = mapsan_realloc(recs, cap * sizeof(*nr));
     if (nr == NULL)
       goto out;
     recs = nr;
@@ -234,7 +235,7 @@ static struct scache *scache_get(void) {
   if (MAPSAN_LIKELY(scache != NULL))
     return scache;
   mapsan_enter();
-  struct scache *c = calloc(1, sizeof(*c));
+  struct scache *c = mapsan_calloc(1, sizeof(*c));
   pthread_attr_t attr;
   if (c && pthread_getattr_np(pthread_self(), &attr) == 0) {
     void *lo;
@@ -251,7 +252,7 @@ static struct scache *scache_get(void) {
 }
 
 void mapsan_stack_thread_exit(void) {
-  free(scache);
+  mapsan_free(scache);
   scache = NULL;
 }
 

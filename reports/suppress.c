@@ -3,6 +3,7 @@
  * start-up and read-only afterwards; matching runs under the report lock.
  */
 #include "suppress.h"
+#include "../shim/alloc.h"
 
 #include "../shim/base.h"
 #include "symbolize.h"
@@ -101,7 +102,7 @@ void mapsan_suppress_load(const char *path) {
     return;
   }
   size_t cap = 1 << 16, len = 0;
-  char *text = malloc(cap + 1);
+  char *text = mapsan_malloc(cap + 1);
   if (text == NULL) {
     close(fd);
     return;
@@ -112,7 +113,7 @@ void mapsan_suppress_load(const char *path) {
   close(fd);
   text[len] = '\0';
   mapsan_suppress_parse(text, path);
-  free(text);
+  mapsan_free(text);
 }
 
 static bool match(const char *pattern, const char *s) {

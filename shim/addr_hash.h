@@ -16,6 +16,11 @@
                          0x9e3779b97f4a7c15ull) >> 32))
 #define HASH_KEYCMP(a, b, n)                                                  \
   (*(const uintptr_t *)(a) != *(const uintptr_t *)(b))
+#include "alloc.h"
+
+/* uthash's own allocations come from mapsan's allocator too (alloc.c). */
+#define uthash_malloc(sz) mapsan_malloc(sz)
+#define uthash_free(ptr, sz) mapsan_free(ptr)
 #include <uthash.h>
 
 #endif

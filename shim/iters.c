@@ -7,6 +7,7 @@
  * otherwise, cache the record per thread.)
  */
 #include "iters.h"
+#include "alloc.h"
 
 #include "../reports/report.h"
 #include "../reports/stack.h"
@@ -63,7 +64,7 @@ static struct mapsan_map *drop_locked(struct iter_rec *r) {
   HASH_DEL(table, r);
   fifo_unlink(r);
   count--;
-  free(r);
+  mapsan_free(r);
   return same ? m : NULL;
 }
 
@@ -72,7 +73,7 @@ void mapsan_iter_begin(struct mapsan_op *op, const void *it) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (m == NULL || t == NULL || it == NULL)
     return;
-  struct iter_rec *r = calloc(1, sizeof(*r));
+  struct iter_rec *r = mapsan_calloc(1, sizeof(*r));
   if (r == NULL)
     return;
   r->it = (uintptr_t)it;

@@ -23,6 +23,7 @@
  * are taken inside either; no engine lock is held while a report is built.
  */
 #include "maps.h"
+#include "alloc.h"
 
 #include "../reports/report.h"
 #include "../reports/stack.h"
@@ -154,7 +155,7 @@ static void seq_end(void) {
 static void grow_locked(void) {
   struct table *old = cur_table;
   uint32_t size = old ? (old->mask + 1) * 2 : 256;
-  struct table *t = calloc(1, sizeof(*t) + size * sizeof(t->slot[0]));
+  struct table *t = mapsan_calloc(1, sizeof(*t) + size * sizeof(t->slot[0]));
   MAPSAN_CHECK(t != NULL);
   t->mask = size - 1;
   if (old) {
@@ -168,7 +169,7 @@ static void grow_locked(void) {
         m = next;
       }
     }
-    struct retired_table *r = malloc(sizeof(*r));
+    struct retired_table *r = mapsan_malloc(sizeof(*r));
     MAPSAN_CHECK(r != NULL);
     r->t = old;
     r->next = retired;
@@ -247,7 +248,7 @@ static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
   if (m) {
     free_list = m->fifo_next;
   } else {
-    m = calloc(1, sizeof(*m));
+    m = mapsan_calloc(1, sizeof(*m));
     MAPSAN_CHECK(m != NULL);
   }
   mapsan_lock_acquire(&m->lock);
@@ -444,7 +445,7 @@ static void rs_reserve(struct mapsan_map *m, uint32_t slot) {
   uint32_t cap = m->rs_cap ? m->rs_cap : 8;
   while (cap <= slot)
     cap *= 2;
-  struct read_entry *rs = realloc(m->rs, cap * sizeof(*rs));
+  struct read_entry *rs = mapsan_realloc(m->rs, cap * sizeof(*rs));
   MAPSAN_CHECK(rs != NULL);
   memset(rs + m->rs_cap, 0, (cap - m->rs_cap) * sizeof(*rs));
   m->rs = rs;

@@ -38,6 +38,7 @@
  * worst one edge is missed or added, never a crash.
  */
 #include "sync.h"
+#include "alloc.h"
 
 #include "../reports/stack.h"
 
@@ -105,7 +106,7 @@ static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
   if (o) {
     s->free = o->free_next;
   } else {
-    o = calloc(1, sizeof(*o));
+    o = mapsan_calloc(1, sizeof(*o));
     MAPSAN_CHECK(o != NULL);
   }
   o->addr = addr;

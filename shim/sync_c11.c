@@ -5,6 +5,7 @@
  * sync_pthread.c (which explains them).
  */
 #include "../preload/interpose.h"
+#include "alloc.h"
 #include "sync.h"
 #include "thread.h"
 
@@ -21,7 +22,7 @@ struct start_arg {
 
 static int thrd_trampoline(void *p) {
   struct start_arg sa = *(struct start_arg *)p;
-  free(p);
+  mapsan_free(p);
   mapsan_thread_begin(&sa.st);
   return sa.fn(sa.arg); /* finished by the thread.c key destructor */
 }
@@ -29,7 +30,7 @@ static int thrd_trampoline(void *p) {
 MAPSAN_EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg) {
   if (!mapsan_hooks_on())
     return REAL(thrd_create)(th, fn, arg);
-  struct start_arg *sa = malloc(sizeof(*sa));
+  struct start_arg *sa = mapsan_malloc(sizeof(*sa));
   if (sa == NULL)
     return REAL(thrd_create)(th, fn, arg);
   sa->fn = fn;
@@ -38,7 +39,7 @@ MAPSAN_EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg) {
   int r = REAL(thrd_create)(th, thrd_trampoline, sa);
   if (r != thrd_success) {
     mapsan_thread_cancel_create(&sa->st);
-    free(sa);
+    mapsan_free(sa);
   }
   return r;
 }

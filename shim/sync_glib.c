@@ -68,6 +68,7 @@
  * recorded after the real call succeeded, releases before it.
  */
 #include "../preload/interpose.h"
+#include "alloc.h"
 #include "sync.h"
 #include "thread.h"
 
@@ -426,7 +427,7 @@ static struct pool_rec *pool_rec_of(GThreadPool *pool) {
 static struct pool_rec *pool_rec_new(GFunc func, gpointer data) {
   if (!mapsan_hooks_on() || func == NULL)
     return NULL;
-  struct pool_rec *r = malloc(sizeof(*r));
+  struct pool_rec *r = mapsan_malloc(sizeof(*r));
   if (r != NULL) {
     r->func = func;
     r->data = data;
@@ -437,7 +438,7 @@ static struct pool_rec *pool_rec_new(GFunc func, gpointer data) {
 static void pool_rec_free(struct pool_rec *r) {
   mapsan_sync_forget(pool_pushed_key(r));
   mapsan_sync_forget(pool_done_key(r));
-  free(r);
+  mapsan_free(r);
 }
 
 MAPSAN_EXPORT GThreadPool *g_thread_pool_new(GFunc func, gpointer data,
@@ -493,7 +494,7 @@ MAPSAN_EXPORT void g_thread_pool_free(GThreadPool *pool, gboolean immediate,
     mapsan_sync_acquire(pool_done_key(r));
     pool_rec_free(r);
   } else {
-    free(r);
+    mapsan_free(r);
   }
 }
 
@@ -565,6 +566,9 @@ MAPSAN_EXPORT void g_thread_pool_free(GThreadPool *pool, gboolean immediate,
  */
 
 #define uthash_fatal(msg) MAPSAN_CHECK(!msg)
+/* uthash's own allocations come from mapsan's allocator too (alloc.c). */
+#define uthash_malloc(sz) mapsan_malloc(sz)
+#define uthash_free(ptr, sz) mapsan_free(ptr)
 #include <uthash.h>
 
 /* libglib functions we call but do not interpose, found at first use: a
@@ -681,7 +685,7 @@ static void src_dispose(GSource *s) {
   if (r != NULL)
     HASH_DEL(src_table, r);
   mapsan_lock_release(&src_lock);
-  free(r);
+  mapsan_free(r);
   if (mapsan_hooks_on())
     mapsan_sync_forget(ADDR(s));
 }
@@ -694,7 +698,7 @@ static struct src_rec *src_rec_new(GSourceFunc func, GSourceOnceFunc once) {
   if (!mapsan_hooks_on() || (func == NULL && once == NULL) ||
       !glib_api()->complete)
     return NULL;
-  struct src_rec *r = malloc(sizeof(*r));
+  struct src_rec *r = mapsan_malloc(sizeof(*r));
   if (r != NULL) {
     r->source = NULL;
     r->func = func;
@@ -715,7 +719,7 @@ static guint src_attach(struct src_rec *r, GSource *s, gpointer data,
    * ran: impossible, but then it is stale. */
   HASH_REPLACE_PTR(src_table, source, r, old);
   mapsan_lock_release(&src_lock);
-  free(old);
+  mapsan_free(old);
   api.source_set_dispose_function(s, src_dispose);
   REAL(g_source_set_callback)(s, src_trampoline, data, notify);
   if (mapsan_hooks_on())
@@ -824,7 +828,7 @@ MAPSAN_EXPORT void g_main_context_invoke_full(GMainContext *ctx, gint priority,
   if (ctx == NULL)
     ctx = api.main_context_default();
   if (api.main_context_is_owner(ctx)) {
-    free(r);
+    mapsan_free(r);
     while (func(data))
       ;
     if (notify != NULL)
@@ -835,7 +839,7 @@ MAPSAN_EXPORT void g_main_context_invoke_full(GMainContext *ctx, gint priority,
   if (thread_default == NULL)
     thread_default = api.main_context_default();
   if (thread_default == ctx && api.main_context_acquire(ctx)) {
-    free(r);
+    mapsan_free(r);
     while (func(data))
       ;
     api.main_context_release(ctx);
@@ -893,7 +897,7 @@ static void cb_rec_free(gpointer p) {
    * callback is replaced on a live source, after the new one's release. A
    * reused GSource address keeps an old clock: more ordering, never a
    * false report. */
-  free(r);
+  mapsan_free(r);
 }
 
 MAPSAN_EXPORT void g_source_set_callback(GSource *s, GSourceFunc func,
@@ -901,7 +905,7 @@ MAPSAN_EXPORT void g_source_set_callback(GSource *s, GSourceFunc func,
                                          GDestroyNotify notify) {
   struct cb_rec *r = NULL;
   if (s != NULL && func != NULL && mapsan_hooks_on() && source_is_plain(s))
-    r = malloc(sizeof(*r));
+    r = mapsan_malloc(sizeof(*r));
   if (r == NULL) {
     REAL(g_source_set_callback)(s, func, data, notify);
     return;

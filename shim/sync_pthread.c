@@ -14,6 +14,7 @@
  * after pthread_once returns.
  */
 #include "../preload/interpose.h"
+#include "alloc.h"
 #include "sync.h"
 #include "thread.h"
 
@@ -34,7 +35,7 @@ struct start_arg {
 
 static void *thread_trampoline(void *p) {
   struct start_arg sa = *(struct start_arg *)p;
-  free(p);
+  mapsan_free(p);
   mapsan_thread_begin(&sa.st);
   return sa.fn(sa.arg); /* finished by the thread.c key destructor */
 }
@@ -43,7 +44,7 @@ MAPSAN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
                                  void *(*fn)(void *), void *arg) {
   if (!mapsan_hooks_on())
     return REAL(pthread_create)(th, attr, fn, arg);
-  struct start_arg *sa = malloc(sizeof(*sa));
+  struct start_arg *sa = mapsan_malloc(sizeof(*sa));
   if (sa == NULL)
     return REAL(pthread_create)(th, attr, fn, arg);
   int detached = PTHREAD_CREATE_JOINABLE;
@@ -55,7 +56,7 @@ MAPSAN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
   int r = REAL(pthread_create)(th, attr, thread_trampoline, sa);
   if (r != 0) {
     mapsan_thread_cancel_create(&sa->st);
-    free(sa);
+    mapsan_free(sa);
   }
   return r;
 }

@@ -7,6 +7,7 @@
  * not load it for thread creation alone, and its threads have none.
  */
 #include "thread.h"
+#include "alloc.h"
 
 #include "../reports/altstack.h"
 #include "../reports/stack.h"
@@ -18,6 +19,9 @@
 #include <unistd.h>
 
 #define uthash_fatal(msg) MAPSAN_CHECK(!msg)
+/* uthash's own allocations come from mapsan's allocator too (alloc.c). */
+#define uthash_malloc(sz) mapsan_malloc(sz)
+#define uthash_free(ptr, sz) mapsan_free(ptr)
 #include <uthash.h>
 
 MAPSAN_TLS struct mapsan_thread *mapsan_cur_thread;
@@ -81,11 +85,11 @@ static uint32_t slot_alloc_locked(const mapsan_vclock *known) {
     uint32_t cap = slot_cap ? slot_cap * 2 : 64;
     if (cap > MAPSAN_MAX_SLOTS)
       cap = MAPSAN_MAX_SLOTS;
-    uint8_t *u = realloc(slot_used, cap);
-    uint64_t *f = realloc(slot_floor, cap * sizeof(*f));
+    uint8_t *u = mapsan_realloc(slot_used, cap);
+    uint64_t *f = mapsan_realloc(slot_floor, cap * sizeof(*f));
     MAPSAN_CHECK(u != NULL && f != NULL);
     slot_floor = f;
-    uint64_t *top = realloc(slot_top, cap * sizeof(*top));
+    uint64_t *top = mapsan_realloc(slot_top, cap * sizeof(*top));
     MAPSAN_CHECK(top != NULL);
     slot_top = top;
     memset(u + slot_cap, 0, cap - slot_cap);
@@ -125,10 +129,10 @@ static struct mapsan_thread *create_locked(uint32_t parent_num,
     thread_free_list = *(struct mapsan_thread **)t;
     memset(t, 0, sizeof(*t));
   } else {
-    t = calloc(1, sizeof(*t));
+    t = mapsan_calloc(1, sizeof(*t));
   }
-  struct info_rec *ir = calloc(1, sizeof(*ir));
-  struct live_rec *lr = calloc(1, sizeof(*lr));
+  struct info_rec *ir = mapsan_calloc(1, sizeof(*ir));
+  struct live_rec *lr = mapsan_calloc(1, sizeof(*lr));
   MAPSAN_CHECK(t != NULL && ir != NULL && lr != NULL);
   t->slot = slot;
   t->num = next_num++;
@@ -300,7 +304,7 @@ static void info_finish_locked(uint32_t num) {
       finished_tail = NULL;
     finished_count--;
     HASH_DEL(infos, old);
-    free(old);
+    mapsan_free(old);
   }
 }
 
@@ -309,7 +313,7 @@ static void info_finish_locked(uint32_t num) {
 static void destroy_locked(struct mapsan_thread *t) {
   struct live_rec *lr = t->registry_link;
   HASH_DEL(live, lr);
-  free(lr);
+  mapsan_free(lr);
   info_finish_locked(t->num);
   /* The slot's floor: the last clock at which this thread accessed a map.
    * Without an access since its last release, that release's clock (one
@@ -335,7 +339,7 @@ void mapsan_thread_finish(void) {
     return;
   mapsan_lock_acquire(&registry_lock);
   if (!t->detached) {
-    struct join_rec *jr = calloc(1, sizeof(*jr));
+    struct join_rec *jr = mapsan_calloc(1, sizeof(*jr));
     MAPSAN_CHECK(jr != NULL);
     jr->self = t->self;
     mapsan_vclock_copy(&jr->vc, &t->vc);
@@ -344,7 +348,7 @@ void mapsan_thread_finish(void) {
     if (old) { /* a pthread_t reused without a join we saw */
       HASH_DEL(joins, old);
       mapsan_vclock_free(&old->vc);
-      free(old);
+      mapsan_free(old);
     }
     HASH_ADD(hh, joins, self, sizeof(jr->self), jr);
   }
@@ -367,7 +371,7 @@ void mapsan_thread_joined(pthread_t th) {
   if (t)
     mapsan_thread_acquire(t, &jr->vc);
   mapsan_vclock_free(&jr->vc);
-  free(jr);
+  mapsan_free(jr);
 }
 
 void mapsan_thread_detach(pthread_t th) {
@@ -377,7 +381,7 @@ void mapsan_thread_detach(pthread_t th) {
   if (jr) {
     HASH_DEL(joins, jr);
     mapsan_vclock_free(&jr->vc);
-    free(jr);
+    mapsan_free(jr);
   } else {
     struct live_rec *lr;
     HASH_FIND(hh, live, &th, sizeof(th), lr);

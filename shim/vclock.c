@@ -2,6 +2,7 @@
  * vclock.c: growth, join and copy of vector clocks. See vclock.h.
  */
 #include "vclock.h"
+#include "alloc.h"
 
 #include "base.h"
 
@@ -15,7 +16,7 @@ void mapsan_vclock_reserve(mapsan_vclock *v, uint32_t n) {
     uint32_t cap = v->cap ? v->cap : 4;
     while (cap < n)
       cap *= 2;
-    uint64_t *c = realloc(v->c, cap * sizeof(*c));
+    uint64_t *c = mapsan_realloc(v->c, cap * sizeof(*c));
     MAPSAN_CHECK(c != NULL);
     v->c = c;
     v->cap = cap;
@@ -60,7 +61,7 @@ void mapsan_vclock_copy(mapsan_vclock *dst, const mapsan_vclock *src) {
 }
 
 void mapsan_vclock_free(mapsan_vclock *v) {
-  free(v->c);
+  mapsan_free(v->c);
   v->c = NULL;
   v->n = v->cap = 0;
 }
