@@ -129,8 +129,11 @@ static size_t size_of(GHashTable *h) {
 
 /* ---- the untracked mark (sampling) -------------------------------------- */
 
+/* The low half of the table's address, scrambled by a constant: one
+ * instruction to compute, and garbage left by a freed table at another
+ * address does not match. */
 static uint32_t untracked_mark(const GHashTable *h) {
-  return (uint32_t)(((uintptr_t)h >> 4) * 0x9e3779b1u) ^ 0x6d61706eu;
+  return (uint32_t)(uintptr_t)h ^ 0x6d61706eu;
 }
 
 static _Atomic uint32_t *pad_of(GHashTable *h) {
