@@ -16,7 +16,8 @@
  * it in the parent; the child resets them and forgets the threads that did
  * not follow it. Order (also the lock order everywhere else, see maps.c):
  * report, map table, iterators, sync stripes, thread registry, stack
- * depot; then the leaf locks registered with MAPSAN_FORK_LEAF (base.h).
+ * depot; then the leaf locks registered with MAPSAN_FORK_LEAF (base.h);
+ * last the allocator's (shim/alloc.c), which any of the others may take.
  */
 #include "interpose.h"
 #include "options.h"
@@ -25,6 +26,7 @@
 #include "../reports/report.h"
 #include "../reports/stack.h"
 #include "../reports/unwind.h"
+#include "../shim/alloc.h"
 #include "../shim/iters.h"
 #include "../shim/maps.h"
 #include "../shim/quarantine.h"
@@ -173,8 +175,10 @@ MAPSAN_EXPORT pid_t fork(void) {
   mapsan_thread_fork_prepare();
   mapsan_stack_fork_prepare();
   mapsan_fork_leaves_prepare();
+  mapsan_alloc_fork_prepare();
   pid_t pid = REAL(fork)();
   if (pid == 0) {
+    mapsan_alloc_fork_child();
     mapsan_fork_leaves_child();
     mapsan_stack_fork_child();
     mapsan_unwind_fork_child();
@@ -184,6 +188,7 @@ MAPSAN_EXPORT pid_t fork(void) {
     mapsan_maps_fork_child();
     mapsan_report_fork_child();
   } else {
+    mapsan_alloc_fork_parent();
     mapsan_fork_leaves_parent();
     mapsan_stack_fork_parent();
     mapsan_thread_fork_parent();

@@ -15,8 +15,9 @@
  * freed blocks are reused by their class, never returned to the system.
  * A block larger than the largest class gets its own mapping, returned by
  * free. Every block starts with a 16-byte header (its class, or its
- * mapping's size), which keeps 16-byte alignment. One futex lock, a leaf,
- * held for a few instructions: allocation is on mapsan's slow paths only.
+ * mapping's size), which keeps 16-byte alignment. One futex lock, under which
+ * nothing else is taken, held for a few instructions: allocation is on
+ * mapsan's slow paths only. Fork takes it after every other lock.
  */
 #include "alloc.h"
 
@@ -41,8 +42,14 @@ struct free_block {
   struct free_block *next;
 };
 
+/* Not a MAPSAN_FORK_LEAF: other leaf locks allocate while they hold
+ * theirs (uthash under GLib's source-table lock), so fork takes this one
+ * after all of them (preload/init.c). */
 static mapsan_lock lock = MAPSAN_LOCK_INIT;
-MAPSAN_FORK_LEAF(lock)
+
+void mapsan_alloc_fork_prepare(void) { mapsan_lock_acquire(&lock); }
+void mapsan_alloc_fork_parent(void) { mapsan_lock_release(&lock); }
+void mapsan_alloc_fork_child(void) { mapsan_lock_reset(&lock); }
 
 static struct free_block *free_list[NCLASS];
 static char *bump[NCLASS], *bump_end[NCLASS];

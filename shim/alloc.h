@@ -15,4 +15,9 @@ void *mapsan_calloc(size_t count, size_t size);
 void *mapsan_realloc(void *p, size_t n);
 void mapsan_free(void *p);
 
+/* Around fork (preload/init.c), after every other mapsan lock. */
+void mapsan_alloc_fork_prepare(void);
+void mapsan_alloc_fork_parent(void);
+void mapsan_alloc_fork_child(void);
+
 #endif
