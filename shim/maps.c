@@ -625,6 +625,23 @@ static MAPSAN_NOINLINE void report_destroyed(struct mapsan_map *m,
   mapsan_report_submit(&rep);
 }
 
+static mapsan_map_reborn_fn reborn_probe[MAPSAN_API_ANNOTATED + 1];
+
+void mapsan_map_set_reborn_probe(enum mapsan_api api, mapsan_map_reborn_fn fn) {
+  reborn_probe[api] = fn;
+}
+
+/* A map recorded as destroyed is called on again: if its API can create
+ * maps where mapsan cannot see and its probe says a live map sits at the
+ * address now, the record is of the dead one: forget it. */
+static MAPSAN_NOINLINE bool reborn(uintptr_t key, enum mapsan_api api) {
+  mapsan_map_reborn_fn probe = reborn_probe[api];
+  if (probe == NULL || !probe(key))
+    return false;
+  mapsan_map_forget((const void *)key);
+  return true;
+}
+
 bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                       enum mapsan_api api, const char *opname, bool write) {
   op->map = NULL;
@@ -636,6 +653,11 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
     return false;
   uintptr_t key = (uintptr_t)addr;
   struct mapsan_map *m = lookup(key);
+  if (MAPSAN_UNLIKELY(m != NULL &&
+                      atomic_load_explicit(&m->destroyed,
+                                           memory_order_acquire) &&
+                      reborn(key, api)))
+    m = NULL;
   if (MAPSAN_UNLIKELY(m == NULL)) {
     m = first_sight(key, api);
     op->first_sight = true;

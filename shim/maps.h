@@ -84,6 +84,14 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                       enum mapsan_api api, const char *opname, bool write);
 void mapsan_map_end(struct mapsan_op *op);
 
+/* For an API whose maps can also be created where mapsan cannot see
+ * (GLib's calls inside libglib): the probe says whether the object at
+ * addr, which mapsan recorded as destroyed, is a live map created since at
+ * the same address; if so, a call on it is not a use-after-destroy, and
+ * the map is met as for the first time. Called on that path only. */
+typedef bool (*mapsan_map_reborn_fn)(uintptr_t addr);
+void mapsan_map_set_reborn_probe(enum mapsan_api api, mapsan_map_reborn_fn fn);
+
 /* A write through a NULL map. */
 void mapsan_map_nil_write(enum mapsan_api api, const char *opname);
 
