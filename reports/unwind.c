@@ -51,8 +51,17 @@ bool mapsan_unwind_load(void) {
               resolve(h, STR(unw_init_local2), &f.init_local2) &&
               resolve(h, STR(unw_get_reg), &f.get_reg) &&
               resolve(h, STR(unw_step), &f.step);
-    if (ok)
+    if (ok) {
       mapsan_unw = f;
+      /* libunwind's one-time set-up opens a pipe it keeps for good (to
+       * test whether an address is readable). Done now, with sample_rate=1
+       * at start-up, before main: done at the first capture it would take
+       * two file descriptors in the middle of the program, shifting the
+       * numbers of the program's next ones (GLib's test unix-fd checks
+       * them). */
+      void *warm[4];
+      f.backtrace(warm, 4);
+    }
     atomic_store_explicit(&state, ok ? 1 : -1, memory_order_release);
   }
   mapsan_leave();

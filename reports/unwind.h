@@ -13,6 +13,11 @@
  *     array can be quarantined, so the use-after-resize fault handler
  *     (shim/quarantine.c) always finds it loaded.
  *
+ * Loading also runs libunwind's one-time set-up (it keeps a pipe open for
+ * good): at start-up with sample_rate=1, so the program's file descriptor
+ * numbers are what they would be from main on; in a sampled process, at
+ * the first tracked map.
+ *
  * dlopen is not async-signal-safe, so signal handlers never load: they use
  * mapsan_unwind_ready() and do without (a crash report before the first
  * tracked map shows the faulting pc only; see reports/crash.c). Nobody
