@@ -653,11 +653,6 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
     return false;
   uintptr_t key = (uintptr_t)addr;
   struct mapsan_map *m = lookup(key);
-  if (MAPSAN_UNLIKELY(m != NULL &&
-                      atomic_load_explicit(&m->destroyed,
-                                           memory_order_acquire) &&
-                      reborn(key, api)))
-    m = NULL;
   if (MAPSAN_UNLIKELY(m == NULL)) {
     m = first_sight(key, api);
     op->first_sight = true;
@@ -668,8 +663,16 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   }
   if (MAPSAN_UNLIKELY(
                  atomic_load_explicit(&m->destroyed, memory_order_acquire))) {
-    report_destroyed(m, key, t, opname, write);
-    return false;
+    if (!reborn(key, api)) {
+      report_destroyed(m, key, t, opname, write);
+      return false;
+    }
+    m = first_sight(key, api); /* the dead map's record is forgotten */
+    op->first_sight = true;
+    if (m->sampled_out) {
+      op->sampled_out = true;
+      return false;
+    }
   }
   uint32_t me = t->num;
   uint32_t other = atomic_load_explicit(&m->inflight_writer,
