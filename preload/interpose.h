@@ -48,6 +48,19 @@ static inline mapsan_fnptr mapsan_real_get(enum mapsan_real_id id) {
   ((__typeof__(&name))__atomic_load_n(&mapsan_real_table[MAPSAN_REAL_##name], \
                                       __ATOMIC_ACQUIRE))
 
+/* The body of a map wrapper split in two (shim/map_hmap.c explains why):
+ * when `pass` holds (an untracked map) and the real function is resolved,
+ * a tail call to it; otherwise slow(args..., the program's call site:
+ * return address and CFA, as MAPSAN_OP_CALLER records them). */
+#define MAPSAN_PASS_OR_SLOW(name, pass, slow, ...)                            \
+  do {                                                                        \
+    __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                        \
+    if (MAPSAN_LIKELY(real_ != NULL) && (pass))                               \
+      return real_(__VA_ARGS__);                                              \
+    return slow(__VA_ARGS__, (uintptr_t)__builtin_return_address(0),          \
+                (uintptr_t)__builtin_dwarf_cfa());                            \
+  } while (0)
+
 /* Resolves every slot now; called from the constructor. Symbols that are
  * absent (e.g. hmap_* in a program that does not use libhmap) stay NULL and
  * are resolved on first use, when the library that defines them exists. */

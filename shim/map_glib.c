@@ -180,13 +180,7 @@ static void note_sampled_out(GHashTable *h, const struct mapsan_op *op) {
  * goes to name##_slow with the program's call site. */
 #define UNPAREN(...) __VA_ARGS__
 #define FAST_OR_SLOW(name, hx, args)                                          \
-  do {                                                                        \
-    __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                         \
-    if (MAPSAN_LIKELY(real_ != NULL) && untracked(hx))                        \
-      return real_ args;                                                      \
-    return name##_slow(UNPAREN args, (uintptr_t)__builtin_return_address(0),  \
-                       (uintptr_t)__builtin_dwarf_cfa());                     \
-  } while (0)
+  MAPSAN_PASS_OR_SLOW(name, untracked(hx), name##_slow, UNPAREN args)
 
 /* ---- create, reference, destroy ----------------------------------------- */
 

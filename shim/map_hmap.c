@@ -188,13 +188,7 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
   } while (0)
 
 #define MAP_WRAPPER(name, mp, slow, ...)                                      \
-  do {                                                                        \
-    __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                        \
-    if (MAPSAN_LIKELY(real_ != NULL) && untracked(mp))                        \
-      return real_(__VA_ARGS__);                                              \
-    return slow(__VA_ARGS__, (uintptr_t)__builtin_return_address(0),          \
-                (uintptr_t)__builtin_dwarf_cfa());                            \
-  } while (0)
+  MAPSAN_PASS_OR_SLOW(name, untracked(mp), slow, __VA_ARGS__)
 
 static MAPSAN_NOINLINE void *assign_slow(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
