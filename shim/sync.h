@@ -44,11 +44,9 @@ static inline void mapsan_lock_releasing(uintptr_t addr) {
   struct mapsan_thread *t = mapsan_cur_thread;
   if (MAPSAN_LIKELY(t != NULL) &&
       !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)) {
-    uint32_t n = t->nheld;
-    if (MAPSAN_LIKELY(n - 1 < MAPSAN_MAX_HELD && t->held[n - 1].addr == addr)) {
-      t->nheld = n - 1;
+    enum mapsan_lock_mode mode;
+    if (MAPSAN_LIKELY(mapsan_thread_lock_pop_top(t, addr, &mode)))
       return;
-    }
   }
   mapsan_lock_releasing_slow(addr);
 }

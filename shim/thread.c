@@ -227,12 +227,9 @@ void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src) {
 
 bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
                             enum mapsan_lock_mode *mode) {
-  uint32_t n = t->nheld;
-  if (MAPSAN_LIKELY(n - 1 < MAPSAN_MAX_HELD && t->held[n - 1].addr == addr)) {
-    *mode = (enum mapsan_lock_mode)t->held[n - 1].mode; /* the usual: LIFO */
-    t->nheld = n - 1;
+  if (MAPSAN_LIKELY(mapsan_thread_lock_pop_top(t, addr, mode)))
     return true;
-  }
+  uint32_t n = t->nheld;
   if (n > MAPSAN_MAX_HELD)
     n = MAPSAN_MAX_HELD;
   for (uint32_t i = n; i-- > 0;) {

@@ -207,6 +207,19 @@ static inline void mapsan_thread_lock_push(struct mapsan_thread *t,
   }
   t->nheld++;
 }
+/* The usual release, of the lock taken last: pops it and stores its mode;
+ * false when addr is not on top (mapsan_thread_lock_pop then searches). */
+static inline bool mapsan_thread_lock_pop_top(struct mapsan_thread *t,
+                                              uintptr_t addr,
+                                              enum mapsan_lock_mode *mode) {
+  uint32_t n = t->nheld;
+  if (n - 1 >= MAPSAN_MAX_HELD || t->held[n - 1].addr != addr)
+    return false;
+  *mode = (enum mapsan_lock_mode)t->held[n - 1].mode;
+  t->nheld = n - 1;
+  return true;
+}
+
 /* Removes addr and stores the mode it was held in. False when t does not
  * hold it (as far as mapsan saw: locks beyond MAPSAN_MAX_HELD count as
  * held, in WRITE mode). */
