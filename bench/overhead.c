@@ -26,7 +26,8 @@
  * alive (the workers wait at a barrier, then the main thread reads). The
  * same point natively and under mapsan, so the difference is what mapsan
  * adds there. bench/maxrss gives the kernel's peak RSS, which is only
- * approximate (see there).
+ * approximate (see there). OVERHEAD_SMAPS_DUMP=FILE copies the whole of
+ * /proc/self/smaps there at the same point (where the difference is).
  */
 #include <hmap.h>
 
@@ -52,6 +53,18 @@ static pthread_barrier_t high_point;
 
 /* Writes Rss and Anonymous of /proc/self/smaps_rollup to $OVERHEAD_SMAPS. */
 static void mark_high_point(void) {
+  const char *dump = getenv("OVERHEAD_SMAPS_DUMP");
+  if (dump != NULL) {
+    FILE *in = fopen("/proc/self/smaps", "r"), *out = fopen(dump, "w");
+    char buf[4096];
+    size_t n;
+    while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+      fwrite(buf, 1, n, out);
+    if (in)
+      fclose(in);
+    if (out)
+      fclose(out);
+  }
   const char *to = getenv("OVERHEAD_SMAPS");
   if (to == NULL)
     return;

@@ -4,6 +4,7 @@
 #include "interpose.h"
 
 #include "../reports/stack.h"
+#include "elfsym.h"
 
 #include <dlfcn.h>
 #include <stdbool.h>
@@ -30,7 +31,15 @@ static mapsan_fnptr to_fn(void *p) {
   return f;
 }
 
-static mapsan_fnptr lookup(enum mapsan_real_id id) {
+/* An absent name is decided without dlsym, whose failure mallocs in the
+ * program's heap (elfsym.c): against `set` when given (the constructor's
+ * snapshot), else against the objects loaded now. */
+static mapsan_fnptr lookup(enum mapsan_real_id id,
+                           struct mapsan_elf_set *set) {
+  const char *name = real_names[id].name;
+  if (set ? !mapsan_elf_set_may_define(set, name)
+          : !mapsan_elf_may_define(name))
+    return NULL;
   void *p = real_names[id].version
                 ? dlvsym(RTLD_NEXT, real_names[id].name, real_names[id].version)
                 : NULL;
@@ -47,7 +56,7 @@ static mapsan_fnptr lookup(enum mapsan_real_id id) {
 }
 
 mapsan_fnptr mapsan_real_resolve(enum mapsan_real_id id) {
-  mapsan_fnptr f = lookup(id);
+  mapsan_fnptr f = lookup(id, NULL);
   if (f == NULL) {
     static const char msg1[] = "mapsan: fatal: cannot find the real ";
     static const char msg2[] = " (is libmapsan.so preloaded twice, or the "
@@ -61,12 +70,10 @@ mapsan_fnptr mapsan_real_resolve(enum mapsan_real_id id) {
   return f;
 }
 
-/* A failed dlsym costs about 2,000 instructions (the loader formats an
- * error message) and touches code the program may never use; two thirds
- * of the list are GLib's and libhmap's, absent from most programs. One
- * probe per library decides whether to look its names up at all; absent
- * ones stay NULL and are resolved on first use, as a library loaded later
- * requires anyway. */
+/* Two thirds of the list are GLib's and libhmap's, absent from most
+ * programs. One probe per library decides whether to look its names up at
+ * all; absent ones stay NULL and are resolved on first use, as a library
+ * loaded later requires anyway. */
 static bool family_absent(const char *name, bool have_glib, bool have_hmap) {
   if (strncmp(name, "g_", 2) == 0)
     return !have_glib;
@@ -76,13 +83,15 @@ static bool family_absent(const char *name, bool have_glib, bool have_hmap) {
 }
 
 void mapsan_interpose_init(void) {
-  bool have_glib = dlsym(RTLD_NEXT, "g_free") != NULL;
-  bool have_hmap = dlsym(RTLD_NEXT, "hmap_new") != NULL;
+  struct mapsan_elf_set set; /* 1.6 KiB of stack, in the constructor */
+  mapsan_elf_snapshot(&set);
+  bool have_glib = mapsan_elf_set_may_define(&set, "g_free");
+  bool have_hmap = mapsan_elf_set_may_define(&set, "hmap_new");
   for (int i = 0; i < MAPSAN_REAL_COUNT; i++) {
     if (family_absent(real_names[i].name, have_glib, have_hmap))
       continue;
     if (mapsan_real_table[i] == NULL) {
-      mapsan_fnptr f = lookup((enum mapsan_real_id)i);
+      mapsan_fnptr f = lookup((enum mapsan_real_id)i, &set);
       if (f != NULL)
         __atomic_store_n(&mapsan_real_table[i], f, __ATOMIC_RELEASE);
     }

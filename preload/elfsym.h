@@ -1,0 +1,35 @@
+/*
+ * elfsym.h: symbol presence without the loader's error path (elfsym.c).
+ */
+#ifndef MAPSAN_ELFSYM_H
+#define MAPSAN_ELFSYM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The searchable objects loaded after libmapsan, at one moment: valid
+ * until the next dlopen or dlclose (the constructor takes one, asks ~150
+ * names, drops it). */
+enum { MAPSAN_ELF_MAX_OBJS = 64 };
+struct mapsan_elf_obj {
+  const uint32_t *gnu_hash;
+  const void *symtab; /* ElfW(Sym) */
+  const char *strtab;
+};
+struct mapsan_elf_set {
+  int n;
+  int last;        /* the object that defined the last name found */
+  bool incomplete; /* an object could not be searched: every answer true */
+  struct mapsan_elf_obj obj[MAPSAN_ELF_MAX_OBJS];
+};
+
+void mapsan_elf_snapshot(struct mapsan_elf_set *set);
+
+/* False only when no object of the set defines name: a dlsym with
+ * RTLD_NEXT would fail. No allocation, no loader error. */
+bool mapsan_elf_set_may_define(struct mapsan_elf_set *set, const char *name);
+
+/* The same against the objects loaded now. */
+bool mapsan_elf_may_define(const char *name);
+
+#endif
