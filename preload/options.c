@@ -39,7 +39,7 @@ static const struct {
 };
 
 /* Every string option value lives here; 4 KiB is plenty for paths. */
-static char string_arena[4096];
+static char string_arena[4096] MAPSAN_BIG;
 static size_t string_used;
 
 /* One line, always: control characters in what the user wrote (a quoted

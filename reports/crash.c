@@ -429,15 +429,15 @@ struct module {
   uint32_t name; /* offset in module_names */
 };
 
-static struct module modules[MAX_MODULES];
+static struct module modules[MAX_MODULES] MAPSAN_BIG;
 static int nmodules;
-static char module_names[MODULE_NAMES];
+static char module_names[MODULE_NAMES] MAPSAN_BIG;
 static size_t module_names_used;
 
 /* The start-up snapshot, for a process without /proc. */
-static struct module snap_modules[MAX_MODULES];
+static struct module snap_modules[MAX_MODULES] MAPSAN_BIG;
 static int snap_nmodules;
-static char snap_names[MODULE_NAMES];
+static char snap_names[MODULE_NAMES] MAPSAN_BIG;
 static size_t snap_names_used;
 
 static uint32_t add_name(char *pool, size_t *used, const char *s, size_t n) {
@@ -506,7 +506,7 @@ static void maps_line(const char *p, const char *end) {
   m->name = add_name(module_names, &module_names_used, p, n);
 }
 
-static char maps_buf[16 << 10];
+static char maps_buf[16 << 10] MAPSAN_BIG;
 
 /* Reads /proc/self/maps into modules[]; false if it cannot be read. */
 static bool modules_from_proc(void) {
@@ -620,11 +620,11 @@ struct thread_snap {
 static uintptr_t frames[MAX_FRAMES];
 static volatile int nframes;
 static volatile bool unwind_faulted, threads_faulted;
-static struct thread_snap snaps[MAX_THREADS];
+static struct thread_snap snaps[MAX_THREADS] MAPSAN_BIG;
 static volatile int nsnaps;
 static int threads_idle, threads_not_shown;
-static char text_buf[TEXT_CAP];
-static char json_buf[JSON_CAP];
+static char text_buf[TEXT_CAP] MAPSAN_BIG;
+static char json_buf[JSON_CAP] MAPSAN_BIG;
 
 /* Start-up values for the clock calibration and the report header. */
 static uint64_t tsc0;

@@ -33,21 +33,21 @@
 #define MAX_SUPPRESSED_LISTED 32
 
 /* Suppressed findings, for the exit summary (verbosity=1). */
-static char suppressed_list[MAX_SUPPRESSED_LISTED][160];
+static char suppressed_list[MAX_SUPPRESSED_LISTED][160] MAPSAN_BIG;
 static int nsuppressed_listed;
 
 static mapsan_lock report_lock = MAPSAN_LOCK_INIT;
 static _Atomic unsigned long nreports;
 static _Atomic unsigned long nsuppressed;
-static uint64_t seen[SEEN_MAX];
+static uint64_t seen[SEEN_MAX] MAPSAN_BIG;
 static int nseen;
 
 /* Buffers used under report_lock. */
 #define FRAMES_PER_STACK (2 * MAPSAN_STACK_MAX_FRAMES) /* with inlining */
 static struct mapsan_frame frame_buf[MAPSAN_REPORT_MAX_STACKS]
-                                    [FRAMES_PER_STACK];
-static char text_buf[128 << 10];
-static char json_buf[256 << 10];
+                                    [FRAMES_PER_STACK] MAPSAN_BIG;
+static char text_buf[128 << 10] MAPSAN_BIG;
+static char json_buf[256 << 10] MAPSAN_BIG;
 
 /* Set while mapsan itself aborts (halt_on_error), so that the crash
  * handler knows the signal is ours. */
@@ -234,7 +234,7 @@ static bool seen_before(const char *sig) {
  * symbolizing anything; a racy loop then costs a hash probe per access,
  * not a libdw walk. Returns true when r is new. Report lock held. */
 #define RAW_SEEN 8192
-static uint64_t raw_seen[RAW_SEEN];
+static uint64_t raw_seen[RAW_SEEN] MAPSAN_BIG;
 
 static uint64_t first_pc(const struct mapsan_report *r, enum mapsan_role role) {
   for (int i = 0; i < r->nstacks; i++) {

@@ -23,7 +23,7 @@ struct rule {
   char pattern[256];
 };
 
-static struct rule rules[MAX_RULES];
+static struct rule rules[MAX_RULES] MAPSAN_BIG;
 static int nrules;
 
 static void warn(const char *origin, int line, const char *what) {

@@ -20,6 +20,8 @@
  */
 #include "symbolize.h"
 
+#include "../shim/base.h"
+
 #include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -92,7 +94,7 @@ static bool dw_load(void) {
 
 static Dwfl *dwfl;
 static char *debuginfo_path;
-static char arena[64 << 10];
+static char arena[64 << 10] MAPSAN_BIG;
 static size_t arena_used;
 static Dwfl_Callbacks callbacks; /* filled once libdw is loaded */
 

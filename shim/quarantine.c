@@ -139,7 +139,7 @@ struct pool_rec {
   bool warm;        /* on a warm free list (touched pages counted in warm_bytes) */
 };
 
-static struct pool_rec recs[MAX_RECORDS];
+static struct pool_rec recs[MAX_RECORDS] MAPSAN_BIG;
 /* One past the highest record used: every record below it has a slot. */
 static _Atomic uint32_t rec_limit;
 static mapsan_lock pool_lock = MAPSAN_LOCK_INIT;
@@ -159,7 +159,7 @@ static _Atomic size_t nreports;
  * probing and backward-shift deletion, under pool_lock. Values are record
  * index + 1; 0 is empty. */
 #define INDEX_SIZE (2 * MAX_RECORDS)
-static uint32_t live_index[INDEX_SIZE];
+static uint32_t live_index[INDEX_SIZE] MAPSAN_BIG;
 
 static uint32_t index_home(uintptr_t lo) {
   return (uint32_t)(((lo >> 12) * 0x9e3779b97f4a7c15ull) >> 50) % INDEX_SIZE;
@@ -198,7 +198,7 @@ static void index_remove(uint32_t *slot) {
 static struct {
   uintptr_t map;
   uint64_t gen;
-} gens[GEN_SLOTS];
+} gens[GEN_SLOTS] MAPSAN_BIG;
 
 MAPSAN_TLS struct mapsan_pool_ctx *mapsan_pool_cur;
 

@@ -70,7 +70,7 @@ static struct stripe {
   struct sync_obj *objs;
   struct sync_obj *free;
   char pad[64 - sizeof(mapsan_lock) - 2 * sizeof(void *)];
-} stripes[STRIPES];
+} stripes[STRIPES] MAPSAN_BIG;
 
 static uint64_t addr_mix(uintptr_t addr) {
   return (uint64_t)addr * 0x9e3779b97f4a7c15ull;

@@ -25,7 +25,7 @@
 #include <uthash.h>
 
 MAPSAN_TLS struct mapsan_thread *mapsan_cur_thread;
-struct mapsan_thread *_Atomic mapsan_threads_by_slot[MAPSAN_MAX_SLOTS];
+struct mapsan_thread *_Atomic mapsan_threads_by_slot[MAPSAN_MAX_SLOTS] MAPSAN_BIG;
 _Atomic uint32_t mapsan_threads_slot_limit;
 
 /* Finished threads' structures, for reuse (see mapsan_threads_by_slot). */
