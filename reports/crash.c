@@ -1243,7 +1243,7 @@ static void block_async(sigset_t *saved) {
   pthread_sigmask(SIG_BLOCK, &m, saved);
 }
 
-static void crash_handler(int sig, siginfo_t *info, void *ucv) {
+static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
   int saved_errno = errno;
   ucontext_t *uc = ucv;
   struct sig_state *s = state_of(sig);

@@ -12,6 +12,8 @@
 #ifndef MAPSAN_REPORT_H
 #define MAPSAN_REPORT_H
 
+#include "../shim/base.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,13 +81,13 @@ struct mapsan_report {
 };
 
 /* Adds a stack to r (ignored when full). Returns it for further fields. */
-struct mapsan_report_stack *mapsan_report_add(struct mapsan_report *r,
+MAPSAN_COLD struct mapsan_report_stack *mapsan_report_add(struct mapsan_report *r,
                                               enum mapsan_role role,
                                               const struct mapsan_access_rec *a);
 
 /* Completes, filters and prints r. Thread-safe; reports never interleave.
  * With halt_on_error, does not return. Call without engine locks held. */
-void mapsan_report_submit(struct mapsan_report *r);
+MAPSAN_COLD void mapsan_report_submit(struct mapsan_report *r);
 
 const char *mapsan_kind_name(enum mapsan_kind k);
 const char *mapsan_role_name(enum mapsan_role r);

@@ -27,6 +27,11 @@
 #define MAPSAN_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MAPSAN_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define MAPSAN_NOINLINE __attribute__((noinline))
+/* For what runs only when something is reported or the process dies: GCC
+ * puts such functions, the blocks that call them and the static functions
+ * only they call in .text.unlikely, away from the code every process runs
+ * (see preload/meson.build on the layout of libmapsan's text). */
+#define MAPSAN_COLD __attribute__((cold))
 /* For zero-initialized static arrays of a page or more: the linker puts
  * .lbss after all of .bss, so the small variables share a few pages instead
  * of one page at each end of every big array, and a big array's pages are

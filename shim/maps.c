@@ -603,10 +603,9 @@ static MAPSAN_NOINLINE struct mapsan_map *first_sight(uintptr_t addr,
   return insert(addr, api, &none, 0, false, !sample_draw());
 }
 
-static MAPSAN_NOINLINE void report_destroyed(struct mapsan_map *m,
-                                             uintptr_t addr,
-                                             struct mapsan_thread *t,
-                                             const char *opname, bool write) {
+static MAPSAN_COLD MAPSAN_NOINLINE void report_destroyed(
+    struct mapsan_map *m, uintptr_t addr, struct mapsan_thread *t,
+    const char *opname, bool write) {
   struct mapsan_report rep;
   struct mapsan_access_rec cur, destroy, created;
   fill_access(&cur, t, mapsan_stack_capture(), opname, write);
@@ -714,7 +713,8 @@ void mapsan_map_end(struct mapsan_op *op) {
     atomic_store_explicit(word, 0, memory_order_release);
 }
 
-void mapsan_map_nil_write(enum mapsan_api api, const char *opname) {
+MAPSAN_COLD void mapsan_map_nil_write(enum mapsan_api api,
+                                      const char *opname) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;

@@ -93,7 +93,7 @@ typedef bool (*mapsan_map_reborn_fn)(uintptr_t addr);
 void mapsan_map_set_reborn_probe(enum mapsan_api api, mapsan_map_reborn_fn fn);
 
 /* A write through a NULL map. */
-void mapsan_map_nil_write(enum mapsan_api api, const char *opname);
+MAPSAN_COLD void mapsan_map_nil_write(enum mapsan_api api, const char *opname);
 
 /* A structural modification by op (for APIs whose iterators it
  * invalidates); via_iter is the iterator it was made through, or NULL.

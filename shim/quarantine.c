@@ -493,8 +493,8 @@ void mapsan_pool_get_stats(struct mapsan_pool_stats *st) {
 
 /* Builds and submits the use-after-resize report for r; the caller has
  * moved r to REC_REPORTED. */
-static void report_stale(struct pool_rec *r, uintptr_t addr,
-                         const struct mapsan_access_rec *cur) {
+static MAPSAN_COLD void report_stale(struct pool_rec *r, uintptr_t addr,
+                                     const struct mapsan_access_rec *cur) {
   struct mapsan_report rep;
   memset(&rep, 0, sizeof(rep));
   rep.kind = MAPSAN_KIND_USE_AFTER_RESIZE;
