@@ -191,7 +191,7 @@ static size_t unwind(uintptr_t *pcs) {
   if (MAPSAN_UNLIKELY(!mapsan_unwind_load()))
     return 0;
   mapsan_enter(); /* libunwind may take locks we intercept */
-  int n = mapsan_unw.backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
+  int n = mapsan_unwind_backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
   mapsan_leave();
   size_t kept = 0;
   for (int i = 0; i < n; i++)

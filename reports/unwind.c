@@ -3,6 +3,7 @@
  */
 #include "unwind.h"
 
+#include "../preload/options.h"
 #include "../shim/base.h"
 
 #include <dlfcn.h>
@@ -17,6 +18,10 @@ struct mapsan_unwind_fns mapsan_unw;
  * library constructor, which the loading thread's dlopen needs.) Read with
  * acquire: the function pointers are published before the state. */
 static _Atomic int state;
+
+/* Captures step instead of using unw_backtrace (unwind.h); decided at the
+ * load, from sample_rate. */
+static bool stepping;
 
 bool mapsan_unwind_ready(void) {
   return atomic_load_explicit(&state, memory_order_acquire) == 1;
@@ -35,6 +40,27 @@ static bool resolve(void *h, const char *name, void *out) {
 #define STR2(x) #x
 #define STR(x) STR2(x)
 
+/* The return addresses of the caller's callers, as unw_backtrace gives
+ * them, with the step loop. Not inlined: the context is this frame's. */
+static MAPSAN_NOINLINE int step_backtrace(void **buf, int size) {
+  unw_context_t uc;
+  unw_cursor_t c;
+  if (mapsan_unw.getcontext(&uc) != 0 || mapsan_unw.init_local(&c, &uc) != 0)
+    return 0;
+  int n = 0;
+  while (n < size && mapsan_unw.step(&c) > 0) {
+    unw_word_t ip;
+    if (mapsan_unw.get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
+      break;
+    buf[n++] = (void *)(uintptr_t)ip;
+  }
+  return n;
+}
+
+static int capture(void **buf, int size) {
+  return stepping ? step_backtrace(buf, size) : mapsan_unw.backtrace(buf, size);
+}
+
 bool mapsan_unwind_load(void) {
   int s = atomic_load_explicit(&state, memory_order_acquire);
   if (MAPSAN_LIKELY(s != 0))
@@ -48,11 +74,14 @@ bool mapsan_unwind_load(void) {
     struct mapsan_unwind_fns f;
     void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     bool ok = h != NULL && resolve(h, STR(unw_backtrace), &f.backtrace) &&
+              resolve(h, STR(unw_tdep_getcontext), &f.getcontext) &&
+              resolve(h, STR(unw_init_local), &f.init_local) &&
               resolve(h, STR(unw_init_local2), &f.init_local2) &&
               resolve(h, STR(unw_get_reg), &f.get_reg) &&
               resolve(h, STR(unw_step), &f.step);
     if (ok) {
       mapsan_unw = f;
+      stepping = mapsan_opts.sample_rate > 1;
       /* libunwind's one-time set-up opens a pipe it keeps for good (to
        * test whether an address is readable). Done now, with sample_rate=1
        * at start-up, before main: done at the first capture it would take
@@ -60,7 +89,7 @@ bool mapsan_unwind_load(void) {
        * numbers of the program's next ones (GLib's test unix-fd checks
        * them). */
       void *warm[4];
-      f.backtrace(warm, 4);
+      capture(warm, 4);
     }
     atomic_store_explicit(&state, ok ? 1 : -1, memory_order_release);
   }
@@ -71,7 +100,7 @@ bool mapsan_unwind_load(void) {
 int mapsan_unwind_backtrace(void **buf, int size) {
   if (!mapsan_unwind_ready())
     return 0;
-  return mapsan_unw.backtrace(buf, size);
+  return capture(buf, size);
 }
 
 void mapsan_unwind_fork_child(void) {
