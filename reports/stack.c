@@ -252,6 +252,7 @@ static struct scache *scache_get(void) {
 }
 
 void mapsan_stack_thread_exit(void) {
+  mapsan_unwind_thread_exit();
   mapsan_free(scache);
   scache = NULL;
 }

@@ -19,9 +19,14 @@ struct mapsan_unwind_fns mapsan_unw;
  * acquire: the function pointers are published before the state. */
 static _Atomic int state;
 
-/* Captures step instead of using unw_backtrace (unwind.h); decided at the
- * load, from sample_rate. */
+/* Every capture steps instead of using unw_backtrace (unwind.h); decided
+ * at the load, from sample_rate. */
 static bool stepping;
+
+/* Threads allowed unw_backtrace now alive, and this thread's lot: 0 not
+ * yet decided, 1 unw_backtrace, 2 unw_step. */
+static _Atomic int fast_threads;
+static MAPSAN_TLS uint8_t lot;
 
 bool mapsan_unwind_ready(void) {
   return atomic_load_explicit(&state, memory_order_acquire) == 1;
@@ -57,8 +62,30 @@ static MAPSAN_NOINLINE int step_backtrace(void **buf, int size) {
   return n;
 }
 
+static bool fast_allowed(void) {
+  if (MAPSAN_LIKELY(lot != 0))
+    return lot == 1;
+  int n = atomic_load_explicit(&fast_threads, memory_order_relaxed);
+  while (!stepping && n < MAPSAN_FAST_UNWIND_THREADS)
+    if (atomic_compare_exchange_weak_explicit(&fast_threads, &n, n + 1,
+                                              memory_order_relaxed,
+                                              memory_order_relaxed)) {
+      lot = 1;
+      return true;
+    }
+  lot = 2;
+  return false;
+}
+
 static int capture(void **buf, int size) {
-  return stepping ? step_backtrace(buf, size) : mapsan_unw.backtrace(buf, size);
+  return fast_allowed() ? mapsan_unw.backtrace(buf, size)
+                        : step_backtrace(buf, size);
+}
+
+void mapsan_unwind_thread_exit(void) {
+  if (lot == 1)
+    atomic_fetch_sub_explicit(&fast_threads, 1, memory_order_relaxed);
+  lot = 0;
 }
 
 bool mapsan_unwind_load(void) {
@@ -104,6 +131,8 @@ int mapsan_unwind_backtrace(void **buf, int size) {
 }
 
 void mapsan_unwind_fork_child(void) {
+  /* Only this thread's cache survives the fork. */
+  atomic_store_explicit(&fast_threads, lot == 1, memory_order_relaxed);
   int loading = 2;
   atomic_compare_exchange_strong_explicit(&state, &loading, 0,
                                           memory_order_relaxed,

@@ -27,14 +27,17 @@
  * process: if it is made inside a program's signal handler (a tracked map
  * used there first), dlopen runs in that handler.
  *
- * Captures (mapsan_unwind_backtrace): unw_backtrace when every map is
- * tracked; unw_step in a sampled process. unw_backtrace is fast (70 ns for
- * 10 frames, platform-notes.md) through a per-thread cache that libunwind
+ * Captures (mapsan_unwind_backtrace): unw_backtrace is fast (70 ns for 10
+ * frames, platform-notes.md) through a per-thread cache that libunwind
  * maps and fills at the thread's first capture: 2^14 frames of 16 bytes,
  * 256 KiB resident per thread until it exits (measured: one such mapping
- * per capturing thread, all of it resident). The step loop costs ~5 us for
- * 10 frames and no memory; in a canary only tracked maps capture, and the
- * call-site cache (reports/stack.c) spares most captures of a loop.
+ * per capturing thread, all of it resident). The unw_step loop costs ~5 us
+ * for 10 frames and no memory. So: unw_backtrace for at most
+ * MAPSAN_FAST_UNWIND_THREADS live threads when every map is tracked
+ * (16 MiB at most, for a program of a thousand threads too), unw_step for
+ * the others and for every thread of a sampled process, where only
+ * tracked maps capture. The call-site cache (reports/stack.c) spares most
+ * captures of a loop either way.
  */
 #ifndef MAPSAN_UNWIND_H
 #define MAPSAN_UNWIND_H
@@ -69,8 +72,13 @@ bool mapsan_unwind_load(void);
  * will never finish here; the next capture tries again. */
 void mapsan_unwind_fork_child(void);
 
+enum { MAPSAN_FAST_UNWIND_THREADS = 64 };
+
 /* The caller's stack (return addresses, as unw_backtrace gives them; see
  * "Captures" above) if loaded, else 0 frames. Never loads. */
 int mapsan_unwind_backtrace(void **buf, int size);
+
+/* The calling thread is exiting (its libunwind cache goes with it). */
+void mapsan_unwind_thread_exit(void);
 
 #endif
