@@ -28,7 +28,7 @@ enum mapsan_real_id {
 };
 
 typedef void (*mapsan_fnptr)(void);
-extern mapsan_fnptr mapsan_real_table[MAPSAN_REAL_COUNT];
+extern MAPSAN_HIDDEN mapsan_fnptr mapsan_real_table[MAPSAN_REAL_COUNT];
 mapsan_fnptr mapsan_real_resolve(enum mapsan_real_id id);
 
 static inline mapsan_fnptr mapsan_real_get(enum mapsan_real_id id) {

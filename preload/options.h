@@ -5,6 +5,8 @@
 #ifndef MAPSAN_OPTIONS_H
 #define MAPSAN_OPTIONS_H
 
+#include "../shim/base.h"
+
 #include <stdbool.h>
 
 #define MAPSAN_OPT_TYPE_STR const char *
@@ -17,7 +19,7 @@ struct mapsan_options {
 #undef MAPSAN_OPTION
 };
 
-extern struct mapsan_options mapsan_opts;
+extern MAPSAN_HIDDEN struct mapsan_options mapsan_opts;
 
 /* Parses in the fixed order: defaults, the weak user hook
  * __mapsan_default_options(), then the MAPSAN_OPTIONS environment variable.

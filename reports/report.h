@@ -101,7 +101,7 @@ void mapsan_report_count_crash(void);
 
 /* Set just before mapsan itself calls abort() (halt_on_error), so that the
  * crash handler does not report mapsan's own SIGABRT as a crash. */
-extern _Atomic bool mapsan_self_abort;
+extern MAPSAN_HIDDEN _Atomic bool mapsan_self_abort;
 
 /* At exit: with json_path, one last line {"record":"summary", ...}: the
  * counts of this process (no "kind": it is not a report). Once. */

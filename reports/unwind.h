@@ -47,6 +47,8 @@
 
 #include <stdbool.h>
 
+#include "../shim/base.h"
+
 /* The libunwind functions mapsan calls; valid once mapsan_unwind_ready(). */
 struct mapsan_unwind_fns {
   __typeof__(&unw_backtrace) backtrace;
@@ -56,7 +58,7 @@ struct mapsan_unwind_fns {
   __typeof__(&unw_get_reg) get_reg;
   __typeof__(&unw_step) step;
 };
-extern struct mapsan_unwind_fns mapsan_unw;
+extern MAPSAN_HIDDEN struct mapsan_unwind_fns mapsan_unw;
 
 /* True once libunwind is loaded. Async-signal-safe (one atomic load). */
 bool mapsan_unwind_ready(void);

@@ -23,6 +23,10 @@
 #include <stdint.h>
 
 #define MAPSAN_EXPORT __attribute__((visibility("default")))
+/* On every extern declaration of mapsan's own globals: -fvisibility=hidden
+ * hides definitions only, so a variable declared plainly is reached
+ * through the GOT (one more load on each wrapper's fast path). */
+#define MAPSAN_HIDDEN __attribute__((visibility("hidden")))
 #define MAPSAN_TLS __thread __attribute__((tls_model("initial-exec")))
 #define MAPSAN_LIKELY(x) __builtin_expect(!!(x), 1)
 #define MAPSAN_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -127,9 +131,9 @@ void mapsan_fork_leaves_child(void);
 
 /* ---- recursion guard ---------------------------------------------------- */
 
-extern MAPSAN_TLS int mapsan_reentry;
+extern MAPSAN_HIDDEN MAPSAN_TLS int mapsan_reentry;
 /* Set once the constructor has finished and the engine may run. */
-extern _Atomic bool mapsan_active;
+extern MAPSAN_HIDDEN _Atomic bool mapsan_active;
 
 static inline bool mapsan_in_runtime(void) { return mapsan_reentry != 0; }
 static inline void mapsan_enter(void) { mapsan_reentry++; }

@@ -23,7 +23,7 @@ struct mapsan_pool_ctx {
   const char *op;    /* "assign", "free", ... */
   uintptr_t pc, cfa; /* the program's call site (stack cache) */
 };
-extern MAPSAN_TLS struct mapsan_pool_ctx *mapsan_pool_cur;
+extern MAPSAN_HIDDEN MAPSAN_TLS struct mapsan_pool_ctx *mapsan_pool_cur;
 
 /* A guarded array of size bytes for the current context's map, or NULL
  * when the caller should use its normal allocator (no tracked context, the

@@ -100,9 +100,9 @@ struct mapsan_thread {
 
 /* Every live thread, by slot, for signal handlers: NULL or a thread whose
  * memory stays valid (thread structures are recycled, never freed). */
-extern struct mapsan_thread *_Atomic mapsan_threads_by_slot[MAPSAN_MAX_SLOTS];
+extern MAPSAN_HIDDEN struct mapsan_thread *_Atomic mapsan_threads_by_slot[MAPSAN_MAX_SLOTS];
 /* One past the highest slot ever used. */
-extern _Atomic uint32_t mapsan_threads_slot_limit;
+extern MAPSAN_HIDDEN _Atomic uint32_t mapsan_threads_slot_limit;
 
 static inline void mapsan_thread_note_begin(struct mapsan_thread *t,
                                             uintptr_t map, const char *op,
@@ -127,7 +127,7 @@ static inline void mapsan_thread_note_begin(struct mapsan_thread *t,
  * any chain of synchronization sees it set (the program's own primitive
  * orders the store before the load). In canary mode (sample_rate) a process
  * that tracks no map pays one load per lock operation. */
-extern _Atomic bool mapsan_clocks_live;
+extern MAPSAN_HIDDEN _Atomic bool mapsan_clocks_live;
 void mapsan_clocks_go_live(void);
 
 /* t's clock ticks: what it does next is not covered by what it released. */
@@ -166,8 +166,8 @@ static inline void mapsan_thread_note_end(struct mapsan_thread *t) {
 /* The calling thread, registered on first use. NULL when the thread has
  * finished (TLS destructors running after exit) or no slot is free. */
 struct mapsan_thread *mapsan_thread_register_slow(void);
-extern MAPSAN_TLS struct mapsan_thread *mapsan_cur_thread;
-extern MAPSAN_TLS bool mapsan_thread_gone;
+extern MAPSAN_HIDDEN MAPSAN_TLS struct mapsan_thread *mapsan_cur_thread;
+extern MAPSAN_HIDDEN MAPSAN_TLS bool mapsan_thread_gone;
 
 static inline struct mapsan_thread *mapsan_thread_current(void) {
   struct mapsan_thread *t = mapsan_cur_thread;
