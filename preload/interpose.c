@@ -82,6 +82,21 @@ static bool family_absent(const char *name, bool have_glib, bool have_hmap) {
   return false;
 }
 
+void mapsan_real_copy_family(const char *prefix, mapsan_fnptr *out) {
+  size_t n = strlen(prefix);
+  for (int i = 0; i < MAPSAN_REAL_COUNT; i++) {
+    if (strncmp(real_names[i].name, prefix, n) != 0)
+      continue;
+    mapsan_fnptr f = __atomic_load_n(&mapsan_real_table[i], __ATOMIC_ACQUIRE);
+    if (f == NULL) { /* a library loaded after start-up: resolve it now */
+      f = lookup((enum mapsan_real_id)i, NULL);
+      if (f != NULL)
+        __atomic_store_n(&mapsan_real_table[i], f, __ATOMIC_RELEASE);
+    }
+    __atomic_store_n(&out[i], f, __ATOMIC_RELAXED);
+  }
+}
+
 void mapsan_interpose_init(void) {
   struct mapsan_elf_set set; /* 1.6 KiB of stack, in the constructor */
   mapsan_elf_snapshot(&set);

@@ -188,7 +188,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
   } while (0)
 
 #define MAP_WRAPPER(name, mp, slow, ...)                                      \
-  MAPSAN_PASS_OR_SLOW(name, untracked(mp), slow, __VA_ARGS__)
+  MAPSAN_PASS_OR_SLOW(name, REAL_IF_RESOLVED(name), untracked(mp), slow,     \
+                      __VA_ARGS__)
 
 static MAPSAN_NOINLINE void *assign_slow(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
