@@ -12,6 +12,14 @@
  * that constructor: a canary's memory must be the program's own. So
  * interpose.c asks here first and calls dlsym only for names that exist.
  *
+ * The lookup also gives the address when nothing is left for the loader
+ * to decide (mapsan_elf_set_find): the name's only definition, or its one
+ * default version, and not an IFUNC (whose address is its resolver's).
+ * interpose.c then skips dlsym, which costs ~1,000 instructions a name in
+ * the loader's generic path (start-up of /bin/true under mapsan: 64k of
+ * its 268k instructions were dlsym). Versions asked by name (dlvsym) and
+ * every doubtful case still go to the loader.
+ *
  * Search order as RTLD_NEXT's: the objects after libmapsan in the loader's
  * list (dl_iterate_phdr walks it in order). A definition is a symbol with a
  * section (not an undefined reference) and a nonzero value. An object
@@ -29,6 +37,10 @@
 #include <string.h>
 
 enum { ANSWER_NO = 0, ANSWER_YES = 1, ANSWER_MAYBE = 2 };
+
+/* ElfW(Versym) flag: a version that is not the default (foo@V, not
+ * foo@@V); dlsym without a version never returns one. */
+#define VERSYM_HIDDEN 0x8000
 
 static uint32_t gnu_hash(const char *s) {
   uint32_t h = 5381;
@@ -61,8 +73,11 @@ static bool tables_of(const struct dl_phdr_info *info,
       dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
   if (dyn == NULL)
     return true; /* a static object exports nothing: no buckets, answer no */
+  o->base = info->dlpi_addr;
   for (; dyn->d_tag != DT_NULL; dyn++) {
-    if (dyn->d_tag == DT_GNU_HASH)
+    if (dyn->d_tag == DT_VERSYM)
+      o->versym = (const uint16_t *)dyn_addr(info, dyn->d_un.d_ptr);
+    else if (dyn->d_tag == DT_GNU_HASH)
       o->gnu_hash = (const uint32_t *)dyn_addr(info, dyn->d_un.d_ptr);
     else if (dyn->d_tag == DT_SYMTAB)
       o->symtab = (const void *)dyn_addr(info, dyn->d_un.d_ptr);
@@ -72,8 +87,9 @@ static bool tables_of(const struct dl_phdr_info *info,
   return o->gnu_hash != NULL && o->symtab != NULL && o->strtab != NULL;
 }
 
+/* ANSWER_YES with *addr set (0: ask the loader), or ANSWER_NO. */
 static int lookup_in(const struct mapsan_elf_obj *o, const char *name,
-                     uint32_t h) {
+                     uint32_t h, uintptr_t *addr) {
   const uint32_t *gh = o->gnu_hash;
   if (gh == NULL)
     return ANSWER_NO;
@@ -94,17 +110,33 @@ static int lookup_in(const struct mapsan_elf_obj *o, const char *name,
   if (i < symoffset)
     return ANSWER_NO;
   const ElfW(Sym) *symtab = o->symtab;
+  const ElfW(Sym) *found = NULL;
+  int defaults = 0;
   for (;; i++) {
     uint32_t h2 = chain[i - symoffset];
     if ((h | 1) == (h2 | 1)) {
       const ElfW(Sym) *s = &symtab[i];
       if (s->st_shndx != SHN_UNDEF && s->st_value != 0 &&
-          strcmp(o->strtab + s->st_name, name) == 0)
-        return ANSWER_YES;
+          strcmp(o->strtab + s->st_name, name) == 0) {
+        bool hidden = o->versym && (o->versym[i] & VERSYM_HIDDEN);
+        if (!hidden) {
+          found = s;
+          defaults++;
+        } else if (found == NULL) {
+          found = s; /* a hidden version only: the loader decides */
+        }
+      }
     }
     if (h2 & 1)
-      return ANSWER_NO;
+      break;
   }
+  if (found == NULL)
+    return ANSWER_NO;
+  *addr = 0;
+  if (defaults == 1 && ELF64_ST_TYPE(found->st_info) != STT_GNU_IFUNC &&
+      found->st_shndx != SHN_ABS)
+    *addr = o->base + found->st_value;
+  return ANSWER_YES;
 }
 
 struct walk {
@@ -135,7 +167,6 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
 void mapsan_elf_snapshot(struct mapsan_elf_set *set) {
   struct walk w = {set, (uintptr_t)&gnu_hash, false};
   set->n = 0;
-  set->last = 0;
   set->incomplete = false;
   dl_iterate_phdr(visit, &w);
   /* libmapsan not in the list (cannot happen when preloaded): "maybe". */
@@ -143,24 +174,26 @@ void mapsan_elf_snapshot(struct mapsan_elf_set *set) {
     set->incomplete = true;
 }
 
-/* Names come in runs from one library (interceptors.inc is grouped so):
- * the object that defined the last one is asked first. */
-bool mapsan_elf_set_may_define(struct mapsan_elf_set *set, const char *name) {
+/* In search order: the first object that defines name decides, as in the
+ * loader. */
+int mapsan_elf_set_find(struct mapsan_elf_set *set, const char *name,
+                        uintptr_t *addr) {
+  *addr = 0;
   if (set->incomplete)
-    return true;
+    return MAPSAN_ELF_ASK_LOADER;
   uint32_t h = gnu_hash(name);
-  if (set->last < set->n && lookup_in(&set->obj[set->last], name, h) == ANSWER_YES)
-    return true;
-  for (int i = 0; i < set->n; i++)
-    if (i != set->last && lookup_in(&set->obj[i], name, h) == ANSWER_YES) {
-      set->last = i;
-      return true;
+  for (int i = 0; i < set->n; i++) {
+    uintptr_t a;
+    if (lookup_in(&set->obj[i], name, h, &a) == ANSWER_YES) {
+      *addr = a;
+      return a ? MAPSAN_ELF_FOUND : MAPSAN_ELF_ASK_LOADER;
     }
-  return false;
+  }
+  return MAPSAN_ELF_ABSENT;
 }
 
-bool mapsan_elf_may_define(const char *name) {
-  struct mapsan_elf_set set;
-  mapsan_elf_snapshot(&set);
-  return mapsan_elf_set_may_define(&set, name);
+bool mapsan_elf_set_may_define(struct mapsan_elf_set *set, const char *name) {
+  uintptr_t a;
+  return mapsan_elf_set_find(set, name, &a) != MAPSAN_ELF_ABSENT;
 }
+

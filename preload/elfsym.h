@@ -12,13 +12,14 @@
  * names, drops it). */
 enum { MAPSAN_ELF_MAX_OBJS = 64 };
 struct mapsan_elf_obj {
+  uintptr_t base;
+  const uint16_t *versym; /* NULL: no symbol versions */
   const uint32_t *gnu_hash;
   const void *symtab; /* ElfW(Sym) */
   const char *strtab;
 };
 struct mapsan_elf_set {
   int n;
-  int last;        /* the object that defined the last name found */
   bool incomplete; /* an object could not be searched: every answer true */
   struct mapsan_elf_obj obj[MAPSAN_ELF_MAX_OBJS];
 };
@@ -29,7 +30,13 @@ void mapsan_elf_snapshot(struct mapsan_elf_set *set);
  * RTLD_NEXT would fail. No allocation, no loader error. */
 bool mapsan_elf_set_may_define(struct mapsan_elf_set *set, const char *name);
 
-/* The same against the objects loaded now. */
-bool mapsan_elf_may_define(const char *name);
+enum {
+  MAPSAN_ELF_ABSENT,     /* no object of the set defines name */
+  MAPSAN_ELF_FOUND,      /* *addr is what dlsym(RTLD_NEXT) would return */
+  MAPSAN_ELF_ASK_LOADER, /* defined, but ask dlsym (IFUNC, versions...) */
+};
+int mapsan_elf_set_find(struct mapsan_elf_set *set, const char *name,
+                        uintptr_t *addr);
+
 
 #endif

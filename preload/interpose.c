@@ -32,19 +32,28 @@ static mapsan_fnptr to_fn(void *p) {
 }
 
 /* An absent name is decided without dlsym, whose failure mallocs in the
- * program's heap (elfsym.c): against `set` when given (the constructor's
- * snapshot), else against the objects loaded now. */
+ * program's heap, and a plain one is found without it (elfsym.c): against
+ * `set` when given (the constructor's snapshot), else against the objects
+ * loaded now. */
 static mapsan_fnptr lookup(enum mapsan_real_id id,
                            struct mapsan_elf_set *set) {
   const char *name = real_names[id].name;
-  if (set ? !mapsan_elf_set_may_define(set, name)
-          : !mapsan_elf_may_define(name))
+  struct mapsan_elf_set now;
+  if (set == NULL) {
+    mapsan_elf_snapshot(&now);
+    set = &now;
+  }
+  uintptr_t addr;
+  int found = mapsan_elf_set_find(set, name, &addr);
+  if (found == MAPSAN_ELF_ABSENT)
     return NULL;
-  void *p = real_names[id].version
-                ? dlvsym(RTLD_NEXT, real_names[id].name, real_names[id].version)
-                : NULL;
+  void *p = NULL;
+  if (real_names[id].version)
+    p = dlvsym(RTLD_NEXT, name, real_names[id].version);
+  else if (found == MAPSAN_ELF_FOUND)
+    p = (void *)addr; /* what dlsym would return, found without it */
   if (p == NULL)
-    p = dlsym(RTLD_NEXT, real_names[id].name);
+    p = dlsym(RTLD_NEXT, name);
   if (p == NULL)
     return NULL;
   /* Self-resolution guard: RTLD_NEXT must never find our own wrapper. (An
