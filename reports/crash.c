@@ -626,7 +626,8 @@ static int threads_idle, threads_not_shown;
 static char text_buf[TEXT_CAP] MAPSAN_BIG;
 static char json_buf[JSON_CAP] MAPSAN_BIG;
 
-/* Start-up values for the clock calibration and the report header. */
+/* Start-up values for the clock calibration; the report header's host,
+ * filled at the first report. */
 static uint64_t tsc0;
 static int64_t mono0_ns;
 static char host[256];
@@ -1162,6 +1163,10 @@ static void crash_report(int sig, const char *signame, siginfo_t *info,
   int64_t dns = mono_ns() - mono0_ns;
   if (f.now_tsc > tsc0 + 100000 && dns > 0)
     f.us_per_tick = (double)dns / 1000.0 / (double)(f.now_tsc - tsc0);
+  /* The host name now, not at start-up (one system call fewer for every
+   * process; gethostname is uname, async-signal-safe). */
+  if (host[0] == '\0' && gethostname(host, sizeof(host) - 1) != 0)
+    strcpy(host, "unknown");
   f.first = -1;
   for (int i = 0; i < nframes && f.first < 0; i++)
     if (!mapsan_stack_is_runtime_pc(frames[i]))
@@ -1313,8 +1318,6 @@ void mapsan_crash_init(void) {
     return;
   tsc0 = __builtin_ia32_rdtsc();
   mono0_ns = mono_ns();
-  if (gethostname(host, sizeof(host) - 1) != 0)
-    strcpy(host, "unknown");
   modules_snapshot();
   long mode = mapsan_opts.crash_report;
   struct sigaction ours;
@@ -1322,6 +1325,10 @@ void mapsan_crash_init(void) {
   ours.sa_sigaction = crash_handler;
   ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER | SA_RESTART;
   sigemptyset(&ours.sa_mask);
+  /* Our action as the kernel keeps it (libc adds its restorer): read back
+   * once, the same for every signal. */
+  struct sigaction now;
+  bool have_now = false;
   for (size_t i = 0; i < MAPSAN_ARRAY_SIZE(sigs); i++) {
     struct sig_state *s = &sigs[i];
     bool fault = s->sig == SIGSEGV || s->sig == SIGBUS;
@@ -1335,9 +1342,11 @@ void mapsan_crash_init(void) {
     }
     s->installed = true;
     s->keep = fault || mode >= 2;
-    struct sigaction now;
-    REAL(sigaction)(s->sig, NULL, &now);
-    kernel_restorer = (uintptr_t)now.sa_restorer;
+    if (!have_now) {
+      REAL(sigaction)(s->sig, NULL, &now);
+      kernel_restorer = (uintptr_t)now.sa_restorer;
+      have_now = true;
+    }
     s->view = mode >= 1 ? now : s->orig;
   }
   mapsan_altstack_thread_start(); /* the main thread's */

@@ -10,9 +10,13 @@
  * it would be without mapsan.
  *
  * Design: size classes of powers of two from 32 to 32768 bytes, header
- * included; each class carves its blocks from 64 KiB chunks mapped with
- * mmap (touched only as they are handed out) and keeps a LIFO free list;
- * freed blocks are reused by their class, never returned to the system.
+ * included; all classes carve their blocks from one 64 KiB chunk at a time,
+ * mapped with mmap (touched only as it is handed out; one chunk rather than
+ * one per class: a canary's start-up used three chunks, three mmaps and
+ * three first pages, for a few hundred bytes), and the unused tail of a
+ * chunk goes to the free lists of the classes it fits. Each class keeps a
+ * LIFO free list; freed blocks are reused by their class, never returned
+ * to the system.
  * A block larger than the largest class gets its own mapping, returned by
  * free. Every block starts with a 16-byte header (its class, or its
  * mapping's size), which keeps 16-byte alignment. One futex lock, under which
@@ -52,7 +56,7 @@ void mapsan_alloc_fork_parent(void) { mapsan_lock_release(&lock); }
 void mapsan_alloc_fork_child(void) { mapsan_lock_reset(&lock); }
 
 static struct free_block *free_list[NCLASS];
-static char *bump[NCLASS], *bump_end[NCLASS];
+static char *bump, *bump_end; /* the chunk being carved */
 
 static size_t class_bytes(uint32_t c) { return (size_t)1 << (c + MIN_SHIFT); }
 
@@ -67,6 +71,21 @@ static void *map(size_t n) {
   void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   return p == MAP_FAILED ? NULL : p;
+}
+
+/* The rest of the current chunk, cut into blocks of the largest classes
+ * that fit, onto their free lists. Class sizes are powers of two from 32:
+ * every piece stays aligned. lock held. */
+static void spill_tail_locked(void) {
+  while (bump_end - bump >= (ptrdiff_t)class_bytes(0)) {
+    uint32_t c = NCLASS - 1;
+    while (class_bytes(c) > (size_t)(bump_end - bump))
+      c--;
+    struct free_block *f = (struct free_block *)bump;
+    f->next = free_list[c];
+    free_list[c] = f;
+    bump += class_bytes(c);
+  }
 }
 
 void *mapsan_malloc(size_t n) {
@@ -90,17 +109,18 @@ void *mapsan_malloc(size_t n) {
     free_list[c] = f->next;
     h = (struct hdr *)f;
   } else {
-    if (bump[c] == bump_end[c]) {
+    if ((size_t)(bump_end - bump) < class_bytes(c)) {
       char *chunk = map(CHUNK);
       if (chunk == NULL) {
         mapsan_lock_release(&lock);
         return NULL;
       }
-      bump[c] = chunk;
-      bump_end[c] = chunk + CHUNK;
+      spill_tail_locked();
+      bump = chunk;
+      bump_end = chunk + CHUNK;
     }
-    h = (struct hdr *)bump[c];
-    bump[c] += class_bytes(c);
+    h = (struct hdr *)bump;
+    bump += class_bytes(c);
   }
   mapsan_lock_release(&lock);
   h->cls = c;
