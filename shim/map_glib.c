@@ -191,14 +191,32 @@ static void note_sampled_out(GHashTable *h, const struct mapsan_op *op) {
 #define FAST_OR_SLOW(name, hx, args)                                          \
   MAPSAN_PASS_OR_SLOW(name, FAST_REAL(name), marked_untracked(hx),            \
                       name##_slow, UNPAREN args)
+/* The same for functions returning void. */
+#define FAST_OR_SLOW_VOID(name, hx, args)                                     \
+  do {                                                                        \
+    __typeof__(&name) real_ = FAST_REAL(name);                                \
+    if (MAPSAN_LIKELY(real_ != NULL) && marked_untracked(hx)) {               \
+      real_ args;                                                             \
+      return;                                                                 \
+    }                                                                         \
+    name##_slow(UNPAREN args, (uintptr_t)__builtin_return_address(0),         \
+                (uintptr_t)__builtin_dwarf_cfa());                            \
+  } while (0)
 
 /* ---- create, reference, destroy ----------------------------------------- */
 
+/* A new table: drawn, marked, and given a shadow only if tracked or if
+ * marks are off (then the shadow is what remembers it is not). An untracked
+ * marked table then costs mapsan nothing more, creation and destruction
+ * included, as a project map: no shadow, no table lock, no sync object. */
 static GHashTable *created(GHashTable *h, const char *opname) {
   if (h && mapsan_hooks_on()) {
     bool tracked = mapsan_map_sample();
     mark(h, !tracked);
-    mapsan_map_create(h, API, opname, tracked);
+    if (!tracked && atomic_load_explicit(&marks_on, memory_order_relaxed))
+      mapsan_map_forget(h); /* a destroyed table's record at this address */
+    else
+      mapsan_map_create(h, API, opname, tracked);
   }
   return h;
 }
@@ -252,7 +270,11 @@ static void unref(GHashTable *h, const char *opname) {
   }
 }
 
-MAPSAN_EXPORT void g_hash_table_unref(GHashTable *h) {
+static MAPSAN_NOINLINE void g_hash_table_unref_slow(GHashTable *h,
+                                                    uintptr_t pc_,
+                                                    uintptr_t cfa_) {
+  (void)pc_;
+  (void)cfa_;
   if (h == NULL || !mapsan_hooks_on()) {
     REAL(g_hash_table_unref)(h);
     return;
@@ -260,15 +282,22 @@ MAPSAN_EXPORT void g_hash_table_unref(GHashTable *h) {
   unref(h, "unref");
 }
 
+MAPSAN_EXPORT void g_hash_table_unref(GHashTable *h) {
+  FAST_OR_SLOW_VOID(g_hash_table_unref, h, (h));
+}
+
 /* GLib's destroy is remove_all, then unref: done here in those two steps so
  * that the unref goes through the protocol above. */
-MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
+static MAPSAN_NOINLINE void g_hash_table_destroy_slow(GHashTable *h,
+                                                      uintptr_t pc_,
+                                                      uintptr_t cfa_) {
   if (h == NULL || !mapsan_hooks_on()) {
     REAL(g_hash_table_destroy)(h);
     return;
   }
   struct mapsan_op op;
-  MAPSAN_OP_CALLER(&op);
+  op.caller_pc = pc_;
+  op.caller_cfa = cfa_;
   if (mapsan_map_begin(&op, h, API, "destroy", true)) {
     if (field(h, GHT_NNODES_OFF) != 0)
       mapsan_map_modified(&op, NULL);
@@ -278,18 +307,12 @@ MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
   unref(h, "destroy");
 }
 
+MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
+  FAST_OR_SLOW_VOID(g_hash_table_destroy, h, (h));
+}
+
 /* ---- writes ------------------------------------------------------------- */
 
-#define FAST_OR_SLOW_VOID(name, hx, args)                                     \
-  do {                                                                        \
-    __typeof__(&name) real_ = FAST_REAL(name);                                \
-    if (MAPSAN_LIKELY(real_ != NULL) && marked_untracked(hx)) {               \
-      real_ args;                                                             \
-      return;                                                                 \
-    }                                                                         \
-    name##_slow(UNPAREN args, (uintptr_t)__builtin_return_address(0),         \
-                (uintptr_t)__builtin_dwarf_cfa());                            \
-  } while (0)
 
 /* The checked part of a write on table hx (through iterator itx, or NULL)
  * by the real `name` called with `args`; `ret` is its result type. */
