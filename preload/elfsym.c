@@ -23,8 +23,8 @@
  * Search order as RTLD_NEXT's: the objects after libmapsan in the loader's
  * list (dl_iterate_phdr walks it in order). A definition is a symbol with a
  * section (not an undefined reference) and a nonzero value. An object
- * without DT_GNU_HASH (rare since binutils 2.x defaults) answers "maybe",
- * and the caller then asks dlsym as before. The loader relocates the
+ * without DT_GNU_HASH (rare since binutils 2.x defaults) makes every
+ * answer "ask the loader", and the caller asks dlsym as before. The loader relocates the
  * dynamic section's addresses in place on x86-64 except in read-only
  * dynamic sections (the vDSO's), whose entries are still offsets: an
  * address below the load base is one of those.
@@ -36,7 +36,7 @@
 #include <stdint.h>
 #include <string.h>
 
-enum { ANSWER_NO = 0, ANSWER_YES = 1, ANSWER_MAYBE = 2 };
+enum { ANSWER_NO = 0, ANSWER_YES = 1 };
 
 /* ElfW(Versym) flag: a version that is not the default (foo@V, not
  * foo@@V); dlsym without a version never returns one. */
@@ -158,7 +158,7 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
     return 1;
   }
   if (!tables_of(info, &set->obj[set->n]))
-    set->incomplete = true; /* no GNU hash: that object answers "maybe" */
+    set->incomplete = true; /* no GNU hash: ask the loader for every name */
   else
     set->n++;
   return 0;

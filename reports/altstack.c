@@ -8,11 +8,14 @@
  * gets one, as AddressSanitizer does, unless the program already gave it
  * one; a later sigaltstack() of the program's replaces it.
  *
- * Cost: per thread an mmap, an mprotect (the guard page below the stack,
- * so that an overflow of the alternate stack itself faults rather than
- * writes over a neighbour) and a sigaltstack call, and their undoing when
- * the thread finishes. The pages are address space only until a signal
- * is delivered on them: no resident memory.
+ * Cost: a stack is an mmap and an mprotect (the guard page below it, so
+ * that an overflow of the alternate stack itself faults rather than writes
+ * over a neighbour). A finishing thread's stack is kept, up to CACHE_MAX,
+ * for the next thread: a thread then costs two sigaltstack calls at start
+ * (query, set) and two at its end (query, disable) instead of those plus
+ * mmap, mprotect and munmap, the dearest in a multithreaded process (it
+ * makes the other CPUs flush their TLBs). The pages are address space only
+ * until a signal is delivered on them: no resident memory.
  */
 #include "altstack.h"
 
@@ -29,7 +32,46 @@
 #define ALTSTACK_BYTES ((size_t)256 << 10)
 #define ALTSTACK_GUARD ((size_t)4096)
 
+#define CACHE_MAX 64
+
 static MAPSAN_TLS char *altstack_map; /* guard page + stack, or NULL */
+
+static mapsan_lock cache_lock = MAPSAN_LOCK_INIT;
+MAPSAN_FORK_LEAF(cache_lock)
+static char *cache[CACHE_MAX]; /* stacks of finished threads */
+static int ncache;
+
+static char *take_cached(void) {
+  char *p = NULL;
+  mapsan_lock_acquire(&cache_lock);
+  if (ncache > 0)
+    p = cache[--ncache];
+  mapsan_lock_release(&cache_lock);
+  return p;
+}
+
+/* Keeps p for the next thread, or unmaps it. */
+static void put_back(char *p) {
+  mapsan_lock_acquire(&cache_lock);
+  bool kept = ncache < CACHE_MAX;
+  if (kept)
+    cache[ncache++] = p;
+  mapsan_lock_release(&cache_lock);
+  if (!kept)
+    munmap(p, ALTSTACK_GUARD + ALTSTACK_BYTES);
+}
+
+static char *new_stack(void) {
+  char *p = mmap(NULL, ALTSTACK_GUARD + ALTSTACK_BYTES, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    return NULL;
+  if (mprotect(p, ALTSTACK_GUARD, PROT_NONE) != 0) {
+    munmap(p, ALTSTACK_GUARD + ALTSTACK_BYTES);
+    return NULL;
+  }
+  return p;
+}
 
 void mapsan_altstack_thread_start(void) {
   if (mapsan_opts.crash_report < 1 || altstack_map != NULL)
@@ -37,20 +79,15 @@ void mapsan_altstack_thread_start(void) {
   stack_t cur;
   if (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE))
     return; /* the program's own, or unknown */
-  char *p = mmap(NULL, ALTSTACK_GUARD + ALTSTACK_BYTES, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED)
+  char *p = take_cached();
+  if (p == NULL && (p = new_stack()) == NULL)
     return;
-  if (mprotect(p, ALTSTACK_GUARD, PROT_NONE) != 0) {
-    munmap(p, ALTSTACK_GUARD + ALTSTACK_BYTES);
-    return;
-  }
   stack_t ss;
   memset(&ss, 0, sizeof(ss));
   ss.ss_sp = p + ALTSTACK_GUARD;
   ss.ss_size = ALTSTACK_BYTES;
   if (sigaltstack(&ss, NULL) != 0) {
-    munmap(p, ALTSTACK_GUARD + ALTSTACK_BYTES);
+    put_back(p);
     return;
   }
   altstack_map = p;
@@ -72,5 +109,5 @@ void mapsan_altstack_thread_exit(void) {
       return;
   }
   altstack_map = NULL;
-  munmap(p, ALTSTACK_GUARD + ALTSTACK_BYTES);
+  put_back(p); /* no longer this thread's: signals now use its own stack */
 }
