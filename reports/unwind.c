@@ -3,7 +3,6 @@
  */
 #include "unwind.h"
 
-#include "../preload/options.h"
 #include "../shim/base.h"
 
 #include <dlfcn.h>
@@ -18,10 +17,6 @@ struct mapsan_unwind_fns mapsan_unw;
  * library constructor, which the loading thread's dlopen needs.) Read with
  * acquire: the function pointers are published before the state. */
 static _Atomic int state;
-
-/* Every capture steps instead of using unw_backtrace (unwind.h); decided
- * at the load, from sample_rate. */
-static bool stepping;
 
 /* Threads allowed unw_backtrace now alive, and this thread's lot: 0 not
  * yet decided, 1 unw_backtrace, 2 unw_step. */
@@ -66,7 +61,7 @@ static bool fast_allowed(void) {
   if (MAPSAN_LIKELY(lot != 0))
     return lot == 1;
   int n = atomic_load_explicit(&fast_threads, memory_order_relaxed);
-  while (!stepping && n < MAPSAN_FAST_UNWIND_THREADS)
+  while (n < MAPSAN_FAST_UNWIND_THREADS)
     if (atomic_compare_exchange_weak_explicit(&fast_threads, &n, n + 1,
                                               memory_order_relaxed,
                                               memory_order_relaxed)) {
@@ -108,7 +103,6 @@ bool mapsan_unwind_load(void) {
               resolve(h, STR(unw_step), &f.step);
     if (ok) {
       mapsan_unw = f;
-      stepping = mapsan_opts.sample_rate > 1;
       /* libunwind's one-time set-up opens a pipe it keeps for good (to
        * test whether an address is readable). Done now, with sample_rate=1
        * at start-up, before main: done at the first capture it would take
