@@ -340,7 +340,9 @@ static bool sample_draw(void) {
   x ^= x >> 7;
   x ^= x << 17;
   sample_state = x;
-  return x % (uint64_t)rate == 0;
+  /* x is uniform over [1, 2^64): below 2^64 / rate with probability
+   * 1/rate, a compare where x % rate was a 64-bit division (~40 cycles). */
+  return x <= UINT64_MAX / (uint64_t)rate;
 }
 
 void mapsan_map_create(const void *addr, enum mapsan_api api,
