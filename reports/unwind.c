@@ -22,6 +22,9 @@ static _Atomic int state;
  * yet decided, 1 unw_backtrace, 2 unw_step. */
 static _Atomic int fast_threads;
 static MAPSAN_TLS uint8_t lot;
+static MAPSAN_TLS bool setting_up;
+
+bool mapsan_unwind_setting_up(void) { return setting_up; }
 
 bool mapsan_unwind_ready(void) {
   return atomic_load_explicit(&state, memory_order_acquire) == 1;
@@ -92,6 +95,7 @@ bool mapsan_unwind_load(void) {
                                                memory_order_acquire))
     return s == 1; /* loaded or failed meanwhile, or being loaded */
   mapsan_enter(); /* dlopen and libunwind's start-up pass straight through */
+  setting_up = true;
   {
     struct mapsan_unwind_fns f;
     void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
@@ -103,17 +107,16 @@ bool mapsan_unwind_load(void) {
               resolve(h, STR(unw_step), &f.step);
     if (ok) {
       mapsan_unw = f;
-      /* libunwind's one-time set-up opens a pipe it keeps for good (to
-       * test whether an address is readable). Done now, with sample_rate=1
-       * at start-up, before main: done at the first capture it would take
-       * two file descriptors in the middle of the program, shifting the
-       * numbers of the program's next ones (GLib's test unix-fd checks
-       * them). */
+      /* libunwind's one-time set-up, now (at start-up with sample_rate=1):
+       * it opens a pipe it keeps for good (to test whether an address is
+       * readable), which shim/fds.c moves to high descriptor numbers while
+       * setting_up is true. */
       void *warm[4];
       capture(warm, 4);
     }
     atomic_store_explicit(&state, ok ? 1 : -1, memory_order_release);
   }
+  setting_up = false;
   mapsan_leave();
   return mapsan_unwind_ready();
 }

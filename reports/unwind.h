@@ -13,10 +13,10 @@
  *     array can be quarantined, so the use-after-resize fault handler
  *     (shim/quarantine.c) always finds it loaded.
  *
- * Loading also runs libunwind's one-time set-up (it keeps a pipe open for
- * good): at start-up with sample_rate=1, so the program's file descriptor
- * numbers are what they would be from main on; in a sampled process, at
- * the first tracked map.
+ * Loading also runs libunwind's one-time set-up, which opens a pipe it
+ * keeps for good: shim/fds.c moves that pipe to high descriptor numbers,
+ * so the program's own numbers are what they would be without mapsan,
+ * whenever libunwind is loaded.
  *
  * dlopen is not async-signal-safe, so signal handlers never load: they use
  * mapsan_unwind_ready() and do without (a crash report before the first
@@ -81,6 +81,10 @@ enum { MAPSAN_FAST_UNWIND_THREADS = 64 };
 /* The caller's stack (return addresses, as unw_backtrace gives them; see
  * "Captures" above) if loaded, else 0 frames. Never loads. */
 int mapsan_unwind_backtrace(void **buf, int size);
+
+/* True on the thread loading libunwind while it does (shim/fds.c moves
+ * the descriptors libunwind opens then). */
+bool mapsan_unwind_setting_up(void);
 
 /* The calling thread is exiting (its libunwind cache goes with it). */
 void mapsan_unwind_thread_exit(void);
