@@ -5,7 +5,9 @@ suite nobody here wrote, full of correctly synchronized GHashTable, GMutex,
 GCond, GThreadPool, GAsyncQueue and main-loop code, so any report is a false
 positive of mapsan's and any failure a behaviour change.
 
-Usage: run_installed.py LAUNCHER NAME
+Usage: run_installed.py LAUNCHER NAME [LAUNCHER_FLAG...]
+(e.g. --sample 2: half the tables tracked, the other half on the canary's
+untracked paths)
 Exit: 0 pass, 1 fail, 77 skip (the test is not installed, or skips itself).
 """
 import glob
@@ -20,6 +22,7 @@ INSTALLED = '/usr/libexec/installed-tests/glib'
 
 def main():
     launcher, name = os.path.abspath(sys.argv[1]), sys.argv[2]
+    flags = sys.argv[3:]
     exe = os.path.join(INSTALLED, name)
     if not os.access(exe, os.X_OK):
         print('SKIP: %s is not installed (package libglib2.0-tests)' % exe)
@@ -28,7 +31,8 @@ def main():
     env = dict(os.environ)
     env.pop('MAPSAN_OPTIONS', None)
     # GLib's tests look for data files next to themselves.
-    p = subprocess.run([launcher, '--json', tmp, '--', exe], cwd=INSTALLED,
+    p = subprocess.run([launcher, '--json', tmp] + flags + ['--', exe],
+                       cwd=INSTALLED,
                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=600)
     out = p.stdout.decode(errors='replace') + p.stderr.decode(errors='replace')
