@@ -213,7 +213,7 @@ uint32_t mapsan_stack_capture_if_loaded(void) {
 /* ---- the call-site cache (see the top of this file) -------------------- */
 
 #define SCACHE_SIZE 32      /* entries a thread, direct-mapped */
-#define SCACHE_FRAMES 24    /* deeper stacks are not cached */
+#define SCACHE_FRAMES 48    /* deeper stacks are not cached */
 #define SCACHE_SCAN (64 << 10) /* bytes scanned above the cfa */
 
 struct scache_ent {

@@ -118,9 +118,13 @@ static void slot_free_locked(uint32_t s, uint64_t last_access,
 static pid_t gettid_raw(void) { return (pid_t)syscall(SYS_gettid); }
 
 /* Creates the thread structure for the caller; registry lock held. */
+_Atomic bool mapsan_multithreaded;
+
 static struct mapsan_thread *create_locked(uint32_t parent_num,
                                            uint32_t create_stack,
                                            const mapsan_vclock *known) {
+  if (next_num > 1) /* not the first thread registered */
+    atomic_store_explicit(&mapsan_multithreaded, true, memory_order_seq_cst);
   uint32_t slot = slot_alloc_locked(known);
   if (slot == UINT32_MAX)
     return NULL;
@@ -252,6 +256,9 @@ void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
                                   bool detached) {
   memset(st, 0, sizeof(*st));
   st->detached = detached;
+  /* Before the real pthread_create: the new thread may run before it
+   * registers, and this thread's next reads could race with it. */
+  atomic_store_explicit(&mapsan_multithreaded, true, memory_order_seq_cst);
   st->create_stack = mapsan_stack_capture_if_loaded();
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)

@@ -128,6 +128,12 @@ static inline void mapsan_thread_note_begin(struct mapsan_thread *t,
  * orders the store before the load). In canary mode (sample_rate) a process
  * that tracks no map pays one load per lock operation. */
 extern MAPSAN_HIDDEN _Atomic bool mapsan_clocks_live;
+
+/* Set, for good, before a second thread can run (the parent sets it before
+ * the real pthread_create; a thread mapsan meets unannounced sets it when
+ * registered). Until then nothing the one thread does can race with
+ * anything: a later thread is created by it, after it. */
+extern MAPSAN_HIDDEN _Atomic bool mapsan_multithreaded;
 void mapsan_clocks_go_live(void);
 
 /* t's clock ticks: what it does next is not covered by what it released. */
