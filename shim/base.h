@@ -39,7 +39,7 @@
 /* For zero-initialized static arrays of a page or more: the linker puts
  * .lbss after all of .bss, so the small variables share a few pages instead
  * of one page at each end of every big array, and a big array's pages are
- * touched only when it is used (a canary touched 12 data pages, now 6). */
+ * touched only when it is used (a canary touched 12 data pages, now 5). */
 #define MAPSAN_BIG __attribute__((section(".lbss")))
 #define MAPSAN_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -9,8 +9,8 @@
  * loaded libunwind mid-program, at its first tracked map. So pipe2, which
  * libunwind calls through the PLT and therefore reaches here, moves the
  * pair it gets while libunwind is being set up (mapsan_unwind_setting_up)
- * to high numbers (F_DUPFD_CLOEXEC from HIGH_FD, below the soft descriptor
- * limit) and closes the low ones. Every other pipe2 passes straight
+ * to high numbers (F_DUPFD from HIGH_FD, below the soft descriptor limit,
+ * keeping the caller's close-on-exec choice) and closes the low ones. Every other pipe2 passes straight
  * through.
  */
 #include "../preload/interpose.h"
@@ -32,10 +32,10 @@ static int high_base(void) {
 }
 
 /* Moves fd up if it can; the original number otherwise. */
-static int move_high(int fd, int base) {
+static int move_high(int fd, int base, bool cloexec) {
   if (fd >= base)
     return fd;
-  int hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
+  int hi = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, base);
   if (hi < 0)
     return fd;
   close(fd);
@@ -46,8 +46,9 @@ MAPSAN_EXPORT int pipe2(int fds[2], int flags) {
   int r = REAL(pipe2)(fds, flags);
   if (r == 0 && MAPSAN_UNLIKELY(mapsan_unwind_setting_up())) {
     int base = high_base();
-    fds[0] = move_high(fds[0], base);
-    fds[1] = move_high(fds[1], base);
+    bool cloexec = (flags & O_CLOEXEC) != 0;
+    fds[0] = move_high(fds[0], base, cloexec);
+    fds[1] = move_high(fds[1], base, cloexec);
   }
   return r;
 }
