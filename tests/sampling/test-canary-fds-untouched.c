@@ -13,13 +13,14 @@
  * mapsan-options: sample_rate=2
  * mapsan-expect: none
  */
+#include "native-rerun.h"
+
 #include <hmap.h>
 
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static bool libunwind_loaded(void) {
@@ -33,33 +34,9 @@ static bool libunwind_loaded(void) {
   return found;
 }
 
-/* The first descriptor the same program opens natively. */
-static int native_first_fd(void) {
-  int p[2];
-  if (pipe(p) != 0)
-    return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(p[1], 1);
-    close(p[0]);
-    close(p[1]);
-    unsetenv("LD_PRELOAD");
-    setenv("FDS_TEST_CHILD", "1", 1);
-    execl("/proc/self/exe", "child", (char *)NULL);
-    _exit(127);
-  }
-  close(p[1]);
-  char buf[32] = {0};
-  ssize_t n = read(p[0], buf, sizeof(buf) - 1);
-  close(p[0]);
-  int st;
-  waitpid(pid, &st, 0);
-  return n > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? atoi(buf) : -1;
-}
-
 int main(void) {
   int a = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (getenv("FDS_TEST_CHILD")) {
+  if (native_rerun_child()) {
     printf("%d\n", a);
     return 0;
   }
@@ -87,11 +64,11 @@ int main(void) {
     return 3;
   }
   int b = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  int native = native_first_fd();
+  long native = native_rerun();
   for (int i = 0; i < n; i++)
     hmap_free(kept[i]);
   if (b != a + 1 || a != native) {
-    fprintf(stderr, "descriptors %d then %d under mapsan; %d natively\n", a,
+    fprintf(stderr, "descriptors %d then %d under mapsan; %ld natively\n", a,
             b, native);
     return 3;
   }

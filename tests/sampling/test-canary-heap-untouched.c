@@ -12,6 +12,8 @@
  * mapsan-options: sample_rate=100
  * mapsan-expect: none
  */
+#include "native-rerun.h"
+
 #include <glib.h>
 #include <hmap.h>
 
@@ -19,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static size_t in_use(void) {
@@ -27,31 +28,9 @@ static size_t in_use(void) {
   return mi.uordblks;
 }
 
-/* The same program's number, natively: re-executed without LD_PRELOAD. */
-static long native_in_use(void) {
-  int fd[2];
-  if (pipe(fd) != 0)
-    return -1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    unsetenv("LD_PRELOAD");
-    setenv("HEAP_TEST_CHILD", "1", 1);
-    execl("/proc/self/exe", "child", (char *)NULL);
-    _exit(127);
-  }
-  close(fd[1]);
-  char buf[64] = {0};
-  ssize_t n = read(fd[0], buf, sizeof(buf) - 1);
-  close(fd[0]);
-  int st;
-  waitpid(pid, &st, 0);
-  return n > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? atol(buf) : -1;
-}
-
 int main(void) {
   size_t mine = in_use();
-  if (getenv("HEAP_TEST_CHILD")) {
+  if (native_rerun_child()) {
     printf("%zu\n", mine);
     return 0;
   }
@@ -68,7 +47,7 @@ int main(void) {
     fprintf(stderr, "not run under mapsan\n");
     return 3;
   }
-  long native = native_in_use();
+  long native = native_rerun();
   if (native < 0) {
     fprintf(stderr, "the native run failed\n");
     return 3;
