@@ -44,9 +44,21 @@
  * memory can only make a table untracked, which is a sampling draw, and
  * with sample_rate=1 nothing is ever written.
  * These fields are read at fixed offsets of the 96-byte struct _GHashTable
- * of GLib 2.74 (x86-64). The layout is verified once, on a private table,
- * before any user table is looked at; if it does not match, iterator
- * invalidation and last-unref detection are off (races are still found).
+ * of GLib 2.74 (x86-64). The layout is verified once, before any user
+ * table is looked at; if it does not match, iterator invalidation,
+ * last-unref detection and marks are off (races are still found).
+ *
+ * Verified by reading, not by building. The program's first new table,
+ * as g_hash_table_new_full returns it, has known contents in every field:
+ * 8 slots, modulus 7, mask 7, no nodes, keys and hashes arrays with values
+ * sharing keys', reference count 1, version 0, and the functions the
+ * program passed. All of them at their 2.74 offsets leaves bytes 28-31 as
+ * the bit-field word's padding, which GLib has no name to write. (Building
+ * a private table, as mapsan first did, put ~2 KiB of GLib's allocations
+ * in the program's heap at its first table: malloc's per-thread cache kept
+ * the freed blocks, and the GHashTable workload of bench/overhead ended
+ * with a heap 60 KiB larger.) Only when the first table mapsan meets is
+ * one it did not see created does it still build one (layout_probe).
  */
 #include <glib.h>
 
@@ -60,9 +72,19 @@
 
 /* struct _GHashTable, GLib 2.74, LP64. */
 #define GHT_SIZE_OFF 0 /* gsize: number of slots; changes on resize */
+#define GHT_MOD_OFF 8
+#define GHT_MASK_OFF 12
 #define GHT_NNODES_OFF 16
+#define GHT_NOCCUPIED_OFF 20
+#define GHT_KEYS_OFF 32
+#define GHT_HASHES_OFF 40
+#define GHT_VALUES_OFF 48
+#define GHT_HASH_FUNC_OFF 56
+#define GHT_EQUAL_FUNC_OFF 64
 #define GHT_REFCOUNT_OFF 72
 #define GHT_VERSION_OFF 76
+#define GHT_KEY_DESTROY_OFF 80
+#define GHT_VALUE_DESTROY_OFF 88
 #define GHT_PAD_OFF 28 /* 4 bytes of padding before the keys pointer */
 
 static _Atomic int layout; /* 0 unknown, 1 verified, -1 does not match */
@@ -79,10 +101,51 @@ static int field(GHashTable *h, size_t off) {
   return __atomic_load_n((int *)((char *)h + off), __ATOMIC_RELAXED);
 }
 
-static bool layout_ok(void) {
-  int l = atomic_load_explicit(&layout, memory_order_acquire);
-  if (MAPSAN_LIKELY(l != 0))
-    return l > 0;
+static uintptr_t word_at(GHashTable *h, size_t off) {
+  return __atomic_load_n((uintptr_t *)((char *)h + off), __ATOMIC_RELAXED);
+}
+
+/* Records the verdict (l: 1 matches, -1 does not) and whether the padding
+ * may hold marks; the first verdict stays. */
+static void layout_decide(int l, bool pad_ok) {
+  static mapsan_lock decide_lock = MAPSAN_LOCK_INIT;
+  mapsan_lock_acquire(&decide_lock);
+  if (atomic_load_explicit(&layout, memory_order_relaxed) == 0) {
+    bool on = l > 0 && pad_ok && mapsan_opts.sample_rate > 1;
+    atomic_store_explicit(&marks_on, on, memory_order_relaxed);
+    if (on)
+      mapsan_real_copy_family("g_hash_table_", fast_real);
+    atomic_store_explicit(&layout, l, memory_order_release);
+  }
+  mapsan_lock_release(&decide_lock);
+}
+
+/* The verdict from a table g_hash_table_new_full(hash, eq, kd, vd) has
+ * just returned, before the program has it (see the top). */
+static void layout_learn(GHashTable *t, GHashFunc hash, GEqualFunc eq,
+                         GDestroyNotify kd, GDestroyNotify vd) {
+  if (t == NULL || atomic_load_explicit(&layout, memory_order_acquire) != 0)
+    return;
+  uintptr_t keys = word_at(t, GHT_KEYS_OFF);
+  uintptr_t hash_func = word_at(t, GHT_HASH_FUNC_OFF);
+  bool ok = word_at(t, GHT_SIZE_OFF) == 8 && field(t, GHT_MOD_OFF) == 7 &&
+            field(t, GHT_MASK_OFF) == 7 && field(t, GHT_NNODES_OFF) == 0 &&
+            field(t, GHT_NOCCUPIED_OFF) == 0 && keys != 0 &&
+            word_at(t, GHT_HASHES_OFF) != 0 &&
+            word_at(t, GHT_VALUES_OFF) == keys &&
+            (hash ? hash_func == (uintptr_t)hash : hash_func != 0) &&
+            word_at(t, GHT_EQUAL_FUNC_OFF) == (uintptr_t)eq &&
+            field(t, GHT_REFCOUNT_OFF) == 1 && field(t, GHT_VERSION_OFF) == 0 &&
+            word_at(t, GHT_KEY_DESTROY_OFF) == (uintptr_t)kd &&
+            word_at(t, GHT_VALUE_DESTROY_OFF) == (uintptr_t)vd;
+  layout_decide(ok ? 1 : -1, ok);
+}
+
+/* The verdict by building a private table, for a first table mapsan did not
+ * see created: its fields, the version's steps, and the padding kept
+ * through growth, removals, a switch to 64-bit keys and values, and
+ * remove_all. */
+static void layout_probe(void) {
   mapsan_enter();
   GHashTable *t = REAL(g_hash_table_new)(NULL, NULL);
   int rc0 = field(t, GHT_REFCOUNT_OFF), v0 = field(t, GHT_VERSION_OFF);
@@ -95,9 +158,6 @@ static bool layout_ok(void) {
   REAL(g_hash_table_ref)(t);
   int rc1 = field(t, GHT_REFCOUNT_OFF);
   REAL(g_hash_table_unref)(t);
-  /* The padding the untracked mark lives in, only once the fields around
-   * it are where 2.74 has them: it must survive growth, removals, a
-   * switch to 64-bit keys and values and remove_all. */
   bool pad_ok = false;
   if (rc0 == 1 && n0 == 0 && size0 == 8) {
     uint32_t *pad = (uint32_t *)((char *)t + GHT_PAD_OFF);
@@ -113,14 +173,17 @@ static bool layout_ok(void) {
   }
   REAL(g_hash_table_unref)(t);
   mapsan_leave();
-  l = (rc0 == 1 && rc1 == 2 && n0 == 0 && n1 == 1 && v1 == v0 + 1 &&
-       v2 == v1 && size0 == 8) ? 1 : -1;
-  bool on = l > 0 && pad_ok && mapsan_opts.sample_rate > 1;
-  atomic_store_explicit(&marks_on, on, memory_order_relaxed);
-  if (on)
-    mapsan_real_copy_family("g_hash_table_", fast_real);
-  atomic_store_explicit(&layout, l, memory_order_release);
-  return l > 0;
+  int l = (rc0 == 1 && rc1 == 2 && n0 == 0 && n1 == 1 && v1 == v0 + 1 &&
+           v2 == v1 && size0 == 8) ? 1 : -1;
+  layout_decide(l, pad_ok);
+}
+
+static bool layout_ok(void) {
+  int l = atomic_load_explicit(&layout, memory_order_acquire);
+  if (MAPSAN_LIKELY(l != 0))
+    return l > 0;
+  layout_probe(); /* two threads may both probe: the first verdict stays */
+  return atomic_load_explicit(&layout, memory_order_acquire) > 0;
 }
 
 static int version_of(GHashTable *h) {
@@ -222,13 +285,17 @@ static GHashTable *created(GHashTable *h, const char *opname) {
 }
 
 MAPSAN_EXPORT GHashTable *g_hash_table_new(GHashFunc hash, GEqualFunc eq) {
-  return created(REAL(g_hash_table_new)(hash, eq), "new");
+  GHashTable *h = REAL(g_hash_table_new)(hash, eq);
+  layout_learn(h, hash, eq, NULL, NULL);
+  return created(h, "new");
 }
 
 MAPSAN_EXPORT GHashTable *g_hash_table_new_full(GHashFunc hash, GEqualFunc eq,
                                                 GDestroyNotify kd,
                                                 GDestroyNotify vd) {
-  return created(REAL(g_hash_table_new_full)(hash, eq, kd, vd), "new_full");
+  GHashTable *h = REAL(g_hash_table_new_full)(hash, eq, kd, vd);
+  layout_learn(h, hash, eq, kd, vd);
+  return created(h, "new_full");
 }
 
 MAPSAN_EXPORT GHashTable *g_hash_table_new_similar(GHashTable *other) {

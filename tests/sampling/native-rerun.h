@@ -5,8 +5,9 @@
  *
  * The program re-executes itself (/proc/self/exe) without LD_PRELOAD and
  * with NATIVE_RERUN_ENV set; in that run native_rerun_child() is true and
- * the program prints its figure on stdout and exits 0; native_rerun()
- * returns that figure, or -1 when the run failed.
+ * the program prints its figures on stdout, separated by spaces, and exits
+ * 0; native_rerun() returns the first, or -1 when the run failed;
+ * native_rerun_n() stores up to n of them and returns how many it read.
  */
 #ifndef NATIVE_RERUN_H
 #define NATIVE_RERUN_H
@@ -20,7 +21,7 @@
 
 static bool native_rerun_child(void) { return getenv(NATIVE_RERUN_ENV) != NULL; }
 
-static long native_rerun(void) {
+static int native_rerun_n(long *figs, int n) {
   int p[2];
   if (pipe(p) != 0)
     return -1;
@@ -35,12 +36,32 @@ static long native_rerun(void) {
     _exit(127);
   }
   close(p[1]);
-  char buf[64] = {0};
-  ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+  char buf[256] = {0};
+  size_t have = 0;
+  ssize_t got;
+  while (have < sizeof(buf) - 1 &&
+         (got = read(p[0], buf + have, sizeof(buf) - 1 - have)) > 0)
+    have += (size_t)got;
   close(p[0]);
   int st;
   waitpid(pid, &st, 0);
-  return n > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? atol(buf) : -1;
+  if (have == 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    return -1;
+  int k = 0;
+  char *s = buf, *end;
+  while (k < n) {
+    long v = strtol(s, &end, 10);
+    if (end == s)
+      break;
+    figs[k++] = v;
+    s = end;
+  }
+  return k;
+}
+
+static long native_rerun(void) {
+  long fig;
+  return native_rerun_n(&fig, 1) == 1 ? fig : -1;
 }
 
 #endif
