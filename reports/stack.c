@@ -102,17 +102,42 @@ static bool grow_table_locked(void) {
   return true;
 }
 
-/* A small per-thread cache in front of the depot: a thread that captures
- * the same stack again (a loop) finds it without the depot lock. Entries
- * point at immutable depot records, and a hit compares the frames, so it
- * is exact. */
+/* Two per-thread caches, allocated at a thread's first capture (not in
+ * TLS: glibc clears a thread's static TLS at its start, so 3 KiB there
+ * were 3 KiB more of every thread's stack resident, and of a canary's
+ * memory in each thread, capturing or not).
+ *
+ * In front of the depot: a thread that captures the same stack again (a
+ * loop) finds it without the depot lock. Entries point at immutable depot
+ * records, and a hit compares the frames, so it is exact. */
 #define TCACHE_SIZE 128
 struct tcache_ent {
   uint64_t hash;
   const struct depot_rec *rec;
   uint32_t id;
 };
-static MAPSAN_TLS struct tcache_ent tcache[TCACHE_SIZE];
+
+/* The call-site cache (see the top of this file). */
+#define SCACHE_SIZE 32      /* entries a thread, direct-mapped */
+#define SCACHE_FRAMES 48    /* deeper stacks are not cached */
+#define SCACHE_SCAN (64 << 10) /* bytes scanned above the cfa */
+
+struct scache_ent {
+  uintptr_t pc, cfa;
+  uint32_t id;
+  uint32_t n;
+  uint32_t off[SCACHE_FRAMES]; /* slot of frame i+1, in words from cfa */
+  uintptr_t val[SCACHE_FRAMES];
+};
+
+struct scache {
+  uintptr_t stack_lo, stack_hi; /* this thread's stack; 0 if unknown */
+  struct scache_ent ent[SCACHE_SIZE];
+  struct tcache_ent interned[TCACHE_SIZE];
+};
+
+static MAPSAN_TLS struct scache *scache;
+static struct scache *scache_get(void);
 
 static uint32_t intern_locked_path(const uintptr_t *pcs, size_t n, uint64_t h,
                                    const struct depot_rec **out);
@@ -121,13 +146,17 @@ uint32_t mapsan_stack_intern(const uintptr_t *pcs, size_t n) {
   if (n == 0)
     return 0;
   uint64_t h = hash_pcs(pcs, n);
-  struct tcache_ent *e = &tcache[h & (TCACHE_SIZE - 1)];
-  if (e->hash == h && e->rec && e->rec->n == n &&
+  /* Not scache_get(): this also runs in the guarded pool's fault handler,
+   * which must not allocate; a thread's first capture allocates (below). */
+  struct scache *c = scache;
+  struct tcache_ent *e =
+      c ? &c->interned[h & (TCACHE_SIZE - 1)] : NULL;
+  if (e && e->hash == h && e->rec && e->rec->n == n &&
       !memcmp(e->rec->pcs, pcs, n * sizeof(*pcs)))
     return e->id;
   const struct depot_rec *rec = NULL;
   uint32_t id = intern_locked_path(pcs, n, h, &rec);
-  if (rec) {
+  if (rec && e) {
     e->hash = h;
     e->rec = rec;
     e->id = id;
@@ -201,6 +230,7 @@ static size_t unwind(uintptr_t *pcs) {
 }
 
 uint32_t mapsan_stack_capture(void) {
+  scache_get();
   uintptr_t pcs[MAPSAN_STACK_MAX_FRAMES];
   size_t n = unwind(pcs);
   return mapsan_stack_intern(pcs, n);
@@ -211,25 +241,6 @@ uint32_t mapsan_stack_capture_if_loaded(void) {
 }
 
 /* ---- the call-site cache (see the top of this file) -------------------- */
-
-#define SCACHE_SIZE 32      /* entries a thread, direct-mapped */
-#define SCACHE_FRAMES 48    /* deeper stacks are not cached */
-#define SCACHE_SCAN (64 << 10) /* bytes scanned above the cfa */
-
-struct scache_ent {
-  uintptr_t pc, cfa;
-  uint32_t id;
-  uint32_t n;
-  uint32_t off[SCACHE_FRAMES]; /* slot of frame i+1, in words from cfa */
-  uintptr_t val[SCACHE_FRAMES];
-};
-
-struct scache {
-  uintptr_t stack_lo, stack_hi; /* this thread's stack; 0 if unknown */
-  struct scache_ent ent[SCACHE_SIZE];
-};
-
-static MAPSAN_TLS struct scache *scache;
 
 static struct scache *scache_get(void) {
   if (MAPSAN_LIKELY(scache != NULL))
