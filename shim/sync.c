@@ -66,11 +66,20 @@ struct sync_obj {
 };
 
 static struct stripe {
-  mapsan_lock lock;
+  _Alignas(64) mapsan_lock lock; /* one cache line a stripe */
   struct sync_obj *objs;
   struct sync_obj *free;
-  char pad[64 - sizeof(mapsan_lock) - 2 * sizeof(void *)];
 } stripes[STRIPES] MAPSAN_BIG;
+
+/* Fork and the stripes. The fork wrapper takes every engine lock
+ * (preload/init.c), and taking the 256 stripe locks makes their 16 KiB
+ * resident: a canary that never tracked a map would pay that in every
+ * process that forks (GLib's tests fork their subprocesses). So the
+ * stripes count as used from the first time one is locked, which is
+ * decided under use_lock, and the fork handlers take them only then. */
+static _Atomic bool stripes_used;
+static mapsan_lock use_lock = MAPSAN_LOCK_INIT;
+static bool fork_took_stripes;
 
 static uint64_t addr_mix(uintptr_t addr) {
   return (uint64_t)addr * 0x9e3779b97f4a7c15ull;
@@ -78,6 +87,21 @@ static uint64_t addr_mix(uintptr_t addr) {
 
 static struct stripe *stripe_of(uintptr_t addr) {
   return &stripes[addr_mix(addr) >> 56];
+}
+
+static MAPSAN_COLD void stripes_first_use(void) {
+  mapsan_lock_acquire(&use_lock);
+  atomic_store_explicit(&stripes_used, true, memory_order_relaxed);
+  mapsan_lock_release(&use_lock);
+}
+
+static struct stripe *stripe_lock(uintptr_t addr) {
+  if (MAPSAN_UNLIKELY(
+          !atomic_load_explicit(&stripes_used, memory_order_relaxed)))
+    stripes_first_use();
+  struct stripe *s = stripe_of(addr);
+  mapsan_lock_acquire(&s->lock);
+  return s;
 }
 
 static uint64_t tag_of(const struct mapsan_thread *t) {
@@ -140,8 +164,7 @@ static struct sync_obj *cached(struct mapsan_thread *t, uintptr_t addr,
  * for t. */
 static struct sync_obj *lock_obj(struct mapsan_thread *t, uintptr_t addr,
                                  struct stripe **sp) {
-  struct stripe *s = stripe_of(addr);
-  mapsan_lock_acquire(&s->lock);
+  struct stripe *s = stripe_lock(addr);
   struct sync_obj *o = get_locked(s, addr, true);
   struct mapsan_sync_cache_entry *e = cache_entry(t, addr);
   e->addr = addr;
@@ -228,8 +251,11 @@ void mapsan_sync_acquire(uintptr_t addr) {
 }
 
 void mapsan_sync_forget(uintptr_t addr) {
-  struct stripe *s = stripe_of(addr);
-  mapsan_lock_acquire(&s->lock);
+  /* No object anywhere yet; one being made for addr now would be a use of
+   * an object being destroyed. */
+  if (!atomic_load_explicit(&stripes_used, memory_order_relaxed))
+    return;
+  struct stripe *s = stripe_lock(addr);
   struct sync_obj *o = get_locked(s, addr, false);
   if (o) {
     HASH_DEL(s->objs, o);
@@ -243,8 +269,7 @@ void mapsan_sync_forget(uintptr_t addr) {
 }
 
 bool mapsan_sync_mark_once(uintptr_t addr) {
-  struct stripe *s = stripe_of(addr);
-  mapsan_lock_acquire(&s->lock);
+  struct stripe *s = stripe_lock(addr);
   struct sync_obj *o = get_locked(s, addr, true);
   bool first = !o->marked;
   o->marked = true;
@@ -253,8 +278,9 @@ bool mapsan_sync_mark_once(uintptr_t addr) {
 }
 
 uint32_t mapsan_sync_create_stack(uintptr_t addr) {
-  struct stripe *s = stripe_of(addr);
-  mapsan_lock_acquire(&s->lock);
+  if (!atomic_load_explicit(&stripes_used, memory_order_relaxed))
+    return 0;
+  struct stripe *s = stripe_lock(addr);
   struct sync_obj *o = get_locked(s, addr, false);
   uint32_t id = o ? o->create_stack : 0;
   mapsan_lock_release(&s->lock);
@@ -262,16 +288,24 @@ uint32_t mapsan_sync_create_stack(uintptr_t addr) {
 }
 
 void mapsan_sync_fork_prepare(void) {
-  for (int i = 0; i < STRIPES; i++)
-    mapsan_lock_acquire(&stripes[i].lock);
+  mapsan_lock_acquire(&use_lock);
+  fork_took_stripes =
+      atomic_load_explicit(&stripes_used, memory_order_relaxed);
+  if (fork_took_stripes)
+    for (int i = 0; i < STRIPES; i++)
+      mapsan_lock_acquire(&stripes[i].lock);
 }
 
 void mapsan_sync_fork_parent(void) {
-  for (int i = STRIPES; i-- > 0;)
-    mapsan_lock_release(&stripes[i].lock);
+  if (fork_took_stripes)
+    for (int i = STRIPES; i-- > 0;)
+      mapsan_lock_release(&stripes[i].lock);
+  mapsan_lock_release(&use_lock);
 }
 
 void mapsan_sync_fork_child(void) {
-  for (int i = 0; i < STRIPES; i++)
-    mapsan_lock_reset(&stripes[i].lock);
+  if (fork_took_stripes)
+    for (int i = 0; i < STRIPES; i++)
+      mapsan_lock_reset(&stripes[i].lock);
+  mapsan_lock_reset(&use_lock);
 }
