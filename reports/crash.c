@@ -434,11 +434,16 @@ static int nmodules;
 static char module_names[MODULE_NAMES] MAPSAN_BIG;
 static size_t module_names_used;
 
-/* The start-up snapshot, for a process without /proc. */
-static struct module snap_modules[MAX_MODULES] MAPSAN_BIG;
+/* The start-up snapshot, for a process without /proc. Names are the
+ * loader's own strings (the objects loaded at start-up are never
+ * unloaded), so that the snapshot touches one page of mapsan's memory, not
+ * four (a canary pays for every page it touches). */
+struct snap_module {
+  uintptr_t lo, hi, base;
+  const char *name;
+};
+static _Alignas(4096) struct snap_module snap_modules[MAX_MODULES] MAPSAN_BIG;
 static int snap_nmodules;
-static char snap_names[MODULE_NAMES] MAPSAN_BIG;
-static size_t snap_names_used;
 
 static uint32_t add_name(char *pool, size_t *used, const char *s, size_t n) {
   if (*used + n + 1 > MODULE_NAMES)
@@ -567,18 +572,16 @@ static int snapshot_one(struct dl_phdr_info *info, size_t size, void *data) {
   const char *name = info->dlpi_name;
   if (name == NULL || name[0] == '\0')
     name = program_invocation_name;
-  struct module *m = &snap_modules[snap_nmodules++];
+  struct snap_module *m = &snap_modules[snap_nmodules++];
   m->lo = lo & ~(uintptr_t)4095;
   m->hi = hi;
   m->base = info->dlpi_addr;
-  m->name = add_name(snap_names, &snap_names_used, name, strlen(name));
+  m->name = name;
   return 0;
 }
 
 static void modules_snapshot(void) {
   snap_nmodules = 0;
-  snap_names_used = 1;
-  snap_names[0] = '\0';
   dl_iterate_phdr(snapshot_one, NULL);
 }
 
@@ -586,10 +589,18 @@ static void modules_snapshot(void) {
 static void modules_load(void) {
   if (modules_from_proc())
     return;
-  memcpy(modules, snap_modules, sizeof(modules[0]) * (size_t)snap_nmodules);
+  module_names_used = 1; /* offset 0: "" */
+  module_names[0] = '\0';
+  for (int i = 0; i < snap_nmodules; i++) {
+    const struct snap_module *sm = &snap_modules[i];
+    struct module *m = &modules[i];
+    m->lo = sm->lo;
+    m->hi = sm->hi;
+    m->base = sm->base;
+    m->name = add_name(module_names, &module_names_used, sm->name,
+                       strlen(sm->name));
+  }
   nmodules = snap_nmodules;
-  memcpy(module_names, snap_names, snap_names_used);
-  module_names_used = snap_names_used;
 }
 
 static const struct module *module_of(uintptr_t pc) {
