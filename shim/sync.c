@@ -119,6 +119,18 @@ static bool tag_known(uint64_t tag, const struct mapsan_thread *t) {
          (tag & ((UINT64_C(1) << TAG_VER_BITS) - 1)) <= t->vc_ver;
 }
 
+/* The clock tagged `tag` is t's own at a version since which t's clock has
+ * changed only in t's own entry (ticks): it differs from t's clock in that
+ * entry alone, so a release sets that entry instead of walking the clock.
+ * This is what keeps the single-owner case (one thread taking the same
+ * lock again and again, its clock ticking between) from costing a walk of
+ * every thread's entry a round. */
+static bool own_since_tag(uint64_t tag, const struct mapsan_thread *t) {
+  return tag != TAG_NONE && tag != TAG_EMPTY &&
+         tag >> TAG_VER_BITS == t->num &&
+         (tag & ((UINT64_C(1) << TAG_VER_BITS) - 1)) >= t->joined_ver;
+}
+
 /* Finds or creates; stripe locked. */
 static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
                                    bool create) {
@@ -161,16 +173,23 @@ static struct sync_obj *cached(struct mapsan_thread *t, uintptr_t addr,
 }
 
 /* The object at addr, found or created, with its stripe locked; cached
- * for t. */
+ * for t. `hint` is t's cached object for addr at generation `gen`, or
+ * NULL: still that generation under the stripe lock, it is still the
+ * object for addr (forgetting bumps it under that lock), and the table
+ * lookup is skipped. */
 static struct sync_obj *lock_obj(struct mapsan_thread *t, uintptr_t addr,
+                                 struct sync_obj *hint, uint64_t gen,
                                  struct stripe **sp) {
   struct stripe *s = stripe_lock(addr);
+  *sp = s;
+  if (hint &&
+      atomic_load_explicit(&hint->gen, memory_order_relaxed) == gen)
+    return hint;
   struct sync_obj *o = get_locked(s, addr, true);
   struct mapsan_sync_cache_entry *e = cache_entry(t, addr);
   e->addr = addr;
   e->obj = o;
   e->gen = atomic_load_explicit(&o->gen, memory_order_relaxed);
-  *sp = s;
   return o;
 }
 
@@ -181,7 +200,7 @@ static bool gen_same(struct sync_obj *o, uint64_t gen) {
 static void release(struct mapsan_thread *t, uintptr_t addr, bool reader) {
   if (!atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
     return;
-  uint64_t mine = tag_of(t), gen;
+  uint64_t mine = tag_of(t), gen = 0;
   struct sync_obj *o = cached(t, addr, &gen);
   if (o && mine != TAG_NONE &&
       atomic_load_explicit(reader ? &o->rtag : &o->tag,
@@ -191,10 +210,17 @@ static void release(struct mapsan_thread *t, uintptr_t addr, bool reader) {
     return;
   }
   struct stripe *s;
-  o = lock_obj(t, addr, &s);
-  bool equal = mapsan_vclock_join_le(reader ? &o->rvc : &o->vc, &t->vc);
-  atomic_store_explicit(reader ? &o->rtag : &o->tag, equal ? mine : TAG_NONE,
-                        memory_order_release);
+  o = lock_obj(t, addr, o, gen, &s);
+  _Atomic uint64_t *tag = reader ? &o->rtag : &o->tag;
+  mapsan_vclock *vc = reader ? &o->rvc : &o->vc;
+  if (own_since_tag(atomic_load_explicit(tag, memory_order_relaxed), t) &&
+      mine != TAG_NONE && t->slot < vc->n) {
+    vc->c[t->slot] = t->vc.c[t->slot];
+    atomic_store_explicit(tag, mine, memory_order_release);
+  } else {
+    bool equal = mapsan_vclock_join_le(vc, &t->vc);
+    atomic_store_explicit(tag, equal ? mine : TAG_NONE, memory_order_release);
+  }
   mapsan_lock_release(&s->lock);
   mapsan_thread_released(t);
 }
@@ -202,7 +228,7 @@ static void release(struct mapsan_thread *t, uintptr_t addr, bool reader) {
 static void acquire(struct mapsan_thread *t, uintptr_t addr, bool writer) {
   if (!atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
     return;
-  uint64_t gen;
+  uint64_t gen = 0;
   struct sync_obj *o = cached(t, addr, &gen);
   if (o &&
       tag_known(atomic_load_explicit(&o->tag, memory_order_acquire), t) &&
@@ -211,7 +237,7 @@ static void acquire(struct mapsan_thread *t, uintptr_t addr, bool writer) {
       gen_same(o, gen))
     return;
   struct stripe *s;
-  o = lock_obj(t, addr, &s);
+  o = lock_obj(t, addr, o, gen, &s);
   mapsan_thread_acquire(t, &o->vc);
   if (writer)
     mapsan_thread_acquire(t, &o->rvc);

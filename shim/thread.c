@@ -220,7 +220,7 @@ void mapsan_clocks_go_live(void) {
 void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src) {
   uint64_t own = t->vc.c[t->slot];
   if (mapsan_vclock_join(&t->vc, src))
-    t->vc_ver++;
+    t->joined_ver = ++t->vc_ver;
   /* Our own slot: a value below own_start is knowledge of an earlier
    * occupant, kept apart from our own clock (vclock.h). */
   uint64_t theirs = mapsan_vclock_get(src, t->slot);

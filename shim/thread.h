@@ -88,6 +88,11 @@ struct mapsan_thread {
    * something): (num, vc_ver) names one value of this thread's clock, which
    * a sync object can remember holding (sync.c). */
   uint64_t vc_ver;
+  /* The vc_ver of the last change to vc other than a tick (an acquire that
+   * taught it something): from a version at or after it, the clock has
+   * changed only in its own entry, which lets a release into an object
+   * holding that version copy one entry instead of joining (sync.c). */
+  uint64_t joined_ver;
   /* A few sync objects this thread used lately, by address (sync.c). */
   struct mapsan_sync_cache_entry {
     uintptr_t addr;
