@@ -15,6 +15,15 @@
  *                   evacuates and releases a bucket array)
  *   overhead tiny N N tiny maps, each created, given 3 keys and freed (one
  *                   bucket array each: the guarded pool's cost per array)
+ *   overhead owner-T N
+ *                   the single-owner case with T other threads alive: each
+ *                   of T threads writes the main thread's map once under a
+ *                   mutex, then all meet at a barrier (so the main thread's
+ *                   clock has T+1 entries) and wait; the main thread does N
+ *                   rounds of lock, an operation on that map (1/4 assign,
+ *                   3/4 lookup), unlock. mapsan decides each round from
+ *                   epochs and lock tags, so its cost must not grow with T
+ *                   (bench/run counts it in instructions for several T)
  *
  * Fixed seeds; prints a checksum so that no work can be optimized away.
  *
@@ -201,6 +210,52 @@ static uint64_t tiny_maps(void) {
   return sum;
 }
 
+static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_barrier_t owner_met, owner_done;
+static hmap *owned;
+
+static void *idler(void *arg) {
+  uint64_t k = (uint64_t)(uintptr_t)arg;
+  pthread_mutex_lock(&owner_lock);
+  *(uint64_t *)hmap_assign(owned, &k) = k;
+  pthread_mutex_unlock(&owner_lock);
+  pthread_barrier_wait(&owner_met);
+  pthread_barrier_wait(&owner_done);
+  return NULL;
+}
+
+static uint64_t single_owner(int others) {
+  owned = hmap_new(&hmap_u64_u64, 0);
+  pthread_barrier_init(&owner_met, NULL, (unsigned)others + 1);
+  pthread_barrier_init(&owner_done, NULL, (unsigned)others + 1);
+  pthread_t *th = calloc((size_t)others, sizeof(*th));
+  for (int i = 0; i < others; i++)
+    if (pthread_create(&th[i], NULL, idler, (void *)(uintptr_t)(i + 1))) {
+      fprintf(stderr, "overhead: pthread_create failed\n");
+      exit(1);
+    }
+  pthread_barrier_wait(&owner_met);
+  uint64_t x = 1, sum = 0;
+  for (long i = 0; i < nops; i++) {
+    uint64_t k = rng(&x) % 1024;
+    pthread_mutex_lock(&owner_lock);
+    if (i % 4 == 0) {
+      *(uint64_t *)hmap_assign(owned, &k) = (uint64_t)i;
+    } else {
+      uint64_t *v = hmap_lookup(owned, &k);
+      sum += v ? *v : 0;
+    }
+    pthread_mutex_unlock(&owner_lock);
+  }
+  pthread_barrier_wait(&owner_done);
+  for (int i = 0; i < others; i++)
+    pthread_join(th[i], NULL);
+  free(th);
+  sum += hmap_len(owned);
+  hmap_free(owned);
+  return sum;
+}
+
 int main(int argc, char **argv) {
   const char *w = argc == 3 ? argv[1] : "";
   nops = argc == 3 ? atol(argv[2]) : 0;
@@ -217,8 +272,10 @@ int main(int argc, char **argv) {
     sum = growth();
   else if (!strcmp(w, "tiny"))
     sum = tiny_maps();
+  else if (!strncmp(w, "owner-", 6) && atoi(w + 6) >= 0)
+    sum = single_owner(atoi(w + 6));
   else {
-    fprintf(stderr, "usage: overhead st|mt|mt4|gst|grow|tiny N\n");
+    fprintf(stderr, "usage: overhead st|mt|mt4|gst|grow|tiny|owner-T N\n");
     return 2;
   }
   printf("checksum %llu\n", (unsigned long long)sum);
