@@ -56,12 +56,14 @@ static void print_summary(void) {
   int n = snprintf(buf, sizeof(buf),
                    "mapsan: %lu report(s), %lu suppressed (pid=%d); pool: %zu "
                    "live arrays, %zu KiB mapped, %zu KiB cached; quarantine: "
-                   "%zu arrays, %zu KiB (budget %ld MiB)\n",
+                   "%zu arrays, %zu KiB (budget %ld MiB); engine: %zu map "
+                   "records, %zu sync objects, %zu KiB of records\n",
                    mapsan_report_count(), mapsan_report_suppressed(),
                    (int)getpid(), ps.live_arrays, ps.mapped_bytes >> 10,
                    ps.cached_bytes >> 10,
                    ps.quarantined_arrays, ps.quarantined_bytes >> 10,
-                   mapsan_opts.quarantine_mb);
+                   mapsan_opts.quarantine_mb, mapsan_maps_held(),
+                   mapsan_sync_live(), mapsan_alloc_mapped_bytes() >> 10);
   if (n > 0)
     mapsan_write_all(2, buf, (size_t)n);
   mapsan_report_list_suppressed();

@@ -67,10 +67,19 @@ static uint32_t class_of(size_t total) {
   return c;
 }
 
+static _Atomic size_t mapped_bytes;
+
+size_t mapsan_alloc_mapped_bytes(void) {
+  return atomic_load_explicit(&mapped_bytes, memory_order_relaxed);
+}
+
 static void *map(size_t n) {
   void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p == MAP_FAILED ? NULL : p;
+  if (p == MAP_FAILED)
+    return NULL;
+  atomic_fetch_add_explicit(&mapped_bytes, n, memory_order_relaxed);
+  return p;
 }
 
 /* The rest of the current chunk, cut into blocks of the largest classes
@@ -134,6 +143,8 @@ void mapsan_free(void *p) {
     return;
   struct hdr *h = hdr_of(p);
   if (h->cls == LARGE) {
+    atomic_fetch_sub_explicit(&mapped_bytes, h->map_size,
+                              memory_order_relaxed);
     munmap(h, h->map_size);
     return;
   }

@@ -15,6 +15,10 @@ void *mapsan_calloc(size_t count, size_t size);
 void *mapsan_realloc(void *p, size_t n);
 void mapsan_free(void *p);
 
+/* Bytes mapped for mapsan's records (chunks and large blocks), for the
+ * summary at exit (verbosity=1). */
+size_t mapsan_alloc_mapped_bytes(void);
+
 /* Around fork (preload/init.c), after every other mapsan lock. */
 void mapsan_alloc_fork_prepare(void);
 void mapsan_alloc_fork_parent(void);

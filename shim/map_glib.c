@@ -326,6 +326,12 @@ static void unref(GHashTable *h, const char *opname) {
     if (old <= 1) { /* the last (or a bad count: GLib reports it) */
       if (old == 1) {
         mapsan_sync_acquire((uintptr_t)h);
+        /* The table's clock has been taken; dropped while the table is
+         * still ours, so that a table made at this address later, which
+         * another thread may unref at once, starts with a clock of its
+         * own (kept, 52,799 of these were 54% of the sync objects left
+         * at the end of GLib's gmenumodel /gmenu/dbus/threaded). */
+        mapsan_sync_forget((uintptr_t)h);
         mapsan_map_destroy(h, API, opname);
       }
       REAL(g_hash_table_unref)(h);

@@ -105,6 +105,12 @@ static struct mapsan_map *free_list;
 static struct mapsan_map *fifo_head, *fifo_tail;
 static uint32_t fifo_count;
 
+/* Read without table_lock: the summary runs at exit, which another
+ * thread's map operation must not be able to hold up. */
+size_t mapsan_maps_held(void) {
+  return __atomic_load_n(&live_count, __ATOMIC_RELAXED);
+}
+
 const char *mapsan_api_name(enum mapsan_api api) {
   switch (api) {
   case MAPSAN_API_HMAP:

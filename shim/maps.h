@@ -59,6 +59,10 @@ struct mapsan_op {
   ((op)->caller_pc = (uintptr_t)__builtin_return_address(0),                  \
    (op)->caller_cfa = (uintptr_t)__builtin_dwarf_cfa())
 
+/* Map records held now (live maps met, destroyed ones kept for
+ * use-after-destroy), for the summary at exit. */
+size_t mapsan_maps_held(void);
+
 /* Draws whether a new map is tracked: true for one map in sample_rate. */
 bool mapsan_map_sample(void);
 

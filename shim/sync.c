@@ -89,6 +89,12 @@ static struct stripe *stripe_of(uintptr_t addr) {
   return &stripes[addr_mix(addr) >> 56];
 }
 
+static _Atomic size_t live_objs;
+
+size_t mapsan_sync_live(void) {
+  return atomic_load_explicit(&live_objs, memory_order_relaxed);
+}
+
 static MAPSAN_COLD void stripes_first_use(void) {
   mapsan_lock_acquire(&use_lock);
   atomic_store_explicit(&stripes_used, true, memory_order_relaxed);
@@ -146,6 +152,7 @@ static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
     MAPSAN_CHECK(o != NULL);
   }
   o->addr = addr;
+  atomic_fetch_add_explicit(&live_objs, 1, memory_order_relaxed);
   atomic_store_explicit(&o->tag, TAG_EMPTY, memory_order_relaxed);
   atomic_store_explicit(&o->rtag, TAG_EMPTY, memory_order_relaxed);
   o->marked = false;
@@ -285,6 +292,7 @@ void mapsan_sync_forget(uintptr_t addr) {
   struct sync_obj *o = get_locked(s, addr, false);
   if (o) {
     HASH_DEL(s->objs, o);
+    atomic_fetch_sub_explicit(&live_objs, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&o->gen, 1, memory_order_seq_cst);
     mapsan_vclock_free(&o->vc);
     mapsan_vclock_free(&o->rvc);

@@ -66,6 +66,9 @@ bool mapsan_sync_mark_once(uintptr_t addr);
 /* The stack at which the object at addr was first seen; 0 if unknown. */
 uint32_t mapsan_sync_create_stack(uintptr_t addr);
 
+/* Objects held now (created and not forgotten), for the summary at exit. */
+size_t mapsan_sync_live(void);
+
 void mapsan_sync_fork_prepare(void);
 void mapsan_sync_fork_parent(void);
 void mapsan_sync_fork_child(void);
