@@ -19,9 +19,9 @@
 
 #define NATIVE_RERUN_ENV "MAPSAN_TEST_NATIVE_RERUN"
 
-static bool native_rerun_child(void) { return getenv(NATIVE_RERUN_ENV) != NULL; }
+static inline bool native_rerun_child(void) { return getenv(NATIVE_RERUN_ENV) != NULL; }
 
-static int native_rerun_n(long *figs, int n) {
+static inline int native_rerun_n(long *figs, int n) {
   int p[2];
   if (pipe(p) != 0)
     return -1;
@@ -59,7 +59,7 @@ static int native_rerun_n(long *figs, int n) {
   return k;
 }
 
-static long native_rerun(void) {
+static inline long native_rerun(void) {
   long fig;
   return native_rerun_n(&fig, 1) == 1 ? fig : -1;
 }
