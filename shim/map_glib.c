@@ -124,7 +124,11 @@ static void layout_decide(int l, bool pad_ok) {
  * just returned, before the program has it (see the top). */
 static void layout_learn(GHashTable *t, GHashFunc hash, GEqualFunc eq,
                          GDestroyNotify kd, GDestroyNotify vd) {
-  if (t == NULL || atomic_load_explicit(&layout, memory_order_acquire) != 0)
+  /* Not before mapsan is up: a library's constructor may make tables
+   * before mapsan's (libgobject's does), when the options and the real
+   * functions the verdict turns on are not known yet. */
+  if (t == NULL || atomic_load_explicit(&layout, memory_order_acquire) != 0 ||
+      !mapsan_hooks_on())
     return;
   uintptr_t keys = word_at(t, GHT_KEYS_OFF);
   uintptr_t hash_func = word_at(t, GHT_HASH_FUNC_OFF);
