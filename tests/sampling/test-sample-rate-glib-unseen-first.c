@@ -10,28 +10,14 @@
  * mapsan-options: sample_rate=1000000
  * mapsan-expect: none
  */
+#include "glib-mark.h"
+
 #include <glib.h>
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(c)                                                              \
-  do {                                                                        \
-    if (!(c)) {                                                               \
-      fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c);                 \
-      exit(3);                                                                \
-    }                                                                         \
-  } while (0)
-
-/* White-box, as in test-sample-rate-glib-untracked.c: the untracked mark
- * in the padding at offset 28 of GLib 2.74's struct. */
-static void check_marked(GHashTable *t) {
-  uint32_t pad;
-  memcpy(&pad, (char *)t + 28, sizeof(pad));
-  CHECK(pad == ((uint32_t)(uintptr_t)t ^ 0x6d61706eu));
-}
 
 int main(void) {
   GHashTable *params =
