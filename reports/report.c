@@ -328,6 +328,7 @@ void mapsan_report_submit(struct mapsan_report *r) {
     }
     nreports++;
   }
+  mapsan_symbolize_end();
   mapsan_lock_release(&report_lock);
   mapsan_leave();
   if (print && mapsan_opts.halt_on_error) {

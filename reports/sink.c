@@ -3,6 +3,8 @@
  */
 #include "sink.h"
 
+#include "../shim/fds.h"
+
 #include "../preload/options.h"
 #include "../shim/base.h"
 
@@ -66,8 +68,11 @@ static int sink_fd(struct sink *s, const char *prefix) {
     fd = -1;
     errno = EINVAL; /* "Invalid argument": not a regular file */
   }
-  if (fd >= 0)
+  if (fd >= 0) {
     fcntl(fd, F_SETFL, O_APPEND);
+    /* Kept for the rest of the process: not among the program's numbers. */
+    fd = mapsan_fd_move_high(fd, true);
+  }
   s->fd = fd;
   if (s->fd < 0)
     warn_once(s, path, errno);

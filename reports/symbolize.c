@@ -1,11 +1,15 @@
 /*
  * symbolize.c: libdw-based symbolizer. See symbolize.h.
  *
- * One Dwfl session describes the process's modules; it is built on first
- * use and rebuilt when a pc falls outside every known module (a library
+ * One Dwfl session describes the process's modules; it is built for each
+ * report and rebuilt when a pc falls outside every known module (a library
  * dlopen'ed since). Building one reads no DWARF yet: libdw loads a
  * module's debug information on its first query, so the cost is paid per
- * module actually named in a report.
+ * module actually named in a report. It is closed once the report is
+ * written (mapsan_symbolize_end): libdw keeps every ELF and debug file it
+ * opened, and a program that goes on after a report would otherwise find
+ * its next descriptors numbered three or more higher than without mapsan
+ * (reports are rare and deduplicated; the session costs a few ms).
  *
  * Source paths are made absolute with the compilation directory and
  * "a/../" folded, so reports name files the same way whatever directory
@@ -119,6 +123,12 @@ static void refresh(void) {
 }
 
 void mapsan_symbolize_begin(void) { arena_used = 0; }
+
+void mapsan_symbolize_end(void) {
+  if (dwfl)
+    dwfl_end(dwfl);
+  dwfl = NULL;
+}
 
 /* dir + "/" + file, with "x/../" and "./" folded; file as is when absolute
  * or when the arena is full. */

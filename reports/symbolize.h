@@ -34,6 +34,11 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
 /* Starts a new report: recycles the string storage of the previous one. */
 void mapsan_symbolize_begin(void);
 
+/* The report is written: closes libdw's session and the files it opened,
+ * so that the program's next descriptors are numbered as without mapsan.
+ * The next report opens a new one. */
+void mapsan_symbolize_end(void);
+
 /* The name of the data symbol at addr (a global lock, say), or NULL. */
 const char *mapsan_symbolize_data(uintptr_t addr);
 

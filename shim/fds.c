@@ -1,20 +1,17 @@
 /*
- * fds.c: libunwind's file descriptors, kept out of the program's way.
+ * fds.c: mapsan's long-lived file descriptors, kept out of the program's
+ * way.
  *
- * libunwind's one-time set-up opens a pipe it keeps for good (it validates
- * addresses by writing them to it). A pipe takes the two lowest free
- * descriptor numbers, so every descriptor the program opens afterwards is
- * two higher than without mapsan, and a program that checks its numbers
- * notices: GLib's installed test unix-fd aborted when a sampled process
- * loaded libunwind mid-program, at its first tracked map. So pipe2, which
- * libunwind calls through the PLT and therefore reaches here, moves the
- * pair it gets while libunwind is being set up (mapsan_unwind_setting_up)
- * to high numbers (F_DUPFD from HIGH_FD, below the soft descriptor limit,
- * keeping the caller's close-on-exec choice) and closes the low ones. Every other pipe2 passes straight
- * through.
+ * A descriptor mapsan opens and keeps takes the lowest free number, so
+ * every descriptor the program opens afterwards is numbered higher than
+ * without mapsan, and a program that checks its numbers notices: GLib's
+ * installed test unix-fd aborted when a sampled process loaded libunwind
+ * (which keeps a pipe) mid-program, at its first tracked map. So the ones
+ * mapsan keeps, libunwind's pipe (shim/pipe2.c) and the report files
+ * (reports/sink.c), are moved with F_DUPFD to HIGH_FD or above (below the
+ * soft descriptor limit when that is low) and the low numbers closed.
  */
-#include "../preload/interpose.h"
-#include "../reports/unwind.h"
+#include "fds.h"
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -31,24 +28,13 @@ static int high_base(void) {
   return (int)(rl.rlim_cur / 2);
 }
 
-/* Moves fd up if it can; the original number otherwise. */
-static int move_high(int fd, int base, bool cloexec) {
-  if (fd >= base)
+int mapsan_fd_move_high(int fd, bool cloexec) {
+  int base = high_base();
+  if (fd < 0 || fd >= base)
     return fd;
   int hi = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, base);
   if (hi < 0)
     return fd;
   close(fd);
   return hi;
-}
-
-MAPSAN_EXPORT int pipe2(int fds[2], int flags) {
-  int r = REAL(pipe2)(fds, flags);
-  if (r == 0 && MAPSAN_UNLIKELY(mapsan_unwind_setting_up())) {
-    int base = high_base();
-    bool cloexec = (flags & O_CLOEXEC) != 0;
-    fds[0] = move_high(fds[0], base, cloexec);
-    fds[1] = move_high(fds[1], base, cloexec);
-  }
-  return r;
 }
