@@ -12,11 +12,12 @@
  * Design: size classes from 32 to 32768 bytes, header included, two to a
  * doubling (32, 48, 64, 96, 128, ...: a block wastes at most a third, not
  * half; a map shadow of 336 + 16 bytes takes 384, not 512, which matters
- * where tens of thousands of maps live at once); all classes carve their blocks from one 64 KiB chunk at a time,
- * mapped with mmap (touched only as it is handed out; one chunk rather than
- * one per class: a canary's start-up used three chunks, three mmaps and
- * three first pages, for a few hundred bytes), and the unused tail of a
- * chunk goes to the free lists of the classes it fits. Each class keeps a
+ * where tens of thousands of maps live at once); all classes carve their
+ * blocks from one 64 KiB chunk at a time, mapped with mmap (touched only
+ * as it is handed out; one chunk rather than one per class: a canary's
+ * start-up used three chunks, three mmaps and three first pages, for a
+ * few hundred bytes), and the unused tail of a chunk goes to the free
+ * lists of the classes it fits. Each class keeps a
  * LIFO free list; freed blocks are reused by their class, never returned
  * to the system.
  * A block larger than the largest class gets its own mapping, returned by

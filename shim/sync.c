@@ -76,10 +76,10 @@ static struct stripe {
  * resident: a canary that never tracked a map would pay that in every
  * process that forks (GLib's tests fork their subprocesses). So the
  * stripes count as used from the first time one is locked, which is
- * decided under use_lock, and the fork handlers take them only then. */
+ * decided under use_lock, and the fork handlers take them only then (the
+ * flag cannot change while fork holds use_lock). */
 static _Atomic bool stripes_used;
 static mapsan_lock use_lock = MAPSAN_LOCK_INIT;
-static bool fork_took_stripes;
 
 static uint64_t addr_mix(uintptr_t addr) {
   return (uint64_t)addr * 0x9e3779b97f4a7c15ull;
@@ -323,22 +323,20 @@ uint32_t mapsan_sync_create_stack(uintptr_t addr) {
 
 void mapsan_sync_fork_prepare(void) {
   mapsan_lock_acquire(&use_lock);
-  fork_took_stripes =
-      atomic_load_explicit(&stripes_used, memory_order_relaxed);
-  if (fork_took_stripes)
+  if (atomic_load_explicit(&stripes_used, memory_order_relaxed))
     for (int i = 0; i < STRIPES; i++)
       mapsan_lock_acquire(&stripes[i].lock);
 }
 
 void mapsan_sync_fork_parent(void) {
-  if (fork_took_stripes)
+  if (atomic_load_explicit(&stripes_used, memory_order_relaxed))
     for (int i = STRIPES; i-- > 0;)
       mapsan_lock_release(&stripes[i].lock);
   mapsan_lock_release(&use_lock);
 }
 
 void mapsan_sync_fork_child(void) {
-  if (fork_took_stripes)
+  if (atomic_load_explicit(&stripes_used, memory_order_relaxed))
     for (int i = 0; i < STRIPES; i++)
       mapsan_lock_reset(&stripes[i].lock);
   mapsan_lock_reset(&use_lock);
