@@ -33,6 +33,8 @@
  * Output to FILE: "<peak RSS> <Rss at exit> <Anonymous at exit>\n", in KiB
  * (-1 for a figure that could not be read).
  */
+#include "procfs.h"
+
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,38 +44,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* The value of `key` (e.g. "Anonymous:") in /proc/PID/smaps_rollup, in
- * KiB; -1 if absent. */
-static long rollup_kib(pid_t pid, const char *key) {
-  char path[64], line[256];
-  snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-  FILE *f = fopen(path, "r");
-  long v = -1;
-  if (f == NULL)
-    return -1;
-  size_t klen = strlen(key);
-  while (fgets(line, sizeof(line), f))
-    if (!strncmp(line, key, klen)) {
-      v = atol(line + klen);
-      break;
-    }
-  fclose(f);
-  return v;
-}
-
-static void copy_smaps(pid_t pid, const char *to) {
-  char path[64], buf[8192];
-  snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
-  FILE *in = fopen(path, "r"), *out = fopen(to, "w");
-  size_t n;
-  while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-    fwrite(buf, 1, n, out);
-  if (in)
-    fclose(in);
-  if (out)
-    fclose(out);
-}
 
 int main(int argc, char **argv) {
   if (argc < 3) {
@@ -109,10 +79,13 @@ int main(int argc, char **argv) {
                             PTRACE_O_EXITKILL));
       options_set = true;
     } else if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
-      rss_exit = rollup_kib(pid, "Rss:");
-      anon_exit = rollup_kib(pid, "Anonymous:");
+      char rollup[64], smaps_path[64];
+      snprintf(rollup, sizeof(rollup), "/proc/%d/smaps_rollup", (int)pid);
+      snprintf(smaps_path, sizeof(smaps_path), "/proc/%d/smaps", (int)pid);
+      rss_exit = rollup_kib(rollup, "Rss:");
+      anon_exit = rollup_kib(rollup, "Anonymous:");
       if (smaps)
-        copy_smaps(pid, smaps);
+        copy_file(smaps_path, smaps);
     } else if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8))) {
       /* the launcher exec'ed the program */
     } else {

@@ -38,6 +38,8 @@
  * approximate (see there). OVERHEAD_SMAPS_DUMP=FILE copies the whole of
  * /proc/self/smaps there at the same point (where the difference is).
  */
+#include "procfs.h"
+
 #include <hmap.h>
 
 #include <glib.h>
@@ -63,31 +65,13 @@ static pthread_barrier_t high_point;
 /* Writes Rss and Anonymous of /proc/self/smaps_rollup to $OVERHEAD_SMAPS. */
 static void mark_high_point(void) {
   const char *dump = getenv("OVERHEAD_SMAPS_DUMP");
-  if (dump != NULL) {
-    FILE *in = fopen("/proc/self/smaps", "r"), *out = fopen(dump, "w");
-    char buf[4096];
-    size_t n;
-    while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-      fwrite(buf, 1, n, out);
-    if (in)
-      fclose(in);
-    if (out)
-      fclose(out);
-  }
+  if (dump != NULL)
+    copy_file("/proc/self/smaps", dump);
   const char *to = getenv("OVERHEAD_SMAPS");
   if (to == NULL)
     return;
-  FILE *f = fopen("/proc/self/smaps_rollup", "r");
-  char line[256];
-  long rss = -1, anon = -1;
-  while (f && fgets(line, sizeof(line), f)) {
-    if (!strncmp(line, "Rss:", 4))
-      rss = atol(line + 4);
-    else if (!strncmp(line, "Anonymous:", 10))
-      anon = atol(line + 10);
-  }
-  if (f)
-    fclose(f);
+  long rss = rollup_kib("/proc/self/smaps_rollup", "Rss:");
+  long anon = rollup_kib("/proc/self/smaps_rollup", "Anonymous:");
   FILE *out = fopen(to, "w");
   if (out) {
     fprintf(out, "%ld %ld\n", rss, anon);
