@@ -12,9 +12,10 @@
  * exit, _exit and _Exit calls are wrapped too. Reports are written when
  * they are made, so there is nothing to flush.
  *
- * fork: every engine lock is taken before the real fork and released after
- * it in the parent; the child resets them and forgets the threads that did
- * not follow it. Order (also the lock order everywhere else, see maps.c):
+ * fork: every engine lock is taken by an atfork prepare handler and released
+ * after it in the parent; the child resets them and forgets the threads that
+ * did not follow it ("fork" below says why a handler and not a wrapper).
+ * Order (also the lock order everywhere else, see maps.c):
  * report, map table, iterators, sync stripes, thread registry, stack
  * depot; then the leaf locks registered with MAPSAN_FORK_LEAF (base.h);
  * last the allocator's (shim/alloc.c), which any of the others may take.
@@ -33,6 +34,7 @@
 #include "../shim/sync.h"
 #include "../shim/thread.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -99,6 +101,10 @@ static bool process_sampled(void) {
   return x % (uint64_t)rate == 0;
 }
 
+static void fork_prepare(void);
+static void fork_parent(void);
+static void fork_child(void);
+
 __attribute__((constructor)) static void mapsan_init(void) {
   mapsan_interpose_init();
   mapsan_options_init();
@@ -122,6 +128,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
   mapsan_thread_init();
   mapsan_thread_current();
   mapsan_crash_init();
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
   if (mapsan_opts.verbosity >= 1) {
     char buf[128];
     int n = snprintf(buf, sizeof(buf), "mapsan %s: active (pid=%d)\n",
@@ -164,11 +171,27 @@ MAPSAN_EXPORT void _Exit(int status) {
   __builtin_unreachable();
 }
 
-/* ---- fork --------------------------------------------------------------- */
+/* ---- fork ---------------------------------------------------------------
+ *
+ * The engine's locks are taken by a pthread_atfork prepare handler, not by
+ * a fork wrapper: glibc runs prepare handlers in reverse order of
+ * registration, and the constructor registers mapsan's before the program
+ * can register any, so mapsan's runs last, after the program's own prepare
+ * handlers (which may lock the program's mutexes, under which its other
+ * threads make maps: taking the engine's locks first would invert that
+ * order). The parent and child handlers run in registration order, so
+ * mapsan's run first and the program's own handlers find the engine whole.
+ * Order of the engine's locks: the file header. The guard count (base.h)
+ * raised by the locks is restored as a whole in the child, whose locks are
+ * reset rather than released.
+ */
 
-MAPSAN_EXPORT pid_t fork(void) {
-  if (!mapsan_hooks_on())
-    return REAL(fork)();
+static int fork_saved_reentry;
+
+static void fork_prepare(void) {
+  if (!mapsan_active)
+    return;
+  fork_saved_reentry = mapsan_reentry;
   mapsan_enter();
   mapsan_report_fork_prepare();
   mapsan_maps_fork_prepare();
@@ -178,27 +201,33 @@ MAPSAN_EXPORT pid_t fork(void) {
   mapsan_stack_fork_prepare();
   mapsan_fork_leaves_prepare();
   mapsan_alloc_fork_prepare();
-  pid_t pid = REAL(fork)();
-  if (pid == 0) {
-    mapsan_alloc_fork_child();
-    mapsan_fork_leaves_child();
-    mapsan_stack_fork_child();
-    mapsan_unwind_fork_child();
-    mapsan_thread_after_fork_child();
-    mapsan_sync_fork_child();
-    mapsan_iters_fork_child();
-    mapsan_maps_fork_child();
-    mapsan_report_fork_child();
-  } else {
-    mapsan_alloc_fork_parent();
-    mapsan_fork_leaves_parent();
-    mapsan_stack_fork_parent();
-    mapsan_thread_fork_parent();
-    mapsan_sync_fork_parent();
-    mapsan_iters_fork_parent();
-    mapsan_maps_fork_parent();
-    mapsan_report_fork_parent();
-  }
+}
+
+static void fork_parent(void) {
+  if (!mapsan_active)
+    return;
+  mapsan_alloc_fork_parent();
+  mapsan_fork_leaves_parent();
+  mapsan_stack_fork_parent();
+  mapsan_thread_fork_parent();
+  mapsan_sync_fork_parent();
+  mapsan_iters_fork_parent();
+  mapsan_maps_fork_parent();
+  mapsan_report_fork_parent();
   mapsan_leave();
-  return pid;
+}
+
+static void fork_child(void) {
+  if (!mapsan_active)
+    return;
+  mapsan_alloc_fork_child();
+  mapsan_fork_leaves_child();
+  mapsan_stack_fork_child();
+  mapsan_unwind_fork_child();
+  mapsan_thread_after_fork_child();
+  mapsan_sync_fork_child();
+  mapsan_iters_fork_child();
+  mapsan_maps_fork_child();
+  mapsan_report_fork_child();
+  mapsan_reentry = fork_saved_reentry;
 }

@@ -10,9 +10,20 @@
  * and the condition with one write(2) and aborts.
  *
  * The per-thread recursion guard lives here too: every interceptor tests
- * mapsan_in_runtime() before doing any work, so that calls made by the
+ * mapsan_hooks_on() before doing any work, so that calls made by the
  * runtime itself (libunwind, libdw, malloc taking a pthread lock, ...) go
  * straight to the real function.
+ *
+ * Signals: a signal handler may call an async-signal-safe function that
+ * mapsan wraps (sem_post, write, ...) at any point of the interrupted
+ * thread, including inside mapsan. The guard makes that safe by one rule:
+ * a thread holding any mapsan lock, or changing its own engine state, has
+ * the guard raised (mapsan_lock_acquire raises it, mapsan_lock_release
+ * lowers it; the engine's entry points raise it around their work), so a
+ * hook reached from a handler on that thread passes straight through to the
+ * real function and never waits for a lock its own thread holds. What such
+ * a nested call would have ordered is lost (a missed edge, never a hang);
+ * a handler that interrupts the program outside mapsan is tracked fully.
  */
 #ifndef MAPSAN_BASE_H
 #define MAPSAN_BASE_H
@@ -81,6 +92,33 @@ static inline int mapsan_utf8_len(const unsigned char *s) {
   return n;
 }
 
+/* ---- recursion guard ---------------------------------------------------- */
+
+extern MAPSAN_HIDDEN MAPSAN_TLS int mapsan_reentry;
+/* Set once the constructor has finished and the engine may run. */
+extern MAPSAN_HIDDEN _Atomic bool mapsan_active;
+
+static inline bool mapsan_in_runtime(void) { return mapsan_reentry != 0; }
+/* The compiler fences keep the guard's change on the right side of the work
+ * it guards, as a signal handler on this thread would see it. */
+static inline void mapsan_enter(void) {
+  mapsan_reentry++;
+  atomic_signal_fence(memory_order_seq_cst);
+}
+static inline void mapsan_leave(void) {
+  atomic_signal_fence(memory_order_seq_cst);
+  mapsan_reentry--;
+}
+
+/* True when an interceptor should run its hook: the runtime is up and this
+ * thread is not already inside it. */
+static inline bool mapsan_hooks_on(void) {
+  return MAPSAN_LIKELY(atomic_load_explicit(&mapsan_active,
+                                            memory_order_relaxed)) &&
+         mapsan_reentry == 0;
+}
+
+
 /* ---- internal lock ---------------------------------------------------- */
 
 typedef struct mapsan_lock {
@@ -93,6 +131,7 @@ void mapsan_lock_slow(mapsan_lock *l);
 void mapsan_unlock_wake(mapsan_lock *l);
 
 static inline void mapsan_lock_acquire(mapsan_lock *l) {
+  mapsan_enter(); /* see "signals" above */
   uint32_t free_state = 0;
   if (MAPSAN_LIKELY(atomic_compare_exchange_strong_explicit(
           &l->state, &free_state, 1, memory_order_acquire,
@@ -105,9 +144,11 @@ static inline void mapsan_lock_release(mapsan_lock *l) {
   if (MAPSAN_UNLIKELY(atomic_exchange_explicit(&l->state, 0,
                                                memory_order_release) == 2))
     mapsan_unlock_wake(l);
+  mapsan_leave();
 }
 
-/* Only for the child after fork, where no other thread exists. */
+/* Only for the child after fork, where no other thread exists; the
+ * forking thread's guard count is restored as a whole (preload/init.c). */
 static inline void mapsan_lock_reset(mapsan_lock *l) {
   atomic_store_explicit(&l->state, 0, memory_order_relaxed);
 }
@@ -128,23 +169,5 @@ void mapsan_fork_leaves_child(void);
   __attribute__((constructor)) static void mapsan_fork_leaf_##lock(void) {    \
     mapsan_fork_register_leaf(&lock);                                         \
   }
-
-/* ---- recursion guard ---------------------------------------------------- */
-
-extern MAPSAN_HIDDEN MAPSAN_TLS int mapsan_reentry;
-/* Set once the constructor has finished and the engine may run. */
-extern MAPSAN_HIDDEN _Atomic bool mapsan_active;
-
-static inline bool mapsan_in_runtime(void) { return mapsan_reentry != 0; }
-static inline void mapsan_enter(void) { mapsan_reentry++; }
-static inline void mapsan_leave(void) { mapsan_reentry--; }
-
-/* True when an interceptor should run its hook: the runtime is up and this
- * thread is not already inside it. */
-static inline bool mapsan_hooks_on(void) {
-  return MAPSAN_LIKELY(atomic_load_explicit(&mapsan_active,
-                                            memory_order_relaxed)) &&
-         mapsan_reentry == 0;
-}
 
 #endif

@@ -272,15 +272,19 @@ void mapsan_lock_releasing_slow(uintptr_t addr) {
 }
 
 void mapsan_sync_release(uintptr_t addr) {
+  mapsan_enter(); /* the thread's clock is ticked: see base.h, "signals" */
   struct mapsan_thread *t = mapsan_thread_current();
   if (t)
     release(t, addr, false);
+  mapsan_leave();
 }
 
 void mapsan_sync_acquire(uintptr_t addr) {
+  mapsan_enter();
   struct mapsan_thread *t = mapsan_thread_current();
   if (t)
     acquire(t, addr, true);
+  mapsan_leave();
 }
 
 void mapsan_sync_forget(uintptr_t addr) {

@@ -30,25 +30,26 @@ void mapsan_lock_releasing_slow(uintptr_t addr);
 static inline void mapsan_lock_acquired(uintptr_t addr,
                                         enum mapsan_lock_mode mode) {
   struct mapsan_thread *t = mapsan_cur_thread;
+  mapsan_enter(); /* the held-lock list is this thread's: see base.h */
   if (MAPSAN_LIKELY(t != NULL) &&
-      !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)) {
+      !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
     mapsan_thread_lock_push(t, addr, mode);
-    return;
-  }
-  mapsan_lock_acquired_slow(addr, mode);
+  else
+    mapsan_lock_acquired_slow(addr, mode);
+  mapsan_leave();
 }
 
 /* A lock is about to be released: held-lock pop + release in the mode it
  * was held in. Inline in the same case, when the lock is the last taken. */
 static inline void mapsan_lock_releasing(uintptr_t addr) {
   struct mapsan_thread *t = mapsan_cur_thread;
-  if (MAPSAN_LIKELY(t != NULL) &&
-      !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)) {
-    enum mapsan_lock_mode mode;
-    if (MAPSAN_LIKELY(mapsan_thread_lock_pop_top(t, addr, &mode)))
-      return;
-  }
-  mapsan_lock_releasing_slow(addr);
+  enum mapsan_lock_mode mode;
+  mapsan_enter();
+  if (!(MAPSAN_LIKELY(t != NULL) &&
+        !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire) &&
+        MAPSAN_LIKELY(mapsan_thread_lock_pop_top(t, addr, &mode))))
+    mapsan_lock_releasing_slow(addr);
+  mapsan_leave();
 }
 
 /* Plain edges without lock bookkeeping (post/wait, annotations, once, join
