@@ -1104,8 +1104,7 @@ static bool first_sighting(const char *signature) {
 }
 
 static void write_sink(bool json, const char *buf, size_t len) {
-  bool opened = false;
-  int fd = mapsan_sink_fd_signal_safe(json, &opened);
+  int fd = mapsan_sink_open_signal_safe(json);
   if (fd < 0) {
     if (!json)
       mapsan_write_all(2, buf, len);
@@ -1113,8 +1112,7 @@ static void write_sink(bool json, const char *buf, size_t len) {
   }
   if (!mapsan_write_all(fd, buf, len) && !json)
     mapsan_write_all(2, buf, len);
-  if (opened)
-    close(fd);
+  close(fd);
 }
 
 /* Takes the report ownership: false when another thread keeps it for more

@@ -19,13 +19,12 @@
 struct sink {
   const char *kind;   /* "log_path" or "json_path", for warnings */
   const char *suffix; /* appended after the pid */
-  int fd;             /* -1 until opened */
-  pid_t pid;          /* the process that opened fd */
+  pid_t pid;          /* the process `failed` belongs to */
   bool failed;        /* warned; use stderr from now on in this process */
 };
 
-static struct sink text_sink = {"log_path", "", -1, 0, false};
-static struct sink json_sink = {"json_path", ".jsonl", -1, 0, false};
+static struct sink text_sink = {"log_path", "", 0, false};
+static struct sink json_sink = {"json_path", ".jsonl", 0, false};
 
 static bool secure(void) { return getauxval(AT_SECURE) != 0; }
 
@@ -40,43 +39,59 @@ static void warn_once(struct sink *s, const char *path, int err) {
   s->failed = true;
 }
 
-/* Returns the descriptor for s, or -1 for stderr. */
-static int sink_fd(struct sink *s, const char *prefix) {
-  pid_t pid = getpid();
-  if (s->pid != pid) { /* first use, or a forked child */
-    if (s->fd >= 0 && s->pid != 0)
-      close(s->fd);
-    s->fd = -1;
-    s->failed = false;
-    s->pid = pid;
-  }
-  if (s->fd >= 0)
-    return s->fd;
-  if (s->failed || prefix == NULL || secure())
-    return -1;
-  char path[4200];
-  snprintf(path, sizeof(path), "%s.%d%s", prefix, (int)pid, s->suffix);
-  /* O_NONBLOCK: a FIFO planted at the path must not hang the report path
-   * (and everything behind the report lock); anything but a regular file
-   * is refused. */
-  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
-                          O_NONBLOCK,
-                0644);
+/* Appends s to p (at most end - p bytes, NUL-terminated); returns the end.
+ * Async-signal-safe, as everything the crash path uses below. */
+static char *append(char *p, char *end, const char *s) {
+  while (*s && p + 1 < end)
+    *p++ = *s++;
+  *p = '\0';
+  return p;
+}
+
+/* PREFIX.<pid>SUFFIX into path. */
+static void sink_path(char *path, size_t size, const char *prefix, pid_t pid,
+                      const char *suffix) {
+  char num[16], digits[16];
+  int n = 0;
+  unsigned v = (unsigned)pid;
+  do {
+    num[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  for (int i = 0; i < n; i++)
+    digits[i] = num[n - 1 - i];
+  digits[n] = '\0';
+  char *p = append(path, path + size, prefix);
+  p = append(p, path + size, ".");
+  p = append(p, path + size, digits);
+  append(p, path + size, suffix);
+}
+
+/* Opens the sink's file for one report (shim/fds.c: mapsan keeps no
+ * descriptor between reports). O_NONBLOCK: a FIFO planted at the path must
+ * not hang the report path (and everything behind the report lock);
+ * anything but a regular file is refused. Returns -1 with errno set. */
+static int sink_open(const char *path) {
+  int fd = mapsan_fd_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+                                    O_NOFOLLOW | O_NONBLOCK,
+                          0644);
   struct stat st;
   if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
     close(fd);
-    fd = -1;
     errno = EINVAL; /* "Invalid argument": not a regular file */
+    return -1;
   }
-  if (fd >= 0) {
-    fcntl(fd, F_SETFL, O_APPEND);
-    /* Kept for the rest of the process: not among the program's numbers. */
-    fd = mapsan_fd_move_high(fd, true);
+  return fd;
+}
+
+/* A forked child starts with no failure of its parent's. */
+static bool sink_failed(struct sink *s) {
+  pid_t pid = getpid();
+  if (s->pid != pid) {
+    s->pid = pid;
+    s->failed = false;
   }
-  s->fd = fd;
-  if (s->fd < 0)
-    warn_once(s, path, errno);
-  return s->fd;
+  return s->failed;
 }
 
 /* One report, whole or not at all: if the write falls short (disk full, a
@@ -93,13 +108,27 @@ static bool write_whole(int fd, const char *buf, size_t len) {
   return false;
 }
 
-void mapsan_sink_text(const char *buf, size_t len) {
-  int fd = sink_fd(&text_sink, mapsan_opts.log_path);
-  if (fd >= 0 && write_whole(fd, buf, len))
-    return;
+/* Writes one report to the sink's file; false (warned once, and the
+ * sink failed for this process) when it has none or the write failed. */
+static bool sink_write(struct sink *s, const char *prefix, const char *buf,
+                       size_t len) {
+  if (prefix == NULL || secure() || sink_failed(s))
+    return false;
+  char path[4200];
+  sink_path(path, sizeof(path), prefix, getpid(), s->suffix);
+  int fd = sink_open(path);
+  bool ok = fd >= 0 && write_whole(fd, buf, len);
+  int err = errno;
   if (fd >= 0)
-    warn_once(&text_sink, mapsan_opts.log_path, errno);
-  mapsan_write_all(2, buf, len);
+    close(fd);
+  if (!ok)
+    warn_once(s, path, err);
+  return ok;
+}
+
+void mapsan_sink_text(const char *buf, size_t len) {
+  if (!sink_write(&text_sink, mapsan_opts.log_path, buf, len))
+    mapsan_write_all(2, buf, len);
 }
 
 bool mapsan_sink_json_enabled(void) {
@@ -107,57 +136,22 @@ bool mapsan_sink_json_enabled(void) {
 }
 
 void mapsan_sink_json(const char *buf, size_t len) {
-  int fd = sink_fd(&json_sink, mapsan_opts.json_path);
-  if (fd >= 0 && write_whole(fd, buf, len))
-    return;
-  if (fd >= 0) {
-    warn_once(&json_sink, mapsan_opts.json_path, errno);
-    close(fd);
-    json_sink.fd = -1;
-  }
   /* JSON never goes to stderr: the text report is already there. */
+  sink_write(&json_sink, mapsan_opts.json_path, buf, len);
 }
 
 /* ---- for the crash handler (see sink.h) ---------------------------------- */
 
-/* Appends s to p (at most end - p bytes, NUL-terminated); returns the end. */
-static char *append(char *p, char *end, const char *s) {
-  while (*s && p + 1 < end)
-    *p++ = *s++;
-  *p = '\0';
-  return p;
-}
-
-int mapsan_sink_fd_signal_safe(bool json, bool *opened) {
+int mapsan_sink_open_signal_safe(bool json) {
   struct sink *s = json ? &json_sink : &text_sink;
   const char *prefix = json ? mapsan_opts.json_path : mapsan_opts.log_path;
-  *opened = false;
-  /* Unlocked reads: a report being written by another thread may be
-   * opening this sink right now; the worst case is a second descriptor. */
-  pid_t pid = getpid();
-  int fd = s->fd;
-  if (s->pid == pid && fd >= 0)
-    return fd;
-  if ((s->pid == pid && s->failed) || prefix == NULL || secure())
+  /* Unlocked reads of `failed`: the sink's state belongs to the report
+   * lock, which a crashing thread must not take. */
+  if ((s->pid == getpid() && s->failed) || prefix == NULL || secure())
     return -1; /* getauxval only reads the saved auxiliary vector */
-  char path[4200], num[16];
-  int n = 0;
-  unsigned v = (unsigned)pid;
-  do {
-    num[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  char digits[16];
-  for (int i = 0; i < n; i++)
-    digits[i] = num[n - 1 - i];
-  digits[n] = '\0';
-  char *p = append(path, path + sizeof(path), prefix);
-  p = append(p, path + sizeof(path), ".");
-  p = append(p, path + sizeof(path), digits);
-  append(p, path + sizeof(path), s->suffix);
-  fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
-            0644);
-  if (fd >= 0)
-    *opened = true;
-  return fd;
+  char path[4200];
+  sink_path(path, sizeof(path), prefix, getpid(), s->suffix);
+  return mapsan_fd_open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+                                  O_NOFOLLOW | O_NONBLOCK,
+                        0644);
 }

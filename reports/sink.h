@@ -1,9 +1,9 @@
 /*
  * sink.h: where reports go. Text to stderr, or to log_path.<pid>; JSON
- * Lines to json_path.<pid>.jsonl when set. Files are opened on first use
- * (and again in a forked child, whose pid differs) with
- * O_APPEND|O_CLOEXEC|O_NOFOLLOW, so a symlink planted in a shared directory
- * is not followed. Under secure execution (setuid) the paths are ignored and
+ * Lines to json_path.<pid>.jsonl when set. A file is opened for each
+ * report and closed once it is written (mapsan keeps no descriptor: see
+ * shim/fds.c), with O_APPEND|O_CLOEXEC|O_NOFOLLOW, so a symlink planted in
+ * a shared directory is not followed. Under secure execution (setuid) the paths are ignored and
  * everything goes to stderr. A file that cannot be opened or written gives
  * one warning line on stderr; its reports then go to stderr. Each report is
  * one write(2) call, so concurrent reports never interleave.
@@ -20,12 +20,9 @@ bool mapsan_sink_json_enabled(void);
 void mapsan_sink_json(const char *buf, size_t len);
 
 /* For the crash handler (reports/crash.c), with async-signal-safe calls
- * only: the descriptor of the text sink (json false) or of the JSON sink.
- * It is the sink's own when this process has opened it already; otherwise
- * the file is opened here with open(2) and *opened is set: the caller
- * closes it after its one write (the sink's state belongs to the report
- * lock, which a crashing thread must not take). Returns -1 when text goes
- * to stderr, or when JSON is off or its file cannot be opened. */
-int mapsan_sink_fd_signal_safe(bool json, bool *opened);
+ * only: opens the text sink's file (json false) or the JSON sink's for one
+ * write; the caller closes it. Returns -1 when text goes to stderr, or when
+ * JSON is off or its file cannot be opened. */
+int mapsan_sink_open_signal_safe(bool json);
 
 #endif

@@ -6,6 +6,7 @@
 #include "../shim/base.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <string.h>
 
 struct mapsan_unwind_fns mapsan_unw;
@@ -22,9 +23,32 @@ static _Atomic int state;
  * yet decided, 1 unw_backtrace, 2 unw_step. */
 static _Atomic int fast_threads;
 static MAPSAN_TLS uint8_t lot;
-static MAPSAN_TLS bool setting_up;
 
-bool mapsan_unwind_setting_up(void) { return setting_up; }
+/* libunwind's executable segment, [text_lo, text_hi); set before its first
+ * use, never changed (libunwind is never unloaded). */
+static _Atomic uintptr_t text_lo, text_hi;
+
+bool mapsan_unwind_owns_pc(uintptr_t pc) {
+  return pc >= atomic_load_explicit(&text_lo, memory_order_relaxed) &&
+         pc < atomic_load_explicit(&text_hi, memory_order_relaxed);
+}
+
+static int find_text(struct dl_phdr_info *info, size_t size, void *arg) {
+  const struct link_map *lm = arg;
+  if (info->dlpi_addr != lm->l_addr || info->dlpi_name == NULL ||
+      strcmp(info->dlpi_name, lm->l_name) != 0)
+    return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+      uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+      atomic_store_explicit(&text_hi, lo + ph->p_memsz, memory_order_relaxed);
+      atomic_store_explicit(&text_lo, lo, memory_order_relaxed);
+      return 1;
+    }
+  }
+  return 1;
+}
 
 bool mapsan_unwind_ready(void) {
   return atomic_load_explicit(&state, memory_order_acquire) == 1;
@@ -95,7 +119,6 @@ bool mapsan_unwind_load(void) {
                                                memory_order_acquire))
     return s == 1; /* loaded or failed meanwhile, or being loaded */
   mapsan_enter(); /* dlopen and libunwind's start-up pass straight through */
-  setting_up = true;
   {
     struct mapsan_unwind_fns f;
     void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
@@ -105,18 +128,18 @@ bool mapsan_unwind_load(void) {
               resolve(h, STR(unw_init_local2), &f.init_local2) &&
               resolve(h, STR(unw_get_reg), &f.get_reg) &&
               resolve(h, STR(unw_step), &f.step);
+    struct link_map *lm = NULL;
+    if (ok && dlinfo(h, RTLD_DI_LINKMAP, &lm) == 0 && lm != NULL)
+      dl_iterate_phdr(find_text, lm);
     if (ok) {
       mapsan_unw = f;
-      /* libunwind's one-time set-up, now (at start-up with sample_rate=1):
-       * it opens a pipe it keeps for good (to test whether an address is
-       * readable), which shim/fds.c moves to high descriptor numbers while
-       * setting_up is true. */
+      /* libunwind's one-time set-up, now (at start-up with sample_rate=1),
+       * where it asks for its validation pipe (shim/unwind_validate.c). */
       void *warm[4];
       capture(warm, 4);
     }
     atomic_store_explicit(&state, ok ? 1 : -1, memory_order_release);
   }
-  setting_up = false;
   mapsan_leave();
   return mapsan_unwind_ready();
 }

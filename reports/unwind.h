@@ -82,9 +82,9 @@ enum { MAPSAN_FAST_UNWIND_THREADS = 64 };
  * "Captures" above) if loaded, else 0 frames. Never loads. */
 int mapsan_unwind_backtrace(void **buf, int size);
 
-/* True on the thread loading libunwind while it does (shim/fds.c moves
- * the descriptors libunwind opens then). */
-bool mapsan_unwind_setting_up(void);
+/* True when pc lies in libunwind's text (shim/unwind_validate.c answers
+ * libunwind's own calls). Async-signal-safe. */
+bool mapsan_unwind_owns_pc(uintptr_t pc);
 
 /* The calling thread is exiting (its libunwind cache goes with it). */
 void mapsan_unwind_thread_exit(void);

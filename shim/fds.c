@@ -1,40 +1,48 @@
 /*
- * fds.c: mapsan's long-lived file descriptors, kept out of the program's
- * way.
+ * fds.c: mapsan keeps no descriptor of its own.
  *
- * A descriptor mapsan opens and keeps takes the lowest free number, so
- * every descriptor the program opens afterwards is numbered higher than
- * without mapsan, and a program that checks its numbers notices: GLib's
- * installed test unix-fd aborted when a sampled process loaded libunwind
- * (which keeps a pipe) mid-program, at its first tracked map. So the ones
- * mapsan keeps, libunwind's pipe (shim/pipe2.c) and the report files
- * (reports/sink.c), are moved with F_DUPFD to HIGH_FD or above (below the
- * soft descriptor limit when that is low) and the low numbers closed.
+ * Every descriptor number is the program's: it may close them all (daemons
+ * close everything from 3 up, or call close_range), reuse or dup2 onto any
+ * number, list /proc/self/fd, or run under a soft RLIMIT_NOFILE of 16. A
+ * descriptor mapsan kept open could be closed and its number reused by the
+ * program, and mapsan would then write to, or close, the program's file; it
+ * would also count against the program's limit. So mapsan keeps none:
+ *   - a report file is opened for each report and closed once the report
+ *     is written (reports/sink.c), the crash-time report's too;
+ *   - libunwind gets no pipe to validate addresses with
+ *     (shim/unwind_validate.c);
+ *   - the files libdw opens to symbolize a report are closed when the
+ *     report is written (reports/symbolize.c).
+ * While a report is written its file holds a number for a moment. When the
+ * program holds every number below its soft limit (open fails with
+ * EMFILE), mapsan raises the soft limit by one for that moment: its file
+ * then takes the number just above the program's range, which the program
+ * could not have used, and the limit is lowered again before the write.
  */
 #include "fds.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
-#define HIGH_FD 512
-
-/* A number to move to: HIGH_FD, or below the soft limit when it is low. */
-static int high_base(void) {
+int mapsan_fd_open(const char *path, int flags, mode_t mode) {
+  int fd = open(path, flags, mode);
+  if (fd >= 0 || errno != EMFILE)
+    return fd;
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
-      rl.rlim_cur > 2 * HIGH_FD)
-    return HIGH_FD;
-  return (int)(rl.rlim_cur / 2);
-}
-
-int mapsan_fd_move_high(int fd, bool cloexec) {
-  int base = high_base();
-  if (fd < 0 || fd >= base)
-    return fd;
-  int hi = fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, base);
-  if (hi < 0)
-    return fd;
-  close(fd);
-  return hi;
+      rl.rlim_cur >= rl.rlim_max) {
+    errno = EMFILE;
+    return -1;
+  }
+  struct rlimit raised = {rl.rlim_cur + 1, rl.rlim_max};
+  if (setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+    errno = EMFILE;
+    return -1;
+  }
+  fd = open(path, flags, mode);
+  int err = errno;
+  setrlimit(RLIMIT_NOFILE, &rl); /* an open file above the limit stays open */
+  errno = err;
+  return fd;
 }

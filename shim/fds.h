@@ -1,15 +1,14 @@
 /*
- * fds.h: mapsan's long-lived file descriptors, kept out of the program's
- * way (see fds.c).
+ * fds.h: mapsan keeps no descriptor of its own (see fds.c).
  */
 #ifndef MAPSAN_FDS_H
 #define MAPSAN_FDS_H
 
-#include <stdbool.h>
+#include <sys/types.h>
 
-/* Moves fd to a number above the program's usual range (512, or half the
- * soft descriptor limit when that is lower), closing the original; returns
- * the new number, or fd itself when it cannot be moved. */
-int mapsan_fd_move_high(int fd, bool cloexec);
+/* open(2) for a file mapsan writes and closes at once (a report). When the
+ * program holds every number its soft limit allows, the file gets a number
+ * above that range instead of failing (fds.c). Async-signal-safe. */
+int mapsan_fd_open(const char *path, int flags, mode_t mode);
 
 #endif

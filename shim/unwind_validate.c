@@ -1,0 +1,68 @@
+/*
+ * unwind_validate.c: libunwind validates addresses without a descriptor.
+ *
+ * Before libunwind reads a word through a frame it cannot trust (a frame
+ * without unwind information, a signal frame), it checks that the word is
+ * readable: mincore says the page is mapped, then it writes one byte from
+ * the address into a pipe it keeps open (the kernel copies from the
+ * address, or fails with EFAULT), reading the pipe empty first and
+ * re-opening it if the read fails. That pipe would be a descriptor the
+ * program can close, reuse or count against its limit, and libunwind
+ * closes whatever holds its numbers when a read fails (shim/fds.c).
+ *
+ * So the pipe libunwind asks for (pipe2 called from libunwind's own text)
+ * is not made: both ends are FAKE_FD, a negative number no descriptor ever
+ * has. libunwind's drain read and its closes fail with EBADF and touch
+ * nothing; its write, syscall(SYS_write, FAKE_FD, addr, 1), is answered
+ * here by copying the byte with process_vm_readv from this process, which
+ * fails with EFAULT exactly where the pipe write would. Every other pipe2
+ * and syscall passes straight through.
+ */
+#include "../preload/interpose.h"
+#include "../reports/unwind.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define FAKE_FD (-2)
+
+MAPSAN_EXPORT int pipe2(int fds[2], int flags) {
+  if (MAPSAN_UNLIKELY(
+          mapsan_unwind_owns_pc((uintptr_t)__builtin_return_address(0)))) {
+    fds[0] = fds[1] = FAKE_FD;
+    return 0;
+  }
+  return REAL(pipe2)(fds, flags);
+}
+
+/* 1 if the byte at addr is readable, else -1 with errno EFAULT (as the pipe
+ * write). Where process_vm_readv is refused (seccomp), the page is known
+ * mapped (mincore) and is taken as readable. */
+static long validate(const void *addr) {
+  char byte;
+  struct iovec local = {&byte, 1}, remote = {(void *)addr, 1};
+  long r = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1L, &remote,
+                   1L, 0L);
+  if (r == 1)
+    return 1;
+  if (r < 0 && errno == EFAULT)
+    return -1;
+  return 1;
+}
+
+MAPSAN_EXPORT long syscall(long number, ...) {
+  va_list ap;
+  va_start(ap, number);
+  long a0 = va_arg(ap, long), a1 = va_arg(ap, long), a2 = va_arg(ap, long);
+  long a3 = va_arg(ap, long), a4 = va_arg(ap, long), a5 = va_arg(ap, long);
+  va_end(ap);
+  /* The descriptor was passed as an int: only its low 32 bits are set, as
+   * the kernel reads them. */
+  if (MAPSAN_UNLIKELY(number == SYS_write && (int)a0 == FAKE_FD) &&
+      mapsan_unwind_owns_pc((uintptr_t)__builtin_return_address(0)))
+    return validate((const void *)a1);
+  return REAL(syscall)(number, a0, a1, a2, a3, a4, a5);
+}
