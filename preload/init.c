@@ -6,7 +6,11 @@
  * then turns the hooks on; calls before that pass straight through.
  *
  * End: the exit status is the program's own unless a report was made and
- * the program exited 0; then it is `exitcode` (66). main's return value is
+ * the program exited 0; then it is `exitcode` (66). "A report" means one
+ * this process made: a forked child starts with its count at zero
+ * (reports/report.c), so a child that exits 0 (exit, _exit, or an exec'd
+ * program, which starts a fresh runtime) exits 0 to its parent unless it
+ * reported something itself. main's return value is
  * seen by wrapping main itself through __libc_start_main (glibc calls exit
  * internally after main, out of reach of an exit interposer); explicit
  * exit, _exit and _Exit calls are wrapped too. Reports are written when
