@@ -117,10 +117,10 @@
  * mapsan's or libc's. The report is built in static buffers by a small
  * formatter of our own (strings, decimal, hex, JSON escapes), and written
  * with one write(2) per sink. Calls made: clock_gettime, getpid, syscall
- * (gettid, tgkill), open/read/close (/proc/self/maps; a sink file not yet
- * open), write, nanosleep, sigprocmask, sigaction, sigsetjmp/siglongjmp
- * (only within our own report code), and libunwind's unw_init_local2 and
- * unw_step (when libunwind is loaded: it is loaded on demand, never in a
+ * (gettid, tgkill), open/read/close (/proc/thread-self/maps; a sink file
+ * not yet open), write, nanosleep, sigprocmask, sigaction,
+ * sigsetjmp/siglongjmp (only within our own report code), and libunwind's
+ * unw_init_local2 and unw_step (when libunwind is loaded: it is loaded on demand, never in a
  * handler, see unwind.h; before that the stack is the faulting pc alone),
  * which libunwind documents as safe in a signal handler for the local
  * address space (unw_init_local(3), unw_step(3), libunwind(3):
@@ -134,10 +134,11 @@
  *
  * Frames are printed as module+offset (interface.md: "a frame shows
  * module+offset always") and the raw pc; function names need libdw, which
- * is not safe here. The module table is read from /proc/self/maps in the
- * handler (open/read only, so it is current even for libraries dlopen'ed a
- * moment ago), or, without /proc, taken from a dl_iterate_phdr snapshot
- * made at start-up. The offset is from the module's first mapping, as in
+ * is not safe here. The module table is read from /proc/thread-self/maps
+ * in the handler (open/read only, so it is current even for libraries
+ * dlopen'ed a moment ago; not /proc/self/maps, which reads empty once the
+ * main thread has exited), or, without /proc, taken from a dl_iterate_phdr
+ * snapshot made at start-up. The offset is from the module's first mapping, as in
  * the other reports (reports/symbolize.c).
  *
  * Ages of map operations come from __rdtsc() deltas. The clock is
@@ -513,12 +514,16 @@ static void maps_line(const char *p, const char *end) {
 
 static char maps_buf[16 << 10] MAPSAN_BIG;
 
-/* Reads /proc/self/maps into modules[]; false if it cannot be read. */
+/* Reads this thread's maps into modules[]; false if it cannot be read.
+ * /proc/thread-self/maps, because /proc/self/maps reads empty once the main
+ * thread has exited; /proc/self/maps where thread-self does not exist. */
 static bool modules_from_proc(void) {
   nmodules = 0;
   module_names_used = 1; /* offset 0: "" */
   module_names[0] = '\0';
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return false;
   size_t have = 0;
