@@ -16,6 +16,17 @@
  * exit, _exit and _Exit calls are wrapped too. Reports are written when
  * they are made, so there is nothing to flush.
  *
+ * Exits that no wrapper sees: glibc calls its internal exit when the last
+ * thread ends after main called pthread_exit (always exit(0)), and from
+ * error(), argp and the like. Two hooks cover them: an on_exit handler,
+ * registered just before main, learns the status every exit path passes
+ * to the exit handlers; and the loader's fini function, which
+ * __libc_start_main registers first so that it runs after every other exit
+ * handler and every destructor, is replaced by one that calls it and then
+ * writes the summary record if no path wrote it. If that status was 0 and
+ * reports were made, it flushes stdio (the one thing exit does after the
+ * handlers) and ends the process with `exitcode` itself.
+ *
  * fork: every engine lock is taken before the real fork and released after
  * it in the parent; the child resets them and forgets the threads that did
  * not follow it. Order (also the lock order everywhere else, see maps.c):
@@ -87,6 +98,14 @@ static int exit_status(int status, bool summary) {
   return status;
 }
 
+/* The status every exit path hands to the exit handlers (on_exit). */
+static _Atomic int exit_handler_status = -1; /* from on_exit; -1: not yet */
+
+static void on_exit_status(int status, void *arg) {
+  (void)arg;
+  atomic_store(&exit_handler_status, status);
+}
+
 /* process_sample_rate=N: one process in N runs mapsan; the draw mixes the
  * pid and the clock, so the processes of a fleet draw independently. */
 static bool process_sampled(void) {
@@ -140,8 +159,27 @@ __attribute__((constructor)) static void mapsan_init(void) {
 
 typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
+static void (*real_rtld_fini)(void);
+
+/* Runs last in exit (see the top of the file). */
+static void fini_wrapper(void) {
+  real_rtld_fini();
+  if (!mapsan_active)
+    return;
+  print_summary();
+  int status = atomic_load(&exit_handler_status);
+  if (status == 0 && mapsan_report_count() > 0) {
+    fflush(NULL);
+    REAL(_exit)((int)mapsan_opts.exitcode);
+  }
+}
 
 static int main_wrapper(int argc, char **argv, char **envp) {
+  /* Here, not in the constructor: ld.so runs constructors before
+   * __libc_start_main registers the fini function, and exit handlers run
+   * in reverse order; this one must run before fini_wrapper. */
+  if (mapsan_active)
+    on_exit(on_exit_status, NULL);
   return exit_status(real_main(argc, argv, envp), true);
 }
 
@@ -149,8 +187,9 @@ MAPSAN_EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
                                     void (*init)(void), void (*fini)(void),
                                     void (*rtld_fini)(void), void *stack_end) {
   real_main = main;
+  real_rtld_fini = rtld_fini;
   return REAL(__libc_start_main)(main_wrapper, argc, argv, init, fini,
-                                 rtld_fini, stack_end);
+                                 rtld_fini ? fini_wrapper : NULL, stack_end);
 }
 
 MAPSAN_EXPORT void exit(int status) {
