@@ -45,6 +45,7 @@
 #include "../shim/iters.h"
 #include "../shim/maps.h"
 #include "../shim/quarantine.h"
+#include "../shim/sigmask.h"
 #include "../shim/sync.h"
 #include "../shim/thread.h"
 
@@ -145,6 +146,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
   mapsan_thread_init();
   mapsan_thread_current();
   mapsan_crash_init();
+  mapsan_sigmask_init();
   if (mapsan_opts.verbosity >= 1) {
     char buf[128];
     int n = snprintf(buf, sizeof(buf), "mapsan %s: active (pid=%d)\n",

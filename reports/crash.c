@@ -162,6 +162,7 @@
 #include "../preload/options.h"
 #include "../shim/base.h"
 #include "../shim/quarantine.h"
+#include "../shim/sigmask.h"
 #include "../shim/thread.h"
 #include "report.h"
 #include "sink.h"
@@ -282,7 +283,7 @@ bool mapsan_crash_sigaction(int sig, const struct sigaction *act,
    * lock held or the view half written. */
   sigset_t all, saved;
   sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  mapsan_sigmask_raw(SIG_SETMASK, &all, &saved);
   mapsan_lock_acquire(&view_lock);
   struct sigaction prev;
   view_read(s, &prev);
@@ -294,7 +295,7 @@ bool mapsan_crash_sigaction(int sig, const struct sigaction *act,
     atomic_store_explicit(&s->view_seq, seq + 2, memory_order_release);
   }
   mapsan_lock_release(&view_lock);
-  pthread_sigmask(SIG_SETMASK, &saved, NULL);
+  mapsan_sigmask_raw(SIG_SETMASK, &saved, NULL);
   if (old != NULL)
     memcpy(old, &prev, sizeof(prev));
   return true;
@@ -1232,7 +1233,7 @@ static void chain(struct sig_state *s, bool is_view, uint32_t view_seq,
       sigorset(&m, &m, &a->sa_mask);
       if (!(a->sa_flags & SA_NODEFER))
         sigaddset(&m, sig);
-      pthread_sigmask(SIG_SETMASK, &m, NULL);
+      mapsan_sigmask_raw(SIG_SETMASK, &m, NULL);
     }
     if (a->sa_flags & SA_SIGINFO)
       a->sa_sigaction(sig, info, uc);
@@ -1261,7 +1262,7 @@ static void block_async(sigset_t *saved) {
   sigdelset(&m, SIGFPE);
   sigdelset(&m, SIGILL);
   sigdelset(&m, SIGTRAP);
-  pthread_sigmask(SIG_BLOCK, &m, saved);
+  mapsan_sigmask_raw(SIG_BLOCK, &m, saved);
 }
 
 static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
@@ -1290,11 +1291,26 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
     errno = saved_errno;
     return;
   }
+  /* The program blocks this signal, mapsan's masks notwithstanding
+   * (shim/sigmask.c): a signal sent stays pending, as it would have; a
+   * fault kills with the default action, as the kernel would have. */
+  bool blocked = from_kernel && (sig == SIGSEGV || sig == SIGBUS) &&
+                 mapsan_sigmask_program_blocks(sig);
+  if (blocked && !kernel_fault(sig, info)) {
+    mapsan_sigmask_park(sig, info, ucv);
+    depth--;
+    errno = saved_errno;
+    return;
+  }
   struct sigaction target;
   bool is_view = false, report;
   uint32_t seq = 0;
   long mode = mapsan_opts.crash_report;
-  if (!from_kernel || !s->keep) {
+  if (blocked) {
+    memset(&target, 0, sizeof(target));
+    target.sa_handler = SIG_DFL;
+    report = mode >= 1;
+  } else if (!from_kernel || !s->keep) {
     report = mode >= 1;
   } else {
     seq = atomic_load_explicit(&s->view_seq, memory_order_acquire);
@@ -1306,7 +1322,7 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
       is_view = true;
     }
   }
-  if (!is_view)
+  if (!is_view && !blocked)
     orig_read(s, &target);
   if (is_ours(&target)) { /* never chain to ourselves */
     memset(&target, 0, sizeof(target));
@@ -1320,7 +1336,7 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
     sigset_t saved_mask;
     block_async(&saved_mask);
     crash_report(sig, s->name, info, uc);
-    pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+    mapsan_sigmask_raw(SIG_SETMASK, &saved_mask, NULL);
   }
   depth--; /* the program's handler may leave with siglongjmp */
   chain(s, is_view, seq, &target, sig, info, uc, from_kernel);
