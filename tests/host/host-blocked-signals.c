@@ -82,11 +82,11 @@ int main(void) {
   pthread_t th;
   pthread_create(&th, NULL, server, NULL);
   pthread_sigmask(SIG_SETMASK, &saved, NULL);
-  show("main");
   pthread_barrier_wait(&sent);
   pthread_kill(th, SIGSEGV);
   pthread_barrier_wait(&sent);
   pthread_join(th, NULL);
+  show("main");
   printf("done\n");
   return 0;
 }
