@@ -6,11 +6,26 @@
  * then turns the hooks on; calls before that pass straight through.
  *
  * End: the exit status is the program's own unless a report was made and
- * the program exited 0; then it is `exitcode` (66). main's return value is
+ * the program exited 0; then it is `exitcode` (66). "A report" means one
+ * this process made: a forked child starts with its count at zero
+ * (reports/report.c), so a child that exits 0 (exit, _exit, or an exec'd
+ * program, which starts a fresh runtime) exits 0 to its parent unless it
+ * reported something itself. main's return value is
  * seen by wrapping main itself through __libc_start_main (glibc calls exit
  * internally after main, out of reach of an exit interposer); explicit
  * exit, _exit and _Exit calls are wrapped too. Reports are written when
  * they are made, so there is nothing to flush.
+ *
+ * Exits that no wrapper sees: glibc calls its internal exit when the last
+ * thread ends after main called pthread_exit (always exit(0)), and from
+ * error(), argp and the like. Two hooks cover them: an on_exit handler,
+ * registered just before main, learns the status every exit path passes
+ * to the exit handlers; and the loader's fini function, which
+ * __libc_start_main registers first so that it runs after every other exit
+ * handler and every destructor, is replaced by one that calls it and then
+ * writes the summary record if no path wrote it. If that status was 0 and
+ * reports were made, it flushes stdio (the one thing exit does after the
+ * handlers) and ends the process with `exitcode` itself.
  *
  * fork: every engine lock is taken by an atfork prepare handler and released
  * after it in the parent; the child resets them and forgets the threads that
@@ -31,6 +46,7 @@
 #include "../shim/iters.h"
 #include "../shim/maps.h"
 #include "../shim/quarantine.h"
+#include "../shim/sigmask.h"
 #include "../shim/sync.h"
 #include "../shim/thread.h"
 
@@ -85,6 +101,14 @@ static int exit_status(int status, bool summary) {
   return status;
 }
 
+/* The status every exit path hands to the exit handlers (on_exit). */
+static _Atomic int exit_handler_status = -1; /* from on_exit; -1: not yet */
+
+static void on_exit_status(int status, void *arg) {
+  (void)arg;
+  atomic_store(&exit_handler_status, status);
+}
+
 /* process_sample_rate=N: one process in N runs mapsan; the draw mixes the
  * pid and the clock, so the processes of a fleet draw independently. */
 static bool process_sampled(void) {
@@ -128,6 +152,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
   mapsan_thread_init();
   mapsan_thread_current();
   mapsan_crash_init();
+  mapsan_sigmask_init();
   pthread_atfork(fork_prepare, fork_parent, fork_child);
   if (mapsan_opts.verbosity >= 1) {
     char buf[128];
@@ -143,8 +168,27 @@ __attribute__((constructor)) static void mapsan_init(void) {
 
 typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
+static void (*real_rtld_fini)(void);
+
+/* Runs last in exit (see the top of the file). */
+static void fini_wrapper(void) {
+  real_rtld_fini();
+  if (!mapsan_active)
+    return;
+  print_summary();
+  int status = atomic_load(&exit_handler_status);
+  if (status == 0 && mapsan_report_count() > 0) {
+    fflush(NULL);
+    REAL(_exit)((int)mapsan_opts.exitcode);
+  }
+}
 
 static int main_wrapper(int argc, char **argv, char **envp) {
+  /* Here, not in the constructor: ld.so runs constructors before
+   * __libc_start_main registers the fini function, and exit handlers run
+   * in reverse order; this one must run before fini_wrapper. */
+  if (mapsan_active)
+    on_exit(on_exit_status, NULL);
   return exit_status(real_main(argc, argv, envp), true);
 }
 
@@ -152,8 +196,9 @@ MAPSAN_EXPORT int __libc_start_main(main_fn main, int argc, char **argv,
                                     void (*init)(void), void (*fini)(void),
                                     void (*rtld_fini)(void), void *stack_end) {
   real_main = main;
+  real_rtld_fini = rtld_fini;
   return REAL(__libc_start_main)(main_wrapper, argc, argv, init, fini,
-                                 rtld_fini, stack_end);
+                                 rtld_fini ? fini_wrapper : NULL, stack_end);
 }
 
 MAPSAN_EXPORT void exit(int status) {

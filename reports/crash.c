@@ -117,10 +117,10 @@
  * mapsan's or libc's. The report is built in static buffers by a small
  * formatter of our own (strings, decimal, hex, JSON escapes), and written
  * with one write(2) per sink. Calls made: clock_gettime, getpid, syscall
- * (gettid, tgkill), open/read/close (/proc/self/maps; a sink file not yet
- * open), write, nanosleep, sigprocmask, sigaction, sigsetjmp/siglongjmp
- * (only within our own report code), and libunwind's unw_init_local2 and
- * unw_step (when libunwind is loaded: it is loaded on demand, never in a
+ * (gettid, tgkill), open/read/close (/proc/thread-self/maps; a sink file
+ * not yet open), write, nanosleep, sigprocmask, sigaction,
+ * sigsetjmp/siglongjmp (only within our own report code), and libunwind's
+ * unw_init_local2 and unw_step (when libunwind is loaded: it is loaded on demand, never in a
  * handler, see unwind.h; before that the stack is the faulting pc alone),
  * which libunwind documents as safe in a signal handler for the local
  * address space (unw_init_local(3), unw_step(3), libunwind(3):
@@ -134,10 +134,11 @@
  *
  * Frames are printed as module+offset (interface.md: "a frame shows
  * module+offset always") and the raw pc; function names need libdw, which
- * is not safe here. The module table is read from /proc/self/maps in the
- * handler (open/read only, so it is current even for libraries dlopen'ed a
- * moment ago), or, without /proc, taken from a dl_iterate_phdr snapshot
- * made at start-up. The offset is from the module's first mapping, as in
+ * is not safe here. The module table is read from /proc/thread-self/maps
+ * in the handler (open/read only, so it is current even for libraries
+ * dlopen'ed a moment ago; not /proc/self/maps, which reads empty once the
+ * main thread has exited), or, without /proc, taken from a dl_iterate_phdr
+ * snapshot made at start-up. The offset is from the module's first mapping, as in
  * the other reports (reports/symbolize.c).
  *
  * Ages of map operations come from __rdtsc() deltas. The clock is
@@ -161,6 +162,7 @@
 #include "../preload/options.h"
 #include "../shim/base.h"
 #include "../shim/quarantine.h"
+#include "../shim/sigmask.h"
 #include "../shim/thread.h"
 #include "report.h"
 #include "sink.h"
@@ -281,7 +283,7 @@ bool mapsan_crash_sigaction(int sig, const struct sigaction *act,
    * lock held or the view half written. */
   sigset_t all, saved;
   sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &saved);
+  mapsan_sigmask_raw(SIG_SETMASK, &all, &saved);
   mapsan_lock_acquire(&view_lock);
   struct sigaction prev;
   view_read(s, &prev);
@@ -293,7 +295,7 @@ bool mapsan_crash_sigaction(int sig, const struct sigaction *act,
     atomic_store_explicit(&s->view_seq, seq + 2, memory_order_release);
   }
   mapsan_lock_release(&view_lock);
-  pthread_sigmask(SIG_SETMASK, &saved, NULL);
+  mapsan_sigmask_raw(SIG_SETMASK, &saved, NULL);
   if (old != NULL)
     memcpy(old, &prev, sizeof(prev));
   return true;
@@ -513,12 +515,16 @@ static void maps_line(const char *p, const char *end) {
 
 static char maps_buf[16 << 10] MAPSAN_BIG;
 
-/* Reads /proc/self/maps into modules[]; false if it cannot be read. */
+/* Reads this thread's maps into modules[]; false if it cannot be read.
+ * /proc/thread-self/maps, because /proc/self/maps reads empty once the main
+ * thread has exited; /proc/self/maps where thread-self does not exist. */
 static bool modules_from_proc(void) {
   nmodules = 0;
   module_names_used = 1; /* offset 0: "" */
   module_names[0] = '\0';
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return false;
   size_t have = 0;
@@ -1225,7 +1231,7 @@ static void chain(struct sig_state *s, bool is_view, uint32_t view_seq,
       sigorset(&m, &m, &a->sa_mask);
       if (!(a->sa_flags & SA_NODEFER))
         sigaddset(&m, sig);
-      pthread_sigmask(SIG_SETMASK, &m, NULL);
+      mapsan_sigmask_raw(SIG_SETMASK, &m, NULL);
     }
     if (a->sa_flags & SA_SIGINFO)
       a->sa_sigaction(sig, info, uc);
@@ -1254,7 +1260,7 @@ static void block_async(sigset_t *saved) {
   sigdelset(&m, SIGFPE);
   sigdelset(&m, SIGILL);
   sigdelset(&m, SIGTRAP);
-  pthread_sigmask(SIG_BLOCK, &m, saved);
+  mapsan_sigmask_raw(SIG_BLOCK, &m, saved);
 }
 
 static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
@@ -1283,11 +1289,26 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
     errno = saved_errno;
     return;
   }
+  /* The program blocks this signal, mapsan's masks notwithstanding
+   * (shim/sigmask.c): a signal sent stays pending, as it would have; a
+   * fault kills with the default action, as the kernel would have. */
+  bool blocked = from_kernel && (sig == SIGSEGV || sig == SIGBUS) &&
+                 mapsan_sigmask_program_blocks(sig);
+  if (blocked && !kernel_fault(sig, info)) {
+    mapsan_sigmask_park(sig, info, ucv);
+    depth--;
+    errno = saved_errno;
+    return;
+  }
   struct sigaction target;
   bool is_view = false, report;
   uint32_t seq = 0;
   long mode = mapsan_opts.crash_report;
-  if (!from_kernel || !s->keep) {
+  if (blocked) {
+    memset(&target, 0, sizeof(target));
+    target.sa_handler = SIG_DFL;
+    report = mode >= 1;
+  } else if (!from_kernel || !s->keep) {
     report = mode >= 1;
   } else {
     seq = atomic_load_explicit(&s->view_seq, memory_order_acquire);
@@ -1299,7 +1320,7 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
       is_view = true;
     }
   }
-  if (!is_view)
+  if (!is_view && !blocked)
     orig_read(s, &target);
   if (is_ours(&target)) { /* never chain to ourselves */
     memset(&target, 0, sizeof(target));
@@ -1313,7 +1334,7 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
     sigset_t saved_mask;
     block_async(&saved_mask);
     crash_report(sig, s->name, info, uc);
-    pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+    mapsan_sigmask_raw(SIG_SETMASK, &saved_mask, NULL);
   }
   depth--; /* the program's handler may leave with siglongjmp */
   chain(s, is_view, seq, &target, sig, info, uc, from_kernel);

@@ -377,4 +377,14 @@ void mapsan_report_init(void) { mapsan_suppress_load(mapsan_opts.suppressions); 
 
 void mapsan_report_fork_prepare(void) { mapsan_lock_acquire(&report_lock); }
 void mapsan_report_fork_parent(void) { mapsan_lock_release(&report_lock); }
-void mapsan_report_fork_child(void) { mapsan_lock_reset(&report_lock); }
+/* A forked child starts its own account: the reports made so far are the
+ * parent's (they are in the parent's files and decide the parent's exit
+ * status), so the child's counts, its summary record and its exit status
+ * cover only what it reports itself. The signatures seen stay: the child
+ * does not report the parent's findings again. */
+void mapsan_report_fork_child(void) {
+  mapsan_lock_reset(&report_lock);
+  nreports = 0;
+  nsuppressed = 0;
+  nsuppressed_listed = 0;
+}

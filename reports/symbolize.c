@@ -27,6 +27,7 @@
 #include "../shim/base.h"
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -40,7 +41,7 @@
   X(dwarf_formudata) X(dwarf_getscopes) X(dwarf_getscopes_die)               \
   X(dwarf_getsrcfiles) X(dwarf_tag) X(dwfl_addrmodule) X(dwfl_begin)         \
   X(dwfl_end) X(dwfl_line_comp_dir) X(dwfl_lineinfo)                         \
-  X(dwfl_linux_proc_find_elf) X(dwfl_linux_proc_report)                      \
+  X(dwfl_linux_proc_find_elf) X(dwfl_linux_proc_maps_report)               \
   X(dwfl_module_addrdie) X(dwfl_module_addrinfo) X(dwfl_module_addrname)     \
   X(dwfl_module_getsrc) X(dwfl_module_info) X(dwfl_report_begin)             \
   X(dwfl_report_end) X(dwfl_standard_find_debuginfo)
@@ -87,7 +88,7 @@ static bool dw_load(void) {
 #define dwfl_end dw.dwfl_end
 #define dwfl_line_comp_dir dw.dwfl_line_comp_dir
 #define dwfl_lineinfo dw.dwfl_lineinfo
-#define dwfl_linux_proc_report dw.dwfl_linux_proc_report
+#define dwfl_linux_proc_maps_report dw.dwfl_linux_proc_maps_report
 #define dwfl_module_addrdie dw.dwfl_module_addrdie
 #define dwfl_module_addrinfo dw.dwfl_module_addrinfo
 #define dwfl_module_addrname dw.dwfl_module_addrname
@@ -102,6 +103,21 @@ static char arena[64 << 10] MAPSAN_BIG;
 static size_t arena_used;
 static Dwfl_Callbacks callbacks; /* filled once libdw is loaded */
 
+/* The modules, from this thread's view of the address space: once the
+ * main thread has exited (pthread_exit), /proc/<pid>/maps and
+ * /proc/self/maps read empty for the rest of the process, while
+ * /proc/thread-self/maps (Linux 3.17) still lists every mapping. */
+static int report_modules(void) {
+  FILE *f = fopen("/proc/thread-self/maps", "re");
+  if (f == NULL)
+    f = fopen("/proc/self/maps", "re");
+  if (f == NULL)
+    return -1;
+  int r = dwfl_linux_proc_maps_report(dwfl, f);
+  fclose(f);
+  return r;
+}
+
 static void refresh(void) {
   if (!dw_load())
     return;
@@ -114,7 +130,7 @@ static void refresh(void) {
   if (dwfl == NULL)
     return;
   dwfl_report_begin(dwfl);
-  if (dwfl_linux_proc_report(dwfl, getpid()) != 0) {
+  if (report_modules() != 0) {
     dwfl_end(dwfl);
     dwfl = NULL;
     return;

@@ -6,6 +6,7 @@
  */
 #include "../preload/interpose.h"
 #include "alloc.h"
+#include "sigmask.h"
 #include "sync.h"
 #include "thread.h"
 
@@ -18,11 +19,13 @@ struct start_arg {
   thrd_start_t fn;
   void *arg;
   struct mapsan_thread_start st;
+  unsigned sigmask_wanted; /* inherited like the mask (sigmask.h) */
 };
 
 static int thrd_trampoline(void *p) {
   struct start_arg sa = *(struct start_arg *)p;
   mapsan_free(p);
+  mapsan_sigmask_inherit(sa.sigmask_wanted);
   mapsan_thread_begin(&sa.st);
   return sa.fn(sa.arg); /* finished by the thread.c key destructor */
 }
@@ -35,6 +38,7 @@ MAPSAN_EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg) {
     return REAL(thrd_create)(th, fn, arg);
   sa->fn = fn;
   sa->arg = arg;
+  sa->sigmask_wanted = mapsan_sigmask_wanted();
   mapsan_thread_prepare_create(&sa->st, false);
   int r = REAL(thrd_create)(th, thrd_trampoline, sa);
   if (r != thrd_success) {

@@ -15,6 +15,7 @@
  */
 #include "../preload/interpose.h"
 #include "alloc.h"
+#include "sigmask.h"
 #include "sync.h"
 #include "thread.h"
 
@@ -31,11 +32,13 @@ struct start_arg {
   void *(*fn)(void *);
   void *arg;
   struct mapsan_thread_start st;
+  unsigned sigmask_wanted; /* inherited like the mask (sigmask.h) */
 };
 
 static void *thread_trampoline(void *p) {
   struct start_arg sa = *(struct start_arg *)p;
   mapsan_free(p);
+  mapsan_sigmask_inherit(sa.sigmask_wanted);
   mapsan_thread_begin(&sa.st);
   return sa.fn(sa.arg); /* finished by the thread.c key destructor */
 }
@@ -52,6 +55,7 @@ MAPSAN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
     pthread_attr_getdetachstate(attr, &detached);
   sa->fn = fn;
   sa->arg = arg;
+  sa->sigmask_wanted = mapsan_sigmask_wanted();
   mapsan_thread_prepare_create(&sa->st, detached == PTHREAD_CREATE_DETACHED);
   int r = REAL(pthread_create)(th, attr, thread_trampoline, sa);
   if (r != 0) {

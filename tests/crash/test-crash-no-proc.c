@@ -5,9 +5,10 @@
  * and the report must still name the program's object and offset for the
  * faulting frame, which the checker resolves to the marked line.
  *
- * The program refuses /proc/self/maps itself: its open64 (exported with
- * -rdynamic) comes before libc's for every object in the process, mapsan
- * included, and fails that one path; every other open goes to the kernel.
+ * The program refuses /proc/self/maps and /proc/thread-self/maps itself:
+ * its open64 (exported with -rdynamic) comes before libc's for every object
+ * in the process, mapsan included, and fails those paths; every other open
+ * goes to the kernel.
  *
  * mapsan-expect: crash CRASH
  * mapsan-exit: signal:SEGV
@@ -31,7 +32,8 @@ int open64(const char *path, int flags, ...) {
     mode = va_arg(ap, mode_t);
     va_end(ap);
   }
-  if (strcmp(path, "/proc/self/maps") == 0) {
+  if (strcmp(path, "/proc/self/maps") == 0 ||
+      strcmp(path, "/proc/thread-self/maps") == 0) {
     refused++;
     errno = ENOENT;
     return -1;

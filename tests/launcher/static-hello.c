@@ -1,0 +1,7 @@
+/* static-hello: a statically linked program for launcher.py static. */
+#include <stdio.h>
+
+int main(void) {
+  puts("static");
+  return 0;
+}
