@@ -47,13 +47,25 @@
  *     unlock are a lock on the queue; a blocking *_pop_unlocked releases
  *     the queue before it waits, because GLib drops that lock while
  *     waiting.
- *   - GThreadPool: the pool's task function is replaced by a trampoline
- *     that acquires everything pushed to the pool so far (the same
- *     over-approximation as the queue), runs the program's function, and
- *     releases into the pool's "done" object, which g_thread_pool_free(...,
- *     wait_=TRUE) acquires. The pool's public func/user_data fields show
- *     the trampoline and its record. Pools that libglib creates for itself
- *     are invisible.
+ *   - GThreadPool: the public fields are the program's; a worker's task
+ *     is invisible, so pool workers get implicit edges (sync.h): before
+ *     their checked map accesses and their releases they acquire all that
+ *     was pushed to any pool so far (ticking when that was news), and
+ *     after their accesses and acquires they publish their clock, which
+ *     g_thread_pool_free(..., wait_=TRUE) acquires. Coarser than the
+ *     program, so some races are missed (never a false report):
+ *       - a task is ordered after every push that preceded its accesses,
+ *         to any pool: a write by a pushing thread after its push is
+ *         missed if another push follows it before the task touches the
+ *         map (the race of test-race-gthreadpool, with no later push, is
+ *         still found);
+ *       - a waiting free is ordered after everything every pool worker did
+ *         so far, in any pool, and after what a worker then does at the
+ *         same clock (until its next release or a push it learns of): a
+ *         race between code after the free and another pool's task can be
+ *         missed.
+ *     Pools that libglib creates for itself, and workers created before
+ *     mapsan was up, are invisible.
  *   - Main loop: g_idle_add*, g_timeout_add*, g_main_context_invoke* and
  *     g_source_set_callback on an idle or timeout source install mapsan's
  *     own GSourceCallbackFuncs: GLib gets the program's function and data
@@ -394,63 +406,46 @@ G_GNUC_END_IGNORE_DEPRECATIONS
 
 /* ---- GThreadPool -------------------------------------------------------- */
 
-/* One per wrapped pool, passed to GLib as the pool's user_data (so that
- * pool->user_data finds it again: no table). Its address is the key of
- * what was pushed; its address + 1 (inside the record, so no other
- * object's key) the key of what the tasks finished. */
-struct pool_rec {
-  GFunc func;
-  gpointer data;
-};
+/*
+ * A worker calls pool->func(task, pool->user_data) from inside libglib
+ * (gthreadpool.c, g_thread_pool_thread_proxy, 2.74.6): it pops the task
+ * and locks and unlocks the pool's queue with direct calls to GAsyncQueue
+ * and GMutex, which -Bsymbolic-functions makes invisible, and calls the
+ * public fields themselves. So no per-task event on the worker reaches
+ * mapsan, and the fields must stay the program's (programs read them). The
+ * edges are therefore made implicit (sync.h): every pool worker thread
+ * follows pool_pushed, which every g_thread_pool_push releases into, and
+ * publishes into pool_done, which g_thread_pool_free(..., wait_=TRUE)
+ * acquires from. The objects are global, not per pool, because a shared
+ * (non-exclusive) worker moves from pool to pool inside libglib.
+ *
+ * Which threads are pool workers: those created while a thread is inside
+ * g_thread_pool_new*, _push or _set_max_threads (the only callers of
+ * GLib's g_thread_pool_start_thread, which creates them through
+ * pthread_create), and, by inheritance, the threads a worker creates (GLib's
+ * "pool-spawner", which creates shared workers when the scheduler settings
+ * cannot be copied, is itself created inside g_thread_pool_new_full). An
+ * idle worker that GLib hands to another pool is already one.
+ */
+static char pool_pushed, pool_done; /* their addresses are the keys */
 
-static uintptr_t pool_pushed_key(struct pool_rec *r) { return ADDR(r); }
-static uintptr_t pool_done_key(struct pool_rec *r) { return ADDR(r) + 1; }
-
-static void pool_trampoline(gpointer task, gpointer user_data) {
-  struct pool_rec *r = user_data;
-  if (mapsan_hooks_on())
-    mapsan_sync_acquire(pool_pushed_key(r));
-  r->func(task, r->data);
-  if (mapsan_hooks_on())
-    mapsan_sync_release(pool_done_key(r));
-}
-
-/* The record of a pool we wrapped, NULL for any other (created before the
- * runtime was up, or by libglib itself). */
-static struct pool_rec *pool_rec_of(GThreadPool *pool) {
-  if (pool == NULL || pool->func != pool_trampoline)
-    return NULL;
-  return pool->user_data;
-}
-
-static struct pool_rec *pool_rec_new(GFunc func, gpointer data) {
-  if (!mapsan_hooks_on() || func == NULL)
-    return NULL;
-  struct pool_rec *r = mapsan_malloc(sizeof(*r));
-  if (r != NULL) {
-    r->func = func;
-    r->data = data;
-  }
-  return r;
-}
-
-static void pool_rec_free(struct pool_rec *r) {
-  mapsan_sync_forget(pool_pushed_key(r));
-  mapsan_sync_forget(pool_done_key(r));
-  mapsan_free(r);
-}
+#define POOL_SCOPE(call)                                                      \
+  do {                                                                        \
+    bool on_ = mapsan_hooks_on();                                             \
+    if (on_)                                                                  \
+      mapsan_sync_spawn_scope(ADDR(&pool_pushed), ADDR(&pool_done));          \
+    call;                                                                     \
+    if (on_)                                                                  \
+      mapsan_sync_spawn_scope(0, 0);                                          \
+  } while (0)
 
 MAPSAN_EXPORT GThreadPool *g_thread_pool_new(GFunc func, gpointer data,
                                              gint max_threads,
                                              gboolean exclusive,
                                              GError **error) {
-  struct pool_rec *r = pool_rec_new(func, data);
-  if (r == NULL)
-    return REAL(g_thread_pool_new)(func, data, max_threads, exclusive, error);
-  GThreadPool *p =
-      REAL(g_thread_pool_new)(pool_trampoline, r, max_threads, exclusive, error);
-  if (p == NULL)
-    pool_rec_free(r);
+  GThreadPool *p;
+  POOL_SCOPE(p = REAL(g_thread_pool_new)(func, data, max_threads, exclusive,
+                                         error));
   return p;
 }
 
@@ -459,42 +454,38 @@ MAPSAN_EXPORT GThreadPool *g_thread_pool_new_full(GFunc func, gpointer data,
                                                   gint max_threads,
                                                   gboolean exclusive,
                                                   GError **error) {
-  struct pool_rec *r = pool_rec_new(func, data);
-  if (r == NULL)
-    return REAL(g_thread_pool_new_full)(func, data, item_free, max_threads,
-                                        exclusive, error);
-  GThreadPool *p = REAL(g_thread_pool_new_full)(
-      pool_trampoline, r, item_free, max_threads, exclusive, error);
-  if (p == NULL)
-    pool_rec_free(r);
+  GThreadPool *p;
+  POOL_SCOPE(p = REAL(g_thread_pool_new_full)(func, data, item_free,
+                                              max_threads, exclusive, error));
   return p;
 }
 
 MAPSAN_EXPORT gboolean g_thread_pool_push(GThreadPool *pool, gpointer task,
                                           GError **error) {
-  struct pool_rec *r = pool_rec_of(pool);
-  if (r != NULL && mapsan_hooks_on())
-    mapsan_sync_release(pool_pushed_key(r));
-  return REAL(g_thread_pool_push)(pool, task, error);
+  if (mapsan_hooks_on())
+    mapsan_sync_release(ADDR(&pool_pushed));
+  gboolean r;
+  POOL_SCOPE(r = REAL(g_thread_pool_push)(pool, task, error));
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_thread_pool_set_max_threads(GThreadPool *pool,
+                                                     gint max_threads,
+                                                     GError **error) {
+  gboolean r;
+  POOL_SCOPE(r = REAL(g_thread_pool_set_max_threads)(pool, max_threads,
+                                                     error));
+  return r;
 }
 
 /* With wait_, GLib returns only when no task is running or left to run (of
- * those it was told to finish): the workers' "done" releases are all in,
- * and no trampoline will read the record again. Without wait_, tasks may
- * still run after the return, so the record is left to them (16 bytes per
- * such pool, never freed). */
+ * those it was told to finish): every worker has published what its tasks
+ * did. */
 MAPSAN_EXPORT void g_thread_pool_free(GThreadPool *pool, gboolean immediate,
                                       gboolean wait_) {
-  struct pool_rec *r = pool_rec_of(pool);
   REAL(g_thread_pool_free)(pool, immediate, wait_);
-  if (r == NULL || !wait_)
-    return;
-  if (mapsan_hooks_on()) {
-    mapsan_sync_acquire(pool_done_key(r));
-    pool_rec_free(r);
-  } else {
-    mapsan_free(r);
-  }
+  if (wait_ && mapsan_hooks_on())
+    mapsan_sync_acquire(ADDR(&pool_done));
 }
 
 /* ---- main loop: callbacks run on another thread ------------------------- */
