@@ -570,6 +570,7 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
     stack = mapsan_stack_capture_from(op->caller_pc, op->caller_cfa);
   if (stack == 0)
     stack = UINT32_MAX; /* depot full: record without a stack */
+  mapsan_sync_follow(t);
   for (int attempt = 0; attempt < 2; attempt++) {
     mapsan_lock_acquire(&m->lock);
     if (m->key != addr) { /* recycled under us: the map is gone */
@@ -586,6 +587,7 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
     if (stack == 0)
       stack = UINT32_MAX; /* depot full: record without a stack */
   }
+  mapsan_sync_publish(t);
   if (!f.found)
     return;
   struct mapsan_report rep;

@@ -204,18 +204,18 @@ static bool gen_same(struct sync_obj *o, uint64_t gen) {
   return atomic_load_explicit(&o->gen, memory_order_acquire) == gen;
 }
 
-static void release(struct mapsan_thread *t, uintptr_t addr, bool reader) {
+/* Joins t's clock into the object's (or its read clock) without a tick.
+ * False when the clocks are not live yet. */
+static bool join_into(struct mapsan_thread *t, uintptr_t addr, bool reader) {
   if (!atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
-    return;
+    return false;
   uint64_t mine = tag_of(t), gen = 0;
   struct sync_obj *o = cached(t, addr, &gen);
   if (o && mine != TAG_NONE &&
       atomic_load_explicit(reader ? &o->rtag : &o->tag,
                            memory_order_acquire) == mine &&
-      gen_same(o, gen)) {
-    mapsan_thread_released(t);
-    return;
-  }
+      gen_same(o, gen))
+    return true;
   struct stripe *s;
   o = lock_obj(t, addr, o, gen, &s);
   _Atomic uint64_t *tag = reader ? &o->rtag : &o->tag;
@@ -229,10 +229,11 @@ static void release(struct mapsan_thread *t, uintptr_t addr, bool reader) {
     atomic_store_explicit(tag, equal ? mine : TAG_NONE, memory_order_release);
   }
   mapsan_lock_release(&s->lock);
-  mapsan_thread_released(t);
+  return true;
 }
 
-static void acquire(struct mapsan_thread *t, uintptr_t addr, bool writer) {
+static void acquire_only(struct mapsan_thread *t, uintptr_t addr,
+                         bool writer) {
   if (!atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
     return;
   uint64_t gen = 0;
@@ -249,6 +250,42 @@ static void acquire(struct mapsan_thread *t, uintptr_t addr, bool writer) {
   if (writer)
     mapsan_thread_acquire(t, &o->rvc);
   mapsan_lock_release(&s->lock);
+}
+
+void mapsan_sync_publish(struct mapsan_thread *t) {
+  if (t->publish != 0)
+    join_into(t, t->publish, false);
+}
+
+/* A follow that taught something (typically: a new task was pushed) ticks,
+ * so that what the thread does from now on is not covered by what it
+ * published before (a publish does not tick: see sync.h). The tick keeps
+ * `dirty` (an access may be about to be made at the new clock). The
+ * publish follows, so that what the follow taught is published too. */
+void mapsan_sync_follow(struct mapsan_thread *t) {
+  if (t->follow == 0)
+    return;
+  uint64_t ver = t->vc_ver;
+  acquire_only(t, t->follow, true);
+  if (t->vc_ver != ver) {
+    bool dirty = t->dirty;
+    mapsan_thread_tick(t);
+    t->dirty = dirty;
+  }
+  mapsan_sync_publish(t);
+}
+
+static void release(struct mapsan_thread *t, uintptr_t addr, bool reader) {
+  if (t->follow != 0 && addr != t->follow)
+    mapsan_sync_follow(t);
+  if (join_into(t, addr, reader))
+    mapsan_thread_released(t);
+}
+
+static void acquire(struct mapsan_thread *t, uintptr_t addr, bool writer) {
+  acquire_only(t, addr, writer);
+  if (addr != t->publish)
+    mapsan_sync_publish(t);
 }
 
 void mapsan_lock_acquired_slow(uintptr_t addr, enum mapsan_lock_mode mode) {
@@ -285,6 +322,21 @@ void mapsan_sync_acquire(uintptr_t addr) {
   if (t)
     acquire(t, addr, true);
   mapsan_leave();
+}
+
+void mapsan_sync_spawn_scope(uintptr_t follow, uintptr_t publish) {
+  struct mapsan_thread *t = mapsan_thread_current();
+  if (t) {
+    t->spawn_follow = follow;
+    t->spawn_publish = publish;
+  }
+}
+
+void mapsan_sync_joined(pthread_t th) {
+  mapsan_thread_joined(th);
+  struct mapsan_thread *t = mapsan_thread_current();
+  if (t)
+    mapsan_sync_publish(t);
 }
 
 void mapsan_sync_forget(uintptr_t addr) {

@@ -57,6 +57,28 @@ static inline void mapsan_lock_releasing(uintptr_t addr) {
 void mapsan_sync_release(uintptr_t addr);
 void mapsan_sync_acquire(uintptr_t addr);
 
+/* Implicit edges (thread.h: follow, publish) for work handed over where
+ * mapsan cannot see it. mapsan_sync_follow: before a checked access, the
+ * current thread acquires from its `follow` object, if any (maps.c; the
+ * release paths here do it themselves). mapsan_sync_publish: after a
+ * checked access, its clock is joined into its `publish` object, if any,
+ * without a tick (the acquire paths here do it themselves). Sound only
+ * because both happen at every such event: the publish object always holds
+ * the thread's clock as of its last checked access or acquire, and its
+ * later events are ordered after everything released into `follow` so far.
+ * Both over-approximate (a missed race, never a false report). */
+void mapsan_sync_follow(struct mapsan_thread *t);
+void mapsan_sync_publish(struct mapsan_thread *t);
+
+/* For the current thread: threads it creates from now on until the scope
+ * is closed (both 0) get `follow` and `publish` as their implicit edges.
+ * Threads created by a thread with implicit edges inherit its own. */
+void mapsan_sync_spawn_scope(uintptr_t follow, uintptr_t publish);
+
+/* pthread_join / thrd_join succeeded: the acquire of the joined thread's
+ * final clock (thread.c), then the publish. */
+void mapsan_sync_joined(pthread_t th);
+
 /* init/destroy: forget what was known at this address (address reuse). */
 void mapsan_sync_forget(uintptr_t addr);
 

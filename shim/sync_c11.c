@@ -51,7 +51,7 @@ MAPSAN_EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg) {
 MAPSAN_EXPORT int thrd_join(thrd_t th, int *res) {
   int r = REAL(thrd_join)(th, res);
   if (r == thrd_success && mapsan_hooks_on())
-    mapsan_thread_joined((pthread_t)th);
+    mapsan_sync_joined((pthread_t)th);
   return r;
 }
 

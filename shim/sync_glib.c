@@ -47,22 +47,33 @@
  *     unlock are a lock on the queue; a blocking *_pop_unlocked releases
  *     the queue before it waits, because GLib drops that lock while
  *     waiting.
- *   - GThreadPool: the pool's task function is replaced by a trampoline
- *     that acquires everything pushed to the pool so far (the same
- *     over-approximation as the queue), runs the program's function, and
- *     releases into the pool's "done" object, which g_thread_pool_free(...,
- *     wait_=TRUE) acquires. The pool's public func/user_data fields show
- *     the trampoline and its record. Pools that libglib creates for itself
- *     are invisible.
+ *   - GThreadPool: the public fields are the program's; a worker's task
+ *     is invisible, so pool workers get implicit edges (sync.h): before
+ *     their checked map accesses and their releases they acquire all that
+ *     was pushed to any pool so far (ticking when that was news), and
+ *     after their accesses and acquires they publish their clock, which
+ *     g_thread_pool_free(..., wait_=TRUE) acquires. Coarser than the
+ *     program, so some races are missed (never a false report):
+ *       - a task is ordered after every push that preceded its accesses,
+ *         to any pool: a write by a pushing thread after its push is
+ *         missed if another push follows it before the task touches the
+ *         map (the race of test-race-gthreadpool, with no later push, is
+ *         still found);
+ *       - a waiting free is ordered after everything every pool worker did
+ *         so far, in any pool, and after what a worker then does at the
+ *         same clock (until its next release or a push it learns of): a
+ *         race between code after the free and another pool's task can be
+ *         missed.
+ *     Pools that libglib creates for itself, and workers created before
+ *     mapsan was up, are invisible.
  *   - Main loop: g_idle_add*, g_timeout_add*, g_main_context_invoke* and
- *     g_source_set_callback on an idle or timeout source replace the
- *     callback function by a trampoline that acquires first; scheduling
- *     (and g_source_attach of such a source) releases on the GSource. The
- *     first three keep the program's user_data and notify (GLib's
- *     *_remove_by_data and find_source_by_user_data see them), see the
- *     main-loop section; g_source_set_callback still replaces the data.
- *     Other source types call their callback with other signatures, so
- *     their callbacks are left alone.
+ *     g_source_set_callback on an idle or timeout source install mapsan's
+ *     own GSourceCallbackFuncs: GLib gets the program's function and data
+ *     back from them (so *_remove_by_data and find_source_by_user_data see
+ *     the program's data), and their ref, which GLib calls only when it
+ *     dispatches, acquires from the GSource; scheduling (and
+ *     g_source_attach of such a source) releases on it. Exact: see the
+ *     main-loop section.
  *
  * Every wrapper has the shape of interpose.h: hooks checked, acquisitions
  * recorded after the real call succeeded, releases before it.
@@ -395,63 +406,46 @@ G_GNUC_END_IGNORE_DEPRECATIONS
 
 /* ---- GThreadPool -------------------------------------------------------- */
 
-/* One per wrapped pool, passed to GLib as the pool's user_data (so that
- * pool->user_data finds it again: no table). Its address is the key of
- * what was pushed; its address + 1 (inside the record, so no other
- * object's key) the key of what the tasks finished. */
-struct pool_rec {
-  GFunc func;
-  gpointer data;
-};
+/*
+ * A worker calls pool->func(task, pool->user_data) from inside libglib
+ * (gthreadpool.c, g_thread_pool_thread_proxy, 2.74.6): it pops the task
+ * and locks and unlocks the pool's queue with direct calls to GAsyncQueue
+ * and GMutex, which -Bsymbolic-functions makes invisible, and calls the
+ * public fields themselves. So no per-task event on the worker reaches
+ * mapsan, and the fields must stay the program's (programs read them). The
+ * edges are therefore made implicit (sync.h): every pool worker thread
+ * follows pool_pushed, which every g_thread_pool_push releases into, and
+ * publishes into pool_done, which g_thread_pool_free(..., wait_=TRUE)
+ * acquires from. The objects are global, not per pool, because a shared
+ * (non-exclusive) worker moves from pool to pool inside libglib.
+ *
+ * Which threads are pool workers: those created while a thread is inside
+ * g_thread_pool_new*, _push or _set_max_threads (the only callers of
+ * GLib's g_thread_pool_start_thread, which creates them through
+ * pthread_create), and, by inheritance, the threads a worker creates (GLib's
+ * "pool-spawner", which creates shared workers when the scheduler settings
+ * cannot be copied, is itself created inside g_thread_pool_new_full). An
+ * idle worker that GLib hands to another pool is already one.
+ */
+static char pool_pushed, pool_done; /* their addresses are the keys */
 
-static uintptr_t pool_pushed_key(struct pool_rec *r) { return ADDR(r); }
-static uintptr_t pool_done_key(struct pool_rec *r) { return ADDR(r) + 1; }
-
-static void pool_trampoline(gpointer task, gpointer user_data) {
-  struct pool_rec *r = user_data;
-  if (mapsan_hooks_on())
-    mapsan_sync_acquire(pool_pushed_key(r));
-  r->func(task, r->data);
-  if (mapsan_hooks_on())
-    mapsan_sync_release(pool_done_key(r));
-}
-
-/* The record of a pool we wrapped, NULL for any other (created before the
- * runtime was up, or by libglib itself). */
-static struct pool_rec *pool_rec_of(GThreadPool *pool) {
-  if (pool == NULL || pool->func != pool_trampoline)
-    return NULL;
-  return pool->user_data;
-}
-
-static struct pool_rec *pool_rec_new(GFunc func, gpointer data) {
-  if (!mapsan_hooks_on() || func == NULL)
-    return NULL;
-  struct pool_rec *r = mapsan_malloc(sizeof(*r));
-  if (r != NULL) {
-    r->func = func;
-    r->data = data;
-  }
-  return r;
-}
-
-static void pool_rec_free(struct pool_rec *r) {
-  mapsan_sync_forget(pool_pushed_key(r));
-  mapsan_sync_forget(pool_done_key(r));
-  mapsan_free(r);
-}
+#define POOL_SCOPE(call)                                                      \
+  do {                                                                        \
+    bool on_ = mapsan_hooks_on();                                             \
+    if (on_)                                                                  \
+      mapsan_sync_spawn_scope(ADDR(&pool_pushed), ADDR(&pool_done));          \
+    call;                                                                     \
+    if (on_)                                                                  \
+      mapsan_sync_spawn_scope(0, 0);                                          \
+  } while (0)
 
 MAPSAN_EXPORT GThreadPool *g_thread_pool_new(GFunc func, gpointer data,
                                              gint max_threads,
                                              gboolean exclusive,
                                              GError **error) {
-  struct pool_rec *r = pool_rec_new(func, data);
-  if (r == NULL)
-    return REAL(g_thread_pool_new)(func, data, max_threads, exclusive, error);
-  GThreadPool *p =
-      REAL(g_thread_pool_new)(pool_trampoline, r, max_threads, exclusive, error);
-  if (p == NULL)
-    pool_rec_free(r);
+  GThreadPool *p;
+  POOL_SCOPE(p = REAL(g_thread_pool_new)(func, data, max_threads, exclusive,
+                                         error));
   return p;
 }
 
@@ -460,131 +454,122 @@ MAPSAN_EXPORT GThreadPool *g_thread_pool_new_full(GFunc func, gpointer data,
                                                   gint max_threads,
                                                   gboolean exclusive,
                                                   GError **error) {
-  struct pool_rec *r = pool_rec_new(func, data);
-  if (r == NULL)
-    return REAL(g_thread_pool_new_full)(func, data, item_free, max_threads,
-                                        exclusive, error);
-  GThreadPool *p = REAL(g_thread_pool_new_full)(
-      pool_trampoline, r, item_free, max_threads, exclusive, error);
-  if (p == NULL)
-    pool_rec_free(r);
+  GThreadPool *p;
+  POOL_SCOPE(p = REAL(g_thread_pool_new_full)(func, data, item_free,
+                                              max_threads, exclusive, error));
   return p;
 }
 
 MAPSAN_EXPORT gboolean g_thread_pool_push(GThreadPool *pool, gpointer task,
                                           GError **error) {
-  struct pool_rec *r = pool_rec_of(pool);
-  if (r != NULL && mapsan_hooks_on())
-    mapsan_sync_release(pool_pushed_key(r));
-  return REAL(g_thread_pool_push)(pool, task, error);
+  if (mapsan_hooks_on())
+    mapsan_sync_release(ADDR(&pool_pushed));
+  gboolean r;
+  POOL_SCOPE(r = REAL(g_thread_pool_push)(pool, task, error));
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_thread_pool_set_max_threads(GThreadPool *pool,
+                                                     gint max_threads,
+                                                     GError **error) {
+  gboolean r;
+  POOL_SCOPE(r = REAL(g_thread_pool_set_max_threads)(pool, max_threads,
+                                                     error));
+  return r;
 }
 
 /* With wait_, GLib returns only when no task is running or left to run (of
- * those it was told to finish): the workers' "done" releases are all in,
- * and no trampoline will read the record again. Without wait_, tasks may
- * still run after the return, so the record is left to them (16 bytes per
- * such pool, never freed). */
+ * those it was told to finish): every worker has published what its tasks
+ * did. */
 MAPSAN_EXPORT void g_thread_pool_free(GThreadPool *pool, gboolean immediate,
                                       gboolean wait_) {
-  struct pool_rec *r = pool_rec_of(pool);
   REAL(g_thread_pool_free)(pool, immediate, wait_);
-  if (r == NULL || !wait_)
-    return;
-  if (mapsan_hooks_on()) {
-    mapsan_sync_acquire(pool_done_key(r));
-    pool_rec_free(r);
-  } else {
-    mapsan_free(r);
-  }
+  if (wait_ && mapsan_hooks_on())
+    mapsan_sync_acquire(ADDR(&pool_done));
 }
 
 /* ---- main loop: callbacks run on another thread ------------------------- */
 
 /*
- * The edge: scheduling a callback releases on its GSource, the callback's
- * start (in a trampoline) acquires from it. Dispatch happens inside
- * libglib, which LD_PRELOAD cannot see, so the callback FUNCTION handed to
- * GLib is replaced by a trampoline. The program's user_data and notify are
- * never replaced: the program observes them through GLib
- * (g_idle_remove_by_data, g_source_remove_by_user_data,
- * g_source_remove_by_funcs_user_data, g_main_context_find_source_by_user_data
- * compare the data GLib holds), and GLib calls the notify with it.
+ * The edge: scheduling a callback releases on its GSource, the start of its
+ * dispatch acquires from it. Dispatch happens inside libglib, which
+ * LD_PRELOAD cannot see, but GLib reaches a source's callback only through
+ * the source's GSourceCallbackFuncs (gmain.c, 2.74.6):
+ *   - g_main_dispatch, on the dispatching thread with the context locked,
+ *     calls ref(cb_data), then get(cb_data, source, &func, &data), then,
+ *     unlocked, the source's dispatch with (func, data), then unref(cb_data);
+ *   - the find/remove-by-data functions (g_main_context_find_source_by_
+ *     user_data / _funcs_user_data, hence g_idle_remove_by_data,
+ *     g_source_remove_by_user_data / _by_funcs_user_data) call only get;
+ *   - g_source_set_callback_indirect, g_source_destroy and the last
+ *     g_source_unref call only unref, when they drop the callback.
+ * gobject's closure sources are the only other user (their own funcs).
+ * So ref is called once per dispatch and nowhere else. g_source_set_callback
+ * is g_source_set_callback_indirect with GLib's own funcs on a
+ * {ref_count 1, func, data, notify} record whose last unref calls notify
+ * (data) and frees it. The wrappers install the same thing with our funcs
+ * (cb_funcs): get hands back the program's own func and data, unchanged,
+ * so every lookup by data sees what the program passed; unref behaves like
+ * GLib's (notify when the last reference goes); ref also acquires from the
+ * GSource, exactly at each dispatch and on the dispatching thread, before
+ * the callback runs. Nothing the program can observe changes: GSource's
+ * callback fields are private and GLib has no getter for the callback.
+ * Only GLib's dtrace probe differs (SET_CALLBACK_INDIRECT for SET_CALLBACK).
  *
- * g_idle_add*, g_timeout_add*, g_main_context_invoke*: these create their
- * source inside libglib, so we do what GLib does (gmain.c, 2.74.6 and
- * unchanged up to 2.89: idle_add_full, timeout_add_full,
- * g_timeout_add_seconds_full, g_main_context_invoke_full) through the
- * public API, with the trampoline as the function:
+ * g_source_set_callback: wrapped on idle and timeout sources (the program's
+ * own, and the ones GIO's GTask attaches); release before installing.
+ * Other source types are passed through (not needed by the design, which
+ * leaves the function alone: a possible extension).
+ *
+ * g_idle_add*, g_timeout_add*, g_main_context_invoke*: these make their
+ * source inside libglib, where the callback is set by an invisible call,
+ * so we do what GLib does (gmain.c, 2.74.6 and unchanged up to 2.89:
+ * idle_add_full, timeout_add_full, g_timeout_add_seconds_full,
+ * g_main_context_invoke_full) through the public API:
  *   source = g_idle_source_new() (named "GIdleSource", priority
  *     DEFAULT_IDLE, by GLib) | g_timeout_source_new(ms) (no name) |
  *     g_timeout_source_new_seconds(s) (no name);
  *   g_source_set_priority() when the priority differs from the source's
  *     default (invoke sets it unconditionally, as GLib does);
- *   a record {program's function, once?} in src_table, keyed by the GSource;
- *   g_source_set_dispose_function(source, src_dispose) (GLib >= 2.64);
- *   release on the GSource; g_source_set_callback(source, trampoline,
- *     program's data, program's notify); id = g_source_attach(); unref.
- * The trampoline finds its record through g_main_current_source(), which
- * is the source being dispatched (the record is in the table before the
- * attach, so it is always there), acquires, and calls the program's
- * function with the data GLib passed: the program's own.
+ *   release on the GSource; our callback with the program's function, data
+ *   and notify; id = g_source_attach(); unref.
  * The *_once variants: GLib makes a private "one-shot" source whose
  * dispatch calls the function as a GSourceOnceFunc and removes the source.
- * The public API has no one-shot source, so we make a plain one whose
- * trampoline calls the once-function and returns G_SOURCE_REMOVE: the same
- * calls, the same data, the same removal (a timeout's expiration is only
- * recomputed when the callback returns TRUE). Only GLib's dtrace probes
- * (GLIB_IDLE_ADD, GLIB_TIMEOUT_ADD) are not fired.
+ * The public API has no one-shot source, so we make a plain one whose get
+ * returns once_source_trampoline (with the program's data): it calls the
+ * once-function, which ref left in a thread-local (ref and the dispatch it
+ * precedes run on the same thread with no other dispatch between), and
+ * returns G_SOURCE_REMOVE: the same calls, the same data, the same removal
+ * (a timeout's expiration is only recomputed when the callback returns
+ * TRUE). Only GLib's dtrace probes (GLIB_IDLE_ADD, GLIB_TIMEOUT_ADD) are
+ * not fired.
  * g_main_context_invoke* runs the function at once when the caller owns
  * (or can acquire) the context, exactly as GLib does: no record, no edge
  * needed (same thread).
- * The record dies in src_dispose, which GLib calls when the last reference
- * to the source is dropped, whether the source ran or was removed before
- * it ever did; it also forgets the GSource's clock (the address is about to
- * be freed). g_source_set_dispose_function is documented for GSource
- * implementations only, so no program sets one on a source that GLib's
- * g_idle_add made. src_lock is never held across a call into the engine or
- * into GLib. It is not reset after fork: a child of a multi-threaded
- * program may not call GLib (not async-signal-safe) anyway.
- *
- * g_source_set_callback on an idle or timeout source the PROGRAM created
- * (and GIO's GTask sources): still wrapped the old way, by replacing the
- * data with a struct cb_rec (so g_idle_remove_by_data(data) on such a
- * source would not find it). The table technique would need a dispose
- * function to free the record, and g_source_set_dispose_function may be
- * called only once per source: setting it on a source the program (or
- * GIO) owns could make the owner's own call fail. Keying a record by the
- * source without a dispose function would leak it, and a record replaced
- * by a second g_source_set_callback while another thread dispatches the
- * first callback would run the new function with the old data. A source
- * whose callback comes from g_idle_add* above and is replaced later by the
- * program through g_source_set_callback goes the same old way; its table
- * record stays unused until dispose.
  *
  * g_source_attach of an idle or timeout source releases too: the callback
  * may have been set before the source was attached.
+ *
+ * The GSource's clock is forgotten when our record's last reference goes
+ * and GLib has destroyed the source (it dispatches no more): kept, the idle
+ * and timeout sources GIO makes were a fifth of the sync objects left at
+ * the end of GLib's gmenumodel /gmenu/dbus/threaded. Not when the callback
+ * is replaced on a live source: its unref runs then too, after the new
+ * callback's release, and the source may still be dispatched.
  */
-
-#define uthash_fatal(msg) MAPSAN_CHECK(!msg)
-/* uthash's own allocations come from mapsan's allocator too (alloc.c). */
-#define uthash_malloc(sz) mapsan_malloc(sz)
-#define uthash_free(ptr, sz) mapsan_free(ptr)
-#include <uthash.h>
 
 /* libglib functions we call but do not interpose, found at first use: a
  * link-time dependency on libglib is not allowed (most programs do not use
  * it). The two GSourceFuncs tables are exported data. `complete` is false
- * when something is missing (GLib < 2.64 has no dispose function): the
- * add/invoke wrappers then pass the call through unwrapped. */
+ * when something is missing: the wrappers then pass the call through. */
 struct glib_api {
   __typeof__(&g_idle_source_new) idle_source_new;
   __typeof__(&g_timeout_source_new) timeout_source_new;
   __typeof__(&g_timeout_source_new_seconds) timeout_source_new_seconds;
   __typeof__(&g_source_set_priority) source_set_priority;
-  __typeof__(&g_source_set_dispose_function) source_set_dispose_function;
+  __typeof__(&g_source_set_callback_indirect) source_set_callback_indirect;
   __typeof__(&g_source_unref) source_unref;
-  __typeof__(&g_main_current_source) main_current_source;
-  __typeof__(&g_source_is_destroyed) source_is_destroyed; /* may be NULL */
+  __typeof__(&g_source_is_destroyed) source_is_destroyed;
   __typeof__(&g_main_context_default) main_context_default;
   __typeof__(&g_main_context_get_thread_default) main_context_get_thread_default;
   __typeof__(&g_main_context_is_owner) main_context_is_owner;
@@ -619,9 +604,8 @@ static const struct glib_api *glib_api(void) {
   SYM(timeout_source_new, "g_timeout_source_new");
   SYM(timeout_source_new_seconds, "g_timeout_source_new_seconds");
   SYM(source_set_priority, "g_source_set_priority");
-  SYM(source_set_dispose_function, "g_source_set_dispose_function");
+  SYM(source_set_callback_indirect, "g_source_set_callback_indirect");
   SYM(source_unref, "g_source_unref");
-  SYM(main_current_source, "g_main_current_source");
   SYM(source_is_destroyed, "g_source_is_destroyed");
   SYM(main_context_default, "g_main_context_default");
   SYM(main_context_get_thread_default, "g_main_context_get_thread_default");
@@ -634,8 +618,8 @@ static const struct glib_api *glib_api(void) {
   mapsan_leave();
   a.complete = a.idle_source_new && a.timeout_source_new &&
                a.timeout_source_new_seconds && a.source_set_priority &&
-               a.source_set_dispose_function && a.source_unref &&
-               a.main_current_source && a.main_context_default &&
+               a.source_set_callback_indirect && a.source_unref &&
+               a.source_is_destroyed && a.main_context_default &&
                a.main_context_get_thread_default &&
                a.main_context_is_owner && a.main_context_acquire &&
                a.main_context_release;
@@ -648,104 +632,115 @@ static const struct glib_api *glib_api(void) {
   return &api;
 }
 
-/* One per source made by the wrappers below, keyed by the GSource. */
-struct src_rec {
-  GSource *source;
-  GSourceFunc func;     /* the program's, or NULL for a once-function */
+/* Our callback "object": what GLib's GSourceCallback holds, plus the
+ * once-function and the source (for the acquire and the forget). */
+struct cb_rec {
+  atomic_int refs;
+  GSourceFunc func;     /* the program's; NULL for a once-function */
   GSourceOnceFunc once; /* the program's g_*_add_once function */
-  UT_hash_handle hh;
+  gpointer data;
+  GDestroyNotify notify;
+  GSource *source;
 };
 
-static struct src_rec *src_table;
-static mapsan_lock src_lock = MAPSAN_LOCK_INIT;
-MAPSAN_FORK_LEAF(src_lock)
+/* The once-function of the source this thread is dispatching: set by
+ * cb_ref, read by once_source_trampoline in the dispatch that follows. */
+static MAPSAN_TLS GSourceOnceFunc once_pending;
 
-static gboolean src_trampoline(gpointer data) {
-  GSource *s = glib_api()->main_current_source();
-  struct src_rec *r;
-  mapsan_lock_acquire(&src_lock);
-  HASH_FIND_PTR(src_table, &s, r);
-  /* Only GLib's dispatch of the source calls the trampoline, with the
-   * source as the current one; the record lives until dispose. */
-  MAPSAN_CHECK(r != NULL);
-  GSourceFunc func = r->func;
-  GSourceOnceFunc once = r->once;
-  mapsan_lock_release(&src_lock);
-  if (mapsan_hooks_on())
-    mapsan_sync_acquire(ADDR(s));
-  if (once != NULL) {
-    once(data);
-    return G_SOURCE_REMOVE;
-  }
-  return func(data);
+static gboolean once_source_trampoline(gpointer data) {
+  GSourceOnceFunc once = once_pending;
+  once_pending = NULL;
+  MAPSAN_CHECK(once != NULL);
+  once(data);
+  return G_SOURCE_REMOVE;
 }
 
-static void src_dispose(GSource *s) {
-  struct src_rec *r;
-  mapsan_lock_acquire(&src_lock);
-  HASH_FIND_PTR(src_table, &s, r);
-  if (r != NULL)
-    HASH_DEL(src_table, r);
-  mapsan_lock_release(&src_lock);
+/* Called by g_main_dispatch only, on its thread, just before the source's
+ * dispatch calls the callback. */
+static void cb_ref(gpointer p) {
+  struct cb_rec *r = p;
+  atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+  if (r->once != NULL)
+    once_pending = r->once;
+  if (mapsan_hooks_on())
+    mapsan_sync_acquire(ADDR(r->source));
+}
+
+static void cb_get(gpointer p, GSource *s, GSourceFunc *func, gpointer *data) {
+  struct cb_rec *r = p;
+  (void)s;
+  *func = r->once != NULL ? once_source_trampoline : r->func;
+  *data = r->data;
+}
+
+static void cb_unref(gpointer p) {
+  struct cb_rec *r = p;
+  if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
+    return;
+  if (r->notify != NULL)
+    r->notify(r->data);
+  /* Every caller of the last unref holds a reference to the source (GLib
+   * raises its count around the unref in finalization). */
+  if (mapsan_hooks_on() && glib_api()->source_is_destroyed(r->source))
+    mapsan_sync_forget(ADDR(r->source));
   mapsan_free(r);
-  if (mapsan_hooks_on())
-    mapsan_sync_forget(ADDR(s));
 }
+
+static GSourceCallbackFuncs cb_funcs = {cb_ref, cb_unref, cb_get};
 
 /* A record for the program's func (or once), or NULL when not wrapping:
  * hooks off, no function (the real call then emits GLib's own critical),
  * an incomplete GLib, no memory. The wrappers pass NULL through to the
  * real function. */
-static struct src_rec *src_rec_new(GSourceFunc func, GSourceOnceFunc once) {
+static struct cb_rec *cb_rec_new(GSourceFunc func, GSourceOnceFunc once,
+                                 gpointer data, GDestroyNotify notify) {
   if (!mapsan_hooks_on() || (func == NULL && once == NULL) ||
       !glib_api()->complete)
     return NULL;
-  struct src_rec *r = mapsan_malloc(sizeof(*r));
+  struct cb_rec *r = mapsan_malloc(sizeof(*r));
   if (r != NULL) {
-    r->source = NULL;
+    atomic_init(&r->refs, 1);
     r->func = func;
     r->once = once;
+    r->data = data;
+    r->notify = notify;
+    r->source = NULL;
   }
   return r;
+}
+
+/* Releases on s, then makes r its callback (GLib drops the previous one). */
+static void cb_install(GSource *s, struct cb_rec *r) {
+  r->source = s;
+  if (mapsan_hooks_on())
+    mapsan_sync_release(ADDR(s));
+  api.source_set_callback_indirect(s, r, &cb_funcs);
 }
 
 /* The rest of GLib's idle_add_full / timeout_add_full once the source is
  * made and its priority set: callback, attach to ctx (NULL: the default
  * context), unref. Returns the id. */
-static guint src_attach(struct src_rec *r, GSource *s, gpointer data,
-                        GDestroyNotify notify, GMainContext *ctx) {
-  struct src_rec *old = NULL;
-  r->source = s;
-  mapsan_lock_acquire(&src_lock);
-  /* A record at this address would be a dead source's whose dispose never
-   * ran: impossible, but then it is stale. */
-  HASH_REPLACE_PTR(src_table, source, r, old);
-  mapsan_lock_release(&src_lock);
-  mapsan_free(old);
-  api.source_set_dispose_function(s, src_dispose);
-  REAL(g_source_set_callback)(s, src_trampoline, data, notify);
-  if (mapsan_hooks_on())
-    mapsan_sync_release(ADDR(s));
+static guint src_attach(struct cb_rec *r, GSource *s, GMainContext *ctx) {
+  cb_install(s, r);
   guint id = REAL(g_source_attach)(s, ctx);
   api.source_unref(s);
   return id;
 }
 
-static guint idle_add(struct src_rec *r, gint priority, gpointer data,
-                      GDestroyNotify notify) {
+static guint idle_add(struct cb_rec *r, gint priority) {
   GSource *s = api.idle_source_new();
   if (priority != G_PRIORITY_DEFAULT_IDLE)
     api.source_set_priority(s, priority);
-  return src_attach(r, s, data, notify, NULL);
+  return src_attach(r, s, NULL);
 }
 
-static guint timeout_add(struct src_rec *r, gint priority, guint interval,
-                         bool seconds, gpointer data, GDestroyNotify notify) {
+static guint timeout_add(struct cb_rec *r, gint priority, guint interval,
+                         bool seconds) {
   GSource *s = seconds ? api.timeout_source_new_seconds(interval)
                        : api.timeout_source_new(interval);
   if (priority != G_PRIORITY_DEFAULT)
     api.source_set_priority(s, priority);
-  return src_attach(r, s, data, notify, NULL);
+  return src_attach(r, s, NULL);
 }
 
 /* In GLib, g_idle_add is g_idle_add_full with the default idle priority
@@ -753,67 +748,67 @@ static guint timeout_add(struct src_rec *r, gint priority, guint interval,
  * the once variants a one-shot source (see above). */
 MAPSAN_EXPORT guint g_idle_add_full(gint priority, GSourceFunc func,
                                     gpointer data, GDestroyNotify notify) {
-  struct src_rec *r = src_rec_new(func, NULL);
+  struct cb_rec *r = cb_rec_new(func, NULL, data, notify);
   if (r == NULL)
     return REAL(g_idle_add_full)(priority, func, data, notify);
-  return idle_add(r, priority, data, notify);
+  return idle_add(r, priority);
 }
 
 MAPSAN_EXPORT guint g_idle_add(GSourceFunc func, gpointer data) {
-  struct src_rec *r = src_rec_new(func, NULL);
+  struct cb_rec *r = cb_rec_new(func, NULL, data, NULL);
   if (r == NULL)
     return REAL(g_idle_add)(func, data);
-  return idle_add(r, G_PRIORITY_DEFAULT_IDLE, data, NULL);
+  return idle_add(r, G_PRIORITY_DEFAULT_IDLE);
 }
 
 MAPSAN_EXPORT guint g_idle_add_once(GSourceOnceFunc func, gpointer data) {
-  struct src_rec *r = src_rec_new(NULL, func);
+  struct cb_rec *r = cb_rec_new(NULL, func, data, NULL);
   if (r == NULL)
     return REAL(g_idle_add_once)(func, data);
-  return idle_add(r, G_PRIORITY_DEFAULT_IDLE, data, NULL);
+  return idle_add(r, G_PRIORITY_DEFAULT_IDLE);
 }
 
 MAPSAN_EXPORT guint g_timeout_add_full(gint priority, guint interval,
                                        GSourceFunc func, gpointer data,
                                        GDestroyNotify notify) {
-  struct src_rec *r = src_rec_new(func, NULL);
+  struct cb_rec *r = cb_rec_new(func, NULL, data, notify);
   if (r == NULL)
     return REAL(g_timeout_add_full)(priority, interval, func, data, notify);
-  return timeout_add(r, priority, interval, false, data, notify);
+  return timeout_add(r, priority, interval, false);
 }
 
 MAPSAN_EXPORT guint g_timeout_add(guint interval, GSourceFunc func,
                                   gpointer data) {
-  struct src_rec *r = src_rec_new(func, NULL);
+  struct cb_rec *r = cb_rec_new(func, NULL, data, NULL);
   if (r == NULL)
     return REAL(g_timeout_add)(interval, func, data);
-  return timeout_add(r, G_PRIORITY_DEFAULT, interval, false, data, NULL);
+  return timeout_add(r, G_PRIORITY_DEFAULT, interval, false);
 }
 
 MAPSAN_EXPORT guint g_timeout_add_once(guint interval, GSourceOnceFunc func,
                                        gpointer data) {
-  struct src_rec *r = src_rec_new(NULL, func);
+  struct cb_rec *r = cb_rec_new(NULL, func, data, NULL);
   if (r == NULL)
     return REAL(g_timeout_add_once)(interval, func, data);
-  return timeout_add(r, G_PRIORITY_DEFAULT, interval, false, data, NULL);
+  return timeout_add(r, G_PRIORITY_DEFAULT, interval, false);
 }
 
 MAPSAN_EXPORT guint g_timeout_add_seconds_full(gint priority, guint interval,
                                                GSourceFunc func, gpointer data,
                                                GDestroyNotify notify) {
-  struct src_rec *r = src_rec_new(func, NULL);
+  struct cb_rec *r = cb_rec_new(func, NULL, data, notify);
   if (r == NULL)
     return REAL(g_timeout_add_seconds_full)(priority, interval, func, data,
                                             notify);
-  return timeout_add(r, priority, interval, true, data, notify);
+  return timeout_add(r, priority, interval, true);
 }
 
 MAPSAN_EXPORT guint g_timeout_add_seconds(guint interval, GSourceFunc func,
                                           gpointer data) {
-  struct src_rec *r = src_rec_new(func, NULL);
+  struct cb_rec *r = cb_rec_new(func, NULL, data, NULL);
   if (r == NULL)
     return REAL(g_timeout_add_seconds)(interval, func, data);
-  return timeout_add(r, G_PRIORITY_DEFAULT, interval, true, data, NULL);
+  return timeout_add(r, G_PRIORITY_DEFAULT, interval, true);
 }
 
 /* GLib's g_main_context_invoke_full: run at once when the caller owns the
@@ -822,15 +817,13 @@ MAPSAN_EXPORT guint g_timeout_add_seconds(guint interval, GSourceFunc func,
 MAPSAN_EXPORT void g_main_context_invoke_full(GMainContext *ctx, gint priority,
                                               GSourceFunc func, gpointer data,
                                               GDestroyNotify notify) {
-  struct src_rec *r = src_rec_new(func, NULL);
-  if (r == NULL) {
+  if (!mapsan_hooks_on() || func == NULL || !glib_api()->complete) {
     REAL(g_main_context_invoke_full)(ctx, priority, func, data, notify);
     return;
   }
   if (ctx == NULL)
     ctx = api.main_context_default();
   if (api.main_context_is_owner(ctx)) {
-    mapsan_free(r);
     while (func(data))
       ;
     if (notify != NULL)
@@ -841,7 +834,6 @@ MAPSAN_EXPORT void g_main_context_invoke_full(GMainContext *ctx, gint priority,
   if (thread_default == NULL)
     thread_default = api.main_context_default();
   if (thread_default == ctx && api.main_context_acquire(ctx)) {
-    mapsan_free(r);
     while (func(data))
       ;
     api.main_context_release(ctx);
@@ -849,9 +841,14 @@ MAPSAN_EXPORT void g_main_context_invoke_full(GMainContext *ctx, gint priority,
       notify(data);
     return;
   }
+  struct cb_rec *r = cb_rec_new(func, NULL, data, notify);
+  if (r == NULL) { /* no memory: GLib's own queueing, without the edge */
+    REAL(g_main_context_invoke_full)(ctx, priority, func, data, notify);
+    return;
+  }
   GSource *s = api.idle_source_new();
   api.source_set_priority(s, priority);
-  src_attach(r, s, data, notify, ctx);
+  src_attach(r, s, ctx);
 }
 
 /* In GLib, g_main_context_invoke_full with G_PRIORITY_DEFAULT, no notify. */
@@ -873,57 +870,21 @@ static bool source_is_plain(GSource *s) {
   return f != NULL && (f == a->idle_funcs || f == a->timeout_funcs);
 }
 
-/* g_source_set_callback on a source made outside the wrappers above: the
- * data is replaced by this record (see the section's comment), freed by
- * GLib through cb_rec_free (the notify we pass) after the program's
- * notify. */
-struct cb_rec {
-  GSourceFunc func;
-  gpointer data;
-  GDestroyNotify notify;
-  GSource *source;
-};
-
-static gboolean cb_trampoline(gpointer p) {
-  struct cb_rec *r = p;
-  if (mapsan_hooks_on())
-    mapsan_sync_acquire(ADDR(r->source));
-  return r->func(r->data);
-}
-
-static void cb_rec_free(gpointer p) {
-  struct cb_rec *r = p;
-  if (r->notify != NULL)
-    r->notify(r->data);
-  /* GLib drops a source's callback when the source is destroyed, after
-   * marking it so and after any dispatch in progress: it dispatches no
-   * more, and its clock is dropped (kept, the idle and timeout sources GIO
-   * makes were a fifth of the sync objects left at the end of GLib's
-   * gmenumodel /gmenu/dbus/threaded). Not when the callback is replaced on
-   * a live source: this runs then too, after the new callback's release. */
-  const struct glib_api *a = glib_api();
-  if (mapsan_hooks_on() && a->source_is_destroyed != NULL &&
-      a->source_is_destroyed(r->source))
-    mapsan_sync_forget(ADDR(r->source));
-  mapsan_free(r);
-}
-
+/* GLib's g_source_set_callback is a g_return_if_fail(ref_count > 0) and
+ * g_source_set_callback_indirect on a new record: the same, with ours. */
 MAPSAN_EXPORT void g_source_set_callback(GSource *s, GSourceFunc func,
                                          gpointer data,
                                          GDestroyNotify notify) {
   struct cb_rec *r = NULL;
-  if (s != NULL && func != NULL && mapsan_hooks_on() && source_is_plain(s))
-    r = mapsan_malloc(sizeof(*r));
+  if (s != NULL && func != NULL && mapsan_hooks_on() &&
+      glib_api()->complete && source_is_plain(s) &&
+      g_atomic_int_get(&s->ref_count) > 0)
+    r = cb_rec_new(func, NULL, data, notify);
   if (r == NULL) {
     REAL(g_source_set_callback)(s, func, data, notify);
     return;
   }
-  r->func = func;
-  r->data = data;
-  r->notify = notify;
-  r->source = s;
-  mapsan_sync_release(ADDR(s));
-  REAL(g_source_set_callback)(s, cb_trampoline, r, cb_rec_free);
+  cb_install(s, r);
 }
 
 MAPSAN_EXPORT guint g_source_attach(GSource *s, GMainContext *ctx) {

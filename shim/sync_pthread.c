@@ -68,14 +68,14 @@ MAPSAN_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr,
 MAPSAN_EXPORT int pthread_join(pthread_t th, void **ret) {
   int r = REAL(pthread_join)(th, ret);
   if (r == 0 && mapsan_hooks_on())
-    mapsan_thread_joined(th);
+    mapsan_sync_joined(th);
   return r;
 }
 
 MAPSAN_EXPORT int pthread_tryjoin_np(pthread_t th, void **ret) {
   int r = REAL(pthread_tryjoin_np)(th, ret);
   if (r == 0 && mapsan_hooks_on())
-    mapsan_thread_joined(th);
+    mapsan_sync_joined(th);
   return r;
 }
 
@@ -83,7 +83,7 @@ MAPSAN_EXPORT int pthread_timedjoin_np(pthread_t th, void **ret,
                                        const struct timespec *abstime) {
   int r = REAL(pthread_timedjoin_np)(th, ret, abstime);
   if (r == 0 && mapsan_hooks_on())
-    mapsan_thread_joined(th);
+    mapsan_sync_joined(th);
   return r;
 }
 
@@ -92,7 +92,7 @@ MAPSAN_EXPORT int pthread_clockjoin_np(pthread_t th, void **ret,
                                        const struct timespec *abstime) {
   int r = REAL(pthread_clockjoin_np)(th, ret, clock, abstime);
   if (r == 0 && mapsan_hooks_on())
-    mapsan_thread_joined(th);
+    mapsan_sync_joined(th);
   return r;
 }
 

@@ -264,6 +264,8 @@ void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
   if (t == NULL)
     return;
   st->parent_num = t->num;
+  st->follow = t->spawn_follow ? t->spawn_follow : t->follow;
+  st->publish = t->spawn_follow ? t->spawn_publish : t->publish;
   mapsan_vclock_copy(&st->vc, &t->vc);
   mapsan_thread_tick(t);
 }
@@ -282,6 +284,8 @@ void mapsan_thread_begin(struct mapsan_thread_start *st) {
     mapsan_thread_gone = true;
   } else {
     t->detached = st->detached;
+    t->follow = st->follow;
+    t->publish = st->publish;
     mapsan_thread_acquire(t, &st->vc);
     arm_finish();
     mapsan_altstack_thread_start();

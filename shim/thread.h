@@ -99,6 +99,16 @@ struct mapsan_thread {
     void *obj;
     uint64_t gen;
   } sync_cache[MAPSAN_SYNC_CACHE];
+  /* Implicit edges, for a thread that runs work handed to it where mapsan
+   * cannot see the handoff (a GLib thread-pool worker): before each tracked
+   * access that is checked and each release it acquires from `follow`;
+   * after each such access and each acquire its clock is joined, without a
+   * tick, into `publish` (sync.c). 0: none. Set at start from the
+   * mapsan_thread_start, so they are inherited by the thread's children. */
+  uintptr_t follow, publish;
+  /* While non-zero, threads this one creates get these as their implicit
+   * edges instead of this thread's own (mapsan_sync_spawn_scope). */
+  uintptr_t spawn_follow, spawn_publish;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };
@@ -244,6 +254,7 @@ struct mapsan_thread_start {
   uint32_t parent_num;
   uint32_t create_stack;
   bool detached;
+  uintptr_t follow, publish; /* the child's implicit edges */
 };
 
 /* In the parent, before the real create: the release. */

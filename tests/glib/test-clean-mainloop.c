@@ -7,7 +7,8 @@
  * (the context is owned by the loop thread, so GLib queues an idle
  * source), and g_idle_source_new + g_source_set_callback + g_source_attach
  * with a write between setting the callback and attaching. The scheduling
- * call is a release, the callback's start (in a trampoline) an acquire.
+ * call is a release, the start of the callback's dispatch (mapsan's
+ * callback "object", whose ref GLib calls then) an acquire.
  * Callbacks run inside libglib's dispatch, which LD_PRELOAD cannot see.
  * Main writes every map again after joining the loop thread.
  *
