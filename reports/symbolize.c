@@ -13,7 +13,12 @@
  *
  * Source paths are made absolute with the compilation directory and
  * "a/../" folded, so reports name files the same way whatever directory
- * the build ran in; the strings live in a small arena recycled per report.
+ * the build ran in. Every string a frame names (module, function, file) is
+ * copied into an arena recycled per report: the session may be rebuilt in
+ * the middle of a report (a pc in a library dlclose'd since, or dlopen'ed
+ * since), and dwfl_end frees what the frames resolved before it pointed
+ * to; the dynamic linker's names (the fallback without libdw) go away when
+ * another thread dlcloses a library. A frame's strings are the report's.
  *
  * libdw is loaded with dlopen at the first report, not linked: a process
  * that never reports (a canary, most test runs) does not pay for libdw,
@@ -99,7 +104,7 @@ static bool dw_load(void) {
 
 static Dwfl *dwfl;
 static char *debuginfo_path;
-static char arena[64 << 10] MAPSAN_BIG;
+static char arena[256 << 10] MAPSAN_BIG;
 static size_t arena_used;
 static Dwfl_Callbacks callbacks; /* filled once libdw is loaded */
 
@@ -146,14 +151,28 @@ void mapsan_symbolize_end(void) {
   dwfl = NULL;
 }
 
-/* dir + "/" + file, with "x/../" and "./" folded; file as is when absolute
- * or when the arena is full. */
+/* A copy of s in the arena; NULL for NULL, and when the arena is full
+ * (the frame then shows that name as unknown). */
+static const char *keep(const char *s) {
+  if (s == NULL || (s >= arena && s < arena + sizeof(arena)))
+    return s;
+  size_t n = strlen(s) + 1;
+  if (arena_used + n > sizeof(arena))
+    return NULL;
+  char *out = arena + arena_used;
+  memcpy(out, s, n);
+  arena_used += n;
+  return out;
+}
+
+/* dir + "/" + file, with "x/../" and "./" folded, in the arena; a copy of
+ * file when it is absolute or dir is unknown. */
 static const char *absolute(const char *dir, const char *file) {
   if (file == NULL || file[0] == '/' || dir == NULL || dir[0] != '/')
-    return file;
+    return keep(file);
   size_t need = strlen(dir) + strlen(file) + 2;
   if (arena_used + need > sizeof(arena))
-    return file;
+    return NULL;
   char *out = arena + arena_used;
   size_t len = 0;
   const char *parts[2] = {dir, file};
@@ -233,9 +252,10 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
     Dl_info info;
     if (dladdr((void *)(return_address && pc > 0 ? pc - 1 : pc), &info) &&
         info.dli_fname) {
-      f->module = info.dli_fname;
+      const char *module = keep(info.dli_fname);
+      f->module = module ? module : "?";
       f->offset = pc - (uintptr_t)info.dli_fbase;
-      f->function = info.dli_sname;
+      f->function = keep(info.dli_sname);
     }
     return 1;
   }
@@ -249,10 +269,10 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
   Dwarf_Addr start = 0;
   const char *name =
       dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
-  if (name)
+  if ((name = keep(name)) != NULL)
     f->module = name;
   f->offset = pc - (uintptr_t)start;
-  f->function = dwfl_module_addrname(mod, lookup);
+  f->function = keep(dwfl_module_addrname(mod, lookup));
   Dwfl_Line *line = dwfl_module_getsrc(mod, lookup);
   const char *file = NULL;
   int lineno = 0;
@@ -295,7 +315,7 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
     *fr = base;
     fr->file = cur_file;
     fr->line = cur_line;
-    const char *fn = die_name(&chain[i]);
+    const char *fn = keep(die_name(&chain[i]));
     if (fn)
       fr->function = fn;
     if (tag == DW_TAG_subprogram)
@@ -324,5 +344,5 @@ const char *mapsan_symbolize_data(uintptr_t addr) {
   const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
   if (name == NULL || GELF_ST_TYPE(sym.st_info) != STT_OBJECT)
     return NULL;
-  return name;
+  return keep(name);
 }
