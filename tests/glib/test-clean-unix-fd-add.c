@@ -73,14 +73,21 @@ static void notify(gpointer data) {
   notified++;
 }
 
+static void fill(hmap *m) {
+  for (uint64_t k = 0; k < 20; k++)
+    *(uint64_t *)hmap_assign(m, &k) = k + 1;
+}
+
+/* Each map is filled just before its own descriptor write, so that an
+ * edge through one descriptor does not cover the next map. */
 static gpointer worker(gpointer arg) {
   (void)arg;
-  for (int i = 0; i < N; i++)
-    for (uint64_t k = 0; k < 20; k++)
-      *(uint64_t *)hmap_assign(maps[i], &k) = k + 1;
+  fill(maps[0]);
   RT_CHECK(write(pfd[1], "x", 1) == 1);
+  fill(maps[1]);
   uint64_t one = 1;
   RT_CHECK(write(efd, &one, sizeof(one)) == (ssize_t)sizeof(one));
+  fill(maps[2]);
   RT_CHECK(send(sv[0], "x", 1, 0) == 1);
   return NULL;
 }
