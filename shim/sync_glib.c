@@ -77,6 +77,8 @@
  *     g_unix_fd_source_new + g_source_set_callback) get the same, and their
  *     dispatch also acquires from the descriptor's channel (sync_fd.c):
  *     the poll that woke them saw what a writer put there.
+ *   - GCancellable: cancel releases, a check that sees it cancelled
+ *     acquires (last section).
  *
  * Every wrapper has the shape of interpose.h: hooks checked, acquisitions
  * recorded after the real call succeeded, releases before it.
@@ -1001,4 +1003,50 @@ MAPSAN_EXPORT guint g_unix_fd_add(gint fd, GIOCondition condition,
     return REAL(g_unix_fd_add)(fd, condition, func, data);
   return g_unix_fd_add_full(G_PRIORITY_DEFAULT, fd, condition, func, data,
                             NULL);
+}
+
+/* ---- GCancellable --------------------------------------------------------
+ *
+ * g_cancellable_cancel in one thread, g_cancellable_is_cancelled (or
+ * g_cancellable_set_error_if_cancelled) returning TRUE in another: GIO
+ * (2.74.6) sets and reads the flag with atomics and no call LD_PRELOAD
+ * sees, so the program's code after a cancellation check is unordered
+ * with what the cancelling thread did before it. The cancel releases on
+ * the GCancellable before the real call; a check that returns TRUE
+ * acquires after. The cancellable's wakeup descriptor (g_cancellable_get_fd,
+ * _make_pollfd: a GWakeup eventfd made and written inside libglib through
+ * its PLT) is a channel of sync_fd.c: a thread that reads it (GLib's
+ * g_cancellable_reset does) acquires from the cancel's write; poll on it
+ * orders nothing, the check after the poll does. The object's clock is
+ * kept until its address is used for another sync object and forgotten
+ * (GObject's finalization is not seen): a stale clock can only add edges.
+ * libgio's own checks are made inside libgio and are not seen.
+ */
+
+typedef struct _GCancellable GCancellable;
+
+MAPSAN_EXPORT void g_cancellable_cancel(GCancellable *c);
+MAPSAN_EXPORT gboolean g_cancellable_is_cancelled(GCancellable *c);
+MAPSAN_EXPORT gboolean g_cancellable_set_error_if_cancelled(GCancellable *c,
+                                                            GError **error);
+
+MAPSAN_EXPORT void g_cancellable_cancel(GCancellable *c) {
+  if (c != NULL && mapsan_hooks_on())
+    mapsan_sync_release(ADDR(c));
+  REAL(g_cancellable_cancel)(c);
+}
+
+MAPSAN_EXPORT gboolean g_cancellable_is_cancelled(GCancellable *c) {
+  gboolean r = REAL(g_cancellable_is_cancelled)(c);
+  if (r && mapsan_hooks_on())
+    mapsan_sync_acquire(ADDR(c));
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_cancellable_set_error_if_cancelled(GCancellable *c,
+                                                            GError **error) {
+  gboolean r = REAL(g_cancellable_set_error_if_cancelled)(c, error);
+  if (r && mapsan_hooks_on())
+    mapsan_sync_acquire(ADDR(c));
+  return r;
 }
