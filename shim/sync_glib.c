@@ -73,7 +73,12 @@
  *     the program's data), and their ref, which GLib calls only when it
  *     dispatches, acquires from the GSource; scheduling (and
  *     g_source_attach of such a source) releases on it. Exact: see the
- *     main-loop section.
+ *     main-loop section. Descriptor sources (g_unix_fd_add*, and
+ *     g_unix_fd_source_new + g_source_set_callback) get the same, and their
+ *     dispatch also acquires from the descriptor's channel (sync_fd.c):
+ *     the poll that woke them saw what a writer put there.
+ *   - GCancellable: cancel releases, a check that sees it cancelled
+ *     acquires (last section).
  *
  * Every wrapper has the shape of interpose.h: hooks checked, acquisitions
  * recorded after the real call succeeded, releases before it.
@@ -81,9 +86,11 @@
 #include "../preload/interpose.h"
 #include "alloc.h"
 #include "sync.h"
+#include "sync_fd.h"
 #include "thread.h"
 
 #include <dlfcn.h>
+#include <glib-unix.h>
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -576,6 +583,7 @@ struct glib_api {
   __typeof__(&g_main_context_acquire) main_context_acquire;
   __typeof__(&g_main_context_release) main_context_release;
   const GSourceFuncs *idle_funcs, *timeout_funcs;
+  const GSourceFuncs *unix_fd_funcs; /* optional: descriptor sources */
   bool complete;
 };
 
@@ -614,6 +622,7 @@ static const struct glib_api *glib_api(void) {
   SYM(main_context_release, "g_main_context_release");
   a.idle_funcs = dlsym(RTLD_DEFAULT, "g_idle_funcs");
   a.timeout_funcs = dlsym(RTLD_DEFAULT, "g_timeout_funcs");
+  a.unix_fd_funcs = dlsym(RTLD_DEFAULT, "g_unix_fd_source_funcs");
 #undef SYM
   mapsan_leave();
   a.complete = a.idle_source_new && a.timeout_source_new &&
@@ -633,7 +642,8 @@ static const struct glib_api *glib_api(void) {
 }
 
 /* Our callback "object": what GLib's GSourceCallback holds, plus the
- * once-function and the source (for the acquire and the forget). */
+ * once-function and the source (for the acquire and the forget), and for
+ * a descriptor source the descriptor (for its acquire). */
 struct cb_rec {
   atomic_int refs;
   GSourceFunc func;     /* the program's; NULL for a once-function */
@@ -641,6 +651,7 @@ struct cb_rec {
   gpointer data;
   GDestroyNotify notify;
   GSource *source;
+  int fd; /* a descriptor source's descriptor, watched for input; or -1 */
 };
 
 /* The once-function of the source this thread is dispatching: set by
@@ -662,8 +673,11 @@ static void cb_ref(gpointer p) {
   atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
   if (r->once != NULL)
     once_pending = r->once;
-  if (mapsan_hooks_on())
+  if (mapsan_hooks_on()) {
     mapsan_sync_acquire(ADDR(r->source));
+    if (r->fd >= 0)
+      mapsan_fd_acquire(r->fd);
+  }
 }
 
 static void cb_get(gpointer p, GSource *s, GSourceFunc *func, gpointer *data) {
@@ -705,6 +719,7 @@ static struct cb_rec *cb_rec_new(GSourceFunc func, GSourceOnceFunc once,
     r->data = data;
     r->notify = notify;
     r->source = NULL;
+    r->fd = -1;
   }
   return r;
 }
@@ -870,25 +885,168 @@ static bool source_is_plain(GSource *s) {
   return f != NULL && (f == a->idle_funcs || f == a->timeout_funcs);
 }
 
+static int source_fd(GSource *s); /* descriptor sources, below */
+
 /* GLib's g_source_set_callback is a g_return_if_fail(ref_count > 0) and
  * g_source_set_callback_indirect on a new record: the same, with ours. */
 MAPSAN_EXPORT void g_source_set_callback(GSource *s, GSourceFunc func,
                                          gpointer data,
                                          GDestroyNotify notify) {
   struct cb_rec *r = NULL;
+  int fd = -1;
   if (s != NULL && func != NULL && mapsan_hooks_on() &&
-      glib_api()->complete && source_is_plain(s) &&
+      glib_api()->complete &&
+      (source_is_plain(s) || (fd = source_fd(s)) >= 0) &&
       g_atomic_int_get(&s->ref_count) > 0)
     r = cb_rec_new(func, NULL, data, notify);
   if (r == NULL) {
     REAL(g_source_set_callback)(s, func, data, notify);
     return;
   }
+  r->fd = fd;
   cb_install(s, r);
 }
 
 MAPSAN_EXPORT guint g_source_attach(GSource *s, GMainContext *ctx) {
-  if (s != NULL && mapsan_hooks_on() && source_is_plain(s))
+  if (s != NULL && mapsan_hooks_on() &&
+      (source_is_plain(s) || source_fd(s) >= 0))
     mapsan_sync_release(ADDR(s));
   return REAL(g_source_attach)(s, ctx);
+}
+
+/* ---- descriptor sources: a worker wakes the main loop ---------------------
+ *
+ * A thread writes to a descriptor (a pipe, an eventfd, a socket) that a
+ * GLib descriptor source watches; GLib's poll sees it readable and
+ * dispatches the source's callback. The callback may use what the writer
+ * handed over before it reads the descriptor, or without reading it (an
+ * eventfd drained later, a source that removes itself), so the edge cannot
+ * wait for a read (shim/sync_fd.c, rule 3): the dispatch of a descriptor
+ * source acquires from the descriptor's channel (sync_fd.c), in our
+ * callback's ref, as the source acquire above. Over-approximation: the
+ * acquire takes every write released into the channel so far, including
+ * one whose bytes the poll did not see yet (a race can be missed, none
+ * invented).
+ *
+ * g_unix_fd_add(_full): made inside libglib with invisible calls, so we do
+ * what GLib does (glib-unix.c, 2.74.6): g_unix_fd_source_new(fd,
+ * condition); g_source_set_priority unless G_PRIORITY_DEFAULT; the
+ * callback (ours, with the program's function, data and notify); attach to
+ * the default context; unref. The dispatch acquires when the condition
+ * includes G_IO_IN or G_IO_PRI (a source watching for G_IO_OUT only is
+ * woken by room, not data).
+ *
+ * g_unix_fd_source_new + g_source_set_callback, the program's own: the
+ * descriptor is the source's first field after the GSource (GUnixFDSource
+ * in glib-unix.c: GSource, gint fd, gpointer tag), private, so its offset
+ * is verified on the program's own sources: the g_unix_fd_source_new
+ * wrapper compares it with the descriptor it was given, and one mismatch
+ * turns the field off for good (then such sources get only the GSource's
+ * edge). The condition is not recorded there: such a source acquires at
+ * every dispatch (coarser for an output-only watch).
+ */
+
+#define UNIX_FD_FIELD                                                         \
+  ((sizeof(GSource) + _Alignof(gint) - 1) / _Alignof(gint) * _Alignof(gint))
+
+enum { FD_FIELD_UNKNOWN, FD_FIELD_OK, FD_FIELD_BAD };
+static _Atomic int fd_field = FD_FIELD_UNKNOWN;
+
+static gint unix_fd_field(GSource *s) {
+  gint fd;
+  memcpy(&fd, (const char *)s + UNIX_FD_FIELD, sizeof(fd));
+  return fd;
+}
+
+/* The descriptor of a GLib descriptor source whose field is verified, or
+ * -1. */
+static int source_fd(GSource *s) {
+  const GSourceFuncs *funcs = glib_api()->unix_fd_funcs;
+  if (funcs == NULL || s->source_funcs != funcs ||
+      atomic_load_explicit(&fd_field, memory_order_relaxed) != FD_FIELD_OK)
+    return -1;
+  return unix_fd_field(s);
+}
+
+MAPSAN_EXPORT GSource *g_unix_fd_source_new(gint fd, GIOCondition condition) {
+  GSource *s = REAL(g_unix_fd_source_new)(fd, condition);
+  if (s != NULL && mapsan_hooks_on() &&
+      atomic_load_explicit(&fd_field, memory_order_relaxed) != FD_FIELD_BAD)
+    atomic_store_explicit(&fd_field,
+                          unix_fd_field(s) == fd ? FD_FIELD_OK : FD_FIELD_BAD,
+                          memory_order_relaxed);
+  return s;
+}
+
+MAPSAN_EXPORT guint g_unix_fd_add_full(gint priority, gint fd,
+                                       GIOCondition condition,
+                                       GUnixFDSourceFunc func, gpointer data,
+                                       GDestroyNotify notify) {
+  /* GLib casts the function the same way (its dispatch casts it back). */
+  struct cb_rec *r =
+      cb_rec_new((GSourceFunc)(void (*)(void))func, NULL, data, notify);
+  if (r == NULL)
+    return REAL(g_unix_fd_add_full)(priority, fd, condition, func, data,
+                                    notify);
+  if (condition & (G_IO_IN | G_IO_PRI))
+    r->fd = fd;
+  GSource *s = REAL(g_unix_fd_source_new)(fd, condition);
+  if (priority != G_PRIORITY_DEFAULT)
+    api.source_set_priority(s, priority);
+  return src_attach(r, s, NULL);
+}
+
+/* In GLib, g_unix_fd_add_full with G_PRIORITY_DEFAULT and no notify. */
+MAPSAN_EXPORT guint g_unix_fd_add(gint fd, GIOCondition condition,
+                                  GUnixFDSourceFunc func, gpointer data) {
+  if (!mapsan_hooks_on() || func == NULL || !glib_api()->complete)
+    return REAL(g_unix_fd_add)(fd, condition, func, data);
+  return g_unix_fd_add_full(G_PRIORITY_DEFAULT, fd, condition, func, data,
+                            NULL);
+}
+
+/* ---- GCancellable --------------------------------------------------------
+ *
+ * g_cancellable_cancel in one thread, g_cancellable_is_cancelled (or
+ * g_cancellable_set_error_if_cancelled) returning TRUE in another: GIO
+ * (2.74.6) sets and reads the flag with atomics and no call LD_PRELOAD
+ * sees, so the program's code after a cancellation check is unordered
+ * with what the cancelling thread did before it. The cancel releases on
+ * the GCancellable before the real call; a check that returns TRUE
+ * acquires after. The cancellable's wakeup descriptor (g_cancellable_get_fd,
+ * _make_pollfd: a GWakeup eventfd made and written inside libglib through
+ * its PLT) is a channel of sync_fd.c: a thread that reads it (GLib's
+ * g_cancellable_reset does) acquires from the cancel's write; poll on it
+ * orders nothing, the check after the poll does. The object's clock is
+ * kept until its address is used for another sync object and forgotten
+ * (GObject's finalization is not seen): a stale clock can only add edges.
+ * libgio's own checks are made inside libgio and are not seen.
+ */
+
+typedef struct _GCancellable GCancellable;
+
+MAPSAN_EXPORT void g_cancellable_cancel(GCancellable *c);
+MAPSAN_EXPORT gboolean g_cancellable_is_cancelled(GCancellable *c);
+MAPSAN_EXPORT gboolean g_cancellable_set_error_if_cancelled(GCancellable *c,
+                                                            GError **error);
+
+MAPSAN_EXPORT void g_cancellable_cancel(GCancellable *c) {
+  if (c != NULL && mapsan_hooks_on())
+    mapsan_sync_release(ADDR(c));
+  REAL(g_cancellable_cancel)(c);
+}
+
+MAPSAN_EXPORT gboolean g_cancellable_is_cancelled(GCancellable *c) {
+  gboolean r = REAL(g_cancellable_is_cancelled)(c);
+  if (r && mapsan_hooks_on())
+    mapsan_sync_acquire(ADDR(c));
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_cancellable_set_error_if_cancelled(GCancellable *c,
+                                                            GError **error) {
+  gboolean r = REAL(g_cancellable_set_error_if_cancelled)(c, error);
+  if (r && mapsan_hooks_on())
+    mapsan_sync_acquire(ADDR(c));
+  return r;
 }

@@ -15,11 +15,13 @@
  * has. libunwind's drain read and its closes fail with EBADF and touch
  * nothing; its write, syscall(SYS_write, FAKE_FD, addr, 1), is answered
  * here by copying the byte with process_vm_readv from this process, which
- * fails with EFAULT exactly where the pipe write would. Every other pipe2
- * and syscall passes straight through.
+ * fails with EFAULT exactly where the pipe write would. Every other
+ * syscall passes straight through; every other pipe2 is recorded as a
+ * channel (shim/sync_fd.c) once made.
  */
 #include "../preload/interpose.h"
 #include "../reports/unwind.h"
+#include "sync_fd.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -35,7 +37,10 @@ MAPSAN_EXPORT int pipe2(int fds[2], int flags) {
     fds[0] = fds[1] = FAKE_FD;
     return 0;
   }
-  return REAL(pipe2)(fds, flags);
+  int r = REAL(pipe2)(fds, flags);
+  if (r == 0)
+    mapsan_fd_pipe_made(fds);
+  return r;
 }
 
 /* 1 if the byte at addr is readable, else -1 with errno EFAULT (as the pipe
