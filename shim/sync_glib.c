@@ -32,12 +32,10 @@
  *     on the GOnce (or the location) after it; every caller that gets the
  *     result from the function acquires. The g_once() and
  *     g_once_init_enter() MACROS read the status inline and call nothing
- *     once initialization is done, so a thread that arrives after it gets
- *     no edge from mapsan: what the initializer wrote, it will see as
- *     unordered (a false report if that thread then touches a map the
- *     initializer wrote). There is nothing to intercept; such code needs
- *     MAPSAN_HAPPENS_AFTER(location) after the macro, or a call to the
- *     function form (g_once_init_enter)(location).
+ *     once initialization is done, so a thread that arrives after it makes
+ *     no call: the initializer runs in a once window (shim/once.c), and
+ *     what it did there is published to every access that comes after
+ *     the window closed (just before GLib marks the once done).
  *   - GAsyncQueue: every push releases on the queue, every pop that
  *     returned an item acquires from it. A pop is therefore ordered after
  *     every push that preceded it, not only the one whose item it received
@@ -80,6 +78,7 @@
  */
 #include "../preload/interpose.h"
 #include "alloc.h"
+#include "once.h"
 #include "sync.h"
 #include "thread.h"
 
@@ -308,14 +307,19 @@ struct once_call {
 
 static gpointer once_trampoline(gpointer p) {
   struct once_call *c = p;
-  gpointer r = c->func(c->arg);
   if (mapsan_hooks_on())
+    mapsan_once_open(ADDR(c->once));
+  gpointer r = c->func(c->arg);
+  if (mapsan_hooks_on()) {
     mapsan_sync_release(ADDR(c->once));
+    mapsan_once_close(ADDR(c->once));
+  }
   return r;
 }
 
-/* Reached only when the g_once() macro saw the status not READY (see the
- * top of this file for the threads that never get here). */
+/* Reached only when the g_once() macro saw the status not READY; the
+ * threads that never get here are covered by the initializer's window
+ * (shim/once.c). */
 MAPSAN_EXPORT gpointer g_once_impl(GOnce *once, GThreadFunc func,
                                    gpointer arg) {
   if (!mapsan_hooks_on())
@@ -326,18 +330,27 @@ MAPSAN_EXPORT gpointer g_once_impl(GOnce *once, GThreadFunc func,
   return r;
 }
 
-/* TRUE: the caller initializes and will call g_once_init_leave. FALSE: it
- * was initialized (possibly after waiting here): an acquire. */
+/* TRUE: the caller initializes (its window opens) and will call
+ * g_once_init_leave. FALSE: it was initialized (possibly after waiting
+ * here): an acquire. */
 MAPSAN_EXPORT gboolean(g_once_init_enter)(volatile void *location) {
   gboolean r = REAL(g_once_init_enter)(location);
-  if (!r && mapsan_hooks_on())
-    mapsan_sync_acquire(ADDR(location));
+  if (mapsan_hooks_on()) {
+    if (r)
+      mapsan_once_open(ADDR(location));
+    else
+      mapsan_sync_acquire(ADDR(location));
+  }
   return r;
 }
 
+/* The window closes before GLib stores the result, which is what the
+ * macro's fast path reads. */
 MAPSAN_EXPORT void(g_once_init_leave)(volatile void *location, gsize result) {
-  if (mapsan_hooks_on())
+  if (mapsan_hooks_on()) {
     mapsan_sync_release(ADDR(location));
+    mapsan_once_close(ADDR(location));
+  }
   REAL(g_once_init_leave)(location, result);
 }
 
