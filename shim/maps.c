@@ -28,6 +28,7 @@
 #include "../reports/report.h"
 #include "../reports/stack.h"
 #include "iters.h"
+#include "once.h"
 #include "sync.h"
 
 #include "../preload/options.h"
@@ -40,6 +41,7 @@
 
 struct read_entry {
   mapsan_epoch epoch;
+  uint64_t once; /* the once window it was made in (once.h), 0: none */
   struct mapsan_access_rec acc;
 };
 
@@ -50,13 +52,16 @@ struct mapsan_map {
   enum mapsan_api api;
   _Atomic bool destroyed;
   struct mapsan_access_rec created;
-  /* Last write: the owner. */
+  /* Last write: the owner. w_once and r_once: the once window (once.h) the
+   * write or the single read was made in, 0 for none. */
   _Atomic mapsan_epoch w_epoch;
+  uint64_t w_once;
   struct mapsan_access_rec w;
   /* Reads since the last write: one epoch (r_epoch, r), or when readers
    * were concurrent, one entry per thread slot (rs, rs_cap; r_epoch is then
    * MAPSAN_READ_SHARED). */
   _Atomic mapsan_epoch r_epoch;
+  uint64_t r_once;
   struct mapsan_access_rec r;
   struct read_entry *rs;
   uint32_t rs_cap;
@@ -229,7 +234,8 @@ static void evict_locked(struct mapsan_map *m) {
  * threads may see a map for the first time at once. */
 static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
                                  const struct mapsan_access_rec *created,
-                                 mapsan_epoch created_epoch, bool replace,
+                                 mapsan_epoch created_epoch,
+                                 uint64_t created_once, bool replace,
                                  bool sampled_out) {
   mapsan_lock_acquire(&table_lock);
   seq_begin();
@@ -263,8 +269,10 @@ static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
   m->created = *created;
   m->w = *created;
   atomic_store_explicit(&m->w_epoch, created_epoch, memory_order_relaxed);
+  m->w_once = created_once;
   memset(&m->r, 0, sizeof(m->r));
   atomic_store_explicit(&m->r_epoch, 0, memory_order_relaxed);
+  m->r_once = 0;
   atomic_store_explicit(&m->inflight_writer, 0, memory_order_relaxed);
   atomic_store_explicit(&m->inflight_reader, 0, memory_order_relaxed);
   m->usual_lock = 0;
@@ -361,7 +369,8 @@ void mapsan_map_create(const void *addr, enum mapsan_api api,
     mapsan_thread_access(t);
     fill_access(&a, t, mapsan_stack_capture(), opname, true);
   }
-  insert((uintptr_t)addr, api, &a, mapsan_thread_epoch(t), true, !tracked);
+  insert((uintptr_t)addr, api, &a, mapsan_thread_epoch(t),
+         mapsan_once_window(t), true, !tracked);
 }
 
 void mapsan_map_forget(const void *addr) {
@@ -481,6 +490,15 @@ static void vote_lock(struct mapsan_map *m, const struct mapsan_thread *t) {
   }
 }
 
+/* The access recorded at epoch e, in once window `once` (0: none), happens
+ * before t's current point: ordered by happens-before, or published by the
+ * close of its once window (once.c, rule 2). */
+static bool before(const struct mapsan_thread *t, mapsan_epoch e,
+                   uint64_t once) {
+  return mapsan_thread_ordered(t, e) ||
+         (MAPSAN_UNLIKELY(once != 0) && mapsan_once_closed(e, once));
+}
+
 /* Does the check and, when the map's record changes and a stack is
  * needed but *stack is 0, returns false without changing anything: the
  * caller captures one outside the lock and calls again. Shadow lock held. */
@@ -488,6 +506,7 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
                          const char *opname, bool write, uint32_t *stack,
                          struct finding *f) {
   mapsan_epoch e = mapsan_thread_epoch(t);
+  uint64_t once = mapsan_once_window(t);
   mapsan_epoch w = atomic_load_explicit(&m->w_epoch, memory_order_relaxed);
   mapsan_epoch r = atomic_load_explicit(&m->r_epoch, memory_order_relaxed);
   if (write) {
@@ -495,17 +514,18 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
       return true; /* another access of this epoch got here first */
     if (*stack == 0)
       return false;
-    if (!mapsan_thread_ordered(t, w))
+    if (!before(t, w, m->w_once))
       note(f, MAPSAN_KIND_WRITE_WRITE_RACE, &m->w);
     if (r == MAPSAN_READ_SHARED) {
       for (uint32_t s = 0; s < m->rs_cap; s++)
-        if (m->rs[s].epoch && !mapsan_thread_ordered(t, m->rs[s].epoch))
+        if (m->rs[s].epoch && !before(t, m->rs[s].epoch, m->rs[s].once))
           note(f, MAPSAN_KIND_READ_WRITE_RACE, &m->rs[s].acc);
       rs_clear(m);
-    } else if (r != 0 && !mapsan_thread_ordered(t, r)) {
+    } else if (r != 0 && !before(t, r, m->r_once)) {
       note(f, MAPSAN_KIND_READ_WRITE_RACE, &m->r);
     }
     fill_access(&m->w, t, *stack, opname, true);
+    m->w_once = once;
     vote_lock(m, t);
     atomic_store_explicit(&m->r_epoch, 0, memory_order_relaxed);
     atomic_store_explicit(&m->w_epoch, e, memory_order_release);
@@ -520,14 +540,16 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
     return true;
   if (*stack == 0)
     return false;
-  if (!mapsan_thread_ordered(t, w))
+  if (!before(t, w, m->w_once))
     note(f, MAPSAN_KIND_READ_WRITE_RACE, &m->w);
   if (r == MAPSAN_READ_SHARED) {
     rs_reserve(m, t->slot);
     m->rs[t->slot].epoch = e;
+    m->rs[t->slot].once = once;
     fill_access(&m->rs[t->slot].acc, t, *stack, opname, false);
-  } else if (r == 0 || mapsan_thread_ordered(t, r)) {
+  } else if (r == 0 || before(t, r, m->r_once)) {
     fill_access(&m->r, t, *stack, opname, false);
+    m->r_once = once;
     atomic_store_explicit(&m->r_epoch, e, memory_order_release);
   } else {
     /* Two unordered readers: keep both, one entry per slot. */
@@ -535,8 +557,10 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
     rs_reserve(m, rslot > t->slot ? rslot : t->slot);
     rs_clear(m);
     m->rs[rslot].epoch = r;
+    m->rs[rslot].once = m->r_once;
     m->rs[rslot].acc = m->r;
     m->rs[t->slot].epoch = e;
+    m->rs[t->slot].once = once;
     fill_access(&m->rs[t->slot].acc, t, *stack, opname, false);
     atomic_store_explicit(&m->r_epoch, MAPSAN_READ_SHARED,
                           memory_order_release);
@@ -620,7 +644,7 @@ static MAPSAN_NOINLINE struct mapsan_map *first_sight(uintptr_t addr,
    * creation is unknown, and it is ordered before everything. */
   struct mapsan_access_rec none = {0};
   none.op = "unknown";
-  return insert(addr, api, &none, 0, false, !sample_draw());
+  return insert(addr, api, &none, 0, 0, false, !sample_draw());
 }
 
 static MAPSAN_COLD MAPSAN_NOINLINE void report_destroyed(

@@ -6,6 +6,7 @@
  */
 #include "../preload/interpose.h"
 #include "alloc.h"
+#include "once.h"
 #include "sigmask.h"
 #include "sync.h"
 #include "thread.h"
@@ -135,8 +136,10 @@ static MAPSAN_TLS once_flag *once_ctl;
 static void once_trampoline(void) {
   void (*fn)(void) = once_routine;
   once_flag *ctl = once_ctl;
+  mapsan_once_open(ADDR(ctl));
   fn();
   mapsan_sync_release(ADDR(ctl));
+  mapsan_once_close(ADDR(ctl));
 }
 
 MAPSAN_EXPORT void call_once(once_flag *flag, void (*fn)(void)) {

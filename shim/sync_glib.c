@@ -32,12 +32,10 @@
  *     on the GOnce (or the location) after it; every caller that gets the
  *     result from the function acquires. The g_once() and
  *     g_once_init_enter() MACROS read the status inline and call nothing
- *     once initialization is done, so a thread that arrives after it gets
- *     no edge from mapsan: what the initializer wrote, it will see as
- *     unordered (a false report if that thread then touches a map the
- *     initializer wrote). There is nothing to intercept; such code needs
- *     MAPSAN_HAPPENS_AFTER(location) after the macro, or a call to the
- *     function form (g_once_init_enter)(location).
+ *     once initialization is done, so a thread that arrives after it makes
+ *     no call: the initializer runs in a once window (shim/once.c), and
+ *     what it did there is published to every access that comes after
+ *     the window closed (just before GLib marks the once done).
  *   - GAsyncQueue: every push releases on the queue, every pop that
  *     returned an item acquires from it. A pop is therefore ordered after
  *     every push that preceded it, not only the one whose item it received
@@ -79,12 +77,15 @@
  *     the poll that woke them saw what a writer put there.
  *   - GCancellable: cancel releases, a check that sees it cancelled
  *     acquires (last section).
+ *     main-loop section. g_main_loop_quit releases on the GMainLoop and
+ *     the return of g_main_loop_run acquires from it.
  *
  * Every wrapper has the shape of interpose.h: hooks checked, acquisitions
  * recorded after the real call succeeded, releases before it.
  */
 #include "../preload/interpose.h"
 #include "alloc.h"
+#include "once.h"
 #include "sync.h"
 #include "sync_fd.h"
 #include "thread.h"
@@ -315,14 +316,19 @@ struct once_call {
 
 static gpointer once_trampoline(gpointer p) {
   struct once_call *c = p;
-  gpointer r = c->func(c->arg);
   if (mapsan_hooks_on())
+    mapsan_once_open(ADDR(c->once));
+  gpointer r = c->func(c->arg);
+  if (mapsan_hooks_on()) {
     mapsan_sync_release(ADDR(c->once));
+    mapsan_once_close(ADDR(c->once));
+  }
   return r;
 }
 
-/* Reached only when the g_once() macro saw the status not READY (see the
- * top of this file for the threads that never get here). */
+/* Reached only when the g_once() macro saw the status not READY; the
+ * threads that never get here are covered by the initializer's window
+ * (shim/once.c). */
 MAPSAN_EXPORT gpointer g_once_impl(GOnce *once, GThreadFunc func,
                                    gpointer arg) {
   if (!mapsan_hooks_on())
@@ -333,18 +339,27 @@ MAPSAN_EXPORT gpointer g_once_impl(GOnce *once, GThreadFunc func,
   return r;
 }
 
-/* TRUE: the caller initializes and will call g_once_init_leave. FALSE: it
- * was initialized (possibly after waiting here): an acquire. */
+/* TRUE: the caller initializes (its window opens) and will call
+ * g_once_init_leave. FALSE: it was initialized (possibly after waiting
+ * here): an acquire. */
 MAPSAN_EXPORT gboolean(g_once_init_enter)(volatile void *location) {
   gboolean r = REAL(g_once_init_enter)(location);
-  if (!r && mapsan_hooks_on())
-    mapsan_sync_acquire(ADDR(location));
+  if (mapsan_hooks_on()) {
+    if (r)
+      mapsan_once_open(ADDR(location));
+    else
+      mapsan_sync_acquire(ADDR(location));
+  }
   return r;
 }
 
+/* The window closes before GLib stores the result, which is what the
+ * macro's fast path reads. */
 MAPSAN_EXPORT void(g_once_init_leave)(volatile void *location, gsize result) {
-  if (mapsan_hooks_on())
+  if (mapsan_hooks_on()) {
     mapsan_sync_release(ADDR(location));
+    mapsan_once_close(ADDR(location));
+  }
   REAL(g_once_init_leave)(location, result);
 }
 
@@ -1049,4 +1064,36 @@ MAPSAN_EXPORT gboolean g_cancellable_set_error_if_cancelled(GCancellable *c,
   if (r && mapsan_hooks_on())
     mapsan_sync_acquire(ADDR(c));
   return r;
+}
+
+/* ---- main loop: quit and run --------------------------------------------- */
+
+/*
+ * g_main_loop_run returns, in 2.74.6, only after a g_main_loop_quit has set
+ * the loop's is_running to FALSE (its last iteration may run after that,
+ * on the calling thread); the quitting thread's store and the running
+ * thread's load are inside libglib, invisible. So a quit releases on the
+ * GMainLoop and the return of a run acquires from it. A quit made before
+ * the run started is lost in GLib (run sets is_running again) but is still
+ * acquired here: coarser than GLib, it can only hide a race. A new loop
+ * forgets what was known at its address (GLib reuses freed memory).
+ */
+MAPSAN_EXPORT GMainLoop *g_main_loop_new(GMainContext *ctx,
+                                         gboolean is_running) {
+  GMainLoop *loop = REAL(g_main_loop_new)(ctx, is_running);
+  if (loop != NULL && mapsan_hooks_on())
+    mapsan_sync_forget(ADDR(loop));
+  return loop;
+}
+
+MAPSAN_EXPORT void g_main_loop_quit(GMainLoop *loop) {
+  if (loop != NULL && mapsan_hooks_on())
+    mapsan_sync_release(ADDR(loop));
+  REAL(g_main_loop_quit)(loop);
+}
+
+MAPSAN_EXPORT void g_main_loop_run(GMainLoop *loop) {
+  REAL(g_main_loop_run)(loop);
+  if (loop != NULL && mapsan_hooks_on())
+    mapsan_sync_acquire(ADDR(loop));
 }

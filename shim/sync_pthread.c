@@ -11,10 +11,12 @@
  * departure; a thread that races ahead into the next round may add its
  * later clock (this can only hide a race, never invent one). Once: the
  * initializer's thread releases after the routine, every caller acquires
- * after pthread_once returns.
+ * after pthread_once returns; the routine also runs in a once window
+ * (shim/once.c), like GLib's initializers.
  */
 #include "../preload/interpose.h"
 #include "alloc.h"
+#include "once.h"
 #include "sigmask.h"
 #include "sync.h"
 #include "thread.h"
@@ -322,8 +324,10 @@ static MAPSAN_TLS pthread_once_t *once_control;
 static void once_trampoline(void) {
   void (*fn)(void) = once_routine;
   pthread_once_t *ctl = once_control;
+  mapsan_once_open(ADDR(ctl));
   fn();
   mapsan_sync_release(ADDR(ctl));
+  mapsan_once_close(ADDR(ctl));
 }
 
 MAPSAN_EXPORT int pthread_once(pthread_once_t *ctl, void (*fn)(void)) {

@@ -37,6 +37,7 @@
 #define MAPSAN_MAX_HELD 16
 #define MAPSAN_FINISHED_INFOS 4096
 #define MAPSAN_SYNC_CACHE 8
+#define MAPSAN_ONCE_DEPTH 8
 
 enum mapsan_lock_mode { MAPSAN_LOCK_WRITE = 0, MAPSAN_LOCK_READ = 1 };
 
@@ -109,6 +110,14 @@ struct mapsan_thread {
   /* While non-zero, threads this one creates get these as their implicit
    * edges instead of this thread's own (mapsan_sync_spawn_scope). */
   uintptr_t spawn_follow, spawn_publish;
+  /* Once-initializer windows this thread is inside (shim/once.h), outermost
+   * first: the clock each was opened at and the once object's address.
+   * Written by this thread only; once_open and once_depth are read by
+   * others (mapsan_once_closed). once_depth may exceed MAPSAN_ONCE_DEPTH;
+   * deeper windows are not recorded. */
+  _Atomic uint32_t once_depth;
+  _Atomic uint64_t once_open[MAPSAN_ONCE_DEPTH];
+  uintptr_t once_key[MAPSAN_ONCE_DEPTH];
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };

@@ -12,7 +12,8 @@
  *     made by g_once_init_leave;
  *   - the g_once_init_enter() macro, whose inline fast path calls nothing
  *     once the location is set, followed by MAPSAN_HAPPENS_AFTER(&location):
- *     the documented way to give such late threads their edge.
+ *     an annotation such programs no longer need (the once window, see
+ *     test-clean-gonce-fastpath.c), which must still be honoured.
  * Four threads start together; whichever arrives first initializes.
  *
  * mapsan-expect: none
