@@ -35,20 +35,20 @@
  * depot; then the leaf locks registered with MAPSAN_FORK_LEAF (base.h);
  * last the allocator's (shim/alloc.c), which any of the others may take.
  */
-#include "interpose.h"
-#include "options.h"
+#include "../base/interpose.h"
+#include "../base/options.h"
 
-#include "../reports/crash.h"
+#include "../crash/crash.h"
 #include "../reports/report.h"
-#include "../reports/stack.h"
-#include "../reports/unwind.h"
-#include "../shim/alloc.h"
-#include "../shim/iters.h"
-#include "../shim/maps.h"
-#include "../shim/quarantine.h"
+#include "../stacks/stack.h"
+#include "../stacks/unwind.h"
+#include "../base/alloc.h"
+#include "../engine/iters.h"
+#include "../engine/maps.h"
+#include "../engine/quarantine.h"
 #include "../shim/sigmask.h"
-#include "../shim/sync.h"
-#include "../shim/thread.h"
+#include "../engine/sync.h"
+#include "../engine/thread.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -10,11 +10,11 @@
  */
 #include "report.h"
 
-#include "../preload/options.h"
-#include "../shim/base.h"
-#include "../shim/thread.h"
+#include "../base/options.h"
+#include "../base/base.h"
+#include "../engine/thread.h"
 #include "sink.h"
-#include "stack.h"
+#include "../stacks/stack.h"
 #include "suppress.h"
 #include "symbolize.h"
 

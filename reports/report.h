@@ -12,7 +12,7 @@
 #ifndef MAPSAN_REPORT_H
 #define MAPSAN_REPORT_H
 
-#include "../shim/base.h"
+#include "../base/base.h"
 
 #include <stdbool.h>
 #include <stddef.h>

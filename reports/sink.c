@@ -3,10 +3,10 @@
  */
 #include "sink.h"
 
-#include "../shim/fds.h"
+#include "fds.h"
 
-#include "../preload/options.h"
-#include "../shim/base.h"
+#include "../base/options.h"
+#include "../base/base.h"
 
 #include <errno.h>
 #include <fcntl.h>

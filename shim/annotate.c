@@ -6,10 +6,10 @@
  * begin and its end are two calls, the operation in flight is kept on a
  * small per-thread stack (MAX_DEPTH deep; deeper nesting is not tracked).
  */
-#include "../shim/base.h"
-#include "iters.h"
-#include "maps.h"
-#include "sync.h"
+#include "../base/base.h"
+#include "../engine/iters.h"
+#include "../engine/maps.h"
+#include "../engine/sync.h"
 
 #include <mapsan/annotate.h>
 

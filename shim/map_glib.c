@@ -62,11 +62,11 @@
  */
 #include <glib.h>
 
-#include "../preload/interpose.h"
-#include "../preload/options.h"
-#include "iters.h"
-#include "maps.h"
-#include "sync.h"
+#include "../base/interpose.h"
+#include "../base/options.h"
+#include "../engine/iters.h"
+#include "../engine/maps.h"
+#include "../engine/sync.h"
 
 #define API MAPSAN_API_GLIB
 

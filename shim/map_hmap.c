@@ -23,11 +23,11 @@
  */
 #include <hmap.h>
 
-#include "../preload/interpose.h"
-#include "../preload/options.h"
+#include "../base/interpose.h"
+#include "../base/options.h"
 #include "../reports/report.h"
-#include "maps.h"
-#include "quarantine.h"
+#include "../engine/maps.h"
+#include "../engine/quarantine.h"
 
 #include <dlfcn.h>
 #include <string.h>

@@ -54,7 +54,7 @@
  */
 #include "sigmask.h"
 
-#include "../preload/interpose.h"
+#include "../base/interpose.h"
 
 #include <errno.h>
 #include <string.h>

@@ -10,8 +10,8 @@
  * runtimes do), and the rarely used sysv_signal, bsd_signal and sigset, are
  * out of reach: they replace mapsan's handler.
  */
-#include "../preload/interpose.h"
-#include "../reports/crash.h"
+#include "../base/interpose.h"
+#include "../crash/crash.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -78,10 +78,10 @@
  * Every wrapper has the shape of interpose.h: hooks checked, acquisitions
  * recorded after the real call succeeded, releases before it.
  */
-#include "../preload/interpose.h"
-#include "alloc.h"
-#include "sync.h"
-#include "thread.h"
+#include "../base/interpose.h"
+#include "../base/alloc.h"
+#include "../engine/sync.h"
+#include "../engine/thread.h"
 
 #include <dlfcn.h>
 #include <glib.h>

@@ -13,11 +13,11 @@
  * initializer's thread releases after the routine, every caller acquires
  * after pthread_once returns.
  */
-#include "../preload/interpose.h"
-#include "alloc.h"
+#include "../base/interpose.h"
+#include "../base/alloc.h"
 #include "sigmask.h"
-#include "sync.h"
-#include "thread.h"
+#include "../engine/sync.h"
+#include "../engine/thread.h"
 
 #include <errno.h>
 #include <pthread.h>

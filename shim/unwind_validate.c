@@ -18,8 +18,8 @@
  * fails with EFAULT exactly where the pipe write would. Every other pipe2
  * and syscall passes straight through.
  */
-#include "../preload/interpose.h"
-#include "../reports/unwind.h"
+#include "../base/interpose.h"
+#include "../stacks/unwind.h"
 
 #include <errno.h>
 #include <stdarg.h>

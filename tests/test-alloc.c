@@ -9,7 +9,7 @@
  * chunks and a large block's mapping is returned by free. Two threads do
  * the same at once.
  */
-#include "../shim/alloc.h"
+#include "../base/alloc.h"
 
 #include <pthread.h>
 #include <stdint.h>

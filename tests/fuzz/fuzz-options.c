@@ -24,7 +24,7 @@
  * defect pass, so that a run can look past it for others (the registered
  * short runs use it; see README.md): multiline-warning.
  */
-#include "../../preload/options.c"
+#include "../../base/options.c"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +33,7 @@
 
 static const struct mapsan_options defaults = {
 #define MAPSAN_OPTION(type, name, def, help) .name = def,
-#include "../../preload/options.inc"
+#include "../../base/options.inc"
 #undef MAPSAN_OPTION
 };
 
@@ -100,14 +100,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if ((int)mapsan_opts.name != 0 && (int)mapsan_opts.name != 1)               \
     fail("bool option is neither 0 nor 1: " #name, text, size)
 #define MAPSAN_OPTION(type, name, def, help) OPT_CHECK_##type(name);
-#include "../../preload/options.inc"
+#include "../../base/options.inc"
 #undef MAPSAN_OPTION
 
   if (strchr(text, '=') == NULL) {
 #define MAPSAN_OPTION(type, name, def, help)                                  \
   if (mapsan_opts.name != defaults.name)                                      \
     fail("an input without '=' changed " #name, text, size);
-#include "../../preload/options.inc"
+#include "../../base/options.inc"
 #undef MAPSAN_OPTION
   }
   free(text);

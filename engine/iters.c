@@ -7,15 +7,15 @@
  * otherwise, cache the record per thread.)
  */
 #include "iters.h"
-#include "alloc.h"
+#include "../base/alloc.h"
 
 #include "../reports/report.h"
-#include "../reports/stack.h"
+#include "../stacks/stack.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr_hash.h"
+#include "../base/addr_hash.h"
 
 struct iter_rec {
   uintptr_t it;

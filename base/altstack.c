@@ -19,8 +19,8 @@
  */
 #include "altstack.h"
 
-#include "../preload/options.h"
-#include "../shim/base.h"
+#include "options.h"
+#include "base.h"
 
 #include <signal.h>
 #include <string.h>

@@ -7,10 +7,10 @@
  * not load it for thread creation alone, and its threads have none.
  */
 #include "thread.h"
-#include "alloc.h"
+#include "../base/alloc.h"
 
-#include "../reports/altstack.h"
-#include "../reports/stack.h"
+#include "../base/altstack.h"
+#include "../stacks/stack.h"
 
 #include <limits.h>
 #include <stdlib.h>

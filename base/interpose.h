@@ -18,7 +18,7 @@
 #ifndef MAPSAN_INTERPOSE_H
 #define MAPSAN_INTERPOSE_H
 
-#include "../shim/base.h"
+#include "base.h"
 
 enum mapsan_real_id {
 #define MAPSAN_INTERCEPTOR(name, version) MAPSAN_REAL_##name,

@@ -156,18 +156,18 @@
  */
 #include "crash.h"
 
-#include "altstack.h"
+#include "../base/altstack.h"
 
-#include "../preload/interpose.h"
-#include "../preload/options.h"
-#include "../shim/base.h"
-#include "../shim/quarantine.h"
+#include "../base/interpose.h"
+#include "../base/options.h"
+#include "../base/base.h"
+#include "../engine/quarantine.h"
 #include "../shim/sigmask.h"
-#include "../shim/thread.h"
-#include "report.h"
-#include "sink.h"
-#include "stack.h"
-#include "unwind.h"
+#include "../engine/thread.h"
+#include "../reports/report.h"
+#include "../reports/sink.h"
+#include "../stacks/stack.h"
+#include "../stacks/unwind.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  */
 #include "interpose.h"
 
-#include "../reports/stack.h"
+#include "../stacks/stack.h"
 #include "elfsym.h"
 
 #include <dlfcn.h>

@@ -23,14 +23,14 @@
  * are taken inside either; no engine lock is held while a report is built.
  */
 #include "maps.h"
-#include "alloc.h"
+#include "../base/alloc.h"
 
 #include "../reports/report.h"
-#include "../reports/stack.h"
+#include "../stacks/stack.h"
 #include "iters.h"
 #include "sync.h"
 
-#include "../preload/options.h"
+#include "../base/options.h"
 
 #include <stdlib.h>
 #include <string.h>

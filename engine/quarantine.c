@@ -90,10 +90,10 @@
  */
 #include "quarantine.h"
 
-#include "../preload/options.h"
+#include "../base/options.h"
 #include "../reports/report.h"
-#include "../reports/stack.h"
-#include "../reports/unwind.h"
+#include "../stacks/stack.h"
+#include "../stacks/unwind.h"
 #include "maps.h"
 #include "thread.h"
 

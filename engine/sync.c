@@ -38,13 +38,13 @@
  * worst one edge is missed or added, never a crash.
  */
 #include "sync.h"
-#include "alloc.h"
+#include "../base/alloc.h"
 
-#include "../reports/stack.h"
+#include "../stacks/stack.h"
 
 #include <stdlib.h>
 
-#include "addr_hash.h"
+#include "../base/addr_hash.h"
 
 #define STRIPES 256
 

@@ -49,7 +49,7 @@
 
 #include <stdbool.h>
 
-#include "../shim/base.h"
+#include "../base/base.h"
 
 /* The libunwind functions mapsan calls; valid once mapsan_unwind_ready(). */
 struct mapsan_unwind_fns {

@@ -27,7 +27,7 @@
 #ifndef MAPSAN_THREAD_H
 #define MAPSAN_THREAD_H
 
-#include "base.h"
+#include "../base/base.h"
 #include "vclock.h"
 
 #include <pthread.h>

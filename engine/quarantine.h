@@ -7,7 +7,7 @@
 #ifndef MAPSAN_QUARANTINE_H
 #define MAPSAN_QUARANTINE_H
 
-#include "base.h"
+#include "../base/base.h"
 #include "maps.h"
 
 #include <signal.h>

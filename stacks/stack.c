@@ -27,9 +27,9 @@
  * libunwind is not linked: the first unwind loads it (unwind.h).
  */
 #include "stack.h"
-#include "../shim/alloc.h"
+#include "../base/alloc.h"
 
-#include "../shim/base.h"
+#include "../base/base.h"
 
 #include "unwind.h"
 
