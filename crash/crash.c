@@ -162,7 +162,7 @@
 #include "../base/options.h"
 #include "../base/base.h"
 #include "../engine/quarantine.h"
-#include "../shim/sigmask.h"
+#include "sigmask.h"
 #include "../engine/thread.h"
 #include "../reports/report.h"
 #include "../reports/sink.h"
@@ -1184,7 +1184,7 @@ static void crash_report(int sig, const char *signame, siginfo_t *info,
     strcpy(host, "unknown");
   f.first = -1;
   for (int i = 0; i < nframes && f.first < 0; i++)
-    if (!mapsan_stack_is_runtime_pc(frames[i]))
+    if (!mapsan_is_runtime_pc(frames[i]))
       f.first = i;
   make_signature(&f);
 

@@ -571,7 +571,7 @@ static uint32_t fault_stack(uintptr_t rip) {
   size_t k = 0;
   pcs[k++] = rip + 1;
   for (int i = from < 0 ? n : from + 1; i < n; i++)
-    if (!mapsan_stack_is_runtime_pc((uintptr_t)buf[i]))
+    if (!mapsan_is_runtime_pc((uintptr_t)buf[i]))
       pcs[k++] = (uintptr_t)buf[i];
   return mapsan_stack_intern(pcs, k);
 }

@@ -28,6 +28,7 @@
 #define MAPSAN_THREAD_H
 
 #include "../base/base.h"
+#include "../reports/report.h"
 #include "vclock.h"
 
 #include <pthread.h>
@@ -276,14 +277,6 @@ void mapsan_thread_joined(pthread_t th);
 void mapsan_thread_detach(pthread_t th);
 
 /* ---- for reports ------------------------------------------------------ */
-
-struct mapsan_thread_info {
-  uint32_t num;
-  pid_t tid;
-  uint32_t create_stack; /* 0 if not known */
-  uint32_t parent_num;   /* 0 if not known */
-  bool running;
-};
 
 /* Copies what is known of thread `num`; false if forgotten. */
 bool mapsan_thread_info_get(uint32_t num, struct mapsan_thread_info *out);

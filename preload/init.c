@@ -46,7 +46,7 @@
 #include "../engine/iters.h"
 #include "../engine/maps.h"
 #include "../engine/quarantine.h"
-#include "../shim/sigmask.h"
+#include "../crash/sigmask.h"
 #include "../engine/sync.h"
 #include "../engine/thread.h"
 
@@ -142,13 +142,14 @@ __attribute__((constructor)) static void mapsan_init(void) {
     }
     return; /* mapsan_active stays false: every wrapper passes through */
   }
-  mapsan_stack_init();
+  mapsan_runtime_text_init();
   /* With every map tracked the first capture is moments away: load
    * libunwind now, so the crash handler can unwind from the start. When
    * sampling, the first capture loads it (reports/unwind.h). */
   if (mapsan_opts.sample_rate <= 1)
     mapsan_unwind_load();
   mapsan_report_init();
+  mapsan_report_set_thread_info(mapsan_thread_info_get);
   mapsan_thread_init();
   mapsan_thread_current();
   mapsan_crash_init();

@@ -80,6 +80,24 @@ struct mapsan_report {
   struct mapsan_report_stack stacks[MAPSAN_REPORT_MAX_STACKS];
 };
 
+/* What a report adds of a thread it names: its tid, whether it still runs,
+ * and where it was created. The engine numbers threads and knows these;
+ * it sits above the reports, so start-up hands its lookup down
+ * (mapsan_report_set_thread_info). Until then threads are unknown. */
+struct mapsan_thread_info {
+  uint32_t num;
+  pid_t tid;
+  uint32_t create_stack; /* 0 if not known */
+  uint32_t parent_num;   /* 0 if not known */
+  bool running;
+};
+
+/* Copies what is known of thread `num` into out; false if forgotten. Called
+ * under the report lock (which comes before the thread registry's). */
+typedef bool (*mapsan_thread_info_fn)(uint32_t num,
+                                      struct mapsan_thread_info *out);
+void mapsan_report_set_thread_info(mapsan_thread_info_fn fn);
+
 /* Adds a stack to r (ignored when full). Returns it for further fields. */
 MAPSAN_COLD struct mapsan_report_stack *mapsan_report_add(struct mapsan_report *r,
                                               enum mapsan_role role,

@@ -15,7 +15,7 @@
  */
 #include "../base/interpose.h"
 #include "../base/alloc.h"
-#include "sigmask.h"
+#include "../crash/sigmask.h"
 #include "../engine/sync.h"
 #include "../engine/thread.h"
 
