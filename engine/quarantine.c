@@ -129,6 +129,7 @@ struct pool_rec {
   _Atomic uintptr_t lo, hi; /* the array's pages [lo, hi); lo = slot base */
   _Atomic int state;        /* enum rec_state */
   size_t size;              /* bytes the library asked for */
+  const struct mapsan_map_api *api;
   uintptr_t map;
   uint64_t generation;
   struct mapsan_access_rec alloc;   /* the operation that allocated it */
@@ -410,6 +411,7 @@ void *mapsan_pool_alloc(size_t size) {
   r->touched = npages;
   mapsan_lock_acquire(&pool_lock);
   r->size = size;
+  r->api = c->api;
   r->map = (uintptr_t)c->map;
   r->generation = next_generation(r->map, true);
   r->alloc = alloc;
@@ -498,7 +500,7 @@ static MAPSAN_COLD void report_stale(struct pool_rec *r, uintptr_t addr,
   struct mapsan_report rep;
   memset(&rep, 0, sizeof(rep));
   rep.kind = MAPSAN_KIND_USE_AFTER_RESIZE;
-  rep.api = "hmap";
+  rep.api = r->api->name;
   rep.map = r->map;
   rep.fault_addr = addr;
   rep.generation = (int64_t)r->generation;

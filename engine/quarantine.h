@@ -18,6 +18,7 @@
 /* The map operation whose storage is being allocated or released, set by a
  * map shim around the real call (nested calls save and restore it). */
 struct mapsan_pool_ctx {
+  const struct mapsan_map_api *api;
   const void *map;   /* the map's address */
   bool tracked;      /* only tracked maps get guarded arrays */
   const char *op;    /* "assign", "free", ... */

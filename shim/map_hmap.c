@@ -28,11 +28,13 @@
 #include "../reports/report.h"
 #include "../engine/maps.h"
 #include "../engine/quarantine.h"
+#include "map_wrap.h"
 
 #include <dlfcn.h>
 #include <string.h>
 
-#define API MAPSAN_API_HMAP
+static const struct mapsan_map_api hmap_api = {.name = "hmap"};
+#define API (&hmap_api)
 
 /* resize_stress=1: ask the library to grow early and often. Looked up by
  * name so that libmapsan does not depend on libhmap. */
@@ -80,7 +82,7 @@ static void check_first_sight(hmap *m, const struct mapsan_op *op) {
 /* Names the operation for the pool while `call` runs. */
 #define WITH_POOL_CTX(ctx_map, is_tracked, opname, op, call)                  \
   do {                                                                        \
-    struct mapsan_pool_ctx ctx_ = {(ctx_map), (is_tracked), (opname),         \
+    struct mapsan_pool_ctx ctx_ = {API, (ctx_map), (is_tracked), (opname),    \
                                    (op)->caller_pc, (op)->caller_cfa};        \
     struct mapsan_pool_ctx *saved_ = mapsan_pool_cur;                         \
     mapsan_pool_cur = &ctx_;                                                  \
