@@ -6,7 +6,7 @@
  *
  * Why: a stale pointer into a quarantined bucket array faults (SIGSEGV),
  * and mapsan's handler turns the fault into a use-after-resize report and
- * lets the program go on (shim/quarantine.c). A synchronous fault while
+ * lets the program go on (engine/quarantine.c). A synchronous fault while
  * the signal is blocked is not delivered: the kernel kills the process with
  * the default action, no report. Servers commonly create their threads with
  * every signal blocked, so there the fault mapsan introduced would kill.

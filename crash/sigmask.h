@@ -1,6 +1,7 @@
 /*
  * sigmask.h: the program's view of SIGSEGV and SIGBUS in its signal masks,
- * while the kernel's masks keep them deliverable to mapsan (sigmask.c; the wrappers are shim/sigmask.c).
+ * while the kernel's masks keep them deliverable to mapsan (sigmask.c; the
+ * wrappers are shim/sigmask.c).
  */
 #ifndef MAPSAN_SIGMASK_H
 #define MAPSAN_SIGMASK_H

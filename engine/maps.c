@@ -303,8 +303,6 @@ static void report_init(struct mapsan_report *r, enum mapsan_kind kind,
   r->current_generation = -1;
 }
 
-/* ---- create / destroy --------------------------------------------------- */
-
 /* ---- sampling ------------------------------------------------------------
  *
  * sample_rate=N tracks one map in N, drawn when the map is created or first
@@ -338,6 +336,8 @@ static bool sample_draw(void) {
    * 1/rate, a compare where x % rate was a 64-bit division (~40 cycles). */
   return x <= UINT64_MAX / (uint64_t)rate;
 }
+
+/* ---- create / destroy --------------------------------------------------- */
 
 void mapsan_map_create(const void *addr, const struct mapsan_map_api *api,
                        const char *opname, bool tracked) {

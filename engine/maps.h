@@ -64,7 +64,7 @@ struct mapsan_op {
   uint32_t thread;
   bool write;
   /* The program's call site, set by the wrapper (MAPSAN_OP_CALLER) before
-   * begin, so that stacks can be cached per call site (reports/stack.c);
+   * begin, so that stacks can be cached per call site (stacks/stack.c);
    * 0 when unknown. */
   uintptr_t caller_pc, caller_cfa;
 };

@@ -555,7 +555,7 @@ bool mapsan_pool_check_stale_header(const void *header, const void *array,
  * the symbolizer's "return address - 1" lands on the faulting instruction
  * itself. Runs in the signal handler, so libunwind is never loaded here:
  * it always is by now (the array was a tracked map's, whose first access
- * captured a stack, see reports/unwind.h); were it not, the stack is the
+ * captured a stack, see stacks/unwind.h); were it not, the stack is the
  * faulting pc alone. */
 static uint32_t fault_stack(uintptr_t rip) {
   void *buf[MAPSAN_STACK_MAX_FRAMES];

@@ -3,7 +3,7 @@
  * See thread.h for the model.
  *
  * A thread's creation stack is captured only once libunwind is loaded
- * (reports/unwind.h): a sampled process that has tracked no map yet does
+ * (stacks/unwind.h): a sampled process that has tracked no map yet does
  * not load it for thread creation alone, and its threads have none.
  */
 #include "thread.h"

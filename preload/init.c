@@ -33,7 +33,7 @@
  * Order (also the lock order everywhere else, see maps.c):
  * report, map table, iterators, sync stripes, thread registry, stack
  * depot; then the leaf locks registered with MAPSAN_FORK_LEAF (base.h);
- * last the allocator's (shim/alloc.c), which any of the others may take.
+ * last the allocator's (base/alloc.c), which any of the others may take.
  */
 #include "../base/interpose.h"
 #include "../base/options.h"
@@ -145,7 +145,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
   mapsan_runtime_text_init();
   /* With every map tracked the first capture is moments away: load
    * libunwind now, so the crash handler can unwind from the start. When
-   * sampling, the first capture loads it (reports/unwind.h). */
+   * sampling, the first capture loads it (stacks/unwind.h). */
   if (mapsan_opts.sample_rate <= 1)
     mapsan_unwind_load();
   mapsan_report_init();

@@ -82,8 +82,6 @@ const char *mapsan_role_name(enum mapsan_role r) {
     return "iterator-created";
   case MAPSAN_ROLE_RESIZE:
     return "resize";
-  case MAPSAN_ROLE_GROW_STARTED:
-    return "grow-started";
   case MAPSAN_ROLE_BUCKETS_ALLOCATED:
     return "buckets-allocated";
   case MAPSAN_ROLE_MAP_CREATED:

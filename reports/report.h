@@ -6,8 +6,8 @@
  * max_reports) and gives it to the printers. Printers format only.
  *
  * If you add a kind or a role, the switches in report.c, print_text.c and
- * print_json.c fail to compile (-Werror=switch) until they handle it; also
- * update docs/REPORTS.md and interface.md section 3 if it is user-visible.
+ * print_json.c fail to compile (-Werror=switch) until they handle it; if it
+ * is user-visible, document it with the report kinds in README.md.
  */
 #ifndef MAPSAN_REPORT_H
 #define MAPSAN_REPORT_H
@@ -34,7 +34,6 @@ enum mapsan_role {
   MAPSAN_ROLE_PREVIOUS,
   MAPSAN_ROLE_ITERATOR_CREATED,
   MAPSAN_ROLE_RESIZE,
-  MAPSAN_ROLE_GROW_STARTED,
   MAPSAN_ROLE_BUCKETS_ALLOCATED,
   MAPSAN_ROLE_MAP_CREATED,
   MAPSAN_ROLE_THREAD_CREATED,
@@ -114,7 +113,7 @@ const char *mapsan_role_name(enum mapsan_role r);
 unsigned long mapsan_report_count(void);
 unsigned long mapsan_report_suppressed(void);
 /* Counts a report written outside mapsan_report_submit (a crash report,
- * reports/crash.c). Async-signal-safe: one atomic increment. */
+ * crash/crash.c). Async-signal-safe: one atomic increment. */
 void mapsan_report_count_crash(void);
 
 /* Set just before mapsan itself calls abort() (halt_on_error), so that the

@@ -54,10 +54,10 @@
  * sharing keys', reference count 1, version 0, and the functions the
  * program passed. All of them at their 2.74 offsets leaves bytes 28-31 as
  * the bit-field word's padding, which GLib has no name to write. (Building
- * a private table, as mapsan first did, put ~2 KiB of GLib's allocations
+ * a private table to learn the layout would put ~2 KiB of GLib's allocations
  * in the program's heap at its first table: malloc's per-thread cache kept
- * the freed blocks, and the GHashTable workload of bench/overhead ended
- * with a heap 60 KiB larger.) Only when the first table mapsan meets is
+ * the freed blocks, and the GHashTable workload of bench/overhead would
+ * end with a heap 60 KiB larger.) Only when the first table mapsan meets is
  * one it did not see created does it still build one (layout_probe).
  */
 #include <glib.h>

@@ -18,7 +18,7 @@
  * hmap_buckets_alloc/free, which mapsan defines too. Around each real call
  * the wrapper names the map and operation (mapsan_pool_cur), so that the
  * arrays of tracked maps come from the guarded pool and their release goes
- * to the quarantine (shim/quarantine.c: use-after-resize). An array freed
+ * to the quarantine (engine/quarantine.c: use-after-resize). An array freed
  * later by an iterator that pinned it is released in that iterator's call.
  */
 #include <hmap.h>
@@ -158,8 +158,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
 /* ---- reads and writes ----------------------------------------------------- */
 
 /* One operation on map `mp` by `call`, whose result type is `type` (void
- * for none), split in two so that an untracked map costs what the issue
- * asks, a compare and a tail call. The exported wrapper (MAP_WRAPPER) keeps
+ * for none), split in two so that an untracked map costs a compare and a
+ * tail call, as a canary must. The exported wrapper (MAP_WRAPPER) keeps
  * only that test: the map is untracked and the real function is already
  * resolved; everything else, NULL maps and hooks off included, goes to a
  * separate function (MAP_OP_SLOW) with the program's call site as

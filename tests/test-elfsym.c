@@ -1,5 +1,5 @@
 /*
- * test-elfsym.c: preload/elfsym.c gives the loader's answer. For every
+ * test-elfsym.c: base/elfsym.c gives the loader's answer. For every
  * name mapsan interposes, and a few chosen ones, the lookup must agree with
  * dlsym(RTLD_NEXT): absent where dlsym fails, the same address where it
  * says it found one, and defined wherever it defers to the loader. memcpy

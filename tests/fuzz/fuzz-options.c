@@ -1,12 +1,12 @@
 /*
  * fuzz-options.c: libFuzzer target for the MAPSAN_OPTIONS parser,
- * mapsan_options_parse(text, source) in preload/options.c.
+ * mapsan_options_parse(text, source) in base/options.c.
  *
  * options.c is compiled into this file (#include) rather than linked, so
  * that each input starts from the same state: the built-in defaults and an
  * empty string arena (both are static there, and the arena only grows in
  * a process, where the parser runs once or twice). Its one dependency,
- * mapsan_write_all (shim/base.c, linked as is), is wrapped at link time
+ * mapsan_write_all (base/base.c, linked as is), is wrapped at link time
  * (-Wl,--wrap=mapsan_write_all) so that every warning can be checked.
  *
  * Besides the sanitizers (address, undefined), each input checks what the
