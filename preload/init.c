@@ -33,22 +33,22 @@
  * Order (also the lock order everywhere else, see maps.c):
  * report, map table, iterators, sync stripes, thread registry, stack
  * depot; then the leaf locks registered with MAPSAN_FORK_LEAF (base.h);
- * last the allocator's (shim/alloc.c), which any of the others may take.
+ * last the allocator's (base/alloc.c), which any of the others may take.
  */
-#include "interpose.h"
-#include "options.h"
+#include "../base/interpose.h"
+#include "../base/options.h"
 
-#include "../reports/crash.h"
+#include "../crash/crash.h"
 #include "../reports/report.h"
-#include "../reports/stack.h"
-#include "../reports/unwind.h"
-#include "../shim/alloc.h"
-#include "../shim/iters.h"
-#include "../shim/maps.h"
-#include "../shim/quarantine.h"
-#include "../shim/sigmask.h"
-#include "../shim/sync.h"
-#include "../shim/thread.h"
+#include "../stacks/stack.h"
+#include "../stacks/unwind.h"
+#include "../base/alloc.h"
+#include "../engine/iters.h"
+#include "../engine/maps.h"
+#include "../engine/quarantine.h"
+#include "../crash/sigmask.h"
+#include "../engine/sync.h"
+#include "../engine/thread.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -142,13 +142,14 @@ __attribute__((constructor)) static void mapsan_init(void) {
     }
     return; /* mapsan_active stays false: every wrapper passes through */
   }
-  mapsan_stack_init();
+  mapsan_runtime_text_init();
   /* With every map tracked the first capture is moments away: load
    * libunwind now, so the crash handler can unwind from the start. When
-   * sampling, the first capture loads it (reports/unwind.h). */
+   * sampling, the first capture loads it (stacks/unwind.h). */
   if (mapsan_opts.sample_rate <= 1)
     mapsan_unwind_load();
   mapsan_report_init();
+  mapsan_report_set_thread_info(mapsan_thread_info_get);
   mapsan_thread_init();
   mapsan_thread_current();
   mapsan_crash_init();

@@ -3,7 +3,7 @@
  * (interface.md section 3). Fields may be added, never renamed.
  * Formats only: every fact comes from the resolved report.
  */
-#include "../shim/base.h"
+#include "../base/base.h"
 #include "report.h"
 #include "symbolize.h"
 

@@ -115,9 +115,6 @@ static void put_heading(struct out *o, const struct mapsan_report *r,
   case MAPSAN_ROLE_RESIZE:
     put(o, "  Bucket array released by resize (%s) in ", op);
     break;
-  case MAPSAN_ROLE_GROW_STARTED:
-    put(o, "  Growth started (%s) by ", op);
-    break;
   case MAPSAN_ROLE_BUCKETS_ALLOCATED:
     put(o, "  Bucket array allocated (%s) by ", op);
     break;

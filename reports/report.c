@@ -10,11 +10,10 @@
  */
 #include "report.h"
 
-#include "../preload/options.h"
-#include "../shim/base.h"
-#include "../shim/thread.h"
+#include "../base/options.h"
+#include "../base/base.h"
 #include "sink.h"
-#include "stack.h"
+#include "../stacks/stack.h"
 #include "suppress.h"
 #include "symbolize.h"
 
@@ -83,8 +82,6 @@ const char *mapsan_role_name(enum mapsan_role r) {
     return "iterator-created";
   case MAPSAN_ROLE_RESIZE:
     return "resize";
-  case MAPSAN_ROLE_GROW_STARTED:
-    return "grow-started";
   case MAPSAN_ROLE_BUCKETS_ALLOCATED:
     return "buckets-allocated";
   case MAPSAN_ROLE_MAP_CREATED:
@@ -122,6 +119,12 @@ void mapsan_report_wait_idle(void) {
 
 /* Adds "thread-created" stacks for each thread that has an access stack,
  * and fills tids. */
+static mapsan_thread_info_fn thread_info;
+
+void mapsan_report_set_thread_info(mapsan_thread_info_fn fn) {
+  thread_info = fn;
+}
+
 static void add_thread_stacks(struct mapsan_report *r) {
   uint32_t done[MAPSAN_REPORT_MAX_STACKS];
   int ndone = 0;
@@ -131,7 +134,7 @@ static void add_thread_stacks(struct mapsan_report *r) {
     if (s->acc.thread == 0)
       continue;
     struct mapsan_thread_info info;
-    bool known = mapsan_thread_info_get(s->acc.thread, &info);
+    bool known = thread_info != NULL && thread_info(s->acc.thread, &info);
     if (known) {
       s->tid = info.tid;
       s->running = info.running;

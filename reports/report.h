@@ -6,13 +6,13 @@
  * max_reports) and gives it to the printers. Printers format only.
  *
  * If you add a kind or a role, the switches in report.c, print_text.c and
- * print_json.c fail to compile (-Werror=switch) until they handle it; also
- * update docs/REPORTS.md and interface.md section 3 if it is user-visible.
+ * print_json.c fail to compile (-Werror=switch) until they handle it; if it
+ * is user-visible, document it with the report kinds in README.md.
  */
 #ifndef MAPSAN_REPORT_H
 #define MAPSAN_REPORT_H
 
-#include "../shim/base.h"
+#include "../base/base.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,7 +34,6 @@ enum mapsan_role {
   MAPSAN_ROLE_PREVIOUS,
   MAPSAN_ROLE_ITERATOR_CREATED,
   MAPSAN_ROLE_RESIZE,
-  MAPSAN_ROLE_GROW_STARTED,
   MAPSAN_ROLE_BUCKETS_ALLOCATED,
   MAPSAN_ROLE_MAP_CREATED,
   MAPSAN_ROLE_THREAD_CREATED,
@@ -80,6 +79,24 @@ struct mapsan_report {
   struct mapsan_report_stack stacks[MAPSAN_REPORT_MAX_STACKS];
 };
 
+/* What a report adds of a thread it names: its tid, whether it still runs,
+ * and where it was created. The engine numbers threads and knows these;
+ * it sits above the reports, so start-up hands its lookup down
+ * (mapsan_report_set_thread_info). Until then threads are unknown. */
+struct mapsan_thread_info {
+  uint32_t num;
+  pid_t tid;
+  uint32_t create_stack; /* 0 if not known */
+  uint32_t parent_num;   /* 0 if not known */
+  bool running;
+};
+
+/* Copies what is known of thread `num` into out; false if forgotten. Called
+ * under the report lock (which comes before the thread registry's). */
+typedef bool (*mapsan_thread_info_fn)(uint32_t num,
+                                      struct mapsan_thread_info *out);
+void mapsan_report_set_thread_info(mapsan_thread_info_fn fn);
+
 /* Adds a stack to r (ignored when full). Returns it for further fields. */
 MAPSAN_COLD struct mapsan_report_stack *mapsan_report_add(struct mapsan_report *r,
                                               enum mapsan_role role,
@@ -96,7 +113,7 @@ const char *mapsan_role_name(enum mapsan_role r);
 unsigned long mapsan_report_count(void);
 unsigned long mapsan_report_suppressed(void);
 /* Counts a report written outside mapsan_report_submit (a crash report,
- * reports/crash.c). Async-signal-safe: one atomic increment. */
+ * crash/crash.c). Async-signal-safe: one atomic increment. */
 void mapsan_report_count_crash(void);
 
 /* Set just before mapsan itself calls abort() (halt_on_error), so that the

@@ -3,10 +3,10 @@
  */
 #include "sink.h"
 
-#include "../shim/fds.h"
+#include "fds.h"
 
-#include "../preload/options.h"
-#include "../shim/base.h"
+#include "../base/options.h"
+#include "../base/base.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,7 +67,7 @@ static void sink_path(char *path, size_t size, const char *prefix, pid_t pid,
   append(p, path + size, suffix);
 }
 
-/* Opens the sink's file for one report (shim/fds.c: mapsan keeps no
+/* Opens the sink's file for one report (reports/fds.c: mapsan keeps no
  * descriptor between reports). O_NONBLOCK: a FIFO planted at the path must
  * not hang the report path (and everything behind the report lock);
  * anything but a regular file is refused. Returns -1 with errno set. */

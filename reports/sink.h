@@ -2,7 +2,7 @@
  * sink.h: where reports go. Text to stderr, or to log_path.<pid>; JSON
  * Lines to json_path.<pid>.jsonl when set. A file is opened for each
  * report and closed once it is written (mapsan keeps no descriptor: see
- * shim/fds.c), with O_APPEND|O_CLOEXEC|O_NOFOLLOW, so a symlink planted in
+ * reports/fds.c), with O_APPEND|O_CLOEXEC|O_NOFOLLOW, so a symlink planted in
  * a shared directory is not followed. Under secure execution (setuid) the paths are ignored and
  * everything goes to stderr. A file that cannot be opened or written gives
  * one warning line on stderr; its reports then go to stderr. Each report is
@@ -19,7 +19,7 @@ void mapsan_sink_text(const char *buf, size_t len);
 bool mapsan_sink_json_enabled(void);
 void mapsan_sink_json(const char *buf, size_t len);
 
-/* For the crash handler (reports/crash.c), with async-signal-safe calls
+/* For the crash handler (crash/crash.c), with async-signal-safe calls
  * only: opens the text sink's file (json false) or the JSON sink's for one
  * write; the caller closes it. Returns -1 when text goes to stderr, or when
  * JSON is off or its file cannot be opened. */

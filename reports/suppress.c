@@ -3,9 +3,9 @@
  * start-up and read-only afterwards; matching runs under the report lock.
  */
 #include "suppress.h"
-#include "../shim/alloc.h"
+#include "../base/alloc.h"
 
-#include "../shim/base.h"
+#include "../base/base.h"
 #include "symbolize.h"
 
 #include <errno.h>

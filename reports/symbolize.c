@@ -29,7 +29,7 @@
  */
 #include "symbolize.h"
 
-#include "../shim/base.h"
+#include "../base/base.h"
 
 #include <dlfcn.h>
 #include <stdio.h>

@@ -6,12 +6,14 @@
  * begin and its end are two calls, the operation in flight is kept on a
  * small per-thread stack (MAX_DEPTH deep; deeper nesting is not tracked).
  */
-#include "../shim/base.h"
-#include "iters.h"
-#include "maps.h"
-#include "sync.h"
+#include "../base/base.h"
+#include "../engine/iters.h"
+#include "../engine/maps.h"
+#include "../engine/sync.h"
 
 #include <mapsan/annotate.h>
+
+static const struct mapsan_map_api annotated_api = {.name = "annotated"};
 
 #define MAX_DEPTH 8
 
@@ -31,13 +33,13 @@ MAPSAN_EXPORT void mapsan_annotate_happens_after(const volatile void *addr) {
 
 MAPSAN_EXPORT void mapsan_annotate_map_create(const volatile void *map) {
   if (mapsan_hooks_on())
-    mapsan_map_create((const void *)map, MAPSAN_API_ANNOTATED, "create",
+    mapsan_map_create((const void *)map, &annotated_api, "create",
                       mapsan_map_sample());
 }
 
 MAPSAN_EXPORT void mapsan_annotate_map_destroy(const volatile void *map) {
   if (mapsan_hooks_on())
-    mapsan_map_destroy((const void *)map, MAPSAN_API_ANNOTATED, "destroy");
+    mapsan_map_destroy((const void *)map, &annotated_api, "destroy");
 }
 
 static void begin(const volatile void *map, const volatile void *it,
@@ -53,7 +55,7 @@ static void begin(const volatile void *map, const volatile void *it,
   op->caller_cfa = cfa;
   op_addr[op_depth] = map;
   op_depth++;
-  if (mapsan_map_begin(op, (const void *)map, MAPSAN_API_ANNOTATED,
+  if (mapsan_map_begin(op, (const void *)map, &annotated_api,
                        write ? "write" : "read", write != 0) &&
       write)
     mapsan_map_modified(op, (const void *)it);
@@ -100,7 +102,7 @@ MAPSAN_EXPORT void mapsan_annotate_map_iter(const volatile void *map,
   struct mapsan_op op;
   MAPSAN_OP_CALLER(&op);
   const char *name = what == MAPSAN_ITER_BEGIN_ ? "iter_begin" : "iter_next";
-  if (!mapsan_map_begin(&op, (const void *)map, MAPSAN_API_ANNOTATED, name,
+  if (!mapsan_map_begin(&op, (const void *)map, &annotated_api, name,
                         false))
     return;
   if (what == MAPSAN_ITER_BEGIN_)
@@ -112,7 +114,7 @@ MAPSAN_EXPORT void mapsan_annotate_map_iter(const volatile void *map,
 
 MAPSAN_EXPORT void mapsan_annotate_map_nil_write(void) {
   if (mapsan_hooks_on())
-    mapsan_map_nil_write(MAPSAN_API_ANNOTATED, "write");
+    mapsan_map_nil_write(&annotated_api, "write");
 }
 
 MAPSAN_EXPORT void mapsan_annotate_map_buckets(const volatile void *map,

@@ -21,8 +21,8 @@
  * client requests (an inline magic instruction sequence that does nothing
  * outside Valgrind): there is nothing to intercept, and they are ignored.
  */
-#include "base.h"
-#include "sync.h"
+#include "../base/base.h"
+#include "../engine/sync.h"
 
 MAPSAN_EXPORT void AnnotateHappensBefore(const char *file, int line,
                                          const volatile void *addr) {

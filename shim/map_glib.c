@@ -54,21 +54,25 @@
  * sharing keys', reference count 1, version 0, and the functions the
  * program passed. All of them at their 2.74 offsets leaves bytes 28-31 as
  * the bit-field word's padding, which GLib has no name to write. (Building
- * a private table, as mapsan first did, put ~2 KiB of GLib's allocations
+ * a private table to learn the layout would put ~2 KiB of GLib's allocations
  * in the program's heap at its first table: malloc's per-thread cache kept
- * the freed blocks, and the GHashTable workload of bench/overhead ended
- * with a heap 60 KiB larger.) Only when the first table mapsan meets is
+ * the freed blocks, and the GHashTable workload of bench/overhead would
+ * end with a heap 60 KiB larger.) Only when the first table mapsan meets is
  * one it did not see created does it still build one (layout_probe).
  */
 #include <glib.h>
 
-#include "../preload/interpose.h"
-#include "../preload/options.h"
-#include "iters.h"
-#include "maps.h"
-#include "sync.h"
+#include "../base/interpose.h"
+#include "../base/options.h"
+#include "../engine/iters.h"
+#include "../engine/maps.h"
+#include "../engine/sync.h"
+#include "map_wrap.h"
 
-#define API MAPSAN_API_GLIB
+static bool reborn(uintptr_t addr);
+static const struct mapsan_map_api glib_api = {
+    .name = "glib", .strict_iters = true, .reborn = reborn};
+#define API (&glib_api)
 
 /* struct _GHashTable, GLib 2.74, LP64. */
 #define GHT_SIZE_OFF 0 /* gsize: number of slots; changes on resize */
@@ -212,10 +216,6 @@ static bool reborn(uintptr_t addr) {
   return layout_ok() && field((GHashTable *)addr, GHT_REFCOUNT_OFF) >= 1;
 }
 
-__attribute__((constructor)) static void register_reborn_probe(void) {
-  mapsan_map_set_reborn_probe(API, reborn);
-}
-
 /* ---- the untracked mark (sampling) -------------------------------------- */
 
 /* The low half of the table's address, scrambled by a constant: one
@@ -258,17 +258,9 @@ static void note_sampled_out(GHashTable *h, const struct mapsan_op *op) {
 #define FAST_OR_SLOW(name, hx, args)                                          \
   MAPSAN_PASS_OR_SLOW(name, FAST_REAL(name), marked_untracked(hx),            \
                       name##_slow, UNPAREN args)
-/* The same for functions returning void. */
 #define FAST_OR_SLOW_VOID(name, hx, args)                                     \
-  do {                                                                        \
-    __typeof__(&name) real_ = FAST_REAL(name);                                \
-    if (MAPSAN_LIKELY(real_ != NULL) && marked_untracked(hx)) {               \
-      real_ args;                                                             \
-      return;                                                                 \
-    }                                                                         \
-    name##_slow(UNPAREN args, (uintptr_t)__builtin_return_address(0),         \
-                (uintptr_t)__builtin_dwarf_cfa());                            \
-  } while (0)
+  MAPSAN_PASS_OR_SLOW_VOID(name, FAST_REAL(name), marked_untracked(hx),       \
+                           name##_slow, UNPAREN args)
 
 /* ---- create, reference, destroy ----------------------------------------- */
 
@@ -391,162 +383,411 @@ MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {
 /* ---- writes ------------------------------------------------------------- */
 
 
-/* The checked part of a write on table hx (through iterator itx, or NULL)
- * by the real `name` called with `args`; `ret` is its result type. */
-#define GLIB_WRITE_SLOW(ret, name, opname, hx, itx, args)                     \
-  do {                                                                        \
-    GHashTable *h_ = (hx);                                                    \
-    GHashTableIter *it_ = (itx);                                              \
-    if (!mapsan_hooks_on())                                                   \
-      return REAL(name) args;                                                 \
-    if (h_ == NULL) {                                                         \
-      mapsan_map_nil_write(API, opname);                                      \
-      return REAL(name) args;                                                 \
-    }                                                                         \
-    struct mapsan_op op;                                                      \
-    op.caller_pc = pc_;                                                       \
-    op.caller_cfa = cfa_;                                                     \
-    if (!mapsan_map_begin(&op, h_, API, opname, true)) {                      \
-      note_sampled_out(h_, &op);                                              \
-      return REAL(name) args;                                                 \
-    }                                                                         \
-    if (it_)                                                                  \
-      mapsan_iter_check(&op, it_);                                            \
-    int v0_ = version_of(h_);                                                 \
-    size_t s0_ = size_of(h_);                                                 \
-    ret r_ = REAL(name) args;                                                 \
-    if (size_of(h_) != s0_)                                                   \
-      mapsan_map_resized(&op);                                                \
-    if (version_of(h_) != v0_)                                                \
-      mapsan_map_modified(&op, it_);                                          \
-    mapsan_map_end(&op);                                                      \
-    return r_;                                                                \
-  } while (0)
+/* The checked part of a write on table h (through iterator it, or NULL),
+ * around the real call: write_begin returns false when the call goes
+ * straight to the real function (hooks off, a NULL table: reported, an
+ * untracked table), and then write_end is not called. */
+struct glib_write {
+  struct mapsan_op op;
+  GHashTable *h;
+  GHashTableIter *it;
+  int version;
+  size_t size;
+};
 
-/* The same for functions returning void. */
-#define GLIB_WRITE_SLOW_VOID(name, opname, hx, itx, args)                     \
-  do {                                                                        \
-    GHashTable *h_ = (hx);                                                    \
-    GHashTableIter *it_ = (itx);                                              \
-    if (!mapsan_hooks_on()) {                                                 \
-      REAL(name) args;                                                        \
-      return;                                                                 \
-    }                                                                         \
-    if (h_ == NULL) {                                                         \
-      mapsan_map_nil_write(API, opname);                                      \
-      REAL(name) args;                                                        \
-      return;                                                                 \
-    }                                                                         \
-    struct mapsan_op op;                                                      \
-    op.caller_pc = pc_;                                                       \
-    op.caller_cfa = cfa_;                                                     \
-    if (!mapsan_map_begin(&op, h_, API, opname, true)) {                      \
-      note_sampled_out(h_, &op);                                              \
-      REAL(name) args;                                                        \
-      return;                                                                 \
-    }                                                                         \
-    if (it_)                                                                  \
-      mapsan_iter_check(&op, it_);                                            \
-    int v0_ = version_of(h_);                                                 \
-    size_t s0_ = size_of(h_);                                                 \
-    REAL(name) args;                                                          \
-    if (size_of(h_) != s0_)                                                   \
-      mapsan_map_resized(&op);                                                \
-    if (version_of(h_) != v0_)                                                \
-      mapsan_map_modified(&op, it_);                                          \
-    mapsan_map_end(&op);                                                      \
-  } while (0)
-
-/* Defines the wrapper `name` (and name##_slow) of a write. */
-#define GLIB_WRITE_FN(ret, name, opname, hx, itx, params, args)              \
-  static MAPSAN_NOINLINE ret name##_slow(UNPAREN params, uintptr_t pc_,      \
-                                         uintptr_t cfa_) {                   \
-    GLIB_WRITE_SLOW(ret, name, opname, hx, itx, args);                       \
-  }                                                                          \
-  MAPSAN_EXPORT ret name(UNPAREN params) { FAST_OR_SLOW(name, hx, args); }
-
-#define GLIB_WRITE_VOID_FN(name, opname, hx, itx, params, args)              \
-  static MAPSAN_NOINLINE void name##_slow(UNPAREN params, uintptr_t pc_,     \
-                                          uintptr_t cfa_) {                  \
-    GLIB_WRITE_SLOW_VOID(name, opname, hx, itx, args);                       \
-  }                                                                          \
-  MAPSAN_EXPORT void name(UNPAREN params) {                                  \
-    FAST_OR_SLOW_VOID(name, hx, args);                                       \
+static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
+                        const char *opname, uintptr_t pc, uintptr_t cfa) {
+  if (!mapsan_hooks_on())
+    return false;
+  if (h == NULL) {
+    mapsan_map_nil_write(API, opname);
+    return false;
   }
+  w->op.caller_pc = pc;
+  w->op.caller_cfa = cfa;
+  if (!mapsan_map_begin(&w->op, h, API, opname, true)) {
+    note_sampled_out(h, &w->op);
+    return false;
+  }
+  w->h = h;
+  w->it = it;
+  if (it)
+    mapsan_iter_check(&w->op, it);
+  w->version = version_of(h);
+  w->size = size_of(h);
+  return true;
+}
 
-#define NO_ITER ((GHashTableIter *)NULL)
+/* After the real call: a new bucket array is a resize, a new version a
+ * structural modification. */
+static void write_end(struct glib_write *w) {
+  if (size_of(w->h) != w->size)
+    mapsan_map_resized(&w->op);
+  if (version_of(w->h) != w->version)
+    mapsan_map_modified(&w->op, w->it);
+  mapsan_map_end(&w->op);
+}
 
 static GHashTable *table_of(GHashTableIter *it) {
   return it ? (GHashTable *)it->dummy1 : NULL;
 }
 
-GLIB_WRITE_FN(gboolean, g_hash_table_insert, "insert", h, NO_ITER,
-              (GHashTable * h, gpointer k, gpointer v), (h, k, v))
-GLIB_WRITE_FN(gboolean, g_hash_table_replace, "replace", h, NO_ITER,
-              (GHashTable * h, gpointer k, gpointer v), (h, k, v))
-GLIB_WRITE_FN(gboolean, g_hash_table_add, "add", h, NO_ITER,
-              (GHashTable * h, gpointer k), (h, k))
-GLIB_WRITE_FN(gboolean, g_hash_table_remove, "remove", h, NO_ITER,
-              (GHashTable * h, gconstpointer k), (h, k))
-GLIB_WRITE_FN(gboolean, g_hash_table_steal, "steal", h, NO_ITER,
-              (GHashTable * h, gconstpointer k), (h, k))
-GLIB_WRITE_FN(gboolean, g_hash_table_steal_extended, "steal_extended", h,
-              NO_ITER,
-              (GHashTable * h, gconstpointer k, gpointer *sk, gpointer *sv),
-              (h, k, sk, sv))
-GLIB_WRITE_VOID_FN(g_hash_table_remove_all, "remove_all", h, NO_ITER,
-                   (GHashTable * h), (h))
-GLIB_WRITE_VOID_FN(g_hash_table_steal_all, "steal_all", h, NO_ITER,
-                   (GHashTable * h), (h))
-GLIB_WRITE_FN(guint, g_hash_table_foreach_remove, "foreach_remove", h,
-              NO_ITER, (GHashTable * h, GHRFunc f, gpointer data),
-              (h, f, data))
-GLIB_WRITE_FN(guint, g_hash_table_foreach_steal, "foreach_steal", h, NO_ITER,
-              (GHashTable * h, GHRFunc f, gpointer data), (h, f, data))
-GLIB_WRITE_VOID_FN(g_hash_table_iter_remove, "iter_remove", table_of(it), it,
-                   (GHashTableIter * it), (it))
-GLIB_WRITE_VOID_FN(g_hash_table_iter_steal, "iter_steal", table_of(it), it,
-                   (GHashTableIter * it), (it))
-GLIB_WRITE_VOID_FN(g_hash_table_iter_replace, "iter_replace", table_of(it),
-                   it, (GHashTableIter * it, gpointer v), (it, v))
+static MAPSAN_NOINLINE gboolean g_hash_table_insert_slow(GHashTable *h,
+                                                         gpointer k, gpointer v,
+                                                         uintptr_t pc,
+                                                         uintptr_t cfa) {
+  struct glib_write w;
+  if (!write_begin(&w, h, NULL, "insert", pc, cfa))
+    return REAL(g_hash_table_insert)(h, k, v);
+  gboolean r = REAL(g_hash_table_insert)(h, k, v);
+  write_end(&w);
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_hash_table_insert(GHashTable *h, gpointer k,
+                                           gpointer v) {
+  FAST_OR_SLOW(g_hash_table_insert, h, (h, k, v));
+}
+
+static MAPSAN_NOINLINE gboolean g_hash_table_replace_slow(GHashTable *h,
+                                                          gpointer k,
+                                                          gpointer v,
+                                                          uintptr_t pc,
+                                                          uintptr_t cfa) {
+  struct glib_write w;
+  if (!write_begin(&w, h, NULL, "replace", pc, cfa))
+    return REAL(g_hash_table_replace)(h, k, v);
+  gboolean r = REAL(g_hash_table_replace)(h, k, v);
+  write_end(&w);
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_hash_table_replace(GHashTable *h, gpointer k,
+                                            gpointer v) {
+  FAST_OR_SLOW(g_hash_table_replace, h, (h, k, v));
+}
+
+static MAPSAN_NOINLINE gboolean g_hash_table_add_slow(GHashTable *h, gpointer k,
+                                                      uintptr_t pc,
+                                                      uintptr_t cfa) {
+  struct glib_write w;
+  if (!write_begin(&w, h, NULL, "add", pc, cfa))
+    return REAL(g_hash_table_add)(h, k);
+  gboolean r = REAL(g_hash_table_add)(h, k);
+  write_end(&w);
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_hash_table_add(GHashTable *h, gpointer k) {
+  FAST_OR_SLOW(g_hash_table_add, h, (h, k));
+}
+
+static MAPSAN_NOINLINE gboolean g_hash_table_remove_slow(GHashTable *h,
+                                                         gconstpointer k,
+                                                         uintptr_t pc,
+                                                         uintptr_t cfa) {
+  struct glib_write w;
+  if (!write_begin(&w, h, NULL, "remove", pc, cfa))
+    return REAL(g_hash_table_remove)(h, k);
+  gboolean r = REAL(g_hash_table_remove)(h, k);
+  write_end(&w);
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_hash_table_remove(GHashTable *h, gconstpointer k) {
+  FAST_OR_SLOW(g_hash_table_remove, h, (h, k));
+}
+
+static MAPSAN_NOINLINE gboolean g_hash_table_steal_slow(GHashTable *h,
+                                                        gconstpointer k,
+                                                        uintptr_t pc,
+                                                        uintptr_t cfa) {
+  struct glib_write w;
+  if (!write_begin(&w, h, NULL, "steal", pc, cfa))
+    return REAL(g_hash_table_steal)(h, k);
+  gboolean r = REAL(g_hash_table_steal)(h, k);
+  write_end(&w);
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_hash_table_steal(GHashTable *h, gconstpointer k) {
+  FAST_OR_SLOW(g_hash_table_steal, h, (h, k));
+}
+
+static MAPSAN_NOINLINE gboolean g_hash_table_steal_extended_slow(GHashTable *h,
+                                                                 gconstpointer k,
+                                                                 gpointer *sk,
+                                                                 gpointer *sv,
+                                                                 uintptr_t pc,
+                                                                 uintptr_t cfa) {
+  struct glib_write w;
+  if (!write_begin(&w, h, NULL, "steal_extended", pc, cfa))
+    return REAL(g_hash_table_steal_extended)(h, k, sk, sv);
+  gboolean r = REAL(g_hash_table_steal_extended)(h, k, sk, sv);
+  write_end(&w);
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_hash_table_steal_extended(GHashTable *h,
+                                                   gconstpointer k,
+                                                   gpointer *sk, gpointer *sv) {
+  FAST_OR_SLOW(g_hash_table_steal_extended, h, (h, k, sk, sv));
+}
+
+static MAPSAN_NOINLINE void g_hash_table_remove_all_slow(GHashTable *h,
+                                                         uintptr_t pc,
+                                                         uintptr_t cfa) {
+  struct glib_write w;
+  bool on = write_begin(&w, h, NULL, "remove_all", pc, cfa);
+  REAL(g_hash_table_remove_all)(h);
+  if (on)
+    write_end(&w);
+}
+
+MAPSAN_EXPORT void g_hash_table_remove_all(GHashTable *h) {
+  FAST_OR_SLOW_VOID(g_hash_table_remove_all, h, (h));
+}
+
+static MAPSAN_NOINLINE void g_hash_table_steal_all_slow(GHashTable *h,
+                                                        uintptr_t pc,
+                                                        uintptr_t cfa) {
+  struct glib_write w;
+  bool on = write_begin(&w, h, NULL, "steal_all", pc, cfa);
+  REAL(g_hash_table_steal_all)(h);
+  if (on)
+    write_end(&w);
+}
+
+MAPSAN_EXPORT void g_hash_table_steal_all(GHashTable *h) {
+  FAST_OR_SLOW_VOID(g_hash_table_steal_all, h, (h));
+}
+
+static MAPSAN_NOINLINE guint g_hash_table_foreach_remove_slow(GHashTable *h,
+                                                              GHRFunc f,
+                                                              gpointer data,
+                                                              uintptr_t pc,
+                                                              uintptr_t cfa) {
+  struct glib_write w;
+  if (!write_begin(&w, h, NULL, "foreach_remove", pc, cfa))
+    return REAL(g_hash_table_foreach_remove)(h, f, data);
+  guint r = REAL(g_hash_table_foreach_remove)(h, f, data);
+  write_end(&w);
+  return r;
+}
+
+MAPSAN_EXPORT guint g_hash_table_foreach_remove(GHashTable *h, GHRFunc f,
+                                                gpointer data) {
+  FAST_OR_SLOW(g_hash_table_foreach_remove, h, (h, f, data));
+}
+
+static MAPSAN_NOINLINE guint g_hash_table_foreach_steal_slow(GHashTable *h,
+                                                             GHRFunc f,
+                                                             gpointer data,
+                                                             uintptr_t pc,
+                                                             uintptr_t cfa) {
+  struct glib_write w;
+  if (!write_begin(&w, h, NULL, "foreach_steal", pc, cfa))
+    return REAL(g_hash_table_foreach_steal)(h, f, data);
+  guint r = REAL(g_hash_table_foreach_steal)(h, f, data);
+  write_end(&w);
+  return r;
+}
+
+MAPSAN_EXPORT guint g_hash_table_foreach_steal(GHashTable *h, GHRFunc f,
+                                               gpointer data) {
+  FAST_OR_SLOW(g_hash_table_foreach_steal, h, (h, f, data));
+}
+
+static MAPSAN_NOINLINE void g_hash_table_iter_remove_slow(GHashTableIter *it,
+                                                          uintptr_t pc,
+                                                          uintptr_t cfa) {
+  struct glib_write w;
+  bool on = write_begin(&w, table_of(it), it, "iter_remove", pc, cfa);
+  REAL(g_hash_table_iter_remove)(it);
+  if (on)
+    write_end(&w);
+}
+
+MAPSAN_EXPORT void g_hash_table_iter_remove(GHashTableIter *it) {
+  FAST_OR_SLOW_VOID(g_hash_table_iter_remove, table_of(it), (it));
+}
+
+static MAPSAN_NOINLINE void g_hash_table_iter_steal_slow(GHashTableIter *it,
+                                                         uintptr_t pc,
+                                                         uintptr_t cfa) {
+  struct glib_write w;
+  bool on = write_begin(&w, table_of(it), it, "iter_steal", pc, cfa);
+  REAL(g_hash_table_iter_steal)(it);
+  if (on)
+    write_end(&w);
+}
+
+MAPSAN_EXPORT void g_hash_table_iter_steal(GHashTableIter *it) {
+  FAST_OR_SLOW_VOID(g_hash_table_iter_steal, table_of(it), (it));
+}
+
+static MAPSAN_NOINLINE void g_hash_table_iter_replace_slow(GHashTableIter *it,
+                                                           gpointer v,
+                                                           uintptr_t pc,
+                                                           uintptr_t cfa) {
+  struct glib_write w;
+  bool on = write_begin(&w, table_of(it), it, "iter_replace", pc, cfa);
+  REAL(g_hash_table_iter_replace)(it, v);
+  if (on)
+    write_end(&w);
+}
+
+MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
+  FAST_OR_SLOW_VOID(g_hash_table_iter_replace, table_of(it), (it, v));
+}
 
 /* ---- reads -------------------------------------------------------------- */
 
-#define GLIB_READ_FN(ret, name, opname, hx, params, args)                    \
-  static MAPSAN_NOINLINE ret name##_slow(UNPAREN params, uintptr_t pc_,      \
-                                         uintptr_t cfa_) {                   \
-    GHashTable *h_ = (hx);                                                   \
-    if (!mapsan_hooks_on() || h_ == NULL)                                    \
-      return REAL(name) args;                                                \
-    struct mapsan_op op;                                                     \
-    op.caller_pc = pc_;                                                      \
-    op.caller_cfa = cfa_;                                                    \
-    if (!mapsan_map_begin(&op, h_, API, opname, false)) {                    \
-      note_sampled_out(h_, &op);                                             \
-      return REAL(name) args;                                                \
-    }                                                                        \
-    ret r_ = REAL(name) args;                                                \
-    mapsan_map_end(&op);                                                     \
-    return r_;                                                               \
-  }                                                                          \
-  MAPSAN_EXPORT ret name(UNPAREN params) { FAST_OR_SLOW(name, hx, args); }
+/* The checked part of a read of table h: false when the call goes
+ * straight to the real function (hooks off, a NULL or untracked table);
+ * otherwise the caller ends op after the real call. */
+static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
+                       uintptr_t pc, uintptr_t cfa) {
+  if (!mapsan_hooks_on() || h == NULL)
+    return false;
+  op->caller_pc = pc;
+  op->caller_cfa = cfa;
+  if (!mapsan_map_begin(op, h, API, opname, false)) {
+    note_sampled_out(h, op);
+    return false;
+  }
+  return true;
+}
 
-GLIB_READ_FN(gpointer, g_hash_table_lookup, "lookup", h,
-             (GHashTable * h, gconstpointer k), (h, k))
-GLIB_READ_FN(gboolean, g_hash_table_lookup_extended, "lookup_extended", h,
-             (GHashTable * h, gconstpointer k, gpointer *ok, gpointer *v),
-             (h, k, ok, v))
-GLIB_READ_FN(gboolean, g_hash_table_contains, "contains", h,
-             (GHashTable * h, gconstpointer k), (h, k))
-GLIB_READ_FN(guint, g_hash_table_size, "size", h, (GHashTable * h), (h))
-GLIB_READ_FN(gpointer, g_hash_table_find, "find", h,
-             (GHashTable * h, GHRFunc f, gpointer data), (h, f, data))
-GLIB_READ_FN(GList *, g_hash_table_get_keys, "get_keys", h, (GHashTable * h),
-             (h))
-GLIB_READ_FN(GList *, g_hash_table_get_values, "get_values", h,
-             (GHashTable * h), (h))
-GLIB_READ_FN(gpointer *, g_hash_table_get_keys_as_array, "get_keys_as_array",
-             h, (GHashTable * h, guint *len), (h, len))
+static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
+                                                         gconstpointer k,
+                                                         uintptr_t pc,
+                                                         uintptr_t cfa) {
+  struct mapsan_op op;
+  if (!read_begin(&op, h, "lookup", pc, cfa))
+    return REAL(g_hash_table_lookup)(h, k);
+  gpointer r = REAL(g_hash_table_lookup)(h, k);
+  mapsan_map_end(&op);
+  return r;
+}
+
+MAPSAN_EXPORT gpointer g_hash_table_lookup(GHashTable *h, gconstpointer k) {
+  FAST_OR_SLOW(g_hash_table_lookup, h, (h, k));
+}
+
+static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
+                                                                  gconstpointer k,
+                                                                  gpointer *ok,
+                                                                  gpointer *v,
+                                                                  uintptr_t pc,
+                                                                  uintptr_t cfa) {
+  struct mapsan_op op;
+  if (!read_begin(&op, h, "lookup_extended", pc, cfa))
+    return REAL(g_hash_table_lookup_extended)(h, k, ok, v);
+  gboolean r = REAL(g_hash_table_lookup_extended)(h, k, ok, v);
+  mapsan_map_end(&op);
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_hash_table_lookup_extended(GHashTable *h,
+                                                    gconstpointer k,
+                                                    gpointer *ok, gpointer *v) {
+  FAST_OR_SLOW(g_hash_table_lookup_extended, h, (h, k, ok, v));
+}
+
+static MAPSAN_NOINLINE gboolean g_hash_table_contains_slow(GHashTable *h,
+                                                           gconstpointer k,
+                                                           uintptr_t pc,
+                                                           uintptr_t cfa) {
+  struct mapsan_op op;
+  if (!read_begin(&op, h, "contains", pc, cfa))
+    return REAL(g_hash_table_contains)(h, k);
+  gboolean r = REAL(g_hash_table_contains)(h, k);
+  mapsan_map_end(&op);
+  return r;
+}
+
+MAPSAN_EXPORT gboolean g_hash_table_contains(GHashTable *h, gconstpointer k) {
+  FAST_OR_SLOW(g_hash_table_contains, h, (h, k));
+}
+
+static MAPSAN_NOINLINE guint g_hash_table_size_slow(GHashTable *h, uintptr_t pc,
+                                                    uintptr_t cfa) {
+  struct mapsan_op op;
+  if (!read_begin(&op, h, "size", pc, cfa))
+    return REAL(g_hash_table_size)(h);
+  guint r = REAL(g_hash_table_size)(h);
+  mapsan_map_end(&op);
+  return r;
+}
+
+MAPSAN_EXPORT guint g_hash_table_size(GHashTable *h) {
+  FAST_OR_SLOW(g_hash_table_size, h, (h));
+}
+
+static MAPSAN_NOINLINE gpointer g_hash_table_find_slow(GHashTable *h, GHRFunc f,
+                                                       gpointer data,
+                                                       uintptr_t pc,
+                                                       uintptr_t cfa) {
+  struct mapsan_op op;
+  if (!read_begin(&op, h, "find", pc, cfa))
+    return REAL(g_hash_table_find)(h, f, data);
+  gpointer r = REAL(g_hash_table_find)(h, f, data);
+  mapsan_map_end(&op);
+  return r;
+}
+
+MAPSAN_EXPORT gpointer g_hash_table_find(GHashTable *h, GHRFunc f,
+                                         gpointer data) {
+  FAST_OR_SLOW(g_hash_table_find, h, (h, f, data));
+}
+
+static MAPSAN_NOINLINE GList *g_hash_table_get_keys_slow(GHashTable *h,
+                                                         uintptr_t pc,
+                                                         uintptr_t cfa) {
+  struct mapsan_op op;
+  if (!read_begin(&op, h, "get_keys", pc, cfa))
+    return REAL(g_hash_table_get_keys)(h);
+  GList *r = REAL(g_hash_table_get_keys)(h);
+  mapsan_map_end(&op);
+  return r;
+}
+
+MAPSAN_EXPORT GList *g_hash_table_get_keys(GHashTable *h) {
+  FAST_OR_SLOW(g_hash_table_get_keys, h, (h));
+}
+
+static MAPSAN_NOINLINE GList *g_hash_table_get_values_slow(GHashTable *h,
+                                                           uintptr_t pc,
+                                                           uintptr_t cfa) {
+  struct mapsan_op op;
+  if (!read_begin(&op, h, "get_values", pc, cfa))
+    return REAL(g_hash_table_get_values)(h);
+  GList *r = REAL(g_hash_table_get_values)(h);
+  mapsan_map_end(&op);
+  return r;
+}
+
+MAPSAN_EXPORT GList *g_hash_table_get_values(GHashTable *h) {
+  FAST_OR_SLOW(g_hash_table_get_values, h, (h));
+}
+
+static MAPSAN_NOINLINE gpointer *g_hash_table_get_keys_as_array_slow(GHashTable *h,
+                                                                     guint *len,
+                                                                     uintptr_t pc,
+                                                                     uintptr_t cfa) {
+  struct mapsan_op op;
+  if (!read_begin(&op, h, "get_keys_as_array", pc, cfa))
+    return REAL(g_hash_table_get_keys_as_array)(h, len);
+  gpointer *r = REAL(g_hash_table_get_keys_as_array)(h, len);
+  mapsan_map_end(&op);
+  return r;
+}
+
+MAPSAN_EXPORT gpointer *g_hash_table_get_keys_as_array(GHashTable *h,
+                                                       guint *len) {
+  FAST_OR_SLOW(g_hash_table_get_keys_as_array, h, (h, len));
+}
 
 static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
                                                       gpointer data,

@@ -18,21 +18,23 @@
  * hmap_buckets_alloc/free, which mapsan defines too. Around each real call
  * the wrapper names the map and operation (mapsan_pool_cur), so that the
  * arrays of tracked maps come from the guarded pool and their release goes
- * to the quarantine (shim/quarantine.c: use-after-resize). An array freed
+ * to the quarantine (engine/quarantine.c: use-after-resize). An array freed
  * later by an iterator that pinned it is released in that iterator's call.
  */
 #include <hmap.h>
 
-#include "../preload/interpose.h"
-#include "../preload/options.h"
+#include "../base/interpose.h"
+#include "../base/options.h"
 #include "../reports/report.h"
-#include "maps.h"
-#include "quarantine.h"
+#include "../engine/maps.h"
+#include "../engine/quarantine.h"
+#include "map_wrap.h"
 
 #include <dlfcn.h>
 #include <string.h>
 
-#define API MAPSAN_API_HMAP
+static const struct mapsan_map_api hmap_api = {.name = "hmap"};
+#define API (&hmap_api)
 
 /* resize_stress=1: ask the library to grow early and often. Looked up by
  * name so that libmapsan does not depend on libhmap. */
@@ -80,7 +82,7 @@ static void check_first_sight(hmap *m, const struct mapsan_op *op) {
 /* Names the operation for the pool while `call` runs. */
 #define WITH_POOL_CTX(ctx_map, is_tracked, opname, op, call)                  \
   do {                                                                        \
-    struct mapsan_pool_ctx ctx_ = {(ctx_map), (is_tracked), (opname),         \
+    struct mapsan_pool_ctx ctx_ = {API, (ctx_map), (is_tracked), (opname),    \
                                    (op)->caller_pc, (op)->caller_cfa};        \
     struct mapsan_pool_ctx *saved_ = mapsan_pool_cur;                         \
     mapsan_pool_cur = &ctx_;                                                  \
@@ -156,8 +158,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
 /* ---- reads and writes ----------------------------------------------------- */
 
 /* One operation on map `mp` by `call`, whose result type is `type` (void
- * for none), split in two so that an untracked map costs what the issue
- * asks, a compare and a tail call. The exported wrapper (MAP_WRAPPER) keeps
+ * for none), split in two so that an untracked map costs a compare and a
+ * tail call, as a canary must. The exported wrapper (MAP_WRAPPER) keeps
  * only that test: the map is untracked and the real function is already
  * resolved; everything else, NULL maps and hooks off included, goes to a
  * separate function (MAP_OP_SLOW) with the program's call site as

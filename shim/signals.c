@@ -1,6 +1,6 @@
 /*
  * signals.c: the program's sigaction() and signal(), for the signals on
- * which mapsan keeps its crash handler (reports/crash.c: SIGSEGV and SIGBUS
+ * which mapsan keeps its crash handler (crash/crash.c: SIGSEGV and SIGBUS
  * always, the five fatal signals with crash_report=2). For those, the
  * program's action is recorded as the one mapsan's handler chains to, and
  * the old action returned is the program's previous one; everything else
@@ -10,8 +10,8 @@
  * runtimes do), and the rarely used sysv_signal, bsd_signal and sigset, are
  * out of reach: they replace mapsan's handler.
  */
-#include "../preload/interpose.h"
-#include "../reports/crash.h"
+#include "../base/interpose.h"
+#include "../crash/crash.h"
 
 #include <errno.h>
 #include <signal.h>

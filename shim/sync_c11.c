@@ -4,12 +4,12 @@
  * pthread symbols, so they are wrapped themselves, with the same rules as
  * sync_pthread.c (which explains them).
  */
-#include "../preload/interpose.h"
-#include "alloc.h"
-#include "once.h"
-#include "sigmask.h"
-#include "sync.h"
-#include "thread.h"
+#include "../base/interpose.h"
+#include "../base/alloc.h"
+#include "../crash/sigmask.h"
+#include "../engine/once.h"
+#include "../engine/sync.h"
+#include "../engine/thread.h"
 
 #include <stdlib.h>
 #include <threads.h>

@@ -84,11 +84,11 @@
  * mapsan's own report writes, pass straight through); errno is kept.
  */
 #undef _FORTIFY_SOURCE /* read, recv, ... are defined here, not inlined */
-#include "../preload/interpose.h"
-#include "alloc.h"
-#include "sync.h"
 #include "sync_fd.h"
-#include "thread.h"
+#include "../base/alloc.h"
+#include "../base/interpose.h"
+#include "../engine/sync.h"
+#include "../engine/thread.h"
 
 #include <errno.h>
 #include <limits.h>

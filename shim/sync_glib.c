@@ -83,12 +83,12 @@
  * Every wrapper has the shape of interpose.h: hooks checked, acquisitions
  * recorded after the real call succeeded, releases before it.
  */
-#include "../preload/interpose.h"
-#include "alloc.h"
-#include "once.h"
-#include "sync.h"
+#include "../base/interpose.h"
+#include "../base/alloc.h"
+#include "../engine/once.h"
+#include "../engine/sync.h"
+#include "../engine/thread.h"
 #include "sync_fd.h"
-#include "thread.h"
 
 #include <dlfcn.h>
 #include <glib-unix.h>

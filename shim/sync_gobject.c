@@ -21,8 +21,8 @@
  * Declared here rather than through <glib-object.h> so that the runtime
  * needs GLib's headers only, not GObject's.
  */
-#include "../preload/interpose.h"
-#include "sync.h"
+#include "../base/interpose.h"
+#include "../engine/sync.h"
 
 #include <dlfcn.h>
 #include <glib.h>

@@ -41,8 +41,8 @@
  * decrement a non-atomic count without ordering races on the count, which
  * mapsan does not see, and the edge can then hide the map race it allows.
  */
-#include "../preload/interpose.h"
-#include "sync.h"
+#include "../base/interpose.h"
+#include "../engine/sync.h"
 
 #include <glib.h>
 

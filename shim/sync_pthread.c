@@ -14,12 +14,12 @@
  * after pthread_once returns; the routine also runs in a once window
  * (shim/once.c), like GLib's initializers.
  */
-#include "../preload/interpose.h"
-#include "alloc.h"
-#include "once.h"
-#include "sigmask.h"
-#include "sync.h"
-#include "thread.h"
+#include "../base/interpose.h"
+#include "../base/alloc.h"
+#include "../crash/sigmask.h"
+#include "../engine/once.h"
+#include "../engine/sync.h"
+#include "../engine/thread.h"
 
 #include <errno.h>
 #include <pthread.h>

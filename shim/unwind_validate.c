@@ -8,7 +8,7 @@
  * address, or fails with EFAULT), reading the pipe empty first and
  * re-opening it if the read fails. That pipe would be a descriptor the
  * program can close, reuse or count against its limit, and libunwind
- * closes whatever holds its numbers when a read fails (shim/fds.c).
+ * closes whatever holds its numbers when a read fails (reports/fds.c).
  *
  * So the pipe libunwind asks for (pipe2 called from libunwind's own text)
  * is not made: both ends are FAKE_FD, a negative number no descriptor ever
@@ -19,8 +19,8 @@
  * syscall passes straight through; every other pipe2 is recorded as a
  * channel (shim/sync_fd.c) once made.
  */
-#include "../preload/interpose.h"
-#include "../reports/unwind.h"
+#include "../base/interpose.h"
+#include "../stacks/unwind.h"
 #include "sync_fd.h"
 
 #include <errno.h>

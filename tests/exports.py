@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Proves libmapsan.so exports exactly the interposed functions
-(preload/interceptors.inc) and the public annotation API (preload/public.sym):
+(base/interceptors.inc) and the public annotation API (preload/public.sym):
 nothing by accident, nothing missing.
 Usage: exports.py LIBMAPSAN.so interceptors.inc public.sym"""
 import re

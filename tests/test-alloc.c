@@ -1,5 +1,5 @@
 /*
- * test-alloc.c: mapsan's own allocator (shim/alloc.c), linked alone. Every
+ * test-alloc.c: mapsan's own allocator (base/alloc.c), linked alone. Every
  * size from 1 to 4,096 bytes and every 61st to 40,000 (past the largest
  * class, 32 KiB), and a large one: the block is 16-byte
  * aligned, holds its size (filled with a pattern that is checked after
@@ -9,7 +9,7 @@
  * chunks and a large block's mapping is returned by free. Two threads do
  * the same at once.
  */
-#include "../shim/alloc.h"
+#include "../base/alloc.h"
 
 #include <pthread.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * test-elfsym.c: preload/elfsym.c gives the loader's answer. For every
+ * test-elfsym.c: base/elfsym.c gives the loader's answer. For every
  * name mapsan interposes, and a few chosen ones, the lookup must agree with
  * dlsym(RTLD_NEXT): absent where dlsym fails, the same address where it
  * says it found one, and defined wherever it defers to the loader. memcpy
@@ -7,7 +7,7 @@
  * is the resolver's address). Linked here, elfsym.c's anchor is this
  * executable, so "after self" is every library, as RTLD_NEXT from main.
  */
-#include "../preload/elfsym.h"
+#include "../base/elfsym.h"
 
 #include <glib.h>
 #include <hmap.h>
@@ -19,7 +19,7 @@
 
 static const char *const names[] = {
 #define MAPSAN_INTERCEPTOR(name, version) #name,
-#include "../preload/interceptors.inc"
+#include "../base/interceptors.inc"
 #undef MAPSAN_INTERCEPTOR
     "memcpy", "strlen", "malloc", "pthread_cond_wait", "g_free",
     "hmap_len", "mapsan_no_such_symbol", "g_object_unref",

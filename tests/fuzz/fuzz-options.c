@@ -1,12 +1,12 @@
 /*
  * fuzz-options.c: libFuzzer target for the MAPSAN_OPTIONS parser,
- * mapsan_options_parse(text, source) in preload/options.c.
+ * mapsan_options_parse(text, source) in base/options.c.
  *
  * options.c is compiled into this file (#include) rather than linked, so
  * that each input starts from the same state: the built-in defaults and an
  * empty string arena (both are static there, and the arena only grows in
  * a process, where the parser runs once or twice). Its one dependency,
- * mapsan_write_all (shim/base.c, linked as is), is wrapped at link time
+ * mapsan_write_all (base/base.c, linked as is), is wrapped at link time
  * (-Wl,--wrap=mapsan_write_all) so that every warning can be checked.
  *
  * Besides the sanitizers (address, undefined), each input checks what the
@@ -24,7 +24,7 @@
  * defect pass, so that a run can look past it for others (the registered
  * short runs use it; see README.md): multiline-warning.
  */
-#include "../../preload/options.c"
+#include "../../base/options.c"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +33,7 @@
 
 static const struct mapsan_options defaults = {
 #define MAPSAN_OPTION(type, name, def, help) .name = def,
-#include "../../preload/options.inc"
+#include "../../base/options.inc"
 #undef MAPSAN_OPTION
 };
 
@@ -100,14 +100,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if ((int)mapsan_opts.name != 0 && (int)mapsan_opts.name != 1)               \
     fail("bool option is neither 0 nor 1: " #name, text, size)
 #define MAPSAN_OPTION(type, name, def, help) OPT_CHECK_##type(name);
-#include "../../preload/options.inc"
+#include "../../base/options.inc"
 #undef MAPSAN_OPTION
 
   if (strchr(text, '=') == NULL) {
 #define MAPSAN_OPTION(type, name, def, help)                                  \
   if (mapsan_opts.name != defaults.name)                                      \
     fail("an input without '=' changed " #name, text, size);
-#include "../../preload/options.inc"
+#include "../../base/options.inc"
 #undef MAPSAN_OPTION
   }
   free(text);

@@ -1,6 +1,6 @@
 /*
  * test-race-many-capturing-threads.c: libunwind's fast capture keeps a
- * 256 KiB cache per thread (reports/unwind.h), so mapsan gives it to at
+ * 256 KiB cache per thread (stacks/unwind.h), so mapsan gives it to at
  * most 64 live threads and lets the others step. 200 threads each write
  * their own map (capturing a stack) and stay alive; then about 64 resident
  * 256 KiB mappings may exist (200 without the bound; fewer are counted when

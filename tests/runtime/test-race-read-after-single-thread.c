@@ -1,7 +1,7 @@
 /*
  * test-race-read-after-single-thread.c: while a process has had one thread,
  * mapsan records its reads without a stack (none of them can race: a later
- * thread is created after them; shim/maps.c). The first pthread_create ends
+ * thread is created after them; engine/maps.c). The first pthread_create ends
  * that, in the creating thread, before the new one runs: here main reads
  * the map many times alone, creates a writer, reads at once (B), and only
  * then lets the writer write (A), unordered with that read. The race is

@@ -4,7 +4,7 @@
  * opens files: libdw reads the ELF and debug files of every object named,
  * and the JSON report file is opened and kept. libdw's are closed once the
  * report is written (reports/symbolize.c) and the report file is moved
- * above the program's range (shim/fds.c). The program notes which of
+ * above the program's range (reports/fds.c). The program notes which of
  * descriptors 0-255 are open, races (two threads write one map unordered,
  * so the report is made in the middle of the program), then checks that
  * the same ones are open.

@@ -1,7 +1,7 @@
 /*
  * test-canary-fds-untouched.c: libunwind, loaded in the middle of a
  * sampled process at its first tracked map, keeps a pipe open; mapsan moves
- * that pipe to high descriptor numbers (shim/fds.c), so the program's own
+ * that pipe to high descriptor numbers (reports/fds.c), so the program's own
  * descriptors are numbered as without mapsan. The program opens a file,
  * creates maps until one is tracked (at sample_rate=2, the draw recorded
  * in tool_tag), writes it so that a stack is captured and libunwind loaded,

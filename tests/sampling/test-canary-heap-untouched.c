@@ -5,7 +5,7 @@
  * interposes are absent: a failed dlsym for one of them would malloc an
  * error message and an error record before main (99 bytes with glibc
  * 2.36), and a heap's later layout is chaotic in its early contents
- * (preload/elfsym.c). Nor does mapsan's first GHashTable: GLib's table
+ * (base/elfsym.c). Nor does mapsan's first GHashTable: GLib's table
  * layout is verified by reading the program's first new table, not by
  * building one of its own (shim/map_glib.c), whose freed blocks would stay
  * in malloc's per-thread cache, counted as in use, and move what the

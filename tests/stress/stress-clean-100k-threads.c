@@ -6,7 +6,7 @@
  * break mapsan: no report (each thread is ordered after the ones before it
  * by the mutex and by join), no deadlock, and bounded memory: thread slots
  * are reused, the records of finished threads are kept in a FIFO of 4096
- * (shim/thread.c), and every thread has the same creation stack, stored
+ * (engine/thread.c), and every thread has the same creation stack, stored
  * once in the depot.
  *
  * Memory, two measures. (1) Nothing is kept per thread: the heap in use

@@ -7,7 +7,7 @@
  * addresses. One map in 16 grows (20 keys) before it is destroyed. Proves
  * that map churn is silent (no use-after-destroy or race on a reused
  * address) and that the engine's memory is bounded: it keeps at most 4096
- * destroyed-map records (MAPSAN_DESTROYED_KEPT, shim/maps.c), recycles
+ * destroyed-map records (MAPSAN_DESTROYED_KEPT, engine/maps.c), recycles
  * shadows, and stores the few distinct creation stacks once.
  *
  * Memory: after a warm-up of 100,000 maps (the destroyed FIFO is full,

@@ -5,7 +5,7 @@
  * write one map with nothing ordering them. Proves that mapsan still
  * tracks threads after heavy churn: the race is reported like on the
  * first thread. (Thread slots must be reused: a finished and joined
- * thread's slot goes to a later thread of the joiner, shim/thread.c; there
+ * thread's slot goes to a later thread of the joiner, engine/thread.c; there
  * are at most 65,535 slots, and a thread without one is not tracked.)
  *
  * mapsan-expect: write-write-race A B

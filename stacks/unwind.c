@@ -3,7 +3,7 @@
  */
 #include "unwind.h"
 
-#include "../shim/base.h"
+#include "../base/base.h"
 
 #include <dlfcn.h>
 #include <link.h>

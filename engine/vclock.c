@@ -2,9 +2,9 @@
  * vclock.c: growth, join and copy of vector clocks. See vclock.h.
  */
 #include "vclock.h"
-#include "alloc.h"
+#include "../base/alloc.h"
 
-#include "base.h"
+#include "../base/base.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -27,14 +27,13 @@
  * libunwind is not linked: the first unwind loads it (unwind.h).
  */
 #include "stack.h"
-#include "../shim/alloc.h"
+#include "../base/alloc.h"
 
-#include "../shim/base.h"
+#include "../base/base.h"
 
 #include "unwind.h"
 
 #include <dlfcn.h>
-#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +53,6 @@ static uint32_t table_mask;
 static char *chunk;
 static size_t chunk_left;
 static size_t depot_bytes;
-
-static uintptr_t self_lo, self_hi;
 
 static uint64_t hash_pcs(const uintptr_t *pcs, size_t n) {
   uint64_t h = 0xcbf29ce484222325ull ^ n;
@@ -224,7 +221,7 @@ static size_t unwind(uintptr_t *pcs) {
   mapsan_leave();
   size_t kept = 0;
   for (int i = 0; i < n; i++)
-    if (!mapsan_stack_is_runtime_pc((uintptr_t)buf[i]))
+    if (!mapsan_is_runtime_pc((uintptr_t)buf[i]))
       pcs[kept++] = (uintptr_t)buf[i];
   return kept;
 }
@@ -320,33 +317,6 @@ size_t mapsan_stack_get(uint32_t id, const uintptr_t **pcs) {
   }
   mapsan_lock_release(&depot_lock);
   return n;
-}
-
-bool mapsan_stack_is_runtime_pc(uintptr_t pc) {
-  return pc >= self_lo && pc < self_hi;
-}
-
-static int find_self(struct dl_phdr_info *info, size_t size, void *data) {
-  uintptr_t probe = (uintptr_t)data;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-      continue;
-    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-    uintptr_t hi = lo + ph->p_memsz;
-    if (probe >= lo && probe < hi) {
-      self_lo = lo;
-      self_hi = hi;
-      return 1;
-    }
-  }
-  return 0;
-}
-
-void mapsan_stack_init(void) {
-  if (self_hi != 0)
-    return;
-  dl_iterate_phdr(find_self, (void *)(uintptr_t)&mapsan_stack_init);
 }
 
 void mapsan_stack_fork_prepare(void) { mapsan_lock_acquire(&depot_lock); }

@@ -18,7 +18,7 @@
 #ifndef MAPSAN_INTERPOSE_H
 #define MAPSAN_INTERPOSE_H
 
-#include "../shim/base.h"
+#include "base.h"
 
 enum mapsan_real_id {
 #define MAPSAN_INTERCEPTOR(name, version) MAPSAN_REAL_##name,
@@ -47,20 +47,6 @@ static inline mapsan_fnptr mapsan_real_get(enum mapsan_real_id id) {
 #define REAL_IF_RESOLVED(name)                                                \
   ((__typeof__(&name))__atomic_load_n(&mapsan_real_table[MAPSAN_REAL_##name], \
                                       __ATOMIC_ACQUIRE))
-
-/* The body of a map wrapper split in two (shim/map_hmap.c explains why):
- * when `fast` (the real function, or NULL while it may not be called
- * directly) is set and `pass` holds (an untracked map), a tail call to it;
- * otherwise slow(args..., the program's call site: return address and CFA,
- * as MAPSAN_OP_CALLER records them). */
-#define MAPSAN_PASS_OR_SLOW(name, fast, pass, slow, ...)                      \
-  do {                                                                        \
-    __typeof__(&name) real_ = (fast);                                         \
-    if (MAPSAN_LIKELY(real_ != NULL) && (pass))                               \
-      return real_(__VA_ARGS__);                                              \
-    return slow(__VA_ARGS__, (uintptr_t)__builtin_return_address(0),          \
-                (uintptr_t)__builtin_dwarf_cfa());                            \
-  } while (0)
 
 /* Copies the real functions whose names start with prefix into out[id],
  * resolving those not resolved yet (NULL where absent), for a wrapper

@@ -9,18 +9,18 @@
  *   - at start-up when every map is tracked (sample_rate=1), so the crash
  *     handler can unwind from the first moment;
  *   - otherwise at the first stack capture of a tracked map
- *     (reports/stack.c), which happens before any tracked map's bucket
+ *     (stacks/stack.c), which happens before any tracked map's bucket
  *     array can be quarantined, so the use-after-resize fault handler
- *     (shim/quarantine.c) always finds it loaded.
+ *     (engine/quarantine.c) always finds it loaded.
  *
  * Loading also runs libunwind's one-time set-up, which opens a pipe it
- * keeps for good: shim/fds.c moves that pipe to high descriptor numbers,
+ * keeps for good: reports/fds.c moves that pipe to high descriptor numbers,
  * so the program's own numbers are what they would be without mapsan,
  * whenever libunwind is loaded.
  *
  * dlopen is not async-signal-safe, so signal handlers never load: they use
  * mapsan_unwind_ready() and do without (a crash report before the first
- * tracked map shows the faulting pc only; see reports/crash.c). Nobody
+ * tracked map shows the faulting pc only; see crash/crash.c). Nobody
  * waits for a load under way (a thread holding the dynamic loader's lock
  * could deadlock with the loading thread): captures made meanwhile have no
  * stack. One edge remains, only at the very first capture of a sampled
@@ -39,7 +39,7 @@
  * capture of a sampled process was tried: GLib's gdbus-proxy-threads at
  * sample_rate=2 took 2.16 s instead of 0.36, gmenumodel 104 s instead of
  * 9; a canary pays the cache only in threads that touch a tracked map.)
- * The call-site cache (reports/stack.c) spares most captures of a loop.
+ * The call-site cache (stacks/stack.c) spares most captures of a loop.
  */
 #ifndef MAPSAN_UNWIND_H
 #define MAPSAN_UNWIND_H
@@ -49,7 +49,7 @@
 
 #include <stdbool.h>
 
-#include "../shim/base.h"
+#include "../base/base.h"
 
 /* The libunwind functions mapsan calls; valid once mapsan_unwind_ready(). */
 struct mapsan_unwind_fns {

@@ -1,6 +1,7 @@
 /*
  * sigmask.h: the program's view of SIGSEGV and SIGBUS in its signal masks,
- * while the kernel's masks keep them deliverable to mapsan (sigmask.c).
+ * while the kernel's masks keep them deliverable to mapsan (sigmask.c; the
+ * wrappers are shim/sigmask.c).
  */
 #ifndef MAPSAN_SIGMASK_H
 #define MAPSAN_SIGMASK_H
@@ -27,6 +28,11 @@ void mapsan_sigmask_park(int sig, siginfo_t *info, void *uc);
 /* The mask calls mapsan makes for itself: straight to the kernel, the
  * program's view untouched. */
 int mapsan_sigmask_raw(int how, const sigset_t *set, sigset_t *old);
+
+/* The body of the pthread_sigmask and sigprocmask wrappers: applies the
+ * request to the program's view and the rest to the kernel; sets *old to
+ * the mask as the program sees it. Returns 0 or an errno value. */
+int mapsan_sigmask_change(int how, const sigset_t *set, sigset_t *old);
 
 /* Constructor: the mask inherited across exec is the program's wish; the
  * kernel's loses SIGSEGV and SIGBUS. After mapsan_crash_init. */

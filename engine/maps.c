@@ -23,15 +23,15 @@
  * are taken inside either; no engine lock is held while a report is built.
  */
 #include "maps.h"
-#include "alloc.h"
+#include "../base/alloc.h"
 
 #include "../reports/report.h"
-#include "../reports/stack.h"
+#include "../stacks/stack.h"
 #include "iters.h"
 #include "once.h"
 #include "sync.h"
 
-#include "../preload/options.h"
+#include "../base/options.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +49,7 @@ struct mapsan_map {
   _Atomic uintptr_t key;           /* the map's address; 0 when free */
   struct mapsan_map *_Atomic next; /* table chain */
   mapsan_lock lock;                /* guards everything below but atomics */
-  enum mapsan_api api;
+  const struct mapsan_map_api *api;
   _Atomic bool destroyed;
   struct mapsan_access_rec created;
   /* Last write: the owner. w_once and r_once: the once window (once.h) the
@@ -114,18 +114,6 @@ static uint32_t fifo_count;
  * thread's map operation must not be able to hold up. */
 size_t mapsan_maps_held(void) {
   return __atomic_load_n(&live_count, __ATOMIC_RELAXED);
-}
-
-const char *mapsan_api_name(enum mapsan_api api) {
-  switch (api) {
-  case MAPSAN_API_HMAP:
-    return "hmap";
-  case MAPSAN_API_GLIB:
-    return "glib";
-  case MAPSAN_API_ANNOTATED:
-    return "annotated";
-  }
-  return "?";
 }
 
 static uint32_t hash_addr(uintptr_t a) {
@@ -232,7 +220,7 @@ static void evict_locked(struct mapsan_map *m) {
 /* Creates the shadow of addr, replacing any old one. */
 /* With replace false (first sight), a live shadow already there wins: two
  * threads may see a map for the first time at once. */
-static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
+static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *api,
                                  const struct mapsan_access_rec *created,
                                  mapsan_epoch created_epoch,
                                  uint64_t created_once, bool replace,
@@ -282,7 +270,7 @@ static struct mapsan_map *insert(uintptr_t addr, enum mapsan_api api,
   atomic_store_explicit(&m->mod_gen, 0, memory_order_relaxed);
   memset(&m->last_mod, 0, sizeof(m->last_mod));
   atomic_store_explicit(&m->live_iters, 0, memory_order_relaxed);
-  m->strict_iters = api == MAPSAN_API_GLIB;
+  m->strict_iters = api->strict_iters;
   atomic_store_explicit(&m->bucket_gen, 0, memory_order_relaxed);
   m->sampled_out = sampled_out;
   atomic_store_explicit(&m->key, addr, memory_order_relaxed);
@@ -314,16 +302,14 @@ static void fill_access(struct mapsan_access_rec *a,
 /* ---- reports ------------------------------------------------------------ */
 
 static void report_init(struct mapsan_report *r, enum mapsan_kind kind,
-                        enum mapsan_api api, uintptr_t addr) {
+                        const struct mapsan_map_api *api, uintptr_t addr) {
   memset(r, 0, sizeof(*r));
   r->kind = kind;
-  r->api = mapsan_api_name(api);
+  r->api = api->name;
   r->map = addr;
   r->generation = -1;
   r->current_generation = -1;
 }
-
-/* ---- create / destroy --------------------------------------------------- */
 
 /* ---- sampling ------------------------------------------------------------
  *
@@ -359,7 +345,9 @@ static bool sample_draw(void) {
   return x <= UINT64_MAX / (uint64_t)rate;
 }
 
-void mapsan_map_create(const void *addr, enum mapsan_api api,
+/* ---- create / destroy --------------------------------------------------- */
+
+void mapsan_map_create(const void *addr, const struct mapsan_map_api *api,
                        const char *opname, bool tracked) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL || addr == NULL)
@@ -397,7 +385,7 @@ static void forget_sampled_out(struct mapsan_map *m, uintptr_t addr) {
   mapsan_lock_release(&table_lock);
 }
 
-void mapsan_map_destroy(const void *addr, enum mapsan_api api,
+void mapsan_map_destroy(const void *addr, const struct mapsan_map_api *api,
                         const char *opname) {
   struct mapsan_map *sm = lookup((uintptr_t)addr);
   if (sm && sm->sampled_out) {
@@ -639,7 +627,7 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
 }
 
 static MAPSAN_NOINLINE struct mapsan_map *first_sight(uintptr_t addr,
-                                                      enum mapsan_api api) {
+                                                      const struct mapsan_map_api *api) {
   /* A map created before mapsan started, or by a path we do not see: its
    * creation is unknown, and it is ordered before everything. */
   struct mapsan_access_rec none = {0};
@@ -657,7 +645,7 @@ static MAPSAN_COLD MAPSAN_NOINLINE void report_destroyed(
   bool same = m->key == addr;
   destroy = m->destroy;
   created = m->created;
-  enum mapsan_api api = m->api;
+  const struct mapsan_map_api *api = m->api;
   mapsan_lock_release(&m->lock);
   if (!same)
     return;
@@ -668,25 +656,18 @@ static MAPSAN_COLD MAPSAN_NOINLINE void report_destroyed(
   mapsan_report_submit(&rep);
 }
 
-static mapsan_map_reborn_fn reborn_probe[MAPSAN_API_ANNOTATED + 1];
-
-void mapsan_map_set_reborn_probe(enum mapsan_api api, mapsan_map_reborn_fn fn) {
-  reborn_probe[api] = fn;
-}
-
 /* A map recorded as destroyed is called on again: if its API can create
  * maps where mapsan cannot see and its probe says a live map sits at the
  * address now, the record is of the dead one: forget it. */
-static MAPSAN_NOINLINE bool reborn(uintptr_t key, enum mapsan_api api) {
-  mapsan_map_reborn_fn probe = reborn_probe[api];
-  if (probe == NULL || !probe(key))
+static MAPSAN_NOINLINE bool reborn(uintptr_t key, const struct mapsan_map_api *api) {
+  if (api->reborn == NULL || !api->reborn(key))
     return false;
   mapsan_map_forget((const void *)key);
   return true;
 }
 
 bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
-                      enum mapsan_api api, const char *opname, bool write) {
+                      const struct mapsan_map_api *api, const char *opname, bool write) {
   op->map = NULL;
   op->opname = opname;
   op->sampled_out = false;
@@ -757,7 +738,7 @@ void mapsan_map_end(struct mapsan_op *op) {
     atomic_store_explicit(word, 0, memory_order_release);
 }
 
-MAPSAN_COLD void mapsan_map_nil_write(enum mapsan_api api,
+MAPSAN_COLD void mapsan_map_nil_write(const struct mapsan_map_api *api,
                                       const char *opname) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)

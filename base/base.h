@@ -153,6 +153,14 @@ static inline void mapsan_lock_reset(mapsan_lock *l) {
   atomic_store_explicit(&l->state, 0, memory_order_relaxed);
 }
 
+/* ---- the runtime's own code ------------------------------------------ */
+
+/* Records libmapsan.so's text range (once; later calls return at once). */
+void mapsan_runtime_text_init(void);
+/* True for a pc inside libmapsan.so itself: the self-resolution guard of
+ * interpose.c, and the frames a captured stack drops. Async-signal-safe. */
+bool mapsan_is_runtime_pc(uintptr_t pc);
+
 /* ---- fork -------------------------------------------------------------
  *
  * A leaf lock (one under which no other mapsan lock is ever taken) is

@@ -5,6 +5,7 @@
 #include "base.h"
 
 #include <errno.h>
+#include <link.h>
 #include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,4 +110,35 @@ void mapsan_fork_leaves_parent(void) {
 void mapsan_fork_leaves_child(void) {
   for (int i = 0; i < nleaves; i++)
     mapsan_lock_reset(leaves[i]);
+}
+
+/* ---- the runtime's own code (base.h) ---------------------------------- */
+
+static uintptr_t self_lo, self_hi;
+
+bool mapsan_is_runtime_pc(uintptr_t pc) {
+  return pc >= self_lo && pc < self_hi;
+}
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *data) {
+  uintptr_t probe = (uintptr_t)data;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+      continue;
+    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+    uintptr_t hi = lo + ph->p_memsz;
+    if (probe >= lo && probe < hi) {
+      self_lo = lo;
+      self_hi = hi;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void mapsan_runtime_text_init(void) {
+  if (self_hi != 0)
+    return;
+  dl_iterate_phdr(find_self, (void *)(uintptr_t)&mapsan_runtime_text_init);
 }

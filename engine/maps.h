@@ -32,11 +32,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum mapsan_api { MAPSAN_API_HMAP, MAPSAN_API_GLIB, MAPSAN_API_ANNOTATED };
-
-const char *mapsan_api_name(enum mapsan_api api);
-
 struct mapsan_map;
+
+/* For an API whose maps can also be created where mapsan cannot see
+ * (GLib's calls inside libglib): the probe says whether the object at
+ * addr, which mapsan recorded as destroyed, is a live map created since at
+ * the same address; if so, a call on it is not a use-after-destroy, and
+ * the map is met as for the first time. Called on that path only. */
+typedef bool (*mapsan_map_reborn_fn)(uintptr_t addr);
+
+/* A map API as the engine sees it: what differs from one API to another.
+ * Each wrapper file (shim/map_hmap.c, map_glib.c, annotate.c) defines its
+ * own and passes it with every call; the engine keeps the pointer. Adding
+ * an API is one descriptor and one wrapper file. */
+struct mapsan_map_api {
+  const char *name; /* in reports: "hmap", "glib", "annotated" */
+  /* Any structural modification not made through an iterator invalidates
+   * every live iterator of the map, from its creation (GLib's rule);
+   * otherwise only after mapsan_map_set_strict_iters. */
+  bool strict_iters;
+  mapsan_map_reborn_fn reborn; /* NULL: every map is created in sight */
+};
 
 /* One operation in flight, on the wrapper's stack. */
 struct mapsan_op {
@@ -48,7 +64,7 @@ struct mapsan_op {
   uint32_t thread;
   bool write;
   /* The program's call site, set by the wrapper (MAPSAN_OP_CALLER) before
-   * begin, so that stacks can be cached per call site (reports/stack.c);
+   * begin, so that stacks can be cached per call site (stacks/stack.c);
    * 0 when unknown. */
   uintptr_t caller_pc, caller_cfa;
 };
@@ -69,7 +85,7 @@ bool mapsan_map_sample(void);
 /* A map was created at addr (new/init). Replaces any shadow at addr.
  * tracked false (from mapsan_map_sample) leaves a marker that makes every
  * later call on it return at once. */
-void mapsan_map_create(const void *addr, enum mapsan_api api,
+void mapsan_map_create(const void *addr, const struct mapsan_map_api *api,
                        const char *opname, bool tracked);
 
 /* Forgets anything known at addr (a map created in place of an old one and
@@ -78,26 +94,18 @@ void mapsan_map_forget(const void *addr);
 
 /* A map is about to be destroyed: checked as a write, then marked
  * destroyed (a later call on it is use-after-destroy). */
-void mapsan_map_destroy(const void *addr, enum mapsan_api api,
+void mapsan_map_destroy(const void *addr, const struct mapsan_map_api *api,
                         const char *opname);
 
 /* Begin/end of a read or write. begin returns false when the call must
  * not proceed into the engine's end (untracked, or reported as
  * use-after-destroy); the wrapper still calls the real function. */
 bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
-                      enum mapsan_api api, const char *opname, bool write);
+                      const struct mapsan_map_api *api, const char *opname, bool write);
 void mapsan_map_end(struct mapsan_op *op);
 
-/* For an API whose maps can also be created where mapsan cannot see
- * (GLib's calls inside libglib): the probe says whether the object at
- * addr, which mapsan recorded as destroyed, is a live map created since at
- * the same address; if so, a call on it is not a use-after-destroy, and
- * the map is met as for the first time. Called on that path only. */
-typedef bool (*mapsan_map_reborn_fn)(uintptr_t addr);
-void mapsan_map_set_reborn_probe(enum mapsan_api api, mapsan_map_reborn_fn fn);
-
 /* A write through a NULL map. */
-MAPSAN_COLD void mapsan_map_nil_write(enum mapsan_api api, const char *opname);
+MAPSAN_COLD void mapsan_map_nil_write(const struct mapsan_map_api *api, const char *opname);
 
 /* A structural modification by op (for APIs whose iterators it
  * invalidates); via_iter is the iterator it was made through, or NULL.
@@ -105,7 +113,8 @@ MAPSAN_COLD void mapsan_map_nil_write(enum mapsan_api api, const char *opname);
 void mapsan_map_modified(struct mapsan_op *op, const void *via_iter);
 
 /* Declares that, for the map at addr, any structural modification not made
- * through an iterator invalidates it (GLib maps are so from creation). */
+ * through an iterator invalidates it (maps of a strict_iters API are so
+ * from creation). */
 void mapsan_map_set_strict_iters(const void *addr);
 
 /* op's map got new storage (a resize inside the call): a new generation. */
@@ -114,7 +123,7 @@ void mapsan_map_resized(struct mapsan_op *op);
 /* For iters.c. */
 uint64_t mapsan_map_bucket_gen(struct mapsan_map *m);
 struct mapsan_map_info {
-  enum mapsan_api api;
+  const struct mapsan_map_api *api;
   struct mapsan_access_rec created;
   struct mapsan_access_rec last_mod;
 };

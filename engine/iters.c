@@ -7,15 +7,15 @@
  * otherwise, cache the record per thread.)
  */
 #include "iters.h"
-#include "alloc.h"
+#include "../base/alloc.h"
 
 #include "../reports/report.h"
-#include "../reports/stack.h"
+#include "../stacks/stack.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr_hash.h"
+#include "../base/addr_hash.h"
 
 struct iter_rec {
   uintptr_t it;
@@ -152,7 +152,7 @@ void mapsan_iter_check(struct mapsan_op *op, const void *it) {
   struct mapsan_report rep;
   memset(&rep, 0, sizeof(rep));
   rep.kind = MAPSAN_KIND_ITERATOR_INVALIDATED;
-  rep.api = mapsan_api_name(info.api);
+  rep.api = info.api->name;
   rep.map = mapsan_map_key(m);
   rep.generation = (int64_t)started_gen;
   rep.current_generation = (int64_t)mapsan_map_bucket_gen(m);

@@ -9,7 +9,7 @@
  * writes a report of kind "crash" to the usual sinks: the faulting
  * thread's stack, the map operation each thread had in flight, and each
  * thread's last MAPSAN_RECENT_OPS map operations (the per-thread log that
- * the engine writes without locks, shim/thread.h). Then the signal goes on
+ * the engine writes without locks, engine/thread.h). Then the signal goes on
  * to what would have received it without mapsan: the previous handler, or
  * the default action, so core dumps and the program's own crash handlers
  * still work.
@@ -21,7 +21,7 @@
  * SA_ONSTACK: the handler runs on the thread's alternate signal stack, so
  *   that a stack overflow (a SIGSEGV with no stack left) is reported too.
  *   With crash_report >= 1 mapsan gives each thread it registers one of its
- *   own (reports/altstack.c), unless the program gave the thread one.
+ *   own (base/altstack.c), unless the program gave the thread one.
  * SA_NODEFER: the signal stays unblocked while the handler runs, so that a
  *   fault inside the report code (unwinding a corrupt stack, say) reaches
  *   the handler again, which then abandons that part of the report with
@@ -34,7 +34,7 @@
  * sa_mask: empty (same reason as SA_NODEFER).
  *
  * SIGSEGV and SIGBUS get the handler always, even with crash_report=0:
- * use-after-resize (shim/quarantine.c) turns faults on quarantined bucket
+ * use-after-resize (engine/quarantine.c) turns faults on quarantined bucket
  * arrays into reports, and those faults are mapsan's own doing: a program
  * must never see them. SIGABRT, SIGFPE and SIGILL only with crash_report
  * >= 1.
@@ -156,18 +156,18 @@
  */
 #include "crash.h"
 
-#include "altstack.h"
+#include "../base/altstack.h"
 
-#include "../preload/interpose.h"
-#include "../preload/options.h"
-#include "../shim/base.h"
-#include "../shim/quarantine.h"
-#include "../shim/sigmask.h"
-#include "../shim/thread.h"
-#include "report.h"
-#include "sink.h"
-#include "stack.h"
-#include "unwind.h"
+#include "../base/interpose.h"
+#include "../base/options.h"
+#include "../base/base.h"
+#include "../engine/quarantine.h"
+#include "sigmask.h"
+#include "../engine/thread.h"
+#include "../reports/report.h"
+#include "../reports/sink.h"
+#include "../stacks/stack.h"
+#include "../stacks/unwind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1184,7 +1184,7 @@ static void crash_report(int sig, const char *signame, siginfo_t *info,
     strcpy(host, "unknown");
   f.first = -1;
   for (int i = 0; i < nframes && f.first < 0; i++)
-    if (!mapsan_stack_is_runtime_pc(frames[i]))
+    if (!mapsan_is_runtime_pc(frames[i]))
       f.first = i;
   make_signature(&f);
 
@@ -1290,7 +1290,7 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
     return;
   }
   /* The program blocks this signal, mapsan's masks notwithstanding
-   * (shim/sigmask.c): a signal sent stays pending, as it would have; a
+   * (sigmask.c): a signal sent stays pending, as it would have; a
    * fault kills with the default action, as the kernel would have. */
   bool blocked = from_kernel && (sig == SIGSEGV || sig == SIGBUS) &&
                  mapsan_sigmask_program_blocks(sig);

@@ -7,7 +7,7 @@
 #ifndef MAPSAN_QUARANTINE_H
 #define MAPSAN_QUARANTINE_H
 
-#include "base.h"
+#include "../base/base.h"
 #include "maps.h"
 
 #include <signal.h>
@@ -18,6 +18,7 @@
 /* The map operation whose storage is being allocated or released, set by a
  * map shim around the real call (nested calls save and restore it). */
 struct mapsan_pool_ctx {
+  const struct mapsan_map_api *api;
   const void *map;   /* the map's address */
   bool tracked;      /* only tracked maps get guarded arrays */
   const char *op;    /* "assign", "free", ... */
@@ -38,7 +39,7 @@ bool mapsan_pool_free(void *p, size_t size);
  * constructor) now belongs to `map`. */
 void mapsan_pool_adopt(const void *array, const void *map);
 
-/* For the SIGSEGV/SIGBUS handler (reports/crash.c), first thing: if the
+/* For the SIGSEGV/SIGBUS handler (crash/crash.c), first thing: if the
  * faulting address lies in a quarantined bucket array, writes a
  * use-after-resize report and returns true; the handler then returns and
  * the access is retried (recoverable mode: the array was made accessible

@@ -5,7 +5,7 @@
 #ifndef MAPSAN_OPTIONS_H
 #define MAPSAN_OPTIONS_H
 
-#include "../shim/base.h"
+#include "base.h"
 
 #include <stdbool.h>
 

@@ -29,22 +29,24 @@
  *    unlocks a mutex over and over, with no tracked access and no other
  *    thread's release between, does neither join nor any shared write.
  *
- * Measured (callgrind, bench/overhead mt): a lock/unlock pair cost about
- * 440 instructions besides glibc's with the stripe lock and two joins
- * every time; before the first tracked access it is now 76 (the inline
- * paths in sync.h), and a pair that the tags decide takes no lock. A program that destroys a mutex while another
+ * Measured (callgrind, bench/overhead mt): a lock/unlock pair that takes
+ * the stripe lock and joins twice costs about 440 instructions besides
+ * glibc's; before the first tracked access it costs 76 (the inline
+ * paths in sync.h), and a pair that the tags decide takes no lock.
+ *
+ * A program that destroys a mutex while another
  * thread uses it (undefined behaviour) can make a cached lookup see the
  * recycled object; the generation is read before and after the tag, so at
  * worst one edge is missed or added, never a crash.
  */
 #include "sync.h"
-#include "alloc.h"
+#include "../base/alloc.h"
 
-#include "../reports/stack.h"
+#include "../stacks/stack.h"
 
 #include <stdlib.h>
 
-#include "addr_hash.h"
+#include "../base/addr_hash.h"
 
 #define STRIPES 256
 

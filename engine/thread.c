@@ -3,14 +3,14 @@
  * See thread.h for the model.
  *
  * A thread's creation stack is captured only once libunwind is loaded
- * (reports/unwind.h): a sampled process that has tracked no map yet does
+ * (stacks/unwind.h): a sampled process that has tracked no map yet does
  * not load it for thread creation alone, and its threads have none.
  */
 #include "thread.h"
-#include "alloc.h"
+#include "../base/alloc.h"
 
-#include "../reports/altstack.h"
-#include "../reports/stack.h"
+#include "../base/altstack.h"
+#include "../stacks/stack.h"
 
 #include <limits.h>
 #include <stdlib.h>

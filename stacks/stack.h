@@ -7,7 +7,7 @@
  * capture, see unwind.h) and stored once in a deduplicating,
  * append-only depot; callers keep a 32-bit id. Id 0 means "no stack".
  * Frames are raw return addresses, including mapsan's own frames at the
- * top; printers drop those (mapsan_stack_is_runtime_pc).
+ * top; printers drop those (mapsan_is_runtime_pc, base.h).
  *
  * The depot never frees: it is bounded by the number of distinct stacks,
  * capped at MAPSAN_DEPOT_MAX_BYTES, past which captures return 0 and reports
@@ -48,12 +48,6 @@ uint32_t mapsan_stack_intern(const uintptr_t *pcs, size_t n);
 
 /* The frames of stack `id`; returns the count (0 for id 0). */
 size_t mapsan_stack_get(uint32_t id, const uintptr_t **pcs);
-
-/* True for a pc inside libmapsan.so itself. */
-bool mapsan_stack_is_runtime_pc(uintptr_t pc);
-
-/* Records libmapsan.so's text range (once; later calls return at once). */
-void mapsan_stack_init(void);
 
 void mapsan_stack_fork_prepare(void);
 void mapsan_stack_fork_parent(void);

@@ -3,7 +3,6 @@
  */
 #include "interpose.h"
 
-#include "../reports/stack.h"
 #include "elfsym.h"
 
 #include <dlfcn.h>
@@ -58,8 +57,8 @@ static mapsan_fnptr lookup(enum mapsan_real_id id,
     return NULL;
   /* Self-resolution guard: RTLD_NEXT must never find our own wrapper. (An
    * address-range test: dladdr costs ~40,000 instructions a call.) */
-  mapsan_stack_init(); /* idempotent */
-  if (mapsan_stack_is_runtime_pc((uintptr_t)p))
+  mapsan_runtime_text_init(); /* idempotent */
+  if (mapsan_is_runtime_pc((uintptr_t)p))
     return NULL;
   return to_fn(p);
 }

@@ -10,7 +10,7 @@
  */
 #include "options.h"
 
-#include "../shim/base.h"
+#include "base.h"
 
 #include <errno.h>
 #include <stdio.h>

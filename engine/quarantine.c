@@ -90,10 +90,10 @@
  */
 #include "quarantine.h"
 
-#include "../preload/options.h"
+#include "../base/options.h"
 #include "../reports/report.h"
-#include "../reports/stack.h"
-#include "../reports/unwind.h"
+#include "../stacks/stack.h"
+#include "../stacks/unwind.h"
 #include "maps.h"
 #include "thread.h"
 
@@ -129,6 +129,7 @@ struct pool_rec {
   _Atomic uintptr_t lo, hi; /* the array's pages [lo, hi); lo = slot base */
   _Atomic int state;        /* enum rec_state */
   size_t size;              /* bytes the library asked for */
+  const struct mapsan_map_api *api;
   uintptr_t map;
   uint64_t generation;
   struct mapsan_access_rec alloc;   /* the operation that allocated it */
@@ -410,6 +411,7 @@ void *mapsan_pool_alloc(size_t size) {
   r->touched = npages;
   mapsan_lock_acquire(&pool_lock);
   r->size = size;
+  r->api = c->api;
   r->map = (uintptr_t)c->map;
   r->generation = next_generation(r->map, true);
   r->alloc = alloc;
@@ -498,7 +500,7 @@ static MAPSAN_COLD void report_stale(struct pool_rec *r, uintptr_t addr,
   struct mapsan_report rep;
   memset(&rep, 0, sizeof(rep));
   rep.kind = MAPSAN_KIND_USE_AFTER_RESIZE;
-  rep.api = "hmap";
+  rep.api = r->api->name;
   rep.map = r->map;
   rep.fault_addr = addr;
   rep.generation = (int64_t)r->generation;
@@ -553,7 +555,7 @@ bool mapsan_pool_check_stale_header(const void *header, const void *array,
  * the symbolizer's "return address - 1" lands on the faulting instruction
  * itself. Runs in the signal handler, so libunwind is never loaded here:
  * it always is by now (the array was a tracked map's, whose first access
- * captured a stack, see reports/unwind.h); were it not, the stack is the
+ * captured a stack, see stacks/unwind.h); were it not, the stack is the
  * faulting pc alone. */
 static uint32_t fault_stack(uintptr_t rip) {
   void *buf[MAPSAN_STACK_MAX_FRAMES];
@@ -571,7 +573,7 @@ static uint32_t fault_stack(uintptr_t rip) {
   size_t k = 0;
   pcs[k++] = rip + 1;
   for (int i = from < 0 ? n : from + 1; i < n; i++)
-    if (!mapsan_stack_is_runtime_pc((uintptr_t)buf[i]))
+    if (!mapsan_is_runtime_pc((uintptr_t)buf[i]))
       pcs[k++] = (uintptr_t)buf[i];
   return mapsan_stack_intern(pcs, k);
 }

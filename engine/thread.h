@@ -27,7 +27,8 @@
 #ifndef MAPSAN_THREAD_H
 #define MAPSAN_THREAD_H
 
-#include "base.h"
+#include "../base/base.h"
+#include "../reports/report.h"
 #include "vclock.h"
 
 #include <pthread.h>
@@ -46,7 +47,7 @@ struct mapsan_held_lock {
   uint8_t mode; /* enum mapsan_lock_mode */
 };
 
-/* What a thread does to maps, for the crash-time report (reports/crash.c):
+/* What a thread does to maps, for the crash-time report (crash/crash.c):
  * the operation in flight and the last MAPSAN_RECENT_OPS ones. Written by
  * the owning thread without locks, read by a signal handler that tolerates
  * a torn entry. */
@@ -285,14 +286,6 @@ void mapsan_thread_joined(pthread_t th);
 void mapsan_thread_detach(pthread_t th);
 
 /* ---- for reports ------------------------------------------------------ */
-
-struct mapsan_thread_info {
-  uint32_t num;
-  pid_t tid;
-  uint32_t create_stack; /* 0 if not known */
-  uint32_t parent_num;   /* 0 if not known */
-  bool running;
-};
 
 /* Copies what is known of thread `num`; false if forgotten. */
 bool mapsan_thread_info_get(uint32_t num, struct mapsan_thread_info *out);

@@ -1,0 +1,41 @@
+/*
+ * map_wrap.h: the fast path every map wrapper shares. An exported map
+ * function keeps only "untracked map, real function resolved" and
+ * tail-calls the library; everything else goes to its slow half with the
+ * program's call site, so that the common case costs a compare and a jump
+ * (map_hmap.c measures it).
+ */
+#ifndef MAPSAN_MAP_WRAP_H
+#define MAPSAN_MAP_WRAP_H
+
+#include "../base/base.h"
+
+#include <stdint.h>
+
+/* The body of a map wrapper split in two (map_hmap.c explains why):
+ * when `fast` (the real function, or NULL while it may not be called
+ * directly) is set and `pass` holds (an untracked map), a tail call to it;
+ * otherwise slow(args..., the program's call site: return address and CFA,
+ * as MAPSAN_OP_CALLER records them). */
+#define MAPSAN_PASS_OR_SLOW(name, fast, pass, slow, ...)                      \
+  do {                                                                        \
+    __typeof__(&name) real_ = (fast);                                         \
+    if (MAPSAN_LIKELY(real_ != NULL) && (pass))                               \
+      return real_(__VA_ARGS__);                                              \
+    return slow(__VA_ARGS__, (uintptr_t)__builtin_return_address(0),          \
+                (uintptr_t)__builtin_dwarf_cfa());                            \
+  } while (0)
+
+/* The same for functions returning void. */
+#define MAPSAN_PASS_OR_SLOW_VOID(name, fast, pass, slow, ...)                 \
+  do {                                                                        \
+    __typeof__(&name) real_ = (fast);                                         \
+    if (MAPSAN_LIKELY(real_ != NULL) && (pass)) {                             \
+      real_(__VA_ARGS__);                                                     \
+      return;                                                                 \
+    }                                                                         \
+    slow(__VA_ARGS__, (uintptr_t)__builtin_return_address(0),                 \
+         (uintptr_t)__builtin_dwarf_cfa());                                   \
+  } while (0)
+
+#endif
