@@ -80,7 +80,7 @@ static void put_locks(struct out *o, const struct mapsan_resolved *res,
     return;
   }
   put(o, "    Locks held (%u, innermost first):", s->acc.nlocks);
-  for (int l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
+  for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
     put(o, " ");
     put_lock(o, s->acc.locks[l], res->lock_names[i][l]);
   }

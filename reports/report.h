@@ -50,7 +50,7 @@ struct mapsan_access_rec {
   uint32_t stack;  /* depot id */
   const char *op;  /* static string: "assign", "lookup", ... */
   bool write;
-  uint8_t nlocks;  /* locks held (may exceed the ones kept) */
+  uint32_t nlocks; /* locks held (may exceed the ones kept) */
   uintptr_t locks[MAPSAN_REPORT_MAX_LOCKS];
 };
 

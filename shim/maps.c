@@ -297,8 +297,9 @@ static void fill_access(struct mapsan_access_rec *a,
   a->stack = stack;
   a->op = opname;
   a->write = write;
-  a->nlocks = (uint8_t)(t->nheld > 255 ? 255 : t->nheld);
-  uint32_t kept = t->nheld < MAPSAN_MAX_HELD ? t->nheld : MAPSAN_MAX_HELD;
+  a->nlocks = mapsan_thread_nheld(t);
+  /* Innermost first; with held_lost the innermost are not known. */
+  uint32_t kept = t->held_lost ? 0 : t->nheld;
   for (uint32_t i = 0; i < MAPSAN_REPORT_MAX_LOCKS; i++)
     a->locks[i] = i < kept ? t->held[kept - 1 - i].addr : 0;
 }
@@ -466,7 +467,7 @@ static void rs_clear(struct mapsan_map *m) {
 }
 
 static void vote_lock(struct mapsan_map *m, const struct mapsan_thread *t) {
-  if (t->nheld == 0 || t->nheld > MAPSAN_MAX_HELD)
+  if (t->nheld == 0 || t->held_lost > 0) /* innermost unknown */
     return;
   uintptr_t lk = t->held[t->nheld - 1].addr;
   if (lk == m->usual_lock) {
@@ -602,7 +603,7 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
   mapsan_report_add(&rep, MAPSAN_ROLE_MAP_CREATED, &m->created);
   /* The hint: the map is usually written under a lock this access lacks. */
   bool holds = false;
-  for (uint32_t i = 0; i < t->nheld && i < MAPSAN_MAX_HELD; i++)
+  for (uint32_t i = 0; i < t->nheld; i++)
     holds |= t->held[i].addr == usual_lock;
   if (usual_lock && usual_writes >= 2 && !holds) {
     rep.usual_lock = usual_lock;
