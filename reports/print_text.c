@@ -176,7 +176,7 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
                   ? "  The two operations were in flight at the same time "
                     "(overlapping).\n"
                   : "  No synchronization orders the two operations "
-                    "(they did not overlap in time).\n");
+                    "(not seen in flight together).\n");
     put(&o, "\n");
   }
   if (r->generation >= 0)

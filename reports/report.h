@@ -52,6 +52,7 @@ struct mapsan_access_rec {
   bool write;
   uint32_t nlocks; /* locks held (may exceed the ones kept) */
   uintptr_t locks[MAPSAN_REPORT_MAX_LOCKS];
+  uint64_t op_id;  /* the map operation that made it (shim/maps.c); 0 */
 };
 
 struct mapsan_report_stack {
@@ -67,6 +68,8 @@ struct mapsan_report_stack {
 
 struct mapsan_report {
   enum mapsan_kind kind;
+  /* Races: the previous access's own operation was still in flight when
+   * the current one began (a proof; false means not seen, not disproved). */
   bool overlapping;
   const char *api;   /* "hmap", "glib", "annotated" */
   uintptr_t map;

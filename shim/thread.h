@@ -121,6 +121,9 @@ struct mapsan_thread {
   /* While non-zero, threads this one creates get these as their implicit
    * edges instead of this thread's own (mapsan_sync_spawn_scope). */
   uintptr_t spawn_follow, spawn_publish;
+  /* Map operation ids (maps.c): the next to hand out and the end of the
+   * block this thread reserved from the process-wide counter. */
+  uint64_t op_next, op_end;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };
