@@ -65,9 +65,12 @@ struct mapsan_map {
   struct mapsan_access_rec r;
   struct read_entry *rs;
   uint32_t rs_cap;
-  /* Operations in flight: thread numbers, 0 = none. */
-  _Atomic uint32_t inflight_writer;
-  _Atomic uint32_t inflight_reader;
+  /* Operations in flight: operation ids (struct mapsan_op), 0 = none.
+   * Each is set by an operation's begin and cleared by its end if it still
+   * holds that id; ids are never reused, so a word that holds an id names
+   * an operation that has begun and not ended. */
+  _Atomic uint64_t inflight_writer;
+  _Atomic uint64_t inflight_reader;
   /* Lockset hint: Boyer-Moore majority of the innermost lock at writes. */
   uintptr_t usual_lock;
   uint32_t usual_votes;
@@ -293,10 +296,12 @@ static void fill_access(struct mapsan_access_rec *a,
   a->stack = stack;
   a->op = opname;
   a->write = write;
-  a->nlocks = (uint8_t)(t->nheld > 255 ? 255 : t->nheld);
-  uint32_t kept = t->nheld < MAPSAN_MAX_HELD ? t->nheld : MAPSAN_MAX_HELD;
+  a->nlocks = mapsan_thread_nheld(t);
+  /* Innermost first; with held_lost the innermost are not known. */
+  uint32_t kept = t->held_lost ? 0 : t->nheld;
   for (uint32_t i = 0; i < MAPSAN_REPORT_MAX_LOCKS; i++)
     a->locks[i] = i < kept ? t->held[kept - 1 - i].addr : 0;
+  a->op_id = 0;
 }
 
 /* ---- reports ------------------------------------------------------------ */
@@ -463,7 +468,7 @@ static void rs_clear(struct mapsan_map *m) {
 }
 
 static void vote_lock(struct mapsan_map *m, const struct mapsan_thread *t) {
-  if (t->nheld == 0 || t->nheld > MAPSAN_MAX_HELD)
+  if (t->nheld == 0 || t->held_lost > 0) /* innermost unknown */
     return;
   uintptr_t lk = t->held[t->nheld - 1].addr;
   if (lk == m->usual_lock) {
@@ -491,8 +496,10 @@ static bool before(const struct mapsan_thread *t, mapsan_epoch e,
  * needed but *stack is 0, returns false without changing anything: the
  * caller captures one outside the lock and calls again. Shadow lock held. */
 static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
-                         const char *opname, bool write, uint32_t *stack,
+                         const struct mapsan_op *op, uint32_t *stack,
                          struct finding *f) {
+  const char *opname = op->opname;
+  bool write = op->write;
   mapsan_epoch e = mapsan_thread_epoch(t);
   uint64_t once = mapsan_once_window(t);
   mapsan_epoch w = atomic_load_explicit(&m->w_epoch, memory_order_relaxed);
@@ -514,6 +521,7 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
     }
     fill_access(&m->w, t, *stack, opname, true);
     m->w_once = once;
+    m->w.op_id = op->id;
     vote_lock(m, t);
     atomic_store_explicit(&m->r_epoch, 0, memory_order_relaxed);
     atomic_store_explicit(&m->w_epoch, e, memory_order_release);
@@ -535,9 +543,11 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
     m->rs[t->slot].epoch = e;
     m->rs[t->slot].once = once;
     fill_access(&m->rs[t->slot].acc, t, *stack, opname, false);
+    m->rs[t->slot].acc.op_id = op->id;
   } else if (r == 0 || before(t, r, m->r_once)) {
     fill_access(&m->r, t, *stack, opname, false);
     m->r_once = once;
+    m->r.op_id = op->id;
     atomic_store_explicit(&m->r_epoch, e, memory_order_release);
   } else {
     /* Two unordered readers: keep both, one entry per slot. */
@@ -550,6 +560,7 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
     m->rs[t->slot].epoch = e;
     m->rs[t->slot].once = once;
     fill_access(&m->rs[t->slot].acc, t, *stack, opname, false);
+    m->rs[t->slot].acc.op_id = op->id;
     atomic_store_explicit(&m->r_epoch, MAPSAN_READ_SHARED,
                           memory_order_release);
   }
@@ -559,7 +570,8 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
 static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
                                       struct mapsan_thread *t,
                                       const struct mapsan_op *op,
-                                      uint32_t overlap_with) {
+                                      uint64_t inflight_w,
+                                      uint64_t inflight_r) {
   const char *opname = op->opname;
   bool write = op->write;
   uint32_t stack = 0;
@@ -589,7 +601,7 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
       mapsan_lock_release(&m->lock);
       return;
     }
-    bool done = check_locked(m, t, opname, write, &stack, &f);
+    bool done = check_locked(m, t, op, &stack, &f);
     usual_lock = m->usual_lock;
     usual_writes = m->usual_writes;
     mapsan_lock_release(&m->lock);
@@ -604,7 +616,10 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
     return;
   struct mapsan_report rep;
   report_init(&rep, f.kind, m->api, addr);
-  rep.overlapping = overlap_with != 0 && overlap_with == f.prev.thread;
+  /* A proof, not a guess: the operation that made the earlier access was
+   * still in flight when this one began (the words were read then). */
+  rep.overlapping = f.prev.op_id != 0 && (f.prev.op_id == inflight_w ||
+                                          f.prev.op_id == inflight_r);
   struct mapsan_access_rec cur;
   fill_access(&cur, t, stack == UINT32_MAX ? 0 : stack, opname, write);
   mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur)->show_locks = true;
@@ -614,7 +629,7 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
   mapsan_report_add(&rep, MAPSAN_ROLE_MAP_CREATED, &m->created);
   /* The hint: the map is usually written under a lock this access lacks. */
   bool holds = false;
-  for (uint32_t i = 0; i < t->nheld && i < MAPSAN_MAX_HELD; i++)
+  for (uint32_t i = 0; i < t->nheld; i++)
     holds |= t->held[i].addr == usual_lock;
   if (usual_lock && usual_writes >= 2 && !holds) {
     rep.usual_lock = usual_lock;
@@ -666,6 +681,22 @@ static MAPSAN_NOINLINE bool reborn(uintptr_t key, const struct mapsan_map_api *a
   return true;
 }
 
+/* Operation ids: unique in the process, never 0. Each thread takes a block
+ * of OP_ID_BLOCK from one process-wide counter (one shared write per block,
+ * not per operation: platform-notes.md, costs) and hands them out in
+ * order. 64 bits do not wrap. */
+#define OP_ID_BLOCK 4096
+static _Atomic uint64_t op_id_blocks = 1;
+
+static inline uint64_t op_id_next(struct mapsan_thread *t) {
+  if (MAPSAN_UNLIKELY(t->op_next == t->op_end)) {
+    t->op_next = atomic_fetch_add_explicit(&op_id_blocks, OP_ID_BLOCK,
+                                           memory_order_relaxed);
+    t->op_end = t->op_next + OP_ID_BLOCK;
+  }
+  return t->op_next++;
+}
+
 bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                       const struct mapsan_map_api *api, const char *opname, bool write) {
   op->map = NULL;
@@ -698,21 +729,18 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
       return false;
     }
   }
-  uint32_t me = t->num;
-  uint32_t other = atomic_load_explicit(&m->inflight_writer,
-                                        memory_order_relaxed);
-  if (write) {
-    if (other == 0 || other == me)
-      other = atomic_load_explicit(&m->inflight_reader, memory_order_relaxed);
-    atomic_store_explicit(&m->inflight_writer, me, memory_order_relaxed);
-  } else {
-    atomic_store_explicit(&m->inflight_reader, me, memory_order_relaxed);
-  }
-  if (other == me)
-    other = 0;
+  /* The operations in flight on m as this one begins, for `overlapping`;
+   * then this one is announced. */
+  uint64_t id = op_id_next(t);
+  uint64_t inflight_w =
+      atomic_load_explicit(&m->inflight_writer, memory_order_relaxed);
+  uint64_t inflight_r =
+      atomic_load_explicit(&m->inflight_reader, memory_order_relaxed);
+  atomic_store_explicit(write ? &m->inflight_writer : &m->inflight_reader, id,
+                        memory_order_relaxed);
   op->map = m;
   op->t = t;
-  op->thread = me;
+  op->id = id;
   op->write = write;
   op->opname = opname;
   mapsan_thread_access(t);
@@ -723,7 +751,7 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   if (w == e || (!write && atomic_load_explicit(&m->r_epoch,
                                                 memory_order_acquire) == e))
     return true;
-  slow_path(m, key, t, op, other);
+  slow_path(m, key, t, op, inflight_w, inflight_r);
   return true;
 }
 
@@ -732,9 +760,9 @@ void mapsan_map_end(struct mapsan_op *op) {
   if (m == NULL)
     return;
   mapsan_thread_note_end(op->t);
-  _Atomic uint32_t *word = op->write ? &m->inflight_writer
+  _Atomic uint64_t *word = op->write ? &m->inflight_writer
                                      : &m->inflight_reader;
-  if (atomic_load_explicit(word, memory_order_relaxed) == op->thread)
+  if (atomic_load_explicit(word, memory_order_relaxed) == op->id)
     atomic_store_explicit(word, 0, memory_order_release);
 }
 

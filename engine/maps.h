@@ -8,9 +8,11 @@
  * Per map (FastTrack): the last write as an epoch with its access record
  * (thread, stack, op, locks held) — the map's owner; the reads since that
  * write as one epoch, or, when readers are concurrent, one epoch per thread
- * slot; an in-flight writer and reader word, set for the duration of each
- * operation, which turns an unordered pair into an "overlapping" one when
- * both were in flight at once; a modification generation for iterators; the
+ * slot; an in-flight writer and reader word, holding the id of an
+ * operation in flight (ids are unique in the process), and the id of the
+ * operation that made each access record: a race is "overlapping" only
+ * when the recorded access's own operation was still in flight when the
+ * current one began, a proof that the two were in flight at once; a modification generation for iterators; the
  * creation stack; a majority vote of the lock held at writes (the lockset
  * hint).
  *
@@ -61,7 +63,7 @@ struct mapsan_op {
   const char *opname;
   bool sampled_out;       /* set by begin: the map is not sampled */
   bool first_sight;       /* set by begin: no creation was seen for it */
-  uint32_t thread;
+  uint64_t id;             /* unique in the process; never 0 */
   bool write;
   /* The program's call site, set by the wrapper (MAPSAN_OP_CALLER) before
    * begin, so that stacks can be cached per call site (stacks/stack.c);

@@ -44,6 +44,7 @@
 
 #include "../stacks/stack.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "../base/addr_hash.h"
@@ -308,6 +309,12 @@ void mapsan_lock_releasing_slow(uintptr_t addr) {
   if (!mapsan_thread_lock_pop(t, addr, &mode))
     return;
   release(t, addr, mode == MAPSAN_LOCK_READ);
+}
+
+void mapsan_cond_wait_cancelled(void *mutex) {
+  int saved = errno;
+  mapsan_lock_acquired((uintptr_t)mutex, MAPSAN_LOCK_WRITE);
+  errno = saved;
 }
 
 void mapsan_sync_release(uintptr_t addr) {

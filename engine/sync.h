@@ -52,6 +52,28 @@ static inline void mapsan_lock_releasing(uintptr_t addr) {
   mapsan_leave();
 }
 
+/* Condition waits (sync_pthread.c, sync_c11.c). A thread cancelled in
+ * the wait does not return: glibc re-acquires the mutex inside the wait
+ * and then runs the cleanup handlers, which may write what the mutex
+ * guards and unlock it. MAPSAN_COND_WAIT pushes mapsan_cond_wait_cancelled
+ * as a cleanup handler around the real wait: it runs before the
+ * program's own handlers (it is the innermost) and records the
+ * re-acquisition, errno intact. On return: release recorded before, and
+ * the re-acquisition after when reacquired(r). `r` is declared by the
+ * caller (pthread_cleanup_push/pop open and close a block). The push
+ * costs a setjmp that does not save the signal mask (no system call). */
+void mapsan_cond_wait_cancelled(void *mutex);
+
+#define MAPSAN_COND_WAIT(r, m, call, reacquired)                              \
+  do {                                                                        \
+    mapsan_lock_releasing((uintptr_t)(m));                                    \
+    pthread_cleanup_push(mapsan_cond_wait_cancelled, (void *)(m));            \
+    r = call;                                                                 \
+    pthread_cleanup_pop(0);                                                   \
+    if (reacquired(r))                                                        \
+      mapsan_lock_acquired((uintptr_t)(m), MAPSAN_LOCK_WRITE);                \
+  } while (0)
+
 /* Plain edges without lock bookkeeping (post/wait, annotations, once, join
  * of a barrier). */
 void mapsan_sync_release(uintptr_t addr);

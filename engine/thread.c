@@ -138,6 +138,8 @@ static struct mapsan_thread *create_locked(uint32_t parent_num,
   struct info_rec *ir = mapsan_calloc(1, sizeof(*ir));
   struct live_rec *lr = mapsan_calloc(1, sizeof(*lr));
   MAPSAN_CHECK(t != NULL && ir != NULL && lr != NULL);
+  t->held = t->held_inline;
+  t->held_cap = MAPSAN_HELD_INLINE;
   t->slot = slot;
   t->num = next_num++;
   t->tid = gettid_raw();
@@ -229,13 +231,24 @@ void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src) {
   t->vc.c[t->slot] = own;
 }
 
+bool mapsan_thread_held_grow(struct mapsan_thread *t) {
+  uint32_t cap = t->held_cap * 2;
+  struct mapsan_held_lock *h = mapsan_malloc(cap * sizeof(*h));
+  if (h == NULL)
+    return false;
+  memcpy(h, t->held, t->nheld * sizeof(*h));
+  if (t->held != t->held_inline)
+    mapsan_free(t->held);
+  t->held = h;
+  t->held_cap = cap;
+  return true;
+}
+
 bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
                             enum mapsan_lock_mode *mode) {
   if (MAPSAN_LIKELY(mapsan_thread_lock_pop_top(t, addr, mode)))
     return true;
   uint32_t n = t->nheld;
-  if (n > MAPSAN_MAX_HELD)
-    n = MAPSAN_MAX_HELD;
   for (uint32_t i = n; i-- > 0;) {
     if (t->held[i].addr == addr) {
       *mode = (enum mapsan_lock_mode)t->held[i].mode;
@@ -245,8 +258,8 @@ bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
     }
   }
   *mode = MAPSAN_LOCK_WRITE;
-  if (t->nheld > MAPSAN_MAX_HELD) {
-    t->nheld--; /* it was one of the locks we could not keep */
+  if (t->held_lost > 0) {
+    t->held_lost--; /* one of the locks that could not be stored */
     return true;
   }
   return false;
@@ -332,6 +345,8 @@ static void destroy_locked(struct mapsan_thread *t) {
   atomic_store_explicit(&mapsan_threads_by_slot[t->slot], NULL,
                         memory_order_release);
   mapsan_vclock_free(&t->vc);
+  if (t->held != t->held_inline)
+    mapsan_free(t->held); /* create_locked points a reused one inline */
   t->log.inflight.map = 0;
   *(struct mapsan_thread **)t = thread_free_list;
   thread_free_list = t;

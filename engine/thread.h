@@ -35,7 +35,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#define MAPSAN_MAX_HELD 16
+/* Locks a thread can hold before its held-lock list moves from the
+ * thread structure to mapsan's allocator (it grows without limit). */
+#define MAPSAN_HELD_INLINE 16
 #define MAPSAN_FINISHED_INFOS 4096
 #define MAPSAN_SYNC_CACHE 8
 #define MAPSAN_ONCE_DEPTH 8
@@ -75,8 +77,18 @@ struct mapsan_thread {
   uint64_t own_start;     /* first clock of this occupant of the slot */
   uint64_t inherited_own; /* what it knows of earlier occupants */
   mapsan_vclock vc;
-  uint32_t nheld;          /* may exceed MAPSAN_MAX_HELD; extra not kept */
-  struct mapsan_held_lock held[MAPSAN_MAX_HELD];
+  /* The locks held, outermost first: held[0 .. nheld). `held` is
+   * held_inline or, once more than MAPSAN_HELD_INLINE were held at once, an
+   * array from mapsan's allocator of held_cap entries (kept until the
+   * structure is recycled). held_lost counts locks held beyond what could
+   * be stored when that allocation failed; a release of a lock not in the
+   * list is taken as one of them (an extra edge can hide a race, a dropped
+   * release would invent one). */
+  uint32_t nheld;
+  uint32_t held_cap;
+  uint32_t held_lost;
+  struct mapsan_held_lock *held;
+  struct mapsan_held_lock held_inline[MAPSAN_HELD_INLINE];
   bool detached;
   /* A map access was made at the current clock (since the last tick): the
    * clock others must know before this slot can be reused. */
@@ -119,6 +131,9 @@ struct mapsan_thread {
   _Atomic uint32_t once_depth;
   _Atomic uint64_t once_open[MAPSAN_ONCE_DEPTH];
   uintptr_t once_key[MAPSAN_ONCE_DEPTH];
+  /* Map operation ids (maps.c): the next to hand out and the end of the
+   * block this thread reserved from the process-wide counter. */
+  uint64_t op_next, op_end;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };
@@ -229,13 +244,21 @@ static inline bool mapsan_thread_ordered(const struct mapsan_thread *t,
 void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src);
 
 /* Held-lock bookkeeping. */
+
+/* Makes room for one more lock in t's list (thread.c); false when
+ * mapsan's allocator has no memory left. */
+bool mapsan_thread_held_grow(struct mapsan_thread *t);
+
 static inline void mapsan_thread_lock_push(struct mapsan_thread *t,
                                            uintptr_t addr,
                                            enum mapsan_lock_mode mode) {
-  if (t->nheld < MAPSAN_MAX_HELD) {
-    t->held[t->nheld].addr = addr;
-    t->held[t->nheld].mode = (uint8_t)mode;
+  if (MAPSAN_UNLIKELY(t->nheld == t->held_cap) &&
+      !mapsan_thread_held_grow(t)) {
+    t->held_lost++;
+    return;
   }
+  t->held[t->nheld].addr = addr;
+  t->held[t->nheld].mode = (uint8_t)mode;
   t->nheld++;
 }
 /* The usual release, of the lock taken last: pops it and stores its mode;
@@ -244,18 +267,23 @@ static inline bool mapsan_thread_lock_pop_top(struct mapsan_thread *t,
                                               uintptr_t addr,
                                               enum mapsan_lock_mode *mode) {
   uint32_t n = t->nheld;
-  if (n - 1 >= MAPSAN_MAX_HELD || t->held[n - 1].addr != addr)
+  if (n == 0 || t->held[n - 1].addr != addr)
     return false;
   *mode = (enum mapsan_lock_mode)t->held[n - 1].mode;
   t->nheld = n - 1;
   return true;
 }
 
-/* Removes addr and stores the mode it was held in. False when t does not
- * hold it (as far as mapsan saw: locks beyond MAPSAN_MAX_HELD count as
- * held, in WRITE mode). */
+/* Removes addr (its innermost entry) and stores the mode it was held in.
+ * False when t does not hold it as far as mapsan saw (with held_lost
+ * non-zero, an unlisted lock counts as held, in WRITE mode). */
 bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
                             enum mapsan_lock_mode *mode);
+
+/* Locks held in all, for reports. */
+static inline uint32_t mapsan_thread_nheld(const struct mapsan_thread *t) {
+  return t->nheld + t->held_lost;
+}
 
 /* ---- creation, start, finish, join ------------------------------------ */
 

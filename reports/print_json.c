@@ -150,7 +150,7 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
     }
     if (s->show_locks) {
       put(&o, ",\"locks_held\":%u,\"locks\":[", s->acc.nlocks);
-      for (int l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++)
+      for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++)
         put(&o, "%s\"0x%lx\"", l ? "," : "", (unsigned long)s->acc.locks[l]);
       put(&o, "]");
     }

@@ -80,7 +80,7 @@ static void put_locks(struct out *o, const struct mapsan_resolved *res,
     return;
   }
   put(o, "    Locks held (%u, innermost first):", s->acc.nlocks);
-  for (int l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
+  for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
     put(o, " ");
     put_lock(o, s->acc.locks[l], res->lock_names[i][l]);
   }
@@ -173,7 +173,7 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
                   ? "  The two operations were in flight at the same time "
                     "(overlapping).\n"
                   : "  No synchronization orders the two operations "
-                    "(they did not overlap in time).\n");
+                    "(not seen in flight together).\n");
     put(&o, "\n");
   }
   if (r->generation >= 0)

@@ -307,7 +307,7 @@ void mapsan_report_submit(struct mapsan_report *r) {
                              FRAMES_PER_STACK - nf);
     res.frames[i] = frame_buf[i];
     res.nframes[i] = nf;
-    for (int l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++)
+    for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++)
       res.lock_names[i][l] = mapsan_symbolize_data(s->acc.locks[l]);
     if (s->object)
       res.object_names[i] = mapsan_symbolize_data(s->object);

@@ -49,8 +49,9 @@ struct mapsan_access_rec {
   uint32_t stack;  /* depot id */
   const char *op;  /* static string: "assign", "lookup", ... */
   bool write;
-  uint8_t nlocks;  /* locks held (may exceed the ones kept) */
+  uint32_t nlocks; /* locks held (may exceed the ones kept) */
   uintptr_t locks[MAPSAN_REPORT_MAX_LOCKS];
+  uint64_t op_id;  /* the map operation that made it (shim/maps.c); 0 */
 };
 
 struct mapsan_report_stack {
@@ -66,6 +67,8 @@ struct mapsan_report_stack {
 
 struct mapsan_report {
   enum mapsan_kind kind;
+  /* Races: the previous access's own operation was still in flight when
+   * the current one began (a proof; false means not seen, not disproved). */
   bool overlapping;
   const char *api;   /* "hmap", "glib", "annotated" */
   uintptr_t map;

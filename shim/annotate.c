@@ -5,6 +5,11 @@
  * annotations feed the engine exactly as the hmap shim does; because a
  * begin and its end are two calls, the operation in flight is kept on a
  * small per-thread stack (MAX_DEPTH deep; deeper nesting is not tracked).
+ *
+ * The header's macros find these functions through a table named by an
+ * ELF note of this library (the note and the table are at the end of this
+ * file; the header explains why not weak symbols or dlsym). The functions
+ * are exported too, for programs built with an earlier header.
  */
 #include "../base/base.h"
 #include "../engine/iters.h"
@@ -16,6 +21,26 @@
 static const struct mapsan_map_api annotated_api = {.name = "annotated"};
 
 #define MAX_DEPTH 8
+
+/* Exported (preload/public.sym); the header does not declare them. */
+MAPSAN_EXPORT void mapsan_annotate_happens_before(const volatile void *addr);
+MAPSAN_EXPORT void mapsan_annotate_happens_after(const volatile void *addr);
+MAPSAN_EXPORT void mapsan_annotate_map_create(const volatile void *map);
+MAPSAN_EXPORT void mapsan_annotate_map_destroy(const volatile void *map);
+MAPSAN_EXPORT void mapsan_annotate_map_begin(const volatile void *map,
+                                             int write);
+MAPSAN_EXPORT void mapsan_annotate_map_end(const volatile void *map);
+MAPSAN_EXPORT void mapsan_annotate_map_nil_write(void);
+MAPSAN_EXPORT void mapsan_annotate_map_strict_iterators(
+    const volatile void *map);
+MAPSAN_EXPORT void mapsan_annotate_map_iter(const volatile void *map,
+                                            const volatile void *it,
+                                            int what);
+MAPSAN_EXPORT void mapsan_annotate_map_iter_write_begin(
+    const volatile void *map, const volatile void *it);
+MAPSAN_EXPORT void mapsan_annotate_map_buckets(
+    const volatile void *map, const volatile void *old_buckets,
+    const volatile void *new_buckets);
 
 static MAPSAN_TLS struct mapsan_op op_stack[MAX_DEPTH];
 static MAPSAN_TLS const volatile void *op_addr[MAX_DEPTH];
@@ -132,3 +157,41 @@ MAPSAN_EXPORT void mapsan_annotate_map_buckets(const volatile void *map,
     }
   }
 }
+
+/* ---- how the header finds the functions ---------------------------------- */
+
+MAPSAN_HIDDEN __attribute__((used)) const struct mapsan_annotate_api
+    mapsan_annotate_table = {
+        .version = MAPSAN_ANNOTATE_API_VERSION,
+        .size = sizeof(struct mapsan_annotate_api),
+        .happens_before = mapsan_annotate_happens_before,
+        .happens_after = mapsan_annotate_happens_after,
+        .map_create = mapsan_annotate_map_create,
+        .map_destroy = mapsan_annotate_map_destroy,
+        .map_begin = mapsan_annotate_map_begin,
+        .map_end = mapsan_annotate_map_end,
+        .map_nil_write = mapsan_annotate_map_nil_write,
+        .map_strict_iterators = mapsan_annotate_map_strict_iterators,
+        .map_iter = mapsan_annotate_map_iter,
+        .map_iter_write_begin = mapsan_annotate_map_iter_write_begin,
+        .map_buckets = mapsan_annotate_map_buckets,
+};
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The note: name "mapsan", type MAPSAN_ANNOTATE_NOTE_TYPE, and as its
+ * descriptor the offset from the descriptor to the table, fixed at link
+ * time (no relocation is left for ld.so, and the note stays read-only).
+ * "aR": allocated, so it is mapped and in a PT_NOTE segment, and retained
+ * by a linker that collects unused sections. If you change the layout,
+ * update mapsan_annotate_find_ in the header. */
+__asm__(".pushsection .note.mapsan,\"aR\",@note\n"
+        ".balign 4\n"
+        ".long 7\n" /* namesz, "mapsan" and its NUL */
+        ".long 4\n" /* descsz */
+        ".long " STR(MAPSAN_ANNOTATE_NOTE_TYPE) "\n"
+        ".asciz \"mapsan\"\n"
+        ".balign 4\n"
+        "1: .long mapsan_annotate_table - 1b\n"
+        ".popsection\n");

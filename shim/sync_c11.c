@@ -109,24 +109,28 @@ MAPSAN_EXPORT int mtx_unlock(mtx_t *m) {
   return REAL(mtx_unlock)(m);
 }
 
+static bool cnd_reacquired(int r) { return r == thrd_success; }
+static bool cnd_timed_reacquired(int r) {
+  return r == thrd_success || r == thrd_timedout;
+}
+
+/* Cancellation points too (glibc waits in its pthread_cond_wait): see
+ * MAPSAN_COND_WAIT in sync.h. */
 MAPSAN_EXPORT int cnd_wait(cnd_t *c, mtx_t *m) {
-  bool on = mapsan_hooks_on();
-  if (on)
-    mapsan_lock_releasing(ADDR(m));
-  int r = REAL(cnd_wait)(c, m);
-  if (on && r == thrd_success)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  if (!mapsan_hooks_on())
+    return REAL(cnd_wait)(c, m);
+  int r;
+  MAPSAN_COND_WAIT(r, m, REAL(cnd_wait)(c, m), cnd_reacquired);
   return r;
 }
 
 MAPSAN_EXPORT int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
                                 const struct timespec *restrict t) {
-  bool on = mapsan_hooks_on();
-  if (on)
-    mapsan_lock_releasing(ADDR(m));
-  int r = REAL(cnd_timedwait)(c, m, t);
-  if (on && (r == thrd_success || r == thrd_timedout))
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  if (!mapsan_hooks_on())
+    return REAL(cnd_timedwait)(c, m, t);
+  int r;
+  MAPSAN_COND_WAIT(r, m, REAL(cnd_timedwait)(c, m, t),
+                   cnd_timed_reacquired);
   return r;
 }
 

@@ -219,7 +219,12 @@ RW_UNLOCK(g_rw_lock_reader_unlock)
 
 /* ---- GCond -------------------------------------------------------------- */
 
-/* GLib re-locks the mutex inside the wait without a visible call. */
+/* GLib re-locks the mutex inside the wait without a visible call. Unlike
+ * pthread_cond_wait, GLib's waits are not cancellation points: they wait
+ * with syscall(SYS_futex, ...), which glibc does not make one, so a
+ * pending cancellation is acted upon only at a later cancellation point,
+ * after the wait has returned here (measured: a thread cancelled in
+ * g_cond_wait stays in it until signalled, then returns normally). */
 MAPSAN_EXPORT void g_cond_wait(GCond *c, GMutex *m) {
   bool on = mapsan_hooks_on();
   if (on)

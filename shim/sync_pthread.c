@@ -6,8 +6,9 @@
  * Condition waits: glibc re-acquires the mutex inside pthread_cond_wait
  * without calling pthread_mutex_lock, so the wrapper records the release
  * before and the re-acquisition after (also on timeout, when the mutex is
- * held again too). Barriers: every arrival releases into the barrier and
- * every departure acquires from it, so all arrivals happen before any
+ * held again too, and on cancellation, from a cleanup handler: sync.h,
+ * MAPSAN_COND_WAIT). Barriers: every arrival releases into the barrier
+ * and every departure acquires from it, so all arrivals happen before any
  * departure; a thread that races ahead into the next round may add its
  * later clock (this can only hide a race, never invent one). Once: the
  * initializer's thread releases after the routine, every caller acquires
@@ -256,35 +257,32 @@ MAPSAN_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l) {
 static bool cond_reacquired(int r) { return r == 0 || r == ETIMEDOUT; }
 
 MAPSAN_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
-  bool on = mapsan_hooks_on();
-  if (on)
-    mapsan_lock_releasing(ADDR(m));
-  int r = REAL(pthread_cond_wait)(c, m);
-  if (on && cond_reacquired(r))
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  if (!mapsan_hooks_on())
+    return REAL(pthread_cond_wait)(c, m);
+  int r;
+  MAPSAN_COND_WAIT(r, m, REAL(pthread_cond_wait)(c, m),
+                   cond_reacquired);
   return r;
 }
 
 MAPSAN_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                          const struct timespec *t) {
-  bool on = mapsan_hooks_on();
-  if (on)
-    mapsan_lock_releasing(ADDR(m));
-  int r = REAL(pthread_cond_timedwait)(c, m, t);
-  if (on && cond_reacquired(r))
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  if (!mapsan_hooks_on())
+    return REAL(pthread_cond_timedwait)(c, m, t);
+  int r;
+  MAPSAN_COND_WAIT(r, m, REAL(pthread_cond_timedwait)(c, m, t),
+                   cond_reacquired);
   return r;
 }
 
 MAPSAN_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
                                          clockid_t clock,
                                          const struct timespec *t) {
-  bool on = mapsan_hooks_on();
-  if (on)
-    mapsan_lock_releasing(ADDR(m));
-  int r = REAL(pthread_cond_clockwait)(c, m, clock, t);
-  if (on && cond_reacquired(r))
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  if (!mapsan_hooks_on())
+    return REAL(pthread_cond_clockwait)(c, m, clock, t);
+  int r;
+  MAPSAN_COND_WAIT(r, m, REAL(pthread_cond_clockwait)(c, m, clock, t),
+                   cond_reacquired);
   return r;
 }
 
