@@ -30,6 +30,7 @@
 #include "iters.h"
 #include "once.h"
 #include "sync.h"
+#include "window.h"
 
 #include "../base/options.h"
 
@@ -56,6 +57,9 @@ struct mapsan_map {
    * write or the single read was made in, 0 for none. */
   _Atomic mapsan_epoch w_epoch;
   uint64_t w_once;
+  /* The canary window (window.c) the records below were made in: a record
+   * of another window is never compared with (it is dropped first). */
+  uint64_t window;
   struct mapsan_access_rec w;
   /* Reads since the last write: one epoch (r_epoch, r), or when readers
    * were concurrent, one entry per thread slot (rs, rs_cap; r_epoch is then
@@ -261,6 +265,7 @@ static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *ap
   m->w = *created;
   atomic_store_explicit(&m->w_epoch, created_epoch, memory_order_relaxed);
   m->w_once = created_once;
+  m->window = atomic_load_explicit(&mapsan_window_gen, memory_order_relaxed);
   memset(&m->r, 0, sizeof(m->r));
   atomic_store_explicit(&m->r_epoch, 0, memory_order_relaxed);
   m->r_once = 0;
@@ -358,12 +363,17 @@ void mapsan_map_create(const void *addr, const struct mapsan_map_api *api,
   if (t == NULL || addr == NULL)
     return;
   struct mapsan_access_rec a = {0};
+  mapsan_epoch e = 0;
   if (tracked) {
-    mapsan_thread_access(t);
+    /* Outside a canary window the creation is remembered for reports but
+     * is not an access to compare with. */
+    if (mapsan_window_track(t)) {
+      mapsan_thread_access(t);
+      e = mapsan_thread_epoch(t);
+    }
     fill_access(&a, t, mapsan_stack_capture(), opname, true);
   }
-  insert((uintptr_t)addr, api, &a, mapsan_thread_epoch(t),
-         mapsan_once_window(t), true, !tracked);
+  insert((uintptr_t)addr, api, &a, e, mapsan_once_window(t), true, !tracked);
 }
 
 void mapsan_map_forget(const void *addr) {
@@ -502,6 +512,16 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
   bool write = op->write;
   mapsan_epoch e = mapsan_thread_epoch(t);
   uint64_t once = mapsan_once_window(t);
+  if (MAPSAN_UNLIKELY(m->window != t->window_gen)) {
+    /* Made in another canary window: nothing of this one orders them. */
+    atomic_store_explicit(&m->w_epoch, 0, memory_order_relaxed);
+    if (atomic_load_explicit(&m->r_epoch, memory_order_relaxed) ==
+        MAPSAN_READ_SHARED)
+      rs_clear(m);
+    atomic_store_explicit(&m->r_epoch, 0, memory_order_relaxed);
+    m->w_once = m->r_once = 0;
+    m->window = t->window_gen;
+  }
   mapsan_epoch w = atomic_load_explicit(&m->w_epoch, memory_order_relaxed);
   mapsan_epoch r = atomic_load_explicit(&m->r_epoch, memory_order_relaxed);
   if (write) {
@@ -743,6 +763,11 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   op->id = id;
   op->write = write;
   op->opname = opname;
+  if (MAPSAN_UNLIKELY(!mapsan_window_track(t))) {
+    /* Canary mode between windows: the access goes unchecked. */
+    mapsan_thread_note_begin(t, key, opname, op->caller_pc);
+    return true;
+  }
   mapsan_thread_access(t);
   mapsan_thread_note_begin(t, key, opname, op->caller_pc);
   /* The fast path: this thread's current epoch is already recorded. */

@@ -40,6 +40,7 @@
  * worst one edge is missed or added, never a crash.
  */
 #include "sync.h"
+#include "window.h"
 #include "../base/alloc.h"
 
 #include "../stacks/stack.h"
@@ -212,6 +213,7 @@ static bool gen_same(struct sync_obj *o, uint64_t gen) {
 static bool join_into(struct mapsan_thread *t, uintptr_t addr, bool reader) {
   if (!atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
     return false;
+  mapsan_window_sync(t);
   uint64_t mine = tag_of(t), gen = 0;
   struct sync_obj *o = cached(t, addr, &gen);
   if (o && mine != TAG_NONE &&
@@ -239,6 +241,7 @@ static void acquire_only(struct mapsan_thread *t, uintptr_t addr,
                          bool writer) {
   if (!atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
     return;
+  mapsan_window_sync(t);
   uint64_t gen = 0;
   struct sync_obj *o = cached(t, addr, &gen);
   if (o &&

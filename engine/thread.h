@@ -134,6 +134,10 @@ struct mapsan_thread {
   /* Map operation ids (maps.c): the next to hand out and the end of the
    * block this thread reserved from the process-wide counter. */
   uint64_t op_next, op_end;
+  /* The canary window (window.h) this thread last saw open, and how many
+   * tracked accesses or clock operations until it looks at the time. */
+  uint64_t window_gen;
+  uint32_t window_countdown;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };
@@ -185,11 +189,9 @@ static inline void mapsan_thread_tick(struct mapsan_thread *t) {
 }
 
 /* t is about to access a tracked map (or record its creation) at its
- * current epoch: the owed tick is paid first. */
+ * current epoch, inside a canary window (window.h: which also set
+ * mapsan_clocks_live): the owed tick is paid first. */
 static inline void mapsan_thread_access(struct mapsan_thread *t) {
-  if (MAPSAN_UNLIKELY(
-          !atomic_load_explicit(&mapsan_clocks_live, memory_order_relaxed)))
-    mapsan_clocks_go_live();
   if (MAPSAN_UNLIKELY(t->tick_due))
     mapsan_thread_tick(t);
   t->dirty = true;

@@ -48,6 +48,7 @@
 #include "../engine/quarantine.h"
 #include "../crash/sigmask.h"
 #include "../engine/sync.h"
+#include "../engine/window.h"
 #include "../engine/thread.h"
 
 #include <pthread.h>
@@ -69,19 +70,24 @@ static void print_summary(void) {
   if (mapsan_opts.verbosity < 1)
     return;
   char buf[512];
+  uint64_t windows;
+  unsigned permille;
+  mapsan_window_stats(&windows, &permille);
   struct mapsan_pool_stats ps;
   mapsan_pool_get_stats(&ps);
   int n = snprintf(buf, sizeof(buf),
                    "mapsan: %lu report(s), %lu suppressed (pid=%d); pool: %zu "
                    "live arrays, %zu KiB mapped, %zu KiB cached; quarantine: "
                    "%zu arrays, %zu KiB (budget %ld MiB); engine: %zu map "
-                   "records, %zu sync objects, %zu KiB of records\n",
+                   "records, %zu sync objects, %zu KiB of records; canary "
+                   "windows: %llu, %u.%u%% of the run\n",
                    mapsan_report_count(), mapsan_report_suppressed(),
                    (int)getpid(), ps.live_arrays, ps.mapped_bytes >> 10,
                    ps.cached_bytes >> 10,
                    ps.quarantined_arrays, ps.quarantined_bytes >> 10,
                    mapsan_opts.quarantine_mb, mapsan_maps_held(),
-                   mapsan_sync_live(), mapsan_alloc_mapped_bytes() >> 10);
+                   mapsan_sync_live(), mapsan_alloc_mapped_bytes() >> 10,
+                   (unsigned long long)windows, permille / 10, permille % 10);
   if (n > 0)
     mapsan_write_all(2, buf, (size_t)n);
   mapsan_report_list_suppressed();

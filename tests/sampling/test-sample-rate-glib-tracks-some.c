@@ -5,7 +5,10 @@
  * their race is reported, once, by signature; the untracked ones, marked
  * in their padding, are skipped and behave as natively.
  *
- * mapsan-options: sample_rate=2
+ * sample_budget=100: every drawn map checked for the whole run (the
+ * canary windows have their own tests, test-sample-window-*).
+ *
+ * mapsan-options: sample_rate=2:sample_budget=100
  * mapsan-expect: write-write-race A B
  */
 #include <glib.h>

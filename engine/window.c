@@ -1,0 +1,149 @@
+/*
+ * window.c: canary windows. What a drawn map costs is bounded by design,
+ * not by the luck of the draw.
+ *
+ * In full mode the vector clocks run from the first tracked access to the
+ * end: every lock operation of every thread joins clocks, and every new
+ * epoch on a tracked map captures a stack. In a canary (sample_rate=N) one
+ * map in N is drawn, and a program with many maps almost always draws one
+ * early; from then on the whole process would pay that price (GLib's
+ * installed test `actions`: 1.46x instructions at sample_rate=100). So in
+ * canary mode the clocks run only inside windows: short stretches of time
+ * (sample_window_ms, 5 ms) that together cover at most sample_budget
+ * percent (1) of the process's run. Outside a window a lock operation costs what it costs
+ * before any map is drawn (a load and the held-lock list), and an access to
+ * a drawn map goes unchecked. The price is detection: a race is found when
+ * both of its accesses fall in one window (bench/run measures the share of
+ * runs that report a race, beside the cost).
+ *
+ * Why a window may start and stop at any moment. Two accesses are compared
+ * only when both were recorded in the same window (a map's records carry
+ * the window they were made in, and a record of an older window is dropped
+ * before a comparison: maps.c). Every chain of synchronization that orders
+ * two accesses of one window lies between them in real time, so inside
+ * that window, where every release and acquire is recorded: nothing that
+ * happened while the clocks were stopped can be missing from it. What the
+ * clocks learned in earlier windows stays true (happens-before only grows),
+ * so it is kept. A thread ticks at its first access in a new window, so its
+ * epochs there are new. A thread sees the window open or closed in an order
+ * consistent with the program's own synchronization (the window word is
+ * written with release and read with acquire, and the flag sync.c tests is
+ * sequentially consistent), so an access that a thread records in a window
+ * is followed by its releases being recorded in that window too, or by the
+ * window's end, after which nothing is compared with it.
+ *
+ * The budget. A window lasts sample_window_ms; the next may open only when
+ * the windows so far, with it, cover at most sample_budget percent of the
+ * time since the first tracked access (so the first opens window * 100 /
+ * budget after it, 500 ms by default: a process shorter than that pays
+ * nothing for its drawn maps).
+ * Time is read once every COUNTDOWN tracked accesses or clock operations of
+ * a thread, never on every one. sample_budget=100 (and full mode) opens one
+ * window for good.
+ */
+#include "window.h"
+
+#include "../base/options.h"
+
+#include <time.h>
+
+#define COUNTDOWN 64
+
+static uint64_t window_ns(void) {
+  long ms = mapsan_opts.sample_window_ms;
+  return (uint64_t)(ms > 0 ? ms : 1) * 1000000ull;
+}
+
+MAPSAN_HIDDEN _Atomic uint64_t mapsan_window_gen;
+
+static mapsan_lock window_lock = MAPSAN_LOCK_INIT;
+MAPSAN_FORK_LEAF(window_lock)
+static uint64_t start_ns;      /* the process's start, set at the first call */
+static uint64_t opened_ns;     /* the open window's start */
+static uint64_t covered_ns;    /* the closed windows' total */
+static uint64_t last_gen;      /* windows opened so far */
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool unbounded(void) {
+  return mapsan_opts.sample_rate <= 1 || mapsan_opts.sample_budget >= 100;
+}
+
+/* Under window_lock. */
+static void open_window(uint64_t now) {
+  opened_ns = now;
+  atomic_store_explicit(&mapsan_window_gen, ++last_gen, memory_order_release);
+  mapsan_clocks_go_live();
+}
+
+static void close_window(uint64_t now) {
+  covered_ns += now - opened_ns;
+  atomic_store_explicit(&mapsan_clocks_live, false, memory_order_seq_cst);
+  atomic_store_explicit(&mapsan_window_gen, 0, memory_order_release);
+}
+
+/* Opens or closes the window as the budget says; returns the window open
+ * now (0: none). */
+static uint64_t decide(void) {
+  uint64_t gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
+  if (unbounded()) {
+    if (gen != 0)
+      return gen;
+    mapsan_lock_acquire(&window_lock);
+    if (atomic_load_explicit(&mapsan_window_gen, memory_order_relaxed) == 0)
+      open_window(0);
+    gen = atomic_load_explicit(&mapsan_window_gen, memory_order_relaxed);
+    mapsan_lock_release(&window_lock);
+    return gen;
+  }
+  uint64_t now = now_ns();
+  mapsan_lock_acquire(&window_lock);
+  if (start_ns == 0)
+    start_ns = now;
+  gen = atomic_load_explicit(&mapsan_window_gen, memory_order_relaxed);
+  uint64_t budget = (uint64_t)mapsan_opts.sample_budget;
+  if (gen != 0 && now - opened_ns >= window_ns()) {
+    close_window(now);
+    gen = 0;
+  } else if (gen == 0 && budget > 0 &&
+             (covered_ns + window_ns()) * 100 <= (now - start_ns) * budget) {
+    open_window(now);
+    gen = last_gen;
+  }
+  mapsan_lock_release(&window_lock);
+  return gen;
+}
+
+bool mapsan_window_track_slow(struct mapsan_thread *t) {
+  t->window_countdown = COUNTDOWN;
+  uint64_t gen = decide();
+  if (gen == 0)
+    return false;
+  if (t->window_gen != gen) {
+    t->window_gen = gen;
+    mapsan_thread_tick(t); /* new epochs for a new window */
+  }
+  return true;
+}
+
+void mapsan_window_sync_slow(struct mapsan_thread *t) {
+  t->window_countdown = COUNTDOWN;
+  if (!unbounded())
+    decide();
+}
+
+void mapsan_window_stats(uint64_t *opened, unsigned *permille) {
+  mapsan_lock_acquire(&window_lock);
+  uint64_t covered = covered_ns, now = now_ns();
+  if (atomic_load_explicit(&mapsan_window_gen, memory_order_relaxed) != 0)
+    covered += now - opened_ns;
+  *opened = last_gen;
+  *permille = start_ns && now > start_ns && !unbounded()
+                  ? (unsigned)(covered * 1000 / (now - start_ns))
+                  : 1000;
+  mapsan_lock_release(&window_lock);
+}
