@@ -1,6 +1,6 @@
 /*
  * overhead.c: the workloads that measure what mapsan costs a program
- * (bench/overhead.py runs them natively, under mapsan, under
+ * (bench/run runs them natively, under mapsan, under
  * ThreadSanitizer and under Valgrind's Helgrind and DRD, in one run).
  *
  *   overhead st N   one thread, one map: N operations, a mix of 1/4 assign,
@@ -10,6 +10,28 @@
  *                   map shared by both under one mutex: N operations each
  *   overhead mt4 N  the same with four threads
  *   overhead gst N  `st` on GLib's GHashTable (direct keys)
+ *   overhead gmt N  the 2-thread GLib workload (issue 15): two GThreads,
+ *                   each with a private GHashTable (insert 1/4, lookup
+ *                   3/4) and, every 16th operation, an update of a table
+ *                   shared by both under one GMutex: N operations each.
+ *                   `mt` on GLib, through GLib's own lock
+ *   overhead many N the program with many tables (issue 15: the canary's
+ *                   cost must be bounded whatever the program does):
+ *                   100,000 live GHashTables, each with its own pthread
+ *                   mutex and 8 keys (filled by the main thread, each
+ *                   insert under the mutex too); two threads each do N operations,
+ *                   each on a table drawn at random (insert 1/4, remove
+ *                   1/8, lookup 5/8 over 16 keys), each under that
+ *                   table's mutex: one lock operation per map call, and at
+ *                   sample_rate=100 about a thousand drawn tables that
+ *                   both threads touch
+ *   overhead lockbound N
+ *                   the lock-bound loop: two threads, every operation on
+ *                   one project map under one mutex (lock, 1/4 assign,
+ *                   1/4 delete, 1/2 lookup over 10,000 keys, unlock): N
+ *                   operations each. Nothing runs outside the lock, so
+ *                   mapsan's per-operation and per-lock work is all there
+ *                   is to see (full mode: 2.3x at issue 15)
  *   overhead grow N growth-heavy: maps filled from empty to 100,000 keys
  *                   and freed, N keys in all (every doubling allocates,
  *                   evacuates and releases a bucket array)
@@ -31,8 +53,10 @@
  * "<Rss> <Anonymous>\n" (KiB, from /proc/self/smaps_rollup, which is exact:
  * it walks the page tables) to FILE at the moment its data is largest:
  * st and gst with the map full, before it is freed; grow with its last map
- * full; mt and mt4 with every worker's private map full and every thread
- * alive (the workers wait at a barrier, then the main thread reads). The
+ * full; mt, mt4 and gmt with every worker's private map full and every
+ * thread alive (the workers wait at a barrier, then the main thread reads);
+ * many with every table alive after both threads ran; lockbound with the
+ * shared map as both threads left it. The
  * same point natively and under mapsan, so the difference is what mapsan
  * adds there. bench/maxrss gives the kernel's peak RSS, which is only
  * approximate (see there). OVERHEAD_SMAPS_DUMP=FILE copies the whole of
@@ -168,6 +192,155 @@ static uint64_t glib_single_thread(void) {
   return sum;
 }
 
+/* gmt: mt on GLib (GHashTable, GMutex, GThread). */
+static GHashTable *gshared;
+static GMutex gshared_lock;
+
+static gpointer glib_worker(gpointer arg) {
+  uint64_t x = (uint64_t)(uintptr_t)arg * 7 + 1, sum = 0;
+  GHashTable *t = g_hash_table_new(NULL, NULL);
+  for (long i = 0; i < nops; i++) {
+    gpointer k = GSIZE_TO_POINTER(rng(&x) % 100000 + 1);
+    if (i % 16 == 0) {
+      g_mutex_lock(&gshared_lock);
+      gsize v = GPOINTER_TO_SIZE(g_hash_table_lookup(gshared, k));
+      g_hash_table_insert(gshared, k, GSIZE_TO_POINTER(v + 1));
+      g_mutex_unlock(&gshared_lock);
+    } else if (i % 4 == 0) {
+      g_hash_table_insert(t, k, GSIZE_TO_POINTER(i));
+    } else {
+      sum += GPOINTER_TO_SIZE(g_hash_table_lookup(t, k));
+    }
+  }
+  pthread_barrier_wait(&high_point);
+  pthread_barrier_wait(&high_point);
+  g_hash_table_unref(t);
+  return GSIZE_TO_POINTER(sum);
+}
+
+static uint64_t glib_threads(void) {
+  gshared = g_hash_table_new(NULL, NULL);
+  pthread_barrier_init(&high_point, NULL, 3);
+  GThread *th[2];
+  for (uintptr_t i = 0; i < 2; i++)
+    th[i] = g_thread_new("gmt", glib_worker, (gpointer)i);
+  pthread_barrier_wait(&high_point);
+  mark_high_point();
+  pthread_barrier_wait(&high_point);
+  uint64_t sum = 0;
+  for (int i = 0; i < 2; i++)
+    sum += GPOINTER_TO_SIZE(g_thread_join(th[i]));
+  sum += g_hash_table_size(gshared);
+  g_hash_table_unref(gshared);
+  pthread_barrier_destroy(&high_point);
+  return sum;
+}
+
+/* many: 100,000 tables, a mutex each, two threads. */
+enum { MANY_TABLES = 100000, MANY_KEYS = 16 };
+static GHashTable **many_tables;
+static pthread_mutex_t *many_locks;
+
+static void *many_worker(void *arg) {
+  uint64_t x = (uint64_t)(uintptr_t)arg * 7 + 3, sum = 0;
+  for (long i = 0; i < nops; i++) {
+    uint64_t r = rng(&x);
+    size_t t = (size_t)(r % MANY_TABLES);
+    gpointer k = GSIZE_TO_POINTER((r >> 17) % MANY_KEYS + 1);
+    pthread_mutex_lock(&many_locks[t]);
+    switch ((r >> 27) & 7) {
+    case 0:
+    case 1:
+      g_hash_table_insert(many_tables[t], k, GSIZE_TO_POINTER(i));
+      break;
+    case 2:
+      sum += g_hash_table_remove(many_tables[t], k);
+      break;
+    default:
+      sum += GPOINTER_TO_SIZE(g_hash_table_lookup(many_tables[t], k));
+    }
+    pthread_mutex_unlock(&many_locks[t]);
+  }
+  return (void *)(uintptr_t)sum;
+}
+
+static uint64_t many_maps(void) {
+  many_tables = calloc(MANY_TABLES, sizeof(*many_tables));
+  many_locks = calloc(MANY_TABLES, sizeof(*many_locks));
+  if (many_tables == NULL || many_locks == NULL) {
+    fprintf(stderr, "overhead: out of memory\n");
+    exit(1);
+  }
+  for (size_t t = 0; t < MANY_TABLES; t++) {
+    pthread_mutex_init(&many_locks[t], NULL);
+    many_tables[t] = g_hash_table_new(NULL, NULL);
+    for (gsize k = 1; k <= MANY_KEYS / 2; k++) {
+      pthread_mutex_lock(&many_locks[t]);
+      g_hash_table_insert(many_tables[t], GSIZE_TO_POINTER(k),
+                          GSIZE_TO_POINTER(t));
+      pthread_mutex_unlock(&many_locks[t]);
+    }
+  }
+  pthread_t th[2];
+  for (uintptr_t i = 0; i < 2; i++)
+    pthread_create(&th[i], NULL, many_worker, (void *)i);
+  uint64_t sum = 0;
+  for (int i = 0; i < 2; i++) {
+    void *r;
+    pthread_join(th[i], &r);
+    sum += (uint64_t)(uintptr_t)r;
+  }
+  mark_high_point();
+  for (size_t t = 0; t < MANY_TABLES; t++) {
+    sum += g_hash_table_size(many_tables[t]);
+    g_hash_table_unref(many_tables[t]);
+    pthread_mutex_destroy(&many_locks[t]);
+  }
+  free(many_tables);
+  free(many_locks);
+  return sum;
+}
+
+/* lockbound: every operation of two threads on one map under one mutex. */
+static void *lockbound_worker(void *arg) {
+  uint64_t x = (uint64_t)(uintptr_t)arg * 7 + 5, sum = 0;
+  for (long i = 0; i < nops; i++) {
+    uint64_t r = rng(&x), k = r % 10000;
+    pthread_mutex_lock(&shared_lock);
+    switch ((r >> 20) & 3) {
+    case 0:
+      *(uint64_t *)hmap_assign(shared, &k) = (uint64_t)i;
+      break;
+    case 1:
+      sum += hmap_delete(shared, &k);
+      break;
+    default: {
+      uint64_t *v = hmap_lookup(shared, &k);
+      sum += v ? *v : 0;
+    }
+    }
+    pthread_mutex_unlock(&shared_lock);
+  }
+  return (void *)(uintptr_t)sum;
+}
+
+static uint64_t lock_bound(void) {
+  shared = hmap_new(&hmap_u64_u64, 0);
+  pthread_t th[2];
+  for (uintptr_t i = 0; i < 2; i++)
+    pthread_create(&th[i], NULL, lockbound_worker, (void *)i);
+  uint64_t sum = 0;
+  for (int i = 0; i < 2; i++) {
+    void *r;
+    pthread_join(th[i], &r);
+    sum += (uint64_t)(uintptr_t)r;
+  }
+  sum += hmap_len(shared);
+  mark_high_point();
+  hmap_free(shared);
+  return sum;
+}
+
 static uint64_t growth(void) {
   uint64_t sum = 0;
   for (long done = 0; done < nops;) {
@@ -252,6 +425,12 @@ int main(int argc, char **argv) {
     sum = threads(4);
   else if (!strcmp(w, "gst"))
     sum = glib_single_thread();
+  else if (!strcmp(w, "gmt"))
+    sum = glib_threads();
+  else if (!strcmp(w, "many"))
+    sum = many_maps();
+  else if (!strcmp(w, "lockbound"))
+    sum = lock_bound();
   else if (!strcmp(w, "grow"))
     sum = growth();
   else if (!strcmp(w, "tiny"))
@@ -259,7 +438,8 @@ int main(int argc, char **argv) {
   else if (!strncmp(w, "owner-", 6) && atoi(w + 6) >= 0)
     sum = single_owner(atoi(w + 6));
   else {
-    fprintf(stderr, "usage: overhead st|mt|mt4|gst|grow|tiny|owner-T N\n");
+    fprintf(stderr, "usage: overhead st|mt|mt4|gst|gmt|many|lockbound|grow|tiny|"
+                    "owner-T N\n");
     return 2;
   }
   printf("checksum %llu\n", (unsigned long long)sum);
