@@ -119,6 +119,19 @@ static inline bool mapsan_hooks_on(void) {
 }
 
 
+/* ---- inside mapsan's signal handler ------------------------------------
+ *
+ * mapsan_signal_depth counts mapsan's signal handlers running on this thread
+ * (crash/handler.c raises it around all of its own work and lowers it before
+ * handing the signal on to the program's handler). What must never run in a
+ * handler checks mapsan_in_signal() and declines instead: the loaders of
+ * libunwind and libdw return "unavailable" without loading, and symbolization
+ * does without dladdr, because dlopen and dladdr take the dynamic loader's
+ * lock, which the interrupted program, or any other thread, may hold. */
+extern MAPSAN_HIDDEN MAPSAN_TLS int mapsan_signal_depth;
+
+static inline bool mapsan_in_signal(void) { return mapsan_signal_depth != 0; }
+
 /* ---- internal lock ---------------------------------------------------- */
 
 typedef struct mapsan_lock {

@@ -126,11 +126,14 @@
  * address space (unw_init_local(3), unw_step(3), libunwind(3):
  * "any routine that may be needed for local unwinding is signal-safe").
  * unw_backtrace, which the rest of mapsan uses, has no such statement and
- * keeps a per-thread cache that it may allocate; it is not used here. One
- * caveat: libunwind finds unwind tables with dl_iterate_phdr, which takes
- * the dynamic loader's lock. That lock is recursive, so a crash inside
- * dlopen on this thread does not deadlock; another thread holding it is
- * running and releases it.
+ * keeps a per-thread cache that it may allocate; it is not used here.
+ * Nothing on the path loads code or takes the dynamic loader's locks, which
+ * another thread may hold for good (it may be waiting for this one): the
+ * handler raises mapsan_in_signal() (base/base.h), so the loaders decline
+ * and libunwind finds unwind tables without dl_iterate_phdr
+ * (stacks/unwind.c); the module table comes from /proc, or from a snapshot
+ * made at start-up, never from dladdr or dl_iterate_phdr
+ * (tests/crash/test-crash-loader-lock-*.c).
  *
  * Frames are printed as module+offset (interface.md: "a frame shows
  * module+offset always") and the raw pc; function names need libdw, which
@@ -1283,9 +1286,11 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
     return;
   }
   depth++;
+  mapsan_signal_depth++; /* nothing below may load code (base/base.h) */
   if (from_kernel && (sig == SIGSEGV || sig == SIGBUS) &&
       mapsan_quarantine_fault(sig, info, ucv)) {
     depth--;
+    mapsan_signal_depth--;
     errno = saved_errno;
     return;
   }
@@ -1297,6 +1302,7 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
   if (blocked && !kernel_fault(sig, info)) {
     mapsan_sigmask_park(sig, info, ucv);
     depth--;
+    mapsan_signal_depth--;
     errno = saved_errno;
     return;
   }
@@ -1337,6 +1343,7 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
     mapsan_sigmask_raw(SIG_SETMASK, &saved_mask, NULL);
   }
   depth--; /* the program's handler may leave with siglongjmp */
+  mapsan_signal_depth--;
   chain(s, is_view, seq, &target, sig, info, uc, from_kernel);
   errno = saved_errno;
 }

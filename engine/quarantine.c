@@ -57,7 +57,14 @@
  * and locks: the faulting thread is in the program's own code touching the
  * program's stale pointer, so it holds none of mapsan's locks; it could
  * hold a malloc arena lock only if the stale access were inside malloc,
- * which it is not.
+ * which it is not. It may hold the dynamic loader's lock, or another thread
+ * may (inside dlopen, dl_iterate_phdr, a library constructor), so the path
+ * loads nothing and takes none of the loader's locks: what it needs is
+ * loaded when the first array enters the quarantine, outside any signal
+ * (prepare_fault_path: libunwind, libdw), and in the handler
+ * (mapsan_in_signal) the loaders decline, the unwinder finds objects
+ * without dl_iterate_phdr (stacks/unwind.c) and the symbolizer without
+ * dladdr or debuginfod (reports/symbolize.c).
  *
  * Memory: resident, the live arrays (whole pages) plus at most
  * quarantine_mb for released ones (quarantined and warm); address space,
@@ -426,6 +433,18 @@ void *mapsan_pool_alloc(size_t size) {
   return (void *)base;
 }
 
+/* Loads, once and outside any signal handler, what reporting a fault on a
+ * quarantined array needs (see the top): before the first array enters the
+ * quarantine, no fault can be one. No mapsan lock held. */
+static void prepare_fault_path(void) {
+  static _Atomic bool prepared;
+  if (MAPSAN_LIKELY(atomic_load_explicit(&prepared, memory_order_acquire)))
+    return;
+  mapsan_unwind_load();
+  mapsan_report_prepare_for_signals();
+  atomic_store_explicit(&prepared, true, memory_order_release);
+}
+
 bool mapsan_pool_free(void *p, size_t size) {
   (void)size;
   if (p == NULL || ((uintptr_t)p & (PAGE - 1)) != 0)
@@ -447,6 +466,7 @@ bool mapsan_pool_free(void *p, size_t size) {
   mapsan_lock_release(&pool_lock);
   /* The stack is captured outside the lock (it may unwind for a while). */
   fill(&r->release, c, true);
+  prepare_fault_path();
   /* Quarantined (published to the fault scan) before the pages close, so
    * that no fault on them finds it in another state; under the lock, so
    * that a report making them accessible again (report_stale) comes after

@@ -157,6 +157,13 @@ size_t mapsan_print_json(const struct mapsan_resolved *r, char *buf,
                          size_t cap);
 
 void mapsan_report_init(void);
+
+/* Loads what mapsan_report_submit needs that it would otherwise load at
+ * the first report (libdw), so that a report later submitted from a signal
+ * handler has function names and lines: a handler never loads code.
+ * Not async-signal-safe; the caller holds no mapsan lock. Idempotent. */
+void mapsan_report_prepare_for_signals(void);
+
 void mapsan_report_fork_prepare(void);
 void mapsan_report_fork_parent(void);
 void mapsan_report_fork_child(void);
