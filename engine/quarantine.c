@@ -97,6 +97,7 @@
  */
 #include "quarantine.h"
 
+#include "../base/fifo.h"
 #include "../base/options.h"
 #include "../reports/report.h"
 #include "../stacks/stack.h"
@@ -141,7 +142,8 @@ struct pool_rec {
   uint64_t generation;
   struct mapsan_access_rec alloc;   /* the operation that allocated it */
   struct mapsan_access_rec release; /* the one that released it */
-  uint32_t next;    /* quarantine FIFO or free list, index + 1 */
+  struct mapsan_fifo_link fifo; /* the quarantine, oldest first */
+  uint32_t next;    /* free list, index + 1 */
   size_t touched;   /* pages of the slot that may be resident */
   uint8_t cls;      /* slot class */
   bool warm;        /* on a warm free list (touched pages counted in warm_bytes) */
@@ -152,7 +154,7 @@ static struct pool_rec recs[MAX_RECORDS] MAPSAN_BIG;
 static _Atomic uint32_t rec_limit;
 static mapsan_lock pool_lock = MAPSAN_LOCK_INIT;
 MAPSAN_FORK_LEAF(pool_lock)
-static uint32_t fifo_head, fifo_tail; /* index + 1; 0 = empty */
+static struct mapsan_fifo quarantine; /* of REC_QUARANTINE and REC_REPORTED */
 /* Free records by slot class, LIFO through `next`, index + 1: warm ones
  * (pages resident, PROT_NONE) and cold ones (pages given back). */
 static uint32_t warm_list[NCLASS], cold_list[NCLASS];
@@ -367,11 +369,9 @@ static struct pool_rec *take_locked(unsigned cls) {
  * pool_lock held. */
 static void trim_locked(void) {
   size_t budget = ((size_t)mapsan_opts.quarantine_mb << 20) - warm_budget();
-  while ((q_bytes > budget || q_arrays > MAX_RECORDS / 2) && fifo_head) {
-    struct pool_rec *r = &recs[fifo_head - 1];
-    fifo_head = r->next;
-    if (fifo_head == 0)
-      fifo_tail = 0;
+  while ((q_bytes > budget || q_arrays > MAX_RECORDS / 2) && quarantine.head) {
+    struct pool_rec *r = MAPSAN_FIFO_ENTRY(mapsan_fifo_pop(&quarantine),
+                                           struct pool_rec, fifo);
     uintptr_t lo = r->lo, hi = r->hi;
     q_arrays--;
     q_bytes -= hi - lo;
@@ -476,13 +476,7 @@ bool mapsan_pool_free(void *p, size_t size) {
   mprotect((void *)r->lo, len, PROT_NONE);
   q_arrays++;
   q_bytes += len;
-  uint32_t idx = (uint32_t)(r - recs) + 1;
-  r->next = 0;
-  if (fifo_tail)
-    recs[fifo_tail - 1].next = idx;
-  else
-    fifo_head = idx;
-  fifo_tail = idx;
+  mapsan_fifo_push(&quarantine, &r->fifo);
   trim_locked();
   mapsan_lock_release(&pool_lock);
   return true;

@@ -14,39 +14,20 @@
  * for the lock forever, and the main thread would never release it.
  *
  * Expected: the report with function names (libdw was loaded before any
- * signal could need it), then a normal exit with status 66. A hang is not
- * left to the checker's 120 s timeout: after WAIT_SECONDS without being
- * released, the constructor says "deadlock" on stderr and ends the process
- * with status 3, which fails the test on its own.
+ * signal could need it), then a normal exit with status 66. A hang ends
+ * after 10 s with "deadlock" on stderr and status 3 (loader-lock-test.h),
+ * which fails the test on its own.
  *
  * mapsan-expect: use-after-resize USE
  * mapsan-stderr: loader lock released after the report
  */
-#include "crash-test.h"
+#include "loader-lock-test.h"
 #include "../resize/resize-test.h"
 
 #include <dlfcn.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <time.h>
-
-enum { WAIT_SECONDS = 10 };
-
-static atomic_int inside, released;
 
 /* Called by the library's constructor, inside dlopen. */
-void loader_lock_wait(void) {
-  atomic_store(&inside, 1);
-  for (int ms = 0; !atomic_load(&released); ms++) {
-    if (ms == WAIT_SECONDS * 1000) {
-      ct_say("deadlock: the fault was not reported while this thread held "
-             "the loader's lock\n");
-      _exit(3);
-    }
-    struct timespec ts = {0, 1000000};
-    nanosleep(&ts, NULL);
-  }
-}
+void loader_lock_wait(void) { ll_wait(); }
 
 static void *holder(void *path) {
   if (dlopen(path, RTLD_NOW) == NULL) {
@@ -66,16 +47,9 @@ int main(int argc, char **argv) {
   uint64_t k = 3;
   uint64_t *v = hmap_lookup(m, &k);
   grow_and_finish(m);
-  pthread_t t;
-  pthread_create(&t, NULL, holder, argv[1]);
-  while (!atomic_load(&inside)) {
-    struct timespec ts = {0, 1000000};
-    nanosleep(&ts, NULL);
-  }
+  ll_start(holder, argv[1]);
   uint64_t stale = *(volatile uint64_t *)v; /* mapsan-mark: USE */
-  atomic_store(&released, 1);
-  pthread_join(t, NULL);
-  ct_say("loader lock released after the report\n");
+  ll_release();
   (void)stale;
   hmap_free(m);
   return 0;
