@@ -69,7 +69,7 @@ bool mapsan_write_all(int fd, const char *buf, size_t len);
 /* ---- small pure helpers (async-signal-safe) ------------------------- */
 
 /* FNV-1a over n bytes, continuing from h (start: MAPSAN_FNV_OFFSET). Report
- * signatures are built with it in report.c and, for crashes, in crash.c:
+ * signatures are built with it in report.c and, for crashes, in crash/report.c:
  * both must hash the same way. */
 #define MAPSAN_FNV_OFFSET 0xcbf29ce484222325ull
 static inline uint64_t mapsan_fnv(uint64_t h, const void *p, size_t n) {

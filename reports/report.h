@@ -113,7 +113,7 @@ const char *mapsan_role_name(enum mapsan_role r);
 unsigned long mapsan_report_count(void);
 unsigned long mapsan_report_suppressed(void);
 /* Counts a report written outside mapsan_report_submit (a crash report,
- * crash/crash.c). Async-signal-safe: one atomic increment. */
+ * crash/report.c). Async-signal-safe: one atomic increment. */
 void mapsan_report_count_crash(void);
 
 /* Set just before mapsan itself calls abort() (halt_on_error), so that the

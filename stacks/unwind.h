@@ -20,7 +20,7 @@
  *
  * dlopen is not async-signal-safe, so signal handlers never load: they use
  * mapsan_unwind_ready() and do without (a crash report before the first
- * tracked map shows the faulting pc only; see crash/crash.c), and
+ * tracked map shows the faulting pc only; see crash/report.c), and
  * mapsan_unwind_load declines in mapsan's handlers (mapsan_in_signal). An
  * unwind in a handler takes none of the loader's locks either: libunwind's
  * dl_iterate_phdr is redirected to a lock-free walk there (unwind.c). Nobody
