@@ -3,7 +3,7 @@
  *
  * A stack overflow raises SIGSEGV with no stack left to run a handler on;
  * without an alternate stack the kernel kills the process and the crash
- * report (crash/crash.c, whose handler is installed with SA_ONSTACK) is
+ * report (crash/handler.c, whose handler is installed with SA_ONSTACK) is
  * never written. So, with crash_report >= 1, each thread mapsan registers
  * gets one, as AddressSanitizer does, unless the program already gave it
  * one; a later sigaltstack() of the program's replaces it.

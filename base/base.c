@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 MAPSAN_TLS int mapsan_reentry;
+MAPSAN_TLS int mapsan_signal_depth;
 _Atomic bool mapsan_active;
 
 static void futex_wait(_Atomic uint32_t *addr, uint32_t val) {

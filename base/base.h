@@ -69,7 +69,7 @@ bool mapsan_write_all(int fd, const char *buf, size_t len);
 /* ---- small pure helpers (async-signal-safe) ------------------------- */
 
 /* FNV-1a over n bytes, continuing from h (start: MAPSAN_FNV_OFFSET). Report
- * signatures are built with it in report.c and, for crashes, in crash.c:
+ * signatures are built with it in report.c and, for crashes, in crash/report.c:
  * both must hash the same way. */
 #define MAPSAN_FNV_OFFSET 0xcbf29ce484222325ull
 static inline uint64_t mapsan_fnv(uint64_t h, const void *p, size_t n) {
@@ -118,6 +118,19 @@ static inline bool mapsan_hooks_on(void) {
          mapsan_reentry == 0;
 }
 
+
+/* ---- inside mapsan's signal handler ------------------------------------
+ *
+ * mapsan_signal_depth counts mapsan's signal handlers running on this thread
+ * (crash/handler.c raises it around all of its own work and lowers it before
+ * handing the signal on to the program's handler). What must never run in a
+ * handler checks mapsan_in_signal() and declines instead: the loaders of
+ * libunwind and libdw return "unavailable" without loading, and symbolization
+ * does without dladdr, because dlopen and dladdr take the dynamic loader's
+ * lock, which the interrupted program, or any other thread, may hold. */
+extern MAPSAN_HIDDEN MAPSAN_TLS int mapsan_signal_depth;
+
+static inline bool mapsan_in_signal(void) { return mapsan_signal_depth != 0; }
 
 /* ---- internal lock ---------------------------------------------------- */
 

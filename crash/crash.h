@@ -1,6 +1,6 @@
 /*
  * crash.h: crash-time reports (interface.md section 4) and mapsan's
- * handler for the five fatal signals. See crash.c for the design.
+ * handler for the five fatal signals. See handler.c and report.c for the design.
  *
  * mapsan_crash_init installs the handler: always for SIGSEGV and SIGBUS
  * (use-after-resize needs the faults on quarantined arrays), and for

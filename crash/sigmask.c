@@ -19,7 +19,7 @@
  * (thread.c), as it inherits the mask; a forked child inherits them with
  * the thread; the mask inherited across exec is read by the constructor.
  *
- * What the program sees, signal by signal (crash.c asks
+ * What the program sees, signal by signal (handler.c asks
  * mapsan_sigmask_program_blocks):
  *   - its mask, as it set it (both wrappers; the old set returned);
  *   - a fault in quarantined memory: reported, the program goes on (the

@@ -8,6 +8,7 @@
  */
 #include "iters.h"
 #include "../base/alloc.h"
+#include "../base/fifo.h"
 
 #include "../reports/report.h"
 #include "../stacks/stack.h"
@@ -25,36 +26,13 @@ struct iter_rec {
   uint64_t bucket_gen; /* the map's storage generation at creation */
   struct mapsan_access_rec created;
   bool reported;
-  struct iter_rec *prev, *next; /* FIFO, oldest at head */
+  struct mapsan_fifo_link fifo; /* oldest at the head */
   UT_hash_handle hh;
 };
 
 static mapsan_lock iters_lock = MAPSAN_LOCK_INIT;
 static struct iter_rec *table;
-static struct iter_rec *head, *tail;
-static uint32_t count;
-
-static void fifo_unlink(struct iter_rec *r) {
-  if (r->prev)
-    r->prev->next = r->next;
-  else
-    head = r->next;
-  if (r->next)
-    r->next->prev = r->prev;
-  else
-    tail = r->prev;
-  r->prev = r->next = NULL;
-}
-
-static void fifo_push(struct iter_rec *r) {
-  r->next = NULL;
-  r->prev = tail;
-  if (tail)
-    tail->next = r;
-  else
-    head = r;
-  tail = r;
-}
+static struct mapsan_fifo fifo;
 
 /* Drops r; iters_lock held. The map's count is adjusted by the caller's
  * outside the lock (returns the map to detach from, if still the same). */
@@ -62,8 +40,7 @@ static struct mapsan_map *drop_locked(struct iter_rec *r) {
   struct mapsan_map *m = r->map;
   bool same = mapsan_map_key(m) == r->map_key;
   HASH_DEL(table, r);
-  fifo_unlink(r);
-  count--;
+  mapsan_fifo_remove(&fifo, &r->fifo);
   mapsan_free(r);
   return same ? m : NULL;
 }
@@ -91,9 +68,10 @@ void mapsan_iter_begin(struct mapsan_op *op, const void *it) {
   if (old) /* the same iterator object started again */
     detach[0] = drop_locked(old);
   HASH_ADD(hh, table, it, sizeof(r->it), r);
-  fifo_push(r);
-  if (++count > MAPSAN_ITERS_KEPT)
-    detach[1] = drop_locked(head);
+  mapsan_fifo_push(&fifo, &r->fifo);
+  if (fifo.count > MAPSAN_ITERS_KEPT)
+    detach[1] =
+        drop_locked(MAPSAN_FIFO_ENTRY(fifo.head, struct iter_rec, fifo));
   mapsan_lock_release(&iters_lock);
   for (int i = 0; i < 2; i++)
     if (detach[i])

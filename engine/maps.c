@@ -24,6 +24,7 @@
  */
 #include "maps.h"
 #include "../base/alloc.h"
+#include "../base/fifo.h"
 
 #include "../reports/report.h"
 #include "../stacks/stack.h"
@@ -80,8 +81,10 @@ struct mapsan_map {
   uint32_t usual_votes;
   uint32_t usual_writes;
   struct mapsan_access_rec destroy;
-  struct mapsan_map *fifo_next; /* destroyed FIFO, or free list */
-  struct mapsan_map *fifo_prev; /* destroyed FIFO */
+  union {                          /* a shadow is in one of them at most */
+    struct mapsan_fifo_link fifo;  /* the destroyed FIFO */
+    struct mapsan_map *free_next;  /* the free list */
+  };
   /* Iterators (iters.c): structural modifications since creation, the last
    * one's record (kept only while an iterator is live), live iterators. */
   _Atomic uint64_t mod_gen;
@@ -114,8 +117,7 @@ static struct retired_table {
 } *retired;
 static uint32_t live_count;
 static struct mapsan_map *free_list;
-static struct mapsan_map *fifo_head, *fifo_tail;
-static uint32_t fifo_count;
+static struct mapsan_fifo destroyed_fifo;
 
 /* Read without table_lock: the summary runs at exit, which another
  * thread's map operation must not be able to hold up. */
@@ -197,18 +199,8 @@ static void unlink_locked(struct mapsan_map *m) {
 }
 
 static void fifo_remove_locked(struct mapsan_map *m) {
-  if (m->fifo_prev)
-    m->fifo_prev->fifo_next = m->fifo_next;
-  else if (fifo_head == m)
-    fifo_head = m->fifo_next;
-  else
-    return; /* not in the FIFO */
-  if (m->fifo_next)
-    m->fifo_next->fifo_prev = m->fifo_prev;
-  else
-    fifo_tail = m->fifo_prev;
-  m->fifo_next = m->fifo_prev = NULL;
-  fifo_count--;
+  if (mapsan_fifo_linked(&destroyed_fifo, &m->fifo))
+    mapsan_fifo_remove(&destroyed_fifo, &m->fifo);
 }
 
 /* Unlinks m and puts it on the free list. table_lock held, in seq. */
@@ -220,7 +212,7 @@ static void evict_locked(struct mapsan_map *m) {
   mapsan_lock_acquire(&m->lock);
   atomic_store_explicit(&m->key, 0, memory_order_relaxed);
   mapsan_lock_release(&m->lock);
-  m->fifo_next = free_list;
+  m->free_next = free_list;
   free_list = m;
 }
 
@@ -253,7 +245,7 @@ static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *ap
   t = cur_table;
   struct mapsan_map *m = free_list;
   if (m) {
-    free_list = m->fifo_next;
+    free_list = m->free_next;
   } else {
     m = mapsan_calloc(1, sizeof(*m));
     MAPSAN_CHECK(m != NULL);
@@ -274,7 +266,7 @@ static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *ap
   m->usual_lock = 0;
   m->usual_votes = m->usual_writes = 0;
   memset(&m->destroy, 0, sizeof(m->destroy));
-  m->fifo_next = m->fifo_prev = NULL;
+  m->fifo.prev = m->fifo.next = NULL;
   atomic_store_explicit(&m->mod_gen, 0, memory_order_relaxed);
   memset(&m->last_mod, 0, sizeof(m->last_mod));
   atomic_store_explicit(&m->live_iters, 0, memory_order_relaxed);
@@ -427,15 +419,10 @@ void mapsan_map_destroy(const void *addr, const struct mapsan_map_api *api,
   }
   mapsan_lock_release(&m->lock);
   if (ours) {
-    m->fifo_next = NULL;
-    m->fifo_prev = fifo_tail;
-    if (fifo_tail)
-      fifo_tail->fifo_next = m;
-    else
-      fifo_head = m;
-    fifo_tail = m;
-    if (++fifo_count > MAPSAN_DESTROYED_KEPT)
-      evict_locked(fifo_head);
+    mapsan_fifo_push(&destroyed_fifo, &m->fifo);
+    if (destroyed_fifo.count > MAPSAN_DESTROYED_KEPT)
+      evict_locked(MAPSAN_FIFO_ENTRY(destroyed_fifo.head, struct mapsan_map,
+                                     fifo));
   }
   seq_end();
   mapsan_lock_release(&table_lock);

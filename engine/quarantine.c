@@ -57,7 +57,14 @@
  * and locks: the faulting thread is in the program's own code touching the
  * program's stale pointer, so it holds none of mapsan's locks; it could
  * hold a malloc arena lock only if the stale access were inside malloc,
- * which it is not.
+ * which it is not. It may hold the dynamic loader's lock, or another thread
+ * may (inside dlopen, dl_iterate_phdr, a library constructor), so the path
+ * loads nothing and takes none of the loader's locks: what it needs is
+ * loaded when the first array enters the quarantine, outside any signal
+ * (prepare_fault_path: libunwind, libdw), and in the handler
+ * (mapsan_in_signal) the loaders decline, the unwinder finds objects
+ * without dl_iterate_phdr (stacks/unwind.c) and the symbolizer without
+ * dladdr or debuginfod (reports/symbolize.c).
  *
  * Memory: resident, the live arrays (whole pages) plus at most
  * quarantine_mb for released ones (quarantined and warm); address space,
@@ -90,6 +97,7 @@
  */
 #include "quarantine.h"
 
+#include "../base/fifo.h"
 #include "../base/options.h"
 #include "../reports/report.h"
 #include "../stacks/stack.h"
@@ -134,7 +142,8 @@ struct pool_rec {
   uint64_t generation;
   struct mapsan_access_rec alloc;   /* the operation that allocated it */
   struct mapsan_access_rec release; /* the one that released it */
-  uint32_t next;    /* quarantine FIFO or free list, index + 1 */
+  struct mapsan_fifo_link fifo; /* the quarantine, oldest first */
+  uint32_t next;    /* free list, index + 1 */
   size_t touched;   /* pages of the slot that may be resident */
   uint8_t cls;      /* slot class */
   bool warm;        /* on a warm free list (touched pages counted in warm_bytes) */
@@ -145,7 +154,7 @@ static struct pool_rec recs[MAX_RECORDS] MAPSAN_BIG;
 static _Atomic uint32_t rec_limit;
 static mapsan_lock pool_lock = MAPSAN_LOCK_INIT;
 MAPSAN_FORK_LEAF(pool_lock)
-static uint32_t fifo_head, fifo_tail; /* index + 1; 0 = empty */
+static struct mapsan_fifo quarantine; /* of REC_QUARANTINE and REC_REPORTED */
 /* Free records by slot class, LIFO through `next`, index + 1: warm ones
  * (pages resident, PROT_NONE) and cold ones (pages given back). */
 static uint32_t warm_list[NCLASS], cold_list[NCLASS];
@@ -360,11 +369,9 @@ static struct pool_rec *take_locked(unsigned cls) {
  * pool_lock held. */
 static void trim_locked(void) {
   size_t budget = ((size_t)mapsan_opts.quarantine_mb << 20) - warm_budget();
-  while ((q_bytes > budget || q_arrays > MAX_RECORDS / 2) && fifo_head) {
-    struct pool_rec *r = &recs[fifo_head - 1];
-    fifo_head = r->next;
-    if (fifo_head == 0)
-      fifo_tail = 0;
+  while ((q_bytes > budget || q_arrays > MAX_RECORDS / 2) && quarantine.head) {
+    struct pool_rec *r = MAPSAN_FIFO_ENTRY(mapsan_fifo_pop(&quarantine),
+                                           struct pool_rec, fifo);
     uintptr_t lo = r->lo, hi = r->hi;
     q_arrays--;
     q_bytes -= hi - lo;
@@ -426,6 +433,18 @@ void *mapsan_pool_alloc(size_t size) {
   return (void *)base;
 }
 
+/* Loads, once and outside any signal handler, what reporting a fault on a
+ * quarantined array needs (see the top): before the first array enters the
+ * quarantine, no fault can be one. No mapsan lock held. */
+static void prepare_fault_path(void) {
+  static _Atomic bool prepared;
+  if (MAPSAN_LIKELY(atomic_load_explicit(&prepared, memory_order_acquire)))
+    return;
+  mapsan_unwind_load();
+  mapsan_report_prepare_for_signals();
+  atomic_store_explicit(&prepared, true, memory_order_release);
+}
+
 bool mapsan_pool_free(void *p, size_t size) {
   (void)size;
   if (p == NULL || ((uintptr_t)p & (PAGE - 1)) != 0)
@@ -447,6 +466,7 @@ bool mapsan_pool_free(void *p, size_t size) {
   mapsan_lock_release(&pool_lock);
   /* The stack is captured outside the lock (it may unwind for a while). */
   fill(&r->release, c, true);
+  prepare_fault_path();
   /* Quarantined (published to the fault scan) before the pages close, so
    * that no fault on them finds it in another state; under the lock, so
    * that a report making them accessible again (report_stale) comes after
@@ -456,13 +476,7 @@ bool mapsan_pool_free(void *p, size_t size) {
   mprotect((void *)r->lo, len, PROT_NONE);
   q_arrays++;
   q_bytes += len;
-  uint32_t idx = (uint32_t)(r - recs) + 1;
-  r->next = 0;
-  if (fifo_tail)
-    recs[fifo_tail - 1].next = idx;
-  else
-    fifo_head = idx;
-  fifo_tail = idx;
+  mapsan_fifo_push(&quarantine, &r->fifo);
   trim_locked();
   mapsan_lock_release(&pool_lock);
   return true;

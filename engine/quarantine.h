@@ -39,7 +39,7 @@ bool mapsan_pool_free(void *p, size_t size);
  * constructor) now belongs to `map`. */
 void mapsan_pool_adopt(const void *array, const void *map);
 
-/* For the SIGSEGV/SIGBUS handler (crash/crash.c), first thing: if the
+/* For the SIGSEGV/SIGBUS handler (crash/handler.c), first thing: if the
  * faulting address lies in a quarantined bucket array, writes a
  * use-after-resize report and returns true; the handler then returns and
  * the access is retried (recoverable mode: the array was made accessible

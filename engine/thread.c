@@ -8,6 +8,7 @@
  */
 #include "thread.h"
 #include "../base/alloc.h"
+#include "../base/fifo.h"
 
 #include "../base/altstack.h"
 #include "../stacks/stack.h"
@@ -35,7 +36,7 @@ MAPSAN_TLS bool mapsan_thread_gone;
 /* A running or recently finished thread, for reports. */
 struct info_rec {
   struct mapsan_thread_info info;
-  struct info_rec *next_finished; /* FIFO of finished records */
+  struct mapsan_fifo_link finished; /* FIFO of finished records */
   UT_hash_handle hh;              /* by info.num */
 };
 
@@ -55,8 +56,7 @@ struct join_rec {
 
 static mapsan_lock registry_lock = MAPSAN_LOCK_INIT;
 static struct info_rec *infos;
-static struct info_rec *finished_head, *finished_tail;
-static uint32_t finished_count;
+static struct mapsan_fifo finished;
 static struct live_rec *live;
 static struct join_rec *joins;
 static uint32_t next_num = 1;
@@ -312,18 +312,10 @@ static void info_finish_locked(uint32_t num) {
   if (ir == NULL || !ir->info.running)
     return;
   ir->info.running = false;
-  ir->next_finished = NULL;
-  if (finished_tail)
-    finished_tail->next_finished = ir;
-  else
-    finished_head = ir;
-  finished_tail = ir;
-  if (++finished_count > MAPSAN_FINISHED_INFOS) {
-    struct info_rec *old = finished_head;
-    finished_head = old->next_finished;
-    if (finished_head == NULL)
-      finished_tail = NULL;
-    finished_count--;
+  mapsan_fifo_push(&finished, &ir->finished);
+  if (finished.count > MAPSAN_FINISHED_INFOS) {
+    struct info_rec *old =
+        MAPSAN_FIFO_ENTRY(mapsan_fifo_pop(&finished), struct info_rec, finished);
     HASH_DEL(infos, old);
     mapsan_free(old);
   }

@@ -49,7 +49,7 @@ struct mapsan_held_lock {
   uint8_t mode; /* enum mapsan_lock_mode */
 };
 
-/* What a thread does to maps, for the crash-time report (crash/crash.c):
+/* What a thread does to maps, for the crash-time report (crash/report.c):
  * the operation in flight and the last MAPSAN_RECENT_OPS ones. Written by
  * the owning thread without locks, read by a signal handler that tolerates
  * a torn entry. */

@@ -9,30 +9,28 @@
  *   SUMMARY: mapsan: write-write-race app.c:42 in worker
  *   ==================
  *
- * Formats only: every fact comes from the resolved report.
+ * Formats only: every fact comes from the resolved report; every piece is
+ * formatted by the report writer (base/writer.h), as in the crash report.
  */
 #include "report.h"
 #include "symbolize.h"
 
-#include <stdarg.h>
-#include <stdio.h>
+#include "../base/writer.h"
+
 #include <string.h>
 
-struct out {
-  char *buf;
-  size_t cap, len;
-};
+/* Short names for the report writer's puts (base/writer.h). */
+#define put mapsan_put_s
+#define put_u mapsan_put_u
+#define put_i mapsan_put_i
+#define put_x mapsan_put_x
 
-__attribute__((format(printf, 2, 3))) static void put(struct out *o,
-                                                      const char *fmt, ...) {
-  if (o->len >= o->cap)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-  va_end(ap);
-  if (n > 0)
-    o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len - 1;
+/* Three strings in a row. */
+static void put3(struct mapsan_writer *o, const char *a, const char *b,
+                 const char *c) {
+  put(o, a);
+  put(o, b);
+  put(o, c);
 }
 
 static const char *base_name(const char *path) {
@@ -40,7 +38,7 @@ static const char *base_name(const char *path) {
   return s ? s + 1 : path;
 }
 
-static void put_frames(struct out *o, const struct mapsan_resolved *res,
+static void put_frames(struct mapsan_writer *o, const struct mapsan_resolved *res,
                        int i) {
   const struct mapsan_report_stack *s = &res->r->stacks[i];
   if (res->nframes[i] == 0 && s->role == MAPSAN_ROLE_THREAD_CREATED)
@@ -51,35 +49,55 @@ static void put_frames(struct out *o, const struct mapsan_resolved *res,
   }
   for (size_t f = 0; f < res->nframes[i]; f++) {
     const struct mapsan_frame *fr = &res->frames[i][f];
-    put(o, "    #%zu %s", f, fr->function ? fr->function : "<unknown>");
+    put(o, "    #");
+    put_u(o, f);
+    put(o, " ");
+    put(o, fr->function ? fr->function : "<unknown>");
     if (fr->inlined)
       put(o, " (inlined)");
-    if (fr->file)
-      put(o, " %s:%d", fr->file, fr->line);
-    put(o, " (%s+0x%lx)\n", base_name(fr->module), (unsigned long)fr->offset);
+    if (fr->file) {
+      put(o, " ");
+      put(o, fr->file);
+      put(o, ":");
+      put_i(o, fr->line);
+    }
+    put(o, " (");
+    put(o, base_name(fr->module));
+    put(o, "+");
+    put_x(o, fr->offset);
+    put(o, ")\n");
   }
 }
 
-static void put_thread(struct out *o, const struct mapsan_report_stack *s) {
-  put(o, "thread T%u", s->acc.thread);
-  if (s->tid)
-    put(o, " (tid=%d)", (int)s->tid);
+static void put_thread(struct mapsan_writer *o, const struct mapsan_report_stack *s) {
+  put(o, "thread T");
+  put_u(o, s->acc.thread);
+  if (s->tid) {
+    put(o, " (tid=");
+    put_i(o, s->tid);
+    put(o, ")");
+  }
 }
 
-static void put_lock(struct out *o, uintptr_t addr, const char *name) {
-  put(o, "0x%lx", (unsigned long)addr);
-  if (name)
-    put(o, " (%s)", name);
+static void put_lock(struct mapsan_writer *o, uintptr_t addr, const char *name) {
+  put_x(o, addr);
+  if (name) {
+    put(o, " (");
+    put(o, name);
+    put(o, ")");
+  }
 }
 
-static void put_locks(struct out *o, const struct mapsan_resolved *res,
+static void put_locks(struct mapsan_writer *o, const struct mapsan_resolved *res,
                       int i) {
   const struct mapsan_report_stack *s = &res->r->stacks[i];
   if (s->acc.nlocks == 0) {
     put(o, "    Locks held: none\n");
     return;
   }
-  put(o, "    Locks held (%u, innermost first):", s->acc.nlocks);
+  put(o, "    Locks held (");
+  put_u(o, s->acc.nlocks);
+  put(o, ", innermost first):");
   for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
     put(o, " ");
     put_lock(o, s->acc.locks[l], res->lock_names[i][l]);
@@ -87,7 +105,7 @@ static void put_locks(struct out *o, const struct mapsan_resolved *res,
   put(o, s->acc.nlocks > MAPSAN_REPORT_MAX_LOCKS ? " ...\n" : "\n");
 }
 
-static void put_heading(struct out *o, const struct mapsan_report *r,
+static void put_heading(struct mapsan_writer *o, const struct mapsan_report *r,
                         const struct mapsan_report_stack *s,
                         const char *name) {
   const char *op = s->acc.op ? s->acc.op : "?";
@@ -97,36 +115,47 @@ static void put_heading(struct out *o, const struct mapsan_report *r,
     if (r->kind == MAPSAN_KIND_CRASH)
       put(o, "  Fatal signal in ");
     else if (r->kind == MAPSAN_KIND_ITERATOR_INVALIDATED)
-      put(o, "  Iterator used (%s) by ", op);
-    else
-      put(o, "  %s (%s) by ", rw, op);
+      put3(o, "  Iterator used (", op, ") by ");
+    else {
+      put3(o, "  ", rw, " (");
+      put3(o, op, ") by ", "");
+    }
     break;
   case MAPSAN_ROLE_PREVIOUS:
     if (r->kind == MAPSAN_KIND_USE_AFTER_DESTROY)
-      put(o, "  Map destroyed (%s) by ", op);
+      put3(o, "  Map destroyed (", op, ") by ");
     else if (r->kind == MAPSAN_KIND_ITERATOR_INVALIDATED)
-      put(o, "  Map modified (%s) by ", op);
-    else
-      put(o, "  Previous %s (%s) by ", s->acc.write ? "write" : "read", op);
+      put3(o, "  Map modified (", op, ") by ");
+    else {
+      put3(o, "  Previous ", s->acc.write ? "write" : "read", " (");
+      put3(o, op, ") by ", "");
+    }
     break;
   case MAPSAN_ROLE_ITERATOR_CREATED:
-    put(o, "  Iterator created (%s) by ", op);
+    put3(o, "  Iterator created (", op, ") by ");
     break;
   case MAPSAN_ROLE_RESIZE:
-    put(o, "  Bucket array released by resize (%s) in ", op);
+    put3(o, "  Bucket array released by resize (", op, ") in ");
     break;
   case MAPSAN_ROLE_BUCKETS_ALLOCATED:
-    put(o, "  Bucket array allocated (%s) by ", op);
+    put3(o, "  Bucket array allocated (", op, ") by ");
     break;
   case MAPSAN_ROLE_MAP_CREATED:
-    put(o, "  Map created (%s) by ", op);
+    put3(o, "  Map created (", op, ") by ");
     break;
   case MAPSAN_ROLE_THREAD_CREATED:
-    put(o, "  Thread T%u", s->acc.thread);
-    if (s->tid)
-      put(o, " (tid=%d, %s)", (int)s->tid, s->running ? "running" : "finished");
-    if (s->parent_thread)
-      put(o, " created by thread T%u at:\n", s->parent_thread);
+    put(o, "  Thread T");
+    put_u(o, s->acc.thread);
+    if (s->tid) {
+      put(o, " (tid=");
+      put_i(o, s->tid);
+      put3(o, ", ", s->running ? "running" : "finished", ")");
+    }
+    if (s->parent_thread) {
+      put(o, " created by thread T");
+      put_u(o, s->parent_thread);
+      put(o, " at:\n");
+    }
     else if (s->acc.stack)
       put(o, " created at:\n");
     else
@@ -147,20 +176,26 @@ static void put_heading(struct out *o, const struct mapsan_report *r,
 
 size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
                          size_t cap) {
-  struct out o = {buf, cap, 0};
+  struct mapsan_writer o = mapsan_writer(buf, cap > 0 ? cap - 1 : 0);
   const struct mapsan_report *r = res->r;
   put(&o, "==================\n");
-  put(&o, "WARNING: mapsan: %s", mapsan_kind_name(r->kind));
-  if (r->map)
-    put(&o, " on map 0x%lx", (unsigned long)r->map);
-  put(&o, " (api %s, pid=%d)\n", r->api ? r->api : "none", (int)res->pid);
+  put(&o, "WARNING: mapsan: ");
+  put(&o, mapsan_kind_name(r->kind));
+  if (r->map) {
+    put(&o, " on map ");
+    put_x(&o, r->map);
+  }
+  put3(&o, " (api ", r->api ? r->api : "none", ", pid=");
+  put_i(&o, res->pid);
+  put(&o, ")\n");
   for (int i = 0; i < r->nstacks; i++) {
     const struct mapsan_report_stack *s = &r->stacks[i];
     if (s->role == MAPSAN_ROLE_LOCK_CREATED) {
       put(&o, "  Hint: this map is usually written holding lock ");
       put_lock(&o, r->usual_lock, res->object_names[i]);
-      put(&o, " (%u writes); this access does not hold it.\n",
-          r->usual_lock_writes);
+      put(&o, " (");
+      put_u(&o, r->usual_lock_writes);
+      put(&o, " writes); this access does not hold it.\n");
     }
     put_heading(&o, r, s, res->object_names[i]);
     put_frames(&o, res, i);
@@ -176,10 +211,14 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
                     "(not seen in flight together).\n");
     put(&o, "\n");
   }
-  if (r->generation >= 0)
-    put(&o, "  Bucket generation %lld; the map is now at generation %lld.\n\n",
-        (long long)r->generation, (long long)r->current_generation);
-  put(&o, "SUMMARY: mapsan: %s\n", res->summary);
+  if (r->generation >= 0) {
+    put(&o, "  Bucket generation ");
+    put_i(&o, r->generation);
+    put(&o, "; the map is now at generation ");
+    put_i(&o, r->current_generation);
+    put(&o, ".\n\n");
+  }
+  put3(&o, "SUMMARY: mapsan: ", res->summary, "\n");
   put(&o, "==================\n");
   return o.len;
 }

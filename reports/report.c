@@ -378,6 +378,12 @@ void mapsan_report_write_summary(void) {
 
 void mapsan_report_init(void) { mapsan_suppress_load(mapsan_opts.suppressions); }
 
+void mapsan_report_prepare_for_signals(void) {
+  mapsan_lock_acquire(&report_lock); /* the symbolizer's */
+  mapsan_symbolize_prepare();
+  mapsan_lock_release(&report_lock);
+}
+
 void mapsan_report_fork_prepare(void) { mapsan_lock_acquire(&report_lock); }
 void mapsan_report_fork_parent(void) { mapsan_lock_release(&report_lock); }
 /* A forked child starts its own account: the reports made so far are the

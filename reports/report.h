@@ -116,7 +116,7 @@ const char *mapsan_role_name(enum mapsan_role r);
 unsigned long mapsan_report_count(void);
 unsigned long mapsan_report_suppressed(void);
 /* Counts a report written outside mapsan_report_submit (a crash report,
- * crash/crash.c). Async-signal-safe: one atomic increment. */
+ * crash/report.c). Async-signal-safe: one atomic increment. */
 void mapsan_report_count_crash(void);
 
 /* Set just before mapsan itself calls abort() (halt_on_error), so that the
@@ -160,6 +160,13 @@ size_t mapsan_print_json(const struct mapsan_resolved *r, char *buf,
                          size_t cap);
 
 void mapsan_report_init(void);
+
+/* Loads what mapsan_report_submit needs that it would otherwise load at
+ * the first report (libdw), so that a report later submitted from a signal
+ * handler has function names and lines: a handler never loads code.
+ * Not async-signal-safe; the caller holds no mapsan lock. Idempotent. */
+void mapsan_report_prepare_for_signals(void);
+
 void mapsan_report_fork_prepare(void);
 void mapsan_report_fork_parent(void);
 void mapsan_report_fork_child(void);

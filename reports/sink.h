@@ -19,7 +19,7 @@ void mapsan_sink_text(const char *buf, size_t len);
 bool mapsan_sink_json_enabled(void);
 void mapsan_sink_json(const char *buf, size_t len);
 
-/* For the crash handler (crash/crash.c), with async-signal-safe calls
+/* For the crash handler (crash/report.c), with async-signal-safe calls
  * only: opens the text sink's file (json false) or the JSON sink's for one
  * write; the caller closes it. Returns -1 when text goes to stderr, or when
  * JSON is off or its file cannot be opened. */

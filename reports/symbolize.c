@@ -20,18 +20,34 @@
  * to; the dynamic linker's names (the fallback without libdw) go away when
  * another thread dlcloses a library. A frame's strings are the report's.
  *
- * libdw is loaded with dlopen at the first report, not linked: a process
- * that never reports (a canary, most test runs) does not pay for libdw,
- * libelf and their compression libraries in memory or start-up time
- * (preloading mapsan cost 0.9 MiB of resident memory with them linked).
- * Without libdw, frames still get module+offset and the dynamic symbol
- * (dladdr).
+ * libdw is loaded with dlopen, not linked: a process that never reports (a
+ * canary, most test runs) does not pay for libdw, libelf and their
+ * compression libraries in memory or start-up time (preloading mapsan cost
+ * 0.9 MiB of resident memory with them linked). It is loaded at the first
+ * report made outside a signal handler, or earlier by
+ * mapsan_symbolize_prepare, which the engine calls when the first bucket
+ * array enters the quarantine: a use-after-resize report is made in the
+ * SIGSEGV handler, where nothing may be loaded.
+ *
+ * In a signal handler (mapsan_in_signal) this file loads nothing and takes
+ * none of the dynamic loader's locks, whichever thread holds them:
+ *   - dw_load declines without giving up: a later report outside a handler
+ *     loads libdw;
+ *   - separate debug files are found by build-id only: libdw's standard
+ *     search ends with debuginfod, whose client it dlopens at first use
+ *     (libdebuginfod and some thirty libraries: libcurl, gnutls, ...);
+ *   - without libdw, a frame gets module+offset from _dl_find_object (glibc
+ *     2.35: lock-free), not dladdr, which takes the loader's lock.
+ * Outside handlers, without libdw, frames get module+offset and the dynamic
+ * symbol (dladdr).
  */
 #include "symbolize.h"
 
 #include "../base/base.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
 #include <stdio.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -49,7 +65,8 @@
   X(dwfl_linux_proc_find_elf) X(dwfl_linux_proc_maps_report)               \
   X(dwfl_module_addrdie) X(dwfl_module_addrinfo) X(dwfl_module_addrname)     \
   X(dwfl_module_getsrc) X(dwfl_module_info) X(dwfl_report_begin)             \
-  X(dwfl_report_end) X(dwfl_standard_find_debuginfo)
+  X(dwfl_report_end) X(dwfl_standard_find_debuginfo)                       \
+  X(dwfl_build_id_find_debuginfo)
 
 static struct {
 #define X(name) __typeof__(&name) name;
@@ -58,9 +75,14 @@ static struct {
 } dw;
 static int dw_state; /* 0 not tried, 1 loaded, -1 unavailable */
 
+/* Loads libdw once; false if it is unavailable. In a signal handler it
+ * never loads (a later call outside one does). The caller holds the report
+ * lock, or is the engine before any report can be made. */
 static bool dw_load(void) {
   if (dw_state != 0)
     return dw_state > 0;
+  if (mapsan_in_signal())
+    return false;
   dw_state = -1;
   void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
   if (h == NULL)
@@ -123,11 +145,24 @@ static int report_modules(void) {
   return r;
 }
 
+/* libdw's standard search for separate debug files, but by build-id only
+ * in a signal handler (see the top: no debuginfod there). */
+static int find_debuginfo(Dwfl_Module *mod, void **userdata,
+                          const char *modname, Dwarf_Addr base,
+                          const char *file, const char *debuglink,
+                          GElf_Word crc, char **debuginfo_file_name) {
+  if (mapsan_in_signal())
+    return dw.dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file,
+                                           debuglink, crc, debuginfo_file_name);
+  return dw.dwfl_standard_find_debuginfo(mod, userdata, modname, base, file,
+                                         debuglink, crc, debuginfo_file_name);
+}
+
 static void refresh(void) {
   if (!dw_load())
     return;
   callbacks.find_elf = dw.dwfl_linux_proc_find_elf;
-  callbacks.find_debuginfo = dw.dwfl_standard_find_debuginfo;
+  callbacks.find_debuginfo = find_debuginfo;
   callbacks.debuginfo_path = &debuginfo_path;
   if (dwfl)
     dwfl_end(dwfl);
@@ -141,6 +176,13 @@ static void refresh(void) {
     return;
   }
   dwfl_report_end(dwfl, NULL, NULL);
+}
+
+bool mapsan_symbolize_prepare(void) {
+  mapsan_enter(); /* dlopen and libdw's start-up pass straight through */
+  bool ok = dw_load();
+  mapsan_leave();
+  return ok;
 }
 
 void mapsan_symbolize_begin(void) { arena_used = 0; }
@@ -248,6 +290,18 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
   f->module = "?";
   if (dwfl == NULL)
     refresh();
+  if (dwfl == NULL && mapsan_in_signal()) { /* no libdw, no loader lock */
+    struct dl_find_object obj;
+    if (_dl_find_object((void *)(return_address && pc > 0 ? pc - 1 : pc),
+                        &obj) == 0) {
+      const char *name = obj.dlfo_link_map ? obj.dlfo_link_map->l_name : "";
+      const char *module =
+          keep(name && name[0] ? name : program_invocation_name);
+      f->module = module ? module : "?";
+      f->offset = pc - (uintptr_t)obj.dlfo_map_start;
+    }
+    return 1;
+  }
   if (dwfl == NULL) { /* no libdw: the dynamic linker's view */
     Dl_info info;
     if (dladdr((void *)(return_address && pc > 0 ? pc - 1 : pc), &info) &&

@@ -4,7 +4,9 @@
  * found through /proc/self/maps and the usual debuginfo paths). One pc may
  * stand for several frames: a call inlined into its caller is shown as its
  * own frame, as the sanitizers do, from DWARF's inlined-subroutine scopes.
- * Not async-signal-safe: the crash path prints module+offset only.
+ * Not async-signal-safe, but loads nothing and takes none of the loader's
+ * locks in mapsan's signal handlers (symbolize.c); the crash path prints
+ * module+offset only.
  */
 #ifndef MAPSAN_SYMBOLIZE_H
 #define MAPSAN_SYMBOLIZE_H
@@ -30,6 +32,12 @@ struct mapsan_frame {
  * holds the report lock. */
 size_t mapsan_symbolize(uintptr_t pc, bool return_address,
                         struct mapsan_frame *out, size_t max);
+
+/* Loads libdw now, outside any signal handler, so that a report made in
+ * one later has function names and lines (a handler never loads it).
+ * Returns whether libdw is available. Not async-signal-safe; the caller
+ * holds no mapsan lock. */
+bool mapsan_symbolize_prepare(void);
 
 /* Starts a new report: recycles the string storage of the previous one. */
 void mapsan_symbolize_begin(void);

@@ -1,6 +1,6 @@
 /*
  * signals.c: the program's sigaction() and signal(), for the signals on
- * which mapsan keeps its crash handler (crash/crash.c: SIGSEGV and SIGBUS
+ * which mapsan keeps its crash handler (crash/handler.c: SIGSEGV and SIGBUS
  * always, the five fatal signals with crash_report=2). For those, the
  * program's action is recorded as the one mapsan's handler chains to, and
  * the old action returned is the program's previous one; everything else

@@ -1,15 +1,36 @@
 /*
  * unwind.c: libunwind, loaded on demand. See unwind.h for when and why.
+ *
+ * Finding unwind tables without the loader's lock. libunwind finds the
+ * object holding a pc with dl_iterate_phdr, which holds glibc's
+ * dl_load_write_lock while it runs its callback; a thread holding that lock
+ * (inside a dl_iterate_phdr callback of its own, or dlopen adding an
+ * object) would make an unwind in a signal handler wait forever
+ * (tests/crash/test-crash-loader-lock-iterate.c). So, once libunwind is
+ * loaded, its own PLT slot for dl_iterate_phdr is pointed at
+ * iterate_objects (libunwind alone: the rest of the process keeps glibc's).
+ * Outside mapsan's signal handlers it calls glibc's dl_iterate_phdr;
+ * inside them it walks the loader's list of objects (_r_debug.r_map)
+ * without the lock and finds each object's program headers through
+ * _dl_find_object (glibc 2.35, lock-free: it reads the loader's table under
+ * a version counter) and the object's mapped ELF header. The walk races
+ * only with a dlclose freeing an object at that moment; the crash report
+ * survives a fault there (crash/report.c), the stack of a use-after-resize
+ * report would not.
  */
 #include "unwind.h"
 
 #include "../base/base.h"
 
 #include <dlfcn.h>
+#include <elf.h>
 #include <link.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct mapsan_unwind_fns mapsan_unw;
+
 
 /* 0 not tried, 2 being loaded by one thread, 1 loaded, -1 unavailable.
  * The loader is chosen by a compare-and-swap and nobody waits for it: a
@@ -27,6 +48,8 @@ static MAPSAN_TLS uint8_t lot;
 /* libunwind's executable segment, [text_lo, text_hi); set before its first
  * use, never changed (libunwind is never unloaded). */
 static _Atomic uintptr_t text_lo, text_hi;
+/* libunwind's PT_GNU_RELRO range, read-only once relocated. */
+static _Atomic uintptr_t relro_lo, relro_hi;
 
 bool mapsan_unwind_owns_pc(uintptr_t pc) {
   return pc >= atomic_load_explicit(&text_lo, memory_order_relaxed) &&
@@ -40,11 +63,13 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *arg) {
     return 0;
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
     if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
-      uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
       atomic_store_explicit(&text_hi, lo + ph->p_memsz, memory_order_relaxed);
       atomic_store_explicit(&text_lo, lo, memory_order_relaxed);
-      return 1;
+    } else if (ph->p_type == PT_GNU_RELRO) {
+      atomic_store_explicit(&relro_hi, lo + ph->p_memsz, memory_order_relaxed);
+      atomic_store_explicit(&relro_lo, lo, memory_order_relaxed);
     }
   }
   return 1;
@@ -99,6 +124,89 @@ static bool fast_allowed(void) {
   return false;
 }
 
+/* ---- dl_iterate_phdr without the loader's lock ----------------------------- */
+
+/* One object as dl_iterate_phdr describes it, from its link_map; false if
+ * its ELF header is not where _dl_find_object says it is mapped. */
+static bool describe(const struct link_map *l, struct dl_phdr_info *info) {
+  struct dl_find_object obj;
+  if (l->l_ld == NULL || _dl_find_object(l->l_ld, &obj) != 0)
+    return false;
+  const ElfW(Ehdr) *eh = obj.dlfo_map_start;
+  if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_phoff == 0)
+    return false;
+  memset(info, 0, sizeof(*info));
+  info->dlpi_addr = l->l_addr;
+  info->dlpi_name = l->l_name;
+  info->dlpi_phdr = (const ElfW(Phdr) *)((const char *)eh + eh->e_phoff);
+  info->dlpi_phnum = eh->e_phnum;
+  return true;
+}
+
+/* libunwind's dl_iterate_phdr (see the top). In a signal handler the
+ * callback gets the fields up to dlpi_phnum (the size says so: no load
+ * counters, no TLS); async-signal-safe there. */
+static int iterate_objects(int (*cb)(struct dl_phdr_info *, size_t, void *),
+                           void *data) {
+  if (!mapsan_in_signal())
+    return dl_iterate_phdr(cb, data);
+  int r = 0;
+  for (const struct link_map *l = _r_debug.r_map; l != NULL && r == 0;
+       l = l->l_next) {
+    struct dl_phdr_info info;
+    if (describe(l, &info))
+      r = cb(&info, offsetof(struct dl_phdr_info, dlpi_adds), data);
+  }
+  return r;
+}
+
+static uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) v) {
+  return v < base ? base + v : v; /* glibc relocates most entries in place */
+}
+
+/* Points lm's PLT slot for dl_iterate_phdr at iterate_objects; false if it
+ * has none. The slot is written once, before libunwind is published; a
+ * slot under RELRO (an object linked -z now) is unprotected for the store. */
+static bool redirect_iterate(const struct link_map *lm) {
+  uintptr_t base = lm->l_addr;
+  const ElfW(Rela) *rel = NULL;
+  size_t relsz = 0;
+  const ElfW(Sym) *symtab = NULL;
+  const char *strtab = NULL;
+  for (const ElfW(Dyn) *d = lm->l_ld; d->d_tag != DT_NULL; d++) {
+    if (d->d_tag == DT_JMPREL)
+      rel = (const ElfW(Rela) *)dyn_addr(base, d->d_un.d_ptr);
+    else if (d->d_tag == DT_PLTRELSZ)
+      relsz = d->d_un.d_val;
+    else if (d->d_tag == DT_SYMTAB)
+      symtab = (const ElfW(Sym) *)dyn_addr(base, d->d_un.d_ptr);
+    else if (d->d_tag == DT_STRTAB)
+      strtab = (const char *)dyn_addr(base, d->d_un.d_ptr);
+  }
+  if (rel == NULL || symtab == NULL || strtab == NULL)
+    return false;
+  for (size_t i = 0; i < relsz / sizeof(*rel); i++) {
+    const ElfW(Sym) *sym = &symtab[ELF64_R_SYM(rel[i].r_info)];
+    if (ELF64_R_TYPE(rel[i].r_info) != R_X86_64_JUMP_SLOT ||
+        strcmp(strtab + sym->st_name, "dl_iterate_phdr") != 0)
+      continue;
+    void **slot = (void **)(base + rel[i].r_offset);
+    void *page = (void *)((uintptr_t)slot & ~(uintptr_t)4095);
+    __typeof__(&iterate_objects) to = iterate_objects;
+    if (atomic_load_explicit(&relro_lo, memory_order_relaxed) <= (uintptr_t)slot &&
+        (uintptr_t)slot < atomic_load_explicit(&relro_hi, memory_order_relaxed)) {
+      if (mprotect(page, 4096, PROT_READ | PROT_WRITE) != 0)
+        return false;
+      memcpy(slot, &to, sizeof(to));
+      mprotect(page, 4096, PROT_READ);
+    } else {
+      memcpy(slot, &to, sizeof(to));
+    }
+    return true;
+  }
+  return false;
+}
+
 static int capture(void **buf, int size) {
   return fast_allowed() ? mapsan_unw.backtrace(buf, size)
                         : step_backtrace(buf, size);
@@ -114,6 +222,8 @@ bool mapsan_unwind_load(void) {
   int s = atomic_load_explicit(&state, memory_order_acquire);
   if (MAPSAN_LIKELY(s != 0))
     return s == 1;
+  if (mapsan_in_signal())
+    return false; /* never dlopen in a handler; a later call loads */
   if (!atomic_compare_exchange_strong_explicit(&state, &s, 2,
                                                memory_order_acq_rel,
                                                memory_order_acquire))
@@ -131,6 +241,9 @@ bool mapsan_unwind_load(void) {
     struct link_map *lm = NULL;
     if (ok && dlinfo(h, RTLD_DI_LINKMAP, &lm) == 0 && lm != NULL)
       dl_iterate_phdr(find_text, lm);
+    /* Without the redirect, an unwind in a handler could wait for the
+     * loader's lock: libunwind is then not used at all. */
+    ok = ok && lm != NULL && redirect_iterate(lm);
     if (ok) {
       mapsan_unw = f;
       /* libunwind's one-time set-up, now (at start-up with sample_rate=1),

@@ -20,7 +20,10 @@
  *
  * dlopen is not async-signal-safe, so signal handlers never load: they use
  * mapsan_unwind_ready() and do without (a crash report before the first
- * tracked map shows the faulting pc only; see crash/crash.c). Nobody
+ * tracked map shows the faulting pc only; see crash/report.c), and
+ * mapsan_unwind_load declines in mapsan's handlers (mapsan_in_signal). An
+ * unwind in a handler takes none of the loader's locks either: libunwind's
+ * dl_iterate_phdr is redirected to a lock-free walk there (unwind.c). Nobody
  * waits for a load under way (a thread holding the dynamic loader's lock
  * could deadlock with the loading thread): captures made meanwhile have no
  * stack. One edge remains, only at the very first capture of a sampled
@@ -67,7 +70,8 @@ bool mapsan_unwind_ready(void);
 
 /* Loads libunwind if it is not loaded yet; returns mapsan_unwind_ready().
  * Thread-safe and never waits: false while another thread is loading it.
- * Not async-signal-safe (dlopen). The caller must hold no mapsan lock that
+ * Not async-signal-safe (dlopen): in mapsan's signal handlers it returns
+ * false without loading. The caller must hold no mapsan lock that
  * a library constructor run by dlopen could need. A failed load is not
  * retried: captures then return no stack. */
 bool mapsan_unwind_load(void);

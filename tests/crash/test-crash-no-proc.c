@@ -1,7 +1,7 @@
 /*
  * test-crash-no-proc.c: a crash report where /proc cannot be read (a
  * chroot or a container without /proc). The crash handler then takes the
- * loaded objects from the snapshot it made at start-up (crash/crash.c),
+ * loaded objects from the snapshot it made at start-up (crash/modules.c),
  * and the report must still name the program's object and offset for the
  * faulting frame, which the checker resolves to the marked line.
  *

@@ -2,7 +2,7 @@
  * test-crash-stack-overflow.c: unbounded recursion in the program's own
  * code. The SIGSEGV arrives with no stack left, so the crash report can be
  * written only on an alternate signal stack, which mapsan gives each thread
- * it registers (crash/crash.c). Here the overflow happens in a second
+ * it registers (crash/handler.c). Here the overflow happens in a second
  * thread while the main thread waits in pthread_join; the report must
  * show the faulting stack in the recursive function (the faulting
  * instruction is whichever first touches the guard page, so the marked

@@ -1,0 +1,220 @@
+/*
+ * modules.c: the crash report's table of loaded objects (modules.h).
+ *
+ * Read in the handler from /proc/thread-self/maps with open and read only,
+ * so it is current even for a library dlopen'ed a moment ago (not
+ * /proc/self/maps, which reads empty once the main thread has exited);
+ * without /proc (a chroot, a container), taken from a dl_iterate_phdr
+ * snapshot made at start-up, outside any signal: dl_iterate_phdr takes the
+ * dynamic loader's lock, which a handler must never wait for. A module's
+ * offset is from its first mapping, as in the other reports
+ * (reports/symbolize.c). Static buffers only: no malloc in a handler.
+ */
+#include "modules.h"
+
+#include "../base/base.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_MODULES 1024 /* modules in the table */
+#define MODULE_NAMES (128 << 10)
+
+static struct mapsan_module modules[MAX_MODULES] MAPSAN_BIG;
+static int nmodules;
+static char module_names[MODULE_NAMES] MAPSAN_BIG;
+static size_t module_names_used;
+
+/* The start-up snapshot, for a process without /proc. Names are the
+ * loader's own strings (the objects loaded at start-up are never
+ * unloaded), so that the snapshot touches one page of mapsan's memory, not
+ * four (a canary pays for every page it touches). */
+struct snap_module {
+  uintptr_t lo, hi, base;
+  const char *name;
+};
+static _Alignas(4096) struct snap_module snap_modules[MAX_MODULES] MAPSAN_BIG;
+static int snap_nmodules;
+
+static uint32_t add_name(char *pool, size_t *used, const char *s, size_t n) {
+  if (*used + n + 1 > MODULE_NAMES)
+    return 0; /* offset 0 is always "" */
+  uint32_t at = (uint32_t)*used;
+  memcpy(pool + at, s, n);
+  pool[at + n] = '\0';
+  *used += n + 1;
+  return at;
+}
+
+static const char *hex_field(const char *p, const char *end, uintptr_t *v) {
+  uintptr_t x = 0;
+  for (; p < end; p++) {
+    char c = *p;
+    if (c >= '0' && c <= '9')
+      x = x * 16 + (uintptr_t)(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      x = x * 16 + (uintptr_t)(c - 'a' + 10);
+    else
+      break;
+  }
+  *v = x;
+  return p;
+}
+
+static const char *skip_field(const char *p, const char *end) {
+  while (p < end && *p != ' ')
+    p++;
+  while (p < end && *p == ' ')
+    p++;
+  return p;
+}
+
+/* One line of /proc/self/maps:
+ *   lo-hi perms offset dev inode   path */
+static void maps_line(const char *p, const char *end) {
+  uintptr_t lo, hi, off;
+  p = hex_field(p, end, &lo);
+  if (p >= end || *p != '-')
+    return;
+  p = hex_field(p + 1, end, &hi);
+  p = skip_field(p, end); /* to perms */
+  p = skip_field(p, end); /* to offset */
+  hex_field(p, end, &off);
+  p = skip_field(p, end); /* to dev */
+  p = skip_field(p, end); /* to inode */
+  p = skip_field(p, end); /* to path */
+  if (p >= end)
+    return; /* anonymous */
+  size_t n = (size_t)(end - p);
+  struct mapsan_module *last = nmodules ? &modules[nmodules - 1] : NULL;
+  if (last && strlen(module_names + last->name) == n &&
+      memcmp(module_names + last->name, p, n) == 0 && lo >= last->lo) {
+    if (hi > last->hi)
+      last->hi = hi;
+    return;
+  }
+  if (nmodules == MAX_MODULES)
+    return;
+  struct mapsan_module *m = &modules[nmodules++];
+  m->lo = lo;
+  m->hi = hi;
+  m->base = lo - off;
+  m->name = add_name(module_names, &module_names_used, p, n);
+}
+
+static char maps_buf[16 << 10] MAPSAN_BIG;
+
+/* Reads this thread's maps into modules[]; false if it cannot be read.
+ * /proc/thread-self/maps, because /proc/self/maps reads empty once the main
+ * thread has exited; /proc/self/maps where thread-self does not exist. */
+static bool modules_from_proc(void) {
+  nmodules = 0;
+  module_names_used = 1; /* offset 0: "" */
+  module_names[0] = '\0';
+  int fd = open("/proc/thread-self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  size_t have = 0;
+  bool skipping = false; /* inside a line too long for the buffer */
+  for (;;) {
+    ssize_t n = read(fd, maps_buf + have, sizeof(maps_buf) - have);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    have += (size_t)n;
+    size_t start = 0;
+    for (size_t i = 0; i < have; i++) {
+      if (maps_buf[i] != '\n')
+        continue;
+      if (!skipping)
+        maps_line(maps_buf + start, maps_buf + i);
+      skipping = false;
+      start = i + 1;
+    }
+    if (start == 0 && have == sizeof(maps_buf)) {
+      skipping = true;
+      have = 0;
+      continue;
+    }
+    memmove(maps_buf, maps_buf + start, have - start);
+    have -= start;
+  }
+  close(fd);
+  return nmodules > 0;
+}
+
+static int snapshot_one(struct dl_phdr_info *info, size_t size, void *data) {
+  (void)size;
+  (void)data;
+  if (snap_nmodules == MAX_MODULES)
+    return 1;
+  uintptr_t lo = UINTPTR_MAX, hi = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD)
+      continue;
+    uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+    if (a < lo)
+      lo = a;
+    if (a + ph->p_memsz > hi)
+      hi = a + ph->p_memsz;
+  }
+  if (hi == 0)
+    return 0;
+  const char *name = info->dlpi_name;
+  if (name == NULL || name[0] == '\0')
+    name = program_invocation_name;
+  struct snap_module *m = &snap_modules[snap_nmodules++];
+  m->lo = lo & ~(uintptr_t)4095;
+  m->hi = hi;
+  m->base = info->dlpi_addr;
+  m->name = name;
+  return 0;
+}
+
+void mapsan_modules_snapshot(void) {
+  snap_nmodules = 0;
+  dl_iterate_phdr(snapshot_one, NULL);
+}
+
+void mapsan_modules_load(void) {
+  if (modules_from_proc())
+    return;
+  module_names_used = 1; /* offset 0: "" */
+  module_names[0] = '\0';
+  for (int i = 0; i < snap_nmodules; i++) {
+    const struct snap_module *sm = &snap_modules[i];
+    struct mapsan_module *m = &modules[i];
+    m->lo = sm->lo;
+    m->hi = sm->hi;
+    m->base = sm->base;
+    m->name = add_name(module_names, &module_names_used, sm->name,
+                       strlen(sm->name));
+  }
+  nmodules = snap_nmodules;
+}
+
+const struct mapsan_module *mapsan_module_of(uintptr_t pc) {
+  for (int i = 0; i < nmodules; i++)
+    if (pc >= modules[i].lo && pc < modules[i].hi)
+      return &modules[i];
+  return NULL;
+}
+
+const char *mapsan_module_name(const struct mapsan_module *m) {
+  return module_names + m->name;
+}
+
+const char *mapsan_base_name(const char *path) {
+  const char *b = path;
+  for (const char *p = path; *p; p++)
+    if (*p == '/')
+      b = p + 1;
+  return b;
+}
