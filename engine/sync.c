@@ -174,7 +174,7 @@ static struct mapsan_sync_cache_entry *cache_entry(struct mapsan_thread *t,
 static struct sync_obj *cached(struct mapsan_thread *t, uintptr_t addr,
                                uint64_t *gen) {
   struct mapsan_sync_cache_entry *e = cache_entry(t, addr);
-  if (e->addr != addr)
+  if (e->addr != addr || e->obj == NULL) /* an unused entry has addr 0 */
     return NULL;
   struct sync_obj *o = e->obj;
   if (atomic_load_explicit(&o->gen, memory_order_acquire) != e->gen)
@@ -298,6 +298,8 @@ void mapsan_lock_acquired_slow(uintptr_t addr, enum mapsan_lock_mode mode) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
+  mapsan_thread_held_sync(
+      t, atomic_load_explicit(&mapsan_window_gen, memory_order_acquire));
   acquire(t, addr, mode == MAPSAN_LOCK_WRITE);
   mapsan_thread_lock_push(t, addr, mode);
 }
@@ -306,6 +308,8 @@ void mapsan_lock_releasing_slow(uintptr_t addr) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
+  mapsan_thread_held_sync(
+      t, atomic_load_explicit(&mapsan_window_gen, memory_order_acquire));
   enum mapsan_lock_mode mode;
   /* Unlocking a lock this thread does not hold fails (EPERM) or is
    * undefined: it orders nothing. */

@@ -23,32 +23,27 @@
 void mapsan_lock_acquired_slow(uintptr_t addr, enum mapsan_lock_mode mode);
 void mapsan_lock_releasing_slow(uintptr_t addr);
 
-/* A lock was acquired (mode WRITE for mutexes): acquire + held-lock push.
- * Inline for the case a canary process lives in: no tracked map touched
- * yet, so only the held-lock list is kept (two calls fewer a lock/unlock
- * pair; callgrind: 134 -> ~70 instructions besides glibc's own). */
+/* A lock was acquired (mode WRITE for mutexes): acquire + held-lock push;
+ * a lock is about to be released: held-lock pop + release in the mode it
+ * was held in. Both only while the clocks run (window.h): otherwise a lock
+ * operation costs a load (the held-lock list then goes stale, and thread.h
+ * says how a thread's next window copes). */
 static inline void mapsan_lock_acquired(uintptr_t addr,
                                         enum mapsan_lock_mode mode) {
-  struct mapsan_thread *t = mapsan_cur_thread;
+  if (MAPSAN_LIKELY(
+          !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)))
+    return;
   mapsan_enter(); /* the held-lock list is this thread's: see base.h */
-  if (MAPSAN_LIKELY(t != NULL) &&
-      !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
-    mapsan_thread_lock_push(t, addr, mode);
-  else
-    mapsan_lock_acquired_slow(addr, mode);
+  mapsan_lock_acquired_slow(addr, mode);
   mapsan_leave();
 }
 
-/* A lock is about to be released: held-lock pop + release in the mode it
- * was held in. Inline in the same case, when the lock is the last taken. */
 static inline void mapsan_lock_releasing(uintptr_t addr) {
-  struct mapsan_thread *t = mapsan_cur_thread;
-  enum mapsan_lock_mode mode;
+  if (MAPSAN_LIKELY(
+          !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)))
+    return;
   mapsan_enter();
-  if (!(MAPSAN_LIKELY(t != NULL) &&
-        !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire) &&
-        MAPSAN_LIKELY(mapsan_thread_lock_pop_top(t, addr, &mode))))
-    mapsan_lock_releasing_slow(addr);
+  mapsan_lock_releasing_slow(addr);
   mapsan_leave();
 }
 

@@ -7,6 +7,7 @@
  * not load it for thread creation alone, and its threads have none.
  */
 #include "thread.h"
+#include "window.h"
 #include "../base/alloc.h"
 #include "../base/fifo.h"
 
@@ -140,6 +141,7 @@ static struct mapsan_thread *create_locked(uint32_t parent_num,
   MAPSAN_CHECK(t != NULL && ir != NULL && lr != NULL);
   t->held = t->held_inline;
   t->held_cap = MAPSAN_HELD_INLINE;
+  t->held_gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
   t->slot = slot;
   t->num = next_num++;
   t->tid = gettid_raw();
@@ -262,7 +264,7 @@ bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
     t->held_lost--; /* one of the locks that could not be stored */
     return true;
   }
-  return false;
+  return t->held_unknown; /* maybe taken while the clocks were stopped */
 }
 
 void mapsan_thread_prepare_create(struct mapsan_thread_start *st,

@@ -87,6 +87,13 @@ struct mapsan_thread {
   uint32_t nheld;
   uint32_t held_cap;
   uint32_t held_lost;
+  /* The list is kept only while the clocks run (window.h): held_gen is the
+   * window it belongs to. A thread that meets a new window may hold locks
+   * it took while the clocks were stopped: held_unknown, and a release of
+   * a lock not in the list then counts as a release (in WRITE mode: an
+   * extra edge can hide a race, a dropped release would invent one). */
+  uint64_t held_gen;
+  bool held_unknown;
   struct mapsan_held_lock *held;
   struct mapsan_held_lock held_inline[MAPSAN_HELD_INLINE];
   bool detached;
@@ -134,9 +141,11 @@ struct mapsan_thread {
   /* Map operation ids (maps.c): the next to hand out and the end of the
    * block this thread reserved from the process-wide counter. */
   uint64_t op_next, op_end;
-  /* The canary window (window.h) this thread last saw open, and how many
-   * tracked accesses or clock operations until it looks at the time. */
+  /* The canary window (window.h) this thread last saw open, the window
+   * word it last saw (0: none open), and how many tracked accesses or
+   * clock operations until it looks at the time. */
   uint64_t window_gen;
+  uint64_t window_seen;
   uint32_t window_countdown;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
@@ -247,6 +256,18 @@ void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src);
 
 /* Held-lock bookkeeping. */
 
+/* Makes t's held-lock list the one of window gen (window.h), emptied and
+ * marked unknown when it was another window's. */
+static inline void mapsan_thread_held_sync(struct mapsan_thread *t,
+                                           uint64_t gen) {
+  if (MAPSAN_UNLIKELY(t->held_gen != gen)) {
+    t->nheld = 0;
+    t->held_lost = 0;
+    t->held_unknown = true;
+    t->held_gen = gen;
+  }
+}
+
 /* Makes room for one more lock in t's list (thread.c); false when
  * mapsan's allocator has no memory left. */
 bool mapsan_thread_held_grow(struct mapsan_thread *t);
@@ -278,7 +299,8 @@ static inline bool mapsan_thread_lock_pop_top(struct mapsan_thread *t,
 
 /* Removes addr (its innermost entry) and stores the mode it was held in.
  * False when t does not hold it as far as mapsan saw (with held_lost
- * non-zero, an unlisted lock counts as held, in WRITE mode). */
+ * non-zero or held_unknown, an unlisted lock counts as held, in WRITE
+ * mode). */
 bool mapsan_thread_lock_pop(struct mapsan_thread *t, uintptr_t addr,
                             enum mapsan_lock_mode *mode);
 

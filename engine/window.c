@@ -121,18 +121,32 @@ static uint64_t decide(void) {
 bool mapsan_window_track_slow(struct mapsan_thread *t) {
   t->window_countdown = COUNTDOWN;
   uint64_t gen = decide();
+  t->window_seen = gen;
   if (gen == 0)
     return false;
   if (t->window_gen != gen) {
     t->window_gen = gen;
     mapsan_thread_tick(t); /* new epochs for a new window */
+    mapsan_thread_held_sync(t, gen); /* the locks held as this window saw */
   }
   return true;
+}
+
+MAPSAN_HIDDEN MAPSAN_TLS uint32_t mapsan_window_skips;
+
+bool mapsan_window_poll(void) {
+  mapsan_window_skips = COUNTDOWN;
+  return decide() != 0;
 }
 
 void mapsan_window_sync_slow(struct mapsan_thread *t) {
   t->window_countdown = COUNTDOWN;
   if (!unbounded())
+    decide();
+}
+
+void mapsan_window_init(void) {
+  if (unbounded())
     decide();
 }
 

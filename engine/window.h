@@ -21,10 +21,31 @@ bool mapsan_window_track_slow(struct mapsan_thread *t);
 
 static inline bool mapsan_window_track(struct mapsan_thread *t) {
   uint64_t gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
-  if (MAPSAN_LIKELY(gen != 0 && t->window_gen == gen &&
-                    --t->window_countdown != 0))
-    return true;
+  if (MAPSAN_LIKELY(gen == t->window_seen && t->window_countdown > 1)) {
+    t->window_countdown--;
+    return gen != 0;
+  }
   return mapsan_window_track_slow(t);
+}
+
+/* For a wrapper about to call the engine for a map it knows is drawn
+ * (its mark says so): true in canary mode while no window is open, when
+ * the engine would check nothing, so the wrapper may call the library
+ * directly (what the pool must know it still names). Every COUNTDOWN such
+ * calls of a thread, it asks whether a window may open (a program whose
+ * only drawn maps go this way must still get windows). */
+extern MAPSAN_HIDDEN MAPSAN_TLS uint32_t mapsan_window_skips;
+bool mapsan_window_poll(void);
+
+static inline bool mapsan_window_closed(void) {
+  if (MAPSAN_LIKELY(atomic_load_explicit(&mapsan_window_gen,
+                                         memory_order_acquire) != 0))
+    return false;
+  if (MAPSAN_LIKELY(mapsan_window_skips > 1)) {
+    mapsan_window_skips--;
+    return true;
+  }
+  return !mapsan_window_poll();
 }
 
 /* A sync operation did clock work while a window was open: once in a
@@ -33,9 +54,15 @@ static inline bool mapsan_window_track(struct mapsan_thread *t) {
 void mapsan_window_sync_slow(struct mapsan_thread *t);
 
 static inline void mapsan_window_sync(struct mapsan_thread *t) {
-  if (MAPSAN_UNLIKELY(--t->window_countdown == 0))
+  if (MAPSAN_UNLIKELY(t->window_countdown <= 1))
     mapsan_window_sync_slow(t);
+  else
+    t->window_countdown--;
 }
+
+/* At start-up, before the first thread is registered: in full mode the one
+ * window opens now, so every lock a thread takes is in its list. */
+void mapsan_window_init(void);
 
 /* For the summary: windows opened, and the share of the run they covered
  * in per mille. */

@@ -156,6 +156,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
     mapsan_unwind_load();
   mapsan_report_init();
   mapsan_report_set_thread_info(mapsan_thread_info_get);
+  mapsan_window_init(); /* before the first thread: engine/window.h */
   mapsan_thread_init();
   mapsan_thread_current();
   mapsan_crash_init();
