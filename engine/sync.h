@@ -27,11 +27,13 @@ void mapsan_lock_releasing_slow(uintptr_t addr);
  * a lock is about to be released: held-lock pop + release in the mode it
  * was held in. Both only while the clocks run (window.h): otherwise a lock
  * operation costs a load (the held-lock list then goes stale, and thread.h
- * says how a thread's next window copes). */
+ * says how a thread's next window copes). They test mapsan_hooks_on()
+ * themselves, after that load, so a wrapper calls them unconditionally. */
 static inline void mapsan_lock_acquired(uintptr_t addr,
                                         enum mapsan_lock_mode mode) {
   if (MAPSAN_LIKELY(
-          !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)))
+          !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)) ||
+      !mapsan_hooks_on())
     return;
   mapsan_enter(); /* the held-lock list is this thread's: see base.h */
   mapsan_lock_acquired_slow(addr, mode);
@@ -40,7 +42,8 @@ static inline void mapsan_lock_acquired(uintptr_t addr,
 
 static inline void mapsan_lock_releasing(uintptr_t addr) {
   if (MAPSAN_LIKELY(
-          !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)))
+          !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)) ||
+      !mapsan_hooks_on())
     return;
   mapsan_enter();
   mapsan_lock_releasing_slow(addr);

@@ -83,14 +83,14 @@ MAPSAN_EXPORT void mtx_destroy(mtx_t *m) {
 
 MAPSAN_EXPORT int mtx_lock(mtx_t *m) {
   int r = REAL(mtx_lock)(m);
-  if (r == thrd_success && mapsan_hooks_on())
+  if (r == thrd_success)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT int mtx_trylock(mtx_t *m) {
   int r = REAL(mtx_trylock)(m);
-  if (r == thrd_success && mapsan_hooks_on())
+  if (r == thrd_success)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
@@ -98,14 +98,13 @@ MAPSAN_EXPORT int mtx_trylock(mtx_t *m) {
 MAPSAN_EXPORT int mtx_timedlock(mtx_t *restrict m,
                                 const struct timespec *restrict t) {
   int r = REAL(mtx_timedlock)(m, t);
-  if (r == thrd_success && mapsan_hooks_on())
+  if (r == thrd_success)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT int mtx_unlock(mtx_t *m) {
-  if (mapsan_hooks_on())
-    mapsan_lock_releasing(ADDR(m));
+  mapsan_lock_releasing(ADDR(m));
   return REAL(mtx_unlock)(m);
 }
 

@@ -114,20 +114,18 @@ MAPSAN_EXPORT void g_mutex_clear(GMutex *m) {
 
 MAPSAN_EXPORT void g_mutex_lock(GMutex *m) {
   REAL(g_mutex_lock)(m);
-  if (mapsan_hooks_on())
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
 }
 
 MAPSAN_EXPORT gboolean g_mutex_trylock(GMutex *m) {
   gboolean r = REAL(g_mutex_trylock)(m);
-  if (r && mapsan_hooks_on())
+  if (r)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT void g_mutex_unlock(GMutex *m) {
-  if (mapsan_hooks_on())
-    mapsan_lock_releasing(ADDR(m));
+  mapsan_lock_releasing(ADDR(m));
   REAL(g_mutex_unlock)(m);
 }
 
@@ -157,21 +155,19 @@ MAPSAN_EXPORT void g_rec_mutex_clear(GRecMutex *m) {
 
 MAPSAN_EXPORT void g_rec_mutex_lock(GRecMutex *m) {
   MUTED(REAL(g_rec_mutex_lock)(m));
-  if (mapsan_hooks_on())
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
 }
 
 MAPSAN_EXPORT gboolean g_rec_mutex_trylock(GRecMutex *m) {
   gboolean r;
   MUTED(r = REAL(g_rec_mutex_trylock)(m));
-  if (r && mapsan_hooks_on())
+  if (r)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT void g_rec_mutex_unlock(GRecMutex *m) {
-  if (mapsan_hooks_on())
-    mapsan_lock_releasing(ADDR(m));
+  mapsan_lock_releasing(ADDR(m));
   MUTED(REAL(g_rec_mutex_unlock)(m));
 }
 
@@ -190,14 +186,13 @@ MAPSAN_EXPORT void g_rw_lock_clear(GRWLock *l) {
 #define RW_LOCK(name, mode)                                                   \
   MAPSAN_EXPORT void name(GRWLock *l) {                                       \
     MUTED(REAL(name)(l));                                                     \
-    if (mapsan_hooks_on())                                                    \
-      mapsan_lock_acquired(ADDR(l), mode);                                    \
+    mapsan_lock_acquired(ADDR(l), mode);                                      \
   }
 #define RW_TRYLOCK(name, mode)                                                \
   MAPSAN_EXPORT gboolean name(GRWLock *l) {                                   \
     gboolean r;                                                               \
     MUTED(r = REAL(name)(l));                                                 \
-    if (r && mapsan_hooks_on())                                               \
+    if (r)                                                                    \
       mapsan_lock_acquired(ADDR(l), mode);                                    \
     return r;                                                                 \
   }
@@ -205,8 +200,7 @@ MAPSAN_EXPORT void g_rw_lock_clear(GRWLock *l) {
  * a reader into the read clock, a writer into the clock. */
 #define RW_UNLOCK(name)                                                       \
   MAPSAN_EXPORT void name(GRWLock *l) {                                       \
-    if (mapsan_hooks_on())                                                    \
-      mapsan_lock_releasing(ADDR(l));                                         \
+    mapsan_lock_releasing(ADDR(l));                                           \
     MUTED(REAL(name)(l));                                                     \
   }
 
@@ -271,20 +265,18 @@ static uintptr_t bit_key(const volatile void *addr, gint bit) {
 
 MAPSAN_EXPORT void g_bit_lock(volatile gint *a, gint bit) {
   REAL(g_bit_lock)(a, bit);
-  if (mapsan_hooks_on())
-    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
 }
 
 MAPSAN_EXPORT gboolean g_bit_trylock(volatile gint *a, gint bit) {
   gboolean r = REAL(g_bit_trylock)(a, bit);
-  if (r && mapsan_hooks_on())
+  if (r)
     mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT void g_bit_unlock(volatile gint *a, gint bit) {
-  if (mapsan_hooks_on())
-    mapsan_lock_releasing(bit_key(a, bit));
+  mapsan_lock_releasing(bit_key(a, bit));
   REAL(g_bit_unlock)(a, bit);
 }
 
@@ -292,20 +284,18 @@ MAPSAN_EXPORT void g_bit_unlock(volatile gint *a, gint bit) {
  * around the call): the parentheses keep them from expanding. */
 MAPSAN_EXPORT void(g_pointer_bit_lock)(volatile void *a, gint bit) {
   REAL(g_pointer_bit_lock)(a, bit);
-  if (mapsan_hooks_on())
-    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
 }
 
 MAPSAN_EXPORT gboolean(g_pointer_bit_trylock)(volatile void *a, gint bit) {
   gboolean r = REAL(g_pointer_bit_trylock)(a, bit);
-  if (r && mapsan_hooks_on())
+  if (r)
     mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT void(g_pointer_bit_unlock)(volatile void *a, gint bit) {
-  if (mapsan_hooks_on())
-    mapsan_lock_releasing(bit_key(a, bit));
+  mapsan_lock_releasing(bit_key(a, bit));
   REAL(g_pointer_bit_unlock)(a, bit);
 }
 
@@ -372,13 +362,11 @@ MAPSAN_EXPORT void(g_once_init_leave)(volatile void *location, gsize result) {
 
 MAPSAN_EXPORT void g_async_queue_lock(GAsyncQueue *q) {
   REAL(g_async_queue_lock)(q);
-  if (mapsan_hooks_on())
-    mapsan_lock_acquired(ADDR(q), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(ADDR(q), MAPSAN_LOCK_WRITE);
 }
 
 MAPSAN_EXPORT void g_async_queue_unlock(GAsyncQueue *q) {
-  if (mapsan_hooks_on())
-    mapsan_lock_releasing(ADDR(q));
+  mapsan_lock_releasing(ADDR(q));
   REAL(g_async_queue_unlock)(q);
 }
 

@@ -132,14 +132,14 @@ MAPSAN_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
 
 MAPSAN_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
   int r = REAL(pthread_mutex_lock)(m);
-  if (r == 0 && mapsan_hooks_on())
+  if (r == 0)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
   int r = REAL(pthread_mutex_trylock)(m);
-  if (r == 0 && mapsan_hooks_on())
+  if (r == 0)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
@@ -147,7 +147,7 @@ MAPSAN_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
 MAPSAN_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m,
                                           const struct timespec *t) {
   int r = REAL(pthread_mutex_timedlock)(m, t);
-  if (r == 0 && mapsan_hooks_on())
+  if (r == 0)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
@@ -155,14 +155,13 @@ MAPSAN_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m,
 MAPSAN_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c,
                                           const struct timespec *t) {
   int r = REAL(pthread_mutex_clocklock)(m, c, t);
-  if (r == 0 && mapsan_hooks_on())
+  if (r == 0)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
-  if (mapsan_hooks_on())
-    mapsan_lock_releasing(ADDR(m));
+  mapsan_lock_releasing(ADDR(m));
   return REAL(pthread_mutex_unlock)(m);
 }
 
@@ -186,7 +185,7 @@ MAPSAN_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l) {
 #define RWLOCK_ACQ(name, mode, params, args)                                  \
   MAPSAN_EXPORT int name params {                                             \
     int r = REAL(name) args;                                                  \
-    if (r == 0 && mapsan_hooks_on())                                          \
+    if (r == 0)                                                               \
       mapsan_lock_acquired(ADDR(l), mode);                                    \
     return r;                                                                 \
   }
@@ -209,8 +208,7 @@ RWLOCK_ACQ(pthread_rwlock_clockwrlock, MAPSAN_LOCK_WRITE,
            (l, c, t))
 
 MAPSAN_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
-  if (mapsan_hooks_on())
-    mapsan_lock_releasing(ADDR(l));
+  mapsan_lock_releasing(ADDR(l));
   return REAL(pthread_rwlock_unlock)(l);
 }
 
@@ -232,21 +230,20 @@ MAPSAN_EXPORT int pthread_spin_destroy(pthread_spinlock_t *l) {
 
 MAPSAN_EXPORT int pthread_spin_lock(pthread_spinlock_t *l) {
   int r = REAL(pthread_spin_lock)(l);
-  if (r == 0 && mapsan_hooks_on())
+  if (r == 0)
     mapsan_lock_acquired(ADDR(l), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) {
   int r = REAL(pthread_spin_trylock)(l);
-  if (r == 0 && mapsan_hooks_on())
+  if (r == 0)
     mapsan_lock_acquired(ADDR(l), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l) {
-  if (mapsan_hooks_on())
-    mapsan_lock_releasing(ADDR(l));
+  mapsan_lock_releasing(ADDR(l));
   return REAL(pthread_spin_unlock)(l);
 }
 
