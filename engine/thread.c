@@ -142,6 +142,10 @@ static struct mapsan_thread *create_locked(uint32_t parent_num,
   t->held = t->held_inline;
   t->held_cap = MAPSAN_HELD_INLINE;
   t->held_gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
+  /* In full mode the window is the one every thread is in from its start
+   * (window.h: mapsan_window_track does not look again). */
+  if (mapsan_window_always)
+    t->window_gen = t->window_seen = t->held_gen;
   t->slot = slot;
   t->num = next_num++;
   t->tid = gettid_raw();

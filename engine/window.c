@@ -55,6 +55,7 @@ static uint64_t window_ns(void) {
 }
 
 MAPSAN_HIDDEN _Atomic uint64_t mapsan_window_gen;
+MAPSAN_HIDDEN bool mapsan_window_always;
 
 static mapsan_lock window_lock = MAPSAN_LOCK_INIT;
 MAPSAN_FORK_LEAF(window_lock)
@@ -146,8 +147,11 @@ void mapsan_window_sync_slow(struct mapsan_thread *t) {
 }
 
 void mapsan_window_init(void) {
-  if (unbounded())
+  if (unbounded()) {
     decide();
+    mapsan_window_always = true; /* threads registered from now on are in
+                                    it: thread.c */
+  }
 }
 
 void mapsan_window_stats(uint64_t *opened, unsigned *permille) {

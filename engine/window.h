@@ -19,7 +19,12 @@ extern MAPSAN_HIDDEN _Atomic uint64_t mapsan_window_gen;
  * the access is checked and recorded; false when it goes unchecked. */
 bool mapsan_window_track_slow(struct mapsan_thread *t);
 
+/* Full mode: the one window is open for good (set at start-up). */
+extern MAPSAN_HIDDEN bool mapsan_window_always;
+
 static inline bool mapsan_window_track(struct mapsan_thread *t) {
+  if (MAPSAN_LIKELY(mapsan_window_always))
+    return true;
   uint64_t gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
   if (MAPSAN_LIKELY(gen == t->window_seen && t->window_countdown > 1)) {
     t->window_countdown--;
@@ -54,6 +59,8 @@ static inline bool mapsan_window_closed(void) {
 void mapsan_window_sync_slow(struct mapsan_thread *t);
 
 static inline void mapsan_window_sync(struct mapsan_thread *t) {
+  if (MAPSAN_LIKELY(mapsan_window_always))
+    return;
   if (MAPSAN_UNLIKELY(t->window_countdown <= 1))
     mapsan_window_sync_slow(t);
   else
