@@ -28,14 +28,30 @@ What it proves, case by case:
   demo       real output: the demo run twice under the launcher with --json
              into two "host" directories, then grouped: one signature, two
              hosts, two processes, and the SARIF location is the demo's line
+  symbolize  --symbolize on the demo built -g, then stripped (--strip-all,
+             with a .gnu_debuglink), as a PIE and as a non-PIE (ET_EXEC,
+             first PT_LOAD at 0x400000) program: the process writes "in ??";
+             the tool names every frame (refresh_entry inlined into
+             refresher, race.c and the racy line) from (a) a build-id tree
+             given by --debug-dir, (b) a plain --debug-dir, (c) the frames'
+             "build_id" with the module gone from disk, (d) the debuglink's
+             file next to the module; in --json, the table and SARIF; the
+             signature never changes; with no debug file, one warning that
+             names the module and its build-id
+  debuginfod the same report symbolized from a local debuginfod server
+             (debuginfod -F DIR on 127.0.0.1, started and stopped here) via
+             DEBUGINFOD_URLS, cached in DEBUGINFOD_CACHE_PATH; status 77
+             (skip) when debuginfod is not installed
 
-Usage: check_report_tool.py CASE TOOL FIXTURES [SRCROOT LAUNCHER DEMO]
+Usage: check_report_tool.py CASE TOOL FIXTURES [SRCROOT LAUNCHER DEMO
+                                                [DEMO_NOPIE LIBDIR]]
 Exit status 0 = pass, 1 = fail (the first failed check is printed).
 """
 import json
 import socket
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,10 +70,10 @@ def expect(cond, what):
         raise Failure(what)
 
 
-def run(*args, stdin=b"", cwd=None):
+def run(*args, stdin=b"", cwd=None, env=None):
     """Run the tool: (status, stdout text, stderr text)."""
     p = subprocess.run([sys.executable, TOOL, *args], input=stdin,
-                       capture_output=True, cwd=cwd, timeout=60)
+                       capture_output=True, cwd=cwd, env=env, timeout=120)
     out = p.stdout.decode("utf-8", "replace")
     err = p.stderr.decode("utf-8", "replace")
     print("$ mapsan-report %s  -> %d" % (" ".join(args), p.returncode))
@@ -527,6 +543,206 @@ def case_demo(srcroot, launcher, demo):
                ["artifactLocation"]["uri"] == "demo/race.c", "previous")
 
 
+# ------------------------------------------------------------- --symbolize
+
+def stripped_build(tmp, prog):
+    """A stripped copy of prog with a .gnu_debuglink, and its debug file
+    only in a build-id tree (tmp/tree/.build-id/xx/rest.debug) and a plain
+    directory (tmp/plain/NAME.debug), where the process cannot find it.
+    Returns (stripped copy, build-id, debug file in the tree)."""
+    name = os.path.basename(prog)
+    os.makedirs(os.path.join(tmp, "bin"))
+    os.makedirs(os.path.join(tmp, "plain"))
+    copy = os.path.join(tmp, "bin", name)
+    debug = os.path.join(tmp, "plain", name + ".debug")
+    for cmd in (["objcopy", "--only-keep-debug", prog, debug],
+                ["strip", "--strip-all", "-o", copy, prog],
+                ["objcopy", "--add-gnu-debuglink=" + debug, copy]):
+        subprocess.run(cmd, check=True, cwd=tmp)
+    out = subprocess.run(["readelf", "-n", debug], check=True,
+                         capture_output=True, text=True).stdout
+    bid = re.search(r"Build ID: ([0-9a-f]+)", out).group(1)
+    tree = os.path.join(tmp, "tree", ".build-id", bid[:2])
+    os.makedirs(tree)
+    shutil.copy(debug, os.path.join(tree, bid[2:] + ".debug"))
+    return copy, bid, os.path.join(tree, bid[2:] + ".debug")
+
+
+def run_stripped(launcher, copy, libdir, out):
+    os.makedirs(out)
+    env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+    env.pop("DEBUGINFOD_URLS", None)  # libdw in the process must not find it
+    p = subprocess.run([launcher, "--json", out, "--", copy], env=env,
+                       capture_output=True, timeout=60)
+    expect(p.returncode == 66, "stripped demo exited %d: %s" %
+           (p.returncode, p.stderr.decode()[-2000:]))
+    reps = []
+    for f in os.listdir(out):
+        with open(os.path.join(out, f)) as fh:
+            reps += [json.loads(ln) for ln in fh]
+    reps = [r for r in reps if "record" not in r]
+    expect(len(reps) == 1, "one report, got %d" % len(reps))
+    cur = [s for s in reps[0]["stacks"] if s["role"] == "current"][0]
+    expect("function" not in cur["frames"][0] and
+           "file" not in cur["frames"][0], "the process named the stripped "
+           "frame: %r" % cur["frames"][0])
+    expect("in ??" in reps[0]["summary"], "summary %r" % reps[0]["summary"])
+    return reps[0]
+
+
+def check_symbolized(args, raw, srcroot, env=None, what=""):
+    """mapsan-report ARGS --json: the demo's race, named to the line, with
+    the inlined call, and the signature the process computed."""
+    status, out, err = run(*args, "--json", env=env)
+    expect(status == 1, "%s: status %d" % (what, status))
+    g = json.loads(out)["groups"][0]
+    expect(g["signature"] == raw["signature"], what + ": signature changed")
+    race_c = os.path.join(srcroot, "demo", "race.c")
+    want = race_line(race_c, "BUG: the lock is missing")
+    expect(g["summary"] == "write-write-race race.c:%d in refresh_entry" %
+           want, "%s: summary %r" % (what, g["summary"]))
+    cur = [s for s in g["stacks"] if s["role"] == "current"][0]["frames"]
+    expect(cur[0].get("function") == "refresh_entry" and
+           cur[0].get("file") == race_c and cur[0].get("line") == want and
+           cur[0].get("inlined") is True, "%s: top frame %r" % (what, cur[0]))
+    expect(cur[1].get("function") == "refresher" and
+           cur[1].get("file") == race_c and "inlined" not in cur[1] and
+           cur[1]["offset"] == cur[0]["offset"], "%s: caller %r" %
+           (what, cur[1]))
+    prev = [s for s in g["stacks"] if s["role"] == "previous"][0]["frames"]
+    expect([f.get("function") for f in prev[:2]] == ["cache_put", "main"],
+           "%s: previous %r" % (what, prev[:2]))
+    return err
+
+
+def race_line(path, marker):
+    """The line of demo/race.c that the report names: the first
+    hmap_assign after the marker comment."""
+    seen = False
+    with open(path) as fh:
+        for i, ln in enumerate(fh, 1):
+            seen = seen or marker in ln
+            if seen and "hmap_assign" in ln:
+                return i
+    raise Failure("no hmap_assign after %r in %s" % (marker, path))
+
+
+def case_symbolize(srcroot, launcher, demo, demo_nopie, libdir):
+    for prog, kind in ((demo, "PIE"), (demo_nopie, "non-PIE")):
+        with tempfile.TemporaryDirectory() as tmp:
+            copy, bid, tree_file = stripped_build(tmp, prog)
+            rep = os.path.join(tmp, "rep")
+            raw = run_stripped(launcher, copy, libdir, rep)
+            tree = os.path.join(tmp, "tree")
+            # (a) the build-id tree, build-id read from the module on disk
+            err = check_symbolized(["--symbolize", "--debug-dir", tree, rep],
+                                   raw, srcroot, what=kind + " build-id tree")
+            expect(err == "", "warning %r" % err)
+            # the table and SARIF say the same
+            status, out, err = run("--symbolize", "--debug-dir", tree, rep)
+            expect("race.c:" in out and "in refresh_entry" in out, "table")
+            sarif = os.path.join(tmp, "s.sarif")
+            run("--debug-dir", tree, "--sarif", sarif, rep)
+            with open(sarif) as fh:
+                doc = json.load(fh)
+            check_sarif(doc)
+            res = doc["runs"][0]["results"][0]
+            loc = res["locations"][0]
+            expect(loc["physicalLocation"]["artifactLocation"]["uri"]
+                   .endswith("/demo/race.c") and
+                   loc["logicalLocations"][0]["name"] == "refresh_entry",
+                   "SARIF location %r" % loc)
+            # (b) a plain directory holding NAME.debug
+            check_symbolized(["--symbolize", "--debug-dir",
+                              os.path.join(tmp, "plain"), rep], raw, srcroot,
+                             what=kind + " plain directory")
+            # without a debug file: frames stay unknown, said once, no crash
+            status, out, err = run("--symbolize", "--json", rep)
+            g = json.loads(out)["groups"][0]
+            expect(status == 1 and "in ??" in g["summary"] and
+                   "still without a function" in err and copy in err and
+                   bid in err, "no debug file: %r %r" % (g["summary"], err))
+            # (c) the frames carry a build-id and the module is gone (another
+            # machine): found by the frame's build-id alone
+            moved = os.path.join(tmp, "moved")
+            os.makedirs(moved)
+            for f in os.listdir(rep):
+                with open(os.path.join(rep, f)) as fh, \
+                        open(os.path.join(moved, f), "w") as oh:
+                    for ln in fh:
+                        r = json.loads(ln)
+                        for s in r.get("stacks", []):
+                            for fr in s["frames"]:
+                                if fr["module"] == copy:
+                                    fr["build_id"] = bid
+                                    fr["module"] = "/nonexistent/" + \
+                                        os.path.basename(copy)
+                        oh.write(json.dumps(r) + "\n")
+            check_symbolized(["--symbolize", "--debug-dir", tree, moved], raw,
+                             srcroot, what=kind + " frame build-id")
+            # (d) the debuglink's file next to the module
+            shutil.copy(tree_file, os.path.join(
+                tmp, "bin", os.path.basename(prog) + ".debug"))
+            check_symbolized(["--symbolize", rep], raw, srcroot,
+                             what=kind + " .gnu_debuglink")
+
+
+def case_debuginfod(srcroot, launcher, demo, demo_nopie, libdir):
+    server = shutil.which("debuginfod")
+    if server is None:
+        print("SKIP: debuginfod is not installed (scripts/setup installs it)")
+        return 77
+    with tempfile.TemporaryDirectory() as tmp:
+        copy, bid, tree_file = stripped_build(tmp, demo)
+        rep = os.path.join(tmp, "rep")
+        raw = run_stripped(launcher, copy, libdir, rep)
+        serve = os.path.join(tmp, "serve")
+        os.makedirs(serve)
+        shutil.copy(tree_file, os.path.join(serve, "demo.debug"))
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        log = open(os.path.join(tmp, "debuginfod.log"), "w")
+        proc = subprocess.Popen(
+            [server, "-F", serve, "-p", str(port), "-d",
+             os.path.join(tmp, "db.sqlite"), "-t", "1", "-g", "0", "-v"],
+            stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+        try:
+            url = "http://127.0.0.1:%d" % port
+            import time
+            import urllib.request
+            for _ in range(200):  # until it answers and has scanned the file
+                try:
+                    with urllib.request.urlopen(
+                            url + "/buildid/%s/debuginfo" % bid,
+                            timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                expect(proc.poll() is None, "debuginfod exited %s" %
+                       proc.returncode)
+                time.sleep(0.1)
+            else:
+                if proc.poll() is not None:
+                    print("SKIP: debuginfod cannot run here")
+                    return 77
+                raise Failure("debuginfod never served " + bid)
+            env = dict(os.environ, DEBUGINFOD_URLS=url,
+                       DEBUGINFOD_CACHE_PATH=os.path.join(tmp, "cache"))
+            err = check_symbolized(["--symbolize", rep], raw, srcroot,
+                                   env=env, what="debuginfod")
+            expect(err == "", "warning %r" % err)
+            expect(os.path.isfile(os.path.join(tmp, "cache", bid,
+                                               "debuginfo")), "cached")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
+    return 0
+
+
 def main(argv):
     global TOOL, FIXTURES
     case = argv[1]
@@ -537,6 +753,10 @@ def main(argv):
     try:
         if case == "demo":
             case_demo(*argv[4:7])
+        elif case in ("symbolize", "debuginfod"):
+            fn = case_symbolize if case == "symbolize" else case_debuginfod
+            if fn(*map(os.path.abspath, argv[4:9])) == 77:
+                return 77
         else:
             cases[case]()
     except Failure as e:
