@@ -11,7 +11,8 @@
  * writer (base/writer.h: no snprintf, no malloc), and written
  * with one write(2) per sink. Calls made: clock_gettime, getpid, syscall
  * (gettid, tgkill), open/read/close (/proc/thread-self/maps; a sink file
- * not yet open), write, nanosleep, sigprocmask, sigaction,
+ * not yet open), write, nanosleep, with log_to_journal=1 socket, sendmsg,
+ * memfd_create and fcntl as raw system calls (reports/journal.c), sigprocmask, sigaction,
  * sigsetjmp/siglongjmp (only within our own report code), and libunwind's
  * unw_init_local2 and unw_step (when libunwind is loaded: it is loaded on
  * demand, never in a handler, see unwind.h; before that the stack is the
@@ -57,6 +58,7 @@
 #include "../base/options.h"
 #include "../base/writer.h"
 #include "../engine/thread.h"
+#include "../reports/journal.h"
 #include "../reports/report.h"
 #include "../reports/sink.h"
 #include "../stacks/stack.h"
@@ -108,6 +110,8 @@ static volatile int nsnaps;
 static int threads_idle, threads_not_shown;
 static char text_buf[TEXT_CAP] MAPSAN_BIG;
 static char json_buf[JSON_CAP] MAPSAN_BIG;
+static char journal_head[8192] MAPSAN_BIG;   /* the journal entry's fields */
+static char journal_message[700] MAPSAN_BIG; /* its MESSAGE */
 
 /* Start-up values for the clock calibration; the report header's host,
  * filled at the first report. */
@@ -570,6 +574,24 @@ static bool first_sighting(const char *signature) {
   return true; /* table full: report */
 }
 
+/* The crash report as one journal entry; json is the JSON report. No
+ * CODE_FILE/CODE_LINE/CODE_FUNC: the crash path does not symbolize. */
+static void send_journal(const struct crash_facts *f, size_t json_len) {
+  struct mapsan_writer m =
+      mapsan_writer(journal_message, sizeof(journal_message) - 1);
+  mapsan_put_s(&m, "SUMMARY: mapsan: ");
+  put_summary(&m, f);
+  journal_message[m.len] = '\0';
+  struct mapsan_journal_entry e = {
+      .message = journal_message,
+      .kind = "crash",
+      .signature = f->signature,
+      .json = json_buf,
+      .json_len = json_len,
+  };
+  mapsan_journal_send(&e, journal_head, sizeof(journal_head));
+}
+
 static void write_sink(bool json, const char *buf, size_t len) {
   int fd = mapsan_sink_open_signal_safe(json);
   if (fd < 0) {
@@ -652,9 +674,12 @@ void mapsan_crash_report(int sig, const char *signame, siginfo_t *info,
   if (first_sighting(f.signature)) {
     size_t n = format_text(&f);
     write_sink(false, text_buf, n);
-    if (mapsan_opts.json_path != NULL) {
+    if (mapsan_opts.json_path != NULL || mapsan_journal_enabled()) {
       n = format_json(&f);
-      write_sink(true, json_buf, n);
+      if (mapsan_opts.json_path != NULL)
+        write_sink(true, json_buf, n);
+      if (mapsan_journal_enabled())
+        send_journal(&f, n);
     }
     mapsan_report_count_crash();
   }

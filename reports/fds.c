@@ -12,7 +12,9 @@
  *   - libunwind gets no pipe to validate addresses with
  *     (shim/unwind_validate.c);
  *   - the files libdw opens to symbolize a report are closed when the
- *     report is written (reports/symbolize.c).
+ *     report is written (reports/symbolize.c);
+ *   - the journal sink's socket (and memfd, for a large entry) is made for
+ *     each report and closed once it is sent (reports/journal.c).
  * While a report is written its file holds a number for a moment. When the
  * program holds every number below its soft limit (open fails with
  * EMFILE), mapsan raises the soft limit by one for that moment: its file
@@ -24,9 +26,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-int mapsan_fd_open(const char *path, int flags, mode_t mode) {
-  int fd = open(path, flags, mode);
+/* Calls make(a, b, c) once more with the soft limit raised by one, when
+ * the first call failed with EMFILE. */
+static int with_raised_limit(int (*make)(long, long, long), long a, long b,
+                             long c) {
+  int fd = make(a, b, c);
   if (fd >= 0 || errno != EMFILE)
     return fd;
   struct rlimit rl;
@@ -40,9 +47,41 @@ int mapsan_fd_open(const char *path, int flags, mode_t mode) {
     errno = EMFILE;
     return -1;
   }
-  fd = open(path, flags, mode);
+  fd = make(a, b, c);
   int err = errno;
   setrlimit(RLIMIT_NOFILE, &rl); /* an open file above the limit stays open */
   errno = err;
   return fd;
+}
+
+static int open_call(long path, long flags, long mode) {
+  return open((const char *)path, (int)flags, (mode_t)mode);
+}
+
+int mapsan_fd_open(const char *path, int flags, mode_t mode) {
+  return with_raised_limit(open_call, (long)path, flags, mode);
+}
+
+/* Raw system calls: the program's socket/memfd interceptors (shim/) are
+ * not for mapsan's own descriptors. */
+static int syscall_call(long nr, long a, long b) {
+  return (int)syscall(nr, a, b);
+}
+
+static int socket_call(long domain, long type, long unused) {
+  (void)unused;
+  return syscall_call(SYS_socket, domain, type);
+}
+
+static int memfd_call(long name, long flags, long unused) {
+  (void)unused;
+  return syscall_call(SYS_memfd_create, name, flags);
+}
+
+int mapsan_fd_socket(int domain, int type) {
+  return with_raised_limit(socket_call, domain, type, 0);
+}
+
+int mapsan_fd_memfd(const char *name, unsigned flags) {
+  return with_raised_limit(memfd_call, (long)name, (long)flags, 0);
 }

@@ -11,4 +11,9 @@
  * above that range instead of failing (fds.c). Async-signal-safe. */
 int mapsan_fd_open(const char *path, int flags, mode_t mode);
 
+/* socket(2) and memfd_create(2) for the journal sink (reports/journal.c),
+ * as raw system calls, with the same fallback. Async-signal-safe. */
+int mapsan_fd_socket(int domain, int type);
+int mapsan_fd_memfd(const char *name, unsigned flags);
+
 #endif

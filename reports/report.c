@@ -12,6 +12,7 @@
 
 #include "../base/options.h"
 #include "../base/base.h"
+#include "journal.h"
 #include "sink.h"
 #include "../stacks/stack.h"
 #include "suppress.h"
@@ -47,6 +48,8 @@ static struct mapsan_frame frame_buf[MAPSAN_REPORT_MAX_STACKS]
                                     [FRAMES_PER_STACK] MAPSAN_BIG;
 static char text_buf[128 << 10] MAPSAN_BIG;
 static char json_buf[256 << 10] MAPSAN_BIG;
+static char journal_head[16 << 10] MAPSAN_BIG;
+static char journal_message[600] MAPSAN_BIG;
 
 /* Set while mapsan itself aborts (halt_on_error), so that the crash
  * handler knows the signal is ours. */
@@ -273,6 +276,30 @@ static bool raw_first_sight(const struct mapsan_report *r) {
   return true; /* full: fall back to the signature check */
 }
 
+/* The report as one journal entry (reports/journal.c): the SUMMARY line,
+ * the current stack's top frame, the JSON report. Report lock held. */
+static void send_journal(const struct mapsan_resolved *res, const char *json,
+                         size_t json_len) {
+  const struct mapsan_report *r = res->r;
+  const struct mapsan_frame *top = NULL;
+  for (int i = 0; i < r->nstacks && top == NULL; i++)
+    if (r->stacks[i].role == MAPSAN_ROLE_CURRENT && res->nframes[i])
+      top = &res->frames[i][0];
+  snprintf(journal_message, sizeof(journal_message), "SUMMARY: mapsan: %s",
+           res->summary);
+  struct mapsan_journal_entry e = {
+      .message = journal_message,
+      .kind = mapsan_kind_name(r->kind),
+      .signature = res->signature,
+      .code_file = top ? top->file : NULL,
+      .code_line = top && top->file ? top->line : 0,
+      .code_func = top ? top->function : NULL,
+      .json = json,
+      .json_len = json_len,
+  };
+  mapsan_journal_send(&e, journal_head, sizeof(journal_head));
+}
+
 void mapsan_report_submit(struct mapsan_report *r) {
   mapsan_enter();
   mapsan_lock_acquire(&report_lock);
@@ -324,10 +351,12 @@ void mapsan_report_submit(struct mapsan_report *r) {
   if (print) {
     size_t n = mapsan_print_text(&res, text_buf, sizeof(text_buf));
     mapsan_sink_text(text_buf, n);
-    if (mapsan_sink_json_enabled()) {
+    if (mapsan_sink_json_enabled() || mapsan_journal_enabled()) {
       n = mapsan_print_json(&res, json_buf, sizeof(json_buf));
-      if (n > 0)
+      if (n > 0 && mapsan_sink_json_enabled())
         mapsan_sink_json(json_buf, n);
+      if (mapsan_journal_enabled())
+        send_journal(&res, json_buf, n);
     }
     nreports++;
   }

@@ -6,7 +6,8 @@
  * a shared directory is not followed. Under secure execution (setuid) the paths are ignored and
  * everything goes to stderr. A file that cannot be opened or written gives
  * one warning line on stderr; its reports then go to stderr. Each report is
- * one write(2) call, so concurrent reports never interleave.
+ * one write(2) call, so concurrent reports never interleave. The journal
+ * (log_to_journal=1) is a sink of its own: reports/journal.h.
  */
 #ifndef MAPSAN_SINK_H
 #define MAPSAN_SINK_H
