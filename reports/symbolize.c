@@ -44,6 +44,7 @@
 #include "symbolize.h"
 
 #include "../base/base.h"
+#include "../base/buildid.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -288,38 +289,40 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
   memset(f, 0, sizeof(*f));
   f->pc = pc;
   f->module = "?";
+  uintptr_t lookup = return_address && pc > 0 ? pc - 1 : pc;
   if (dwfl == NULL)
     refresh();
   if (dwfl == NULL && mapsan_in_signal()) { /* no libdw, no loader lock */
     struct dl_find_object obj;
-    if (_dl_find_object((void *)(return_address && pc > 0 ? pc - 1 : pc),
-                        &obj) == 0) {
+    if (_dl_find_object((void *)lookup, &obj) == 0) {
       const char *name = obj.dlfo_link_map ? obj.dlfo_link_map->l_name : "";
       const char *module =
           keep(name && name[0] ? name : program_invocation_name);
       f->module = module ? module : "?";
       f->offset = pc - (uintptr_t)obj.dlfo_map_start;
     }
+    f->build_id = mapsan_build_id_of(lookup, false);
     return 1;
   }
   if (dwfl == NULL) { /* no libdw: the dynamic linker's view */
     Dl_info info;
-    if (dladdr((void *)(return_address && pc > 0 ? pc - 1 : pc), &info) &&
+    if (dladdr((void *)lookup, &info) &&
         info.dli_fname) {
       const char *module = keep(info.dli_fname);
       f->module = module ? module : "?";
       f->offset = pc - (uintptr_t)info.dli_fbase;
       f->function = keep(info.dli_sname);
     }
+    f->build_id = mapsan_build_id_of(lookup, true);
     return 1;
   }
-  Dwarf_Addr lookup = return_address && pc > 0 ? pc - 1 : pc;
   Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
   if (mod == NULL) {
     refresh();
     if (dwfl == NULL || (mod = dwfl_addrmodule(dwfl, lookup)) == NULL)
       return 1;
   }
+  f->build_id = mapsan_build_id_of(lookup, !mapsan_in_signal());
   Dwarf_Addr start = 0;
   const char *name =
       dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
