@@ -13,6 +13,7 @@
 #include "modules.h"
 
 #include "../base/base.h"
+#include "../base/buildid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -181,6 +182,7 @@ static int snapshot_one(struct dl_phdr_info *info, size_t size, void *data) {
 void mapsan_modules_snapshot(void) {
   snap_nmodules = 0;
   dl_iterate_phdr(snapshot_one, NULL);
+  mapsan_build_ids_refresh(); /* the crash report's build-ids (base/buildid.c) */
 }
 
 void mapsan_modules_load(void) {

@@ -55,6 +55,7 @@
 #include "report.h"
 
 #include "../base/base.h"
+#include "../base/buildid.h"
 #include "../base/options.h"
 #include "../base/writer.h"
 #include "../engine/thread.h"
@@ -278,7 +279,7 @@ static void text_pc(struct mapsan_writer *o, uintptr_t pc) {
   mapsan_put_s(o, ")");
 }
 
-/* "pc":"0x..","module":"..","offset":"0x.." in JSON. */
+/* "pc":"0x..","module":"..","offset":"0x..","build_id":".." in JSON. */
 static void json_pc(struct mapsan_writer *o, uintptr_t pc) {
   const struct mapsan_module *m = mapsan_module_of(pc);
   mapsan_put_s(o, "\"pc\":\"");
@@ -288,6 +289,15 @@ static void json_pc(struct mapsan_writer *o, uintptr_t pc) {
   mapsan_put_s(o, ",\"offset\":\"");
   mapsan_put_x(o, m ? pc - m->base : pc);
   mapsan_put_s(o, "\"");
+  /* From the cache the start-up walk filled (modules.c): read only. */
+  const char *id = m ? mapsan_build_id_of(pc, false) : NULL;
+  if (m && id == NULL && pc > 0)
+    id = mapsan_build_id_of(pc - 1, false); /* a return address at the end */
+  if (id) {
+    mapsan_put_s(o, ",\"build_id\":\"");
+    mapsan_put_s(o, id);
+    mapsan_put_s(o, "\"");
+  }
 }
 
 static int64_t age_us(const struct crash_facts *f, uint64_t tsc) {

@@ -151,6 +151,10 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
       put_key_str(&o, "module", fr->module);
       put(&o, ",\"offset\":");
       put_xstr(&o, fr->offset);
+      if (fr->build_id) {
+        put(&o, ",");
+        put_key_str(&o, "build_id", fr->build_id);
+      }
       if (fr->function) {
         put(&o, ",");
         put_key_str(&o, "function", fr->function);

@@ -40,13 +40,31 @@
  *     2.35: lock-free), not dladdr, which takes the loader's lock.
  * Outside handlers, without libdw, frames get module+offset and the dynamic
  * symbol (dladdr).
+ *
+ * Every frame also gets its module's GNU build-id (base/buildid.c: read
+ * from the loaded notes, cached), so a report can be symbolized elsewhere.
+ *
+ * The symbolize option (base/options.inc) says how far this goes:
+ *   0  never: libdw is not loaded at all (a fleet symbolizes offline with
+ *      mapsan-report --symbolize); frames are module+offset+build-id from
+ *      _dl_find_object, without even dladdr's dynamic symbol;
+ *   1  (default) local files only: the module itself, the build-id
+ *      directories, .gnu_debuglink (find_debuginfo_local). libdw's own
+ *      standard search would query debuginfod whenever DEBUGINFOD_URLS is
+ *      set, loading libdebuginfod and libcurl and waiting on the network in
+ *      the middle of a report: a canary must not;
+ *   2  libdw's standard search, debuginfod included when DEBUGINFOD_URLS is
+ *      set (never in a signal handler).
  */
 #include "symbolize.h"
 
 #include "../base/base.h"
+#include "../base/buildid.h"
+#include "../base/options.h"
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdio.h>
 #include <dwarf.h>
@@ -66,7 +84,7 @@
   X(dwfl_module_addrdie) X(dwfl_module_addrinfo) X(dwfl_module_addrname)     \
   X(dwfl_module_getsrc) X(dwfl_module_info) X(dwfl_report_begin)             \
   X(dwfl_report_end) X(dwfl_standard_find_debuginfo)                       \
-  X(dwfl_build_id_find_debuginfo)
+  X(dwfl_build_id_find_debuginfo) X(dwfl_module_build_id)
 
 static struct {
 #define X(name) __typeof__(&name) name;
@@ -81,6 +99,10 @@ static int dw_state; /* 0 not tried, 1 loaded, -1 unavailable */
 static bool dw_load(void) {
   if (dw_state != 0)
     return dw_state > 0;
+  if (mapsan_opts.symbolize <= 0) { /* symbolize=0: no libdw, ever */
+    dw_state = -1;
+    return false;
+  }
   if (mapsan_in_signal())
     return false;
   dw_state = -1;
@@ -145,8 +167,89 @@ static int report_modules(void) {
   return r;
 }
 
-/* libdw's standard search for separate debug files, but by build-id only
- * in a signal handler (see the top: no debuginfod there). */
+/* Whether the ELF file open on fd has a GNU build-id note equal to
+ * id[0..len): its SHT_NOTE sections, read with pread (a separate debug file
+ * keeps its notes). */
+static bool file_has_build_id(int fd, const unsigned char *id, int len) {
+  Elf64_Ehdr eh;
+  if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+      memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+      eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_shentsize != sizeof(Elf64_Shdr))
+    return false;
+  for (unsigned i = 0; i < eh.e_shnum && i < 4096; i++) {
+    Elf64_Shdr sh;
+    if (pread(fd, &sh, sizeof(sh), (off_t)(eh.e_shoff + i * sizeof(sh))) !=
+        (ssize_t)sizeof(sh))
+      return false;
+    if (sh.sh_type != SHT_NOTE || sh.sh_size > 4096)
+      continue;
+    unsigned char buf[4096];
+    if (pread(fd, buf, sh.sh_size, (off_t)sh.sh_offset) != (ssize_t)sh.sh_size)
+      continue;
+    size_t at = 0, align = sh.sh_addralign == 8 ? 8 : 4;
+    while (at + sizeof(Elf64_Nhdr) <= sh.sh_size) {
+      Elf64_Nhdr nh;
+      memcpy(&nh, buf + at, sizeof(nh));
+      size_t name = at + sizeof(nh);
+      size_t desc = name + ((nh.n_namesz + align - 1) & ~(align - 1));
+      if (desc + nh.n_descsz > sh.sh_size)
+        break;
+      if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+          memcmp(buf + name, "GNU", 4) == 0)
+        return (int)nh.n_descsz == len && memcmp(buf + desc, id, (size_t)len) == 0;
+      at = desc + ((nh.n_descsz + align - 1) & ~(align - 1));
+    }
+  }
+  return false;
+}
+
+/* symbolize=1's search for a separate debug file: local files only.
+ * libdw's standard search (dwfl_standard_find_debuginfo) ends with a
+ * debuginfod query whenever DEBUGINFOD_URLS is set in the environment, and
+ * takes no flag to skip it; clearing the variable around the call would
+ * race with the program's own getenv/setenv in other threads. So this is
+ * the standard search's local part, done here: the build-id directories of
+ * the debuginfo path (/usr/lib/debug/.build-id/xx/rest.debug), then the
+ * .gnu_debuglink name beside the module, in its .debug directory and under
+ * /usr/lib/debug, each candidate accepted only when its build-id note is
+ * the module's (or, for a module without one, as found). */
+static int find_debuginfo_local(Dwfl_Module *mod, void **userdata,
+                                const char *modname, Dwarf_Addr base,
+                                const char *file, const char *debuglink,
+                                GElf_Word crc, char **debuginfo_file_name) {
+  int fd = dw.dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file,
+                                           debuglink, crc, debuginfo_file_name);
+  if (fd >= 0 || debuglink == NULL || file == NULL || file[0] != '/' ||
+      strchr(debuglink, '/') != NULL)
+    return fd;
+  const unsigned char *id = NULL;
+  GElf_Addr id_vaddr;
+  int id_len = dw.dwfl_module_build_id(mod, &id, &id_vaddr);
+  const char *slash = strrchr(file, '/');
+  int dirlen = (int)(slash - file);
+  static const char *const forms[] = {"%.*s/%s", "%.*s/.debug/%s",
+                                      "/usr/lib/debug%.*s/%s"};
+  for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+    char path[4096];
+    int n = snprintf(path, sizeof(path), forms[i], dirlen, file, debuglink);
+    if (n <= 0 || (size_t)n >= sizeof(path) || strcmp(path, file) == 0)
+      continue;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    if (id_len <= 0 || file_has_build_id(fd, id, id_len)) {
+      *debuginfo_file_name = strdup(path);
+      return fd;
+    }
+    close(fd);
+  }
+  return -1;
+}
+
+/* The search for separate debug files, by the symbolize option: 2, libdw's
+ * standard search (debuginfod last, when DEBUGINFOD_URLS is set); 1, the
+ * local files only. By build-id only in a signal handler (see the top: no
+ * debuginfod there). */
 static int find_debuginfo(Dwfl_Module *mod, void **userdata,
                           const char *modname, Dwarf_Addr base,
                           const char *file, const char *debuglink,
@@ -154,8 +257,11 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata,
   if (mapsan_in_signal())
     return dw.dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file,
                                            debuglink, crc, debuginfo_file_name);
-  return dw.dwfl_standard_find_debuginfo(mod, userdata, modname, base, file,
-                                         debuglink, crc, debuginfo_file_name);
+  if (mapsan_opts.symbolize >= 2)
+    return dw.dwfl_standard_find_debuginfo(mod, userdata, modname, base, file,
+                                           debuglink, crc, debuginfo_file_name);
+  return find_debuginfo_local(mod, userdata, modname, base, file, debuglink,
+                              crc, debuginfo_file_name);
 }
 
 static void refresh(void) {
@@ -288,38 +394,41 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
   memset(f, 0, sizeof(*f));
   f->pc = pc;
   f->module = "?";
+  uintptr_t lookup = return_address && pc > 0 ? pc - 1 : pc;
   if (dwfl == NULL)
     refresh();
-  if (dwfl == NULL && mapsan_in_signal()) { /* no libdw, no loader lock */
+  if (dwfl == NULL && (mapsan_in_signal() || mapsan_opts.symbolize <= 0)) {
+    /* no libdw, no loader lock; symbolize=0: module+offset+build-id only */
     struct dl_find_object obj;
-    if (_dl_find_object((void *)(return_address && pc > 0 ? pc - 1 : pc),
-                        &obj) == 0) {
+    if (_dl_find_object((void *)lookup, &obj) == 0) {
       const char *name = obj.dlfo_link_map ? obj.dlfo_link_map->l_name : "";
       const char *module =
           keep(name && name[0] ? name : program_invocation_name);
       f->module = module ? module : "?";
       f->offset = pc - (uintptr_t)obj.dlfo_map_start;
     }
+    f->build_id = mapsan_build_id_of(lookup, true); /* no walk in a handler */
     return 1;
   }
   if (dwfl == NULL) { /* no libdw: the dynamic linker's view */
     Dl_info info;
-    if (dladdr((void *)(return_address && pc > 0 ? pc - 1 : pc), &info) &&
+    if (dladdr((void *)lookup, &info) &&
         info.dli_fname) {
       const char *module = keep(info.dli_fname);
       f->module = module ? module : "?";
       f->offset = pc - (uintptr_t)info.dli_fbase;
       f->function = keep(info.dli_sname);
     }
+    f->build_id = mapsan_build_id_of(lookup, true);
     return 1;
   }
-  Dwarf_Addr lookup = return_address && pc > 0 ? pc - 1 : pc;
   Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
   if (mod == NULL) {
     refresh();
     if (dwfl == NULL || (mod = dwfl_addrmodule(dwfl, lookup)) == NULL)
       return 1;
   }
+  f->build_id = mapsan_build_id_of(lookup, !mapsan_in_signal());
   Dwarf_Addr start = 0;
   const char *name =
       dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);

@@ -23,6 +23,7 @@ struct mapsan_frame {
   const char *file;     /* absolute when known; NULL if no line info */
   int line;
   bool inlined;         /* a call inlined into the next frame */
+  const char *build_id; /* the module's GNU build-id, hex; NULL if none */
 };
 
 /* Fills out[0..] with the frames pc stands for (innermost first, at most

@@ -32,6 +32,14 @@ The expectations live in the test's own source, so a test reads as one file:
                                       signal:ABRT, signal:SEGV a death by
                                       SIGSEGV, ...
   mapsan-options: k=v:k=v             MAPSAN_OPTIONS for the run
+  mapsan-env: NAME=VALUE              an environment variable for the run
+                                      (one per directive)
+  mapsan-frames-build-id: true        every frame (crash notes too) whose
+                                      module is a file has "build_id" equal
+                                      to the GNU build-id of that file's
+                                      note (readelf -n)
+  mapsan-frames-unsymbolized: true    every frame has module, offset and
+                                      build_id but no function, file or line
   mapsan-suppressions: KIND:PATTERN   a line of a suppressions file written
                                       for the run (one directive per line,
                                       in order); adds suppressions=FILE
@@ -81,6 +89,26 @@ def module_line(module, offset, return_address):
         except (OSError, subprocess.TimeoutExpired):
             pass
     return _lines[key]
+
+
+_build_ids = {}
+
+
+def file_build_id(path):
+    """The GNU build-id (hex) of an ELF file's note, by readelf -n."""
+    if path not in _build_ids:
+        _build_ids[path] = None
+        try:
+            out = subprocess.run(['readelf', '-n', path],
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, text=True,
+                                 timeout=30).stdout
+            m = re.search(r'Build ID:\s*([0-9a-f]+)', out)
+            if m:
+                _build_ids[path] = m.group(1)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    return _build_ids[path]
 
 
 def main():
@@ -133,6 +161,8 @@ def main():
             f.write('\n'.join(rules) + '\n')
         env['MAPSAN_OPTIONS'] = (env.get('MAPSAN_OPTIONS', '') +
                                  ':suppressions=' + supp).lstrip(':')
+    for m in re.finditer(r'mapsan-env:[ \t]*(\w+)=(\S*)', text):
+        env[m.group(1)] = m.group(2)
     cmd = [launcher, '--json', tmp, '--', program] + args
     try:
         p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
@@ -274,6 +304,47 @@ def main():
         if not any(r['kind'] == kind and key in r and
                    json.dumps(r[key]) == val for r in reports):
             print('FAIL: no %s report with %s == %s' % (kind, key, val))
+            ok = False
+    def all_frames():
+        for r in reports:
+            for s in r.get('stacks', []):
+                for fr in s.get('frames', []):
+                    yield r, fr
+            for th in r.get('threads', []):
+                notes = [th.get('inflight')] + th.get('recent', [])
+                for n in notes:
+                    if n and 'module' in n:
+                        yield r, n
+    if re.search(r'mapsan-frames-build-id:\s*true', text):
+        checked = 0
+        for r, fr in all_frames():
+            mod = fr.get('module', '?')
+            if not os.path.isfile(mod):
+                continue
+            want = file_build_id(mod)
+            if want is None:
+                continue
+            checked += 1
+            if fr.get('build_id') != want:
+                print('FAIL: %s frame in %s has build_id %s, the file\'s '
+                      'note says %s' % (r['kind'], mod, fr.get('build_id'),
+                                        want))
+                ok = False
+        if checked == 0:
+            print('FAIL: no frame with a module file to check build_id on')
+            ok = False
+    if re.search(r'mapsan-frames-unsymbolized:\s*true', text):
+        n = 0
+        for r, fr in all_frames():
+            n += 1
+            if any(k in fr for k in ('function', 'file', 'line')) or \
+                    'module' not in fr or 'offset' not in fr or \
+                    (os.path.isfile(fr['module']) and 'build_id' not in fr):
+                print('FAIL: %s frame is not module+offset+build_id only: %s'
+                      % (r['kind'], fr))
+                ok = False
+        if n == 0:
+            print('FAIL: no frames to check')
             ok = False
     for rx in re.findall(r'mapsan-stderr:\s*(.+?)\s*(?:\*/)?$', text, re.M):
         if not re.search(rx, err):

@@ -8,12 +8,15 @@
  * starting at the marked line, the writer's assign on that map in flight
  * from its marked call site, and the main thread's earlier operations
  * among its recent ones; the process must die of SIGSEGV (not exit 66).
+ * Every frame and note carries its module's build-id, read at crash time
+ * from the cache the start-up walk filled (base/buildid.c).
  *
  * mapsan-expect: crash CRASH
  * mapsan-crash-inflight: assign WRITE
  * mapsan-crash-recent: lookup LOOKUP
  * mapsan-crash-recent: assign PREFILL
  * mapsan-exit: signal:SEGV
+ * mapsan-frames-build-id: true
  * mapsan-stderr: WARNING: mapsan: crash: SIGSEGV \(SEGV_MAPERR\) at address 0x0
  * mapsan-stderr: Map operations in flight:\n    thread T2 \(tid=\d+\): assign on map
  * mapsan-stderr: SUMMARY: mapsan: crash SIGSEGV \(test-crash-inflight\+0x
