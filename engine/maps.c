@@ -80,6 +80,7 @@ struct mapsan_map {
   uintptr_t usual_lock;
   uint32_t usual_votes;
   uint32_t usual_writes;
+  uint32_t usual_total; /* all writes since usual_lock became the candidate */
   struct mapsan_access_rec destroy;
   union {                          /* a shadow is in one of them at most */
     struct mapsan_fifo_link fifo;  /* the destroyed FIFO */
@@ -264,7 +265,7 @@ static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *ap
   atomic_store_explicit(&m->inflight_writer, 0, memory_order_relaxed);
   atomic_store_explicit(&m->inflight_reader, 0, memory_order_relaxed);
   m->usual_lock = 0;
-  m->usual_votes = m->usual_writes = 0;
+  m->usual_votes = m->usual_writes = m->usual_total = 0;
   memset(&m->destroy, 0, sizeof(m->destroy));
   m->fifo.prev = m->fifo.next = NULL;
   atomic_store_explicit(&m->mod_gen, 0, memory_order_relaxed);
@@ -465,6 +466,7 @@ static void rs_clear(struct mapsan_map *m) {
 }
 
 static void vote_lock(struct mapsan_map *m, const struct mapsan_thread *t) {
+  m->usual_total++; /* every write counts in the share, locked or not */
   if (t->nheld == 0 || t->held_lost > 0) /* innermost unknown */
     return;
   uintptr_t lk = t->held[t->nheld - 1].addr;
@@ -475,6 +477,7 @@ static void vote_lock(struct mapsan_map *m, const struct mapsan_thread *t) {
     m->usual_lock = lk;
     m->usual_votes = 1;
     m->usual_writes = 1;
+    m->usual_total = 1;
   } else {
     m->usual_votes--;
   }
@@ -574,6 +577,19 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
   return true;
 }
 
+/* Adds the stack where the lock was first seen, once a report. */
+static void add_lock_stack(struct mapsan_report *rep, uintptr_t lock) {
+  if (lock == 0)
+    return;
+  for (int i = 0; i < rep->nstacks; i++)
+    if (rep->stacks[i].role == MAPSAN_ROLE_LOCK_CREATED &&
+        rep->stacks[i].object == lock)
+      return;
+  struct mapsan_access_rec lk = {0};
+  lk.stack = mapsan_sync_create_stack(lock);
+  mapsan_report_add(rep, MAPSAN_ROLE_LOCK_CREATED, &lk)->object = lock;
+}
+
 static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
                                       struct mapsan_thread *t,
                                       const struct mapsan_op *op,
@@ -584,7 +600,7 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
   uint32_t stack = 0;
   struct finding f = {0};
   uintptr_t usual_lock = 0;
-  uint32_t usual_writes = 0;
+  uint32_t usual_writes = 0, usual_total = 0;
   /* Here the map's record nearly always changes (a new epoch of this
    * thread), so the stack is captured first, outside the lock, and one pass
    * suffices; the call-site cache makes it cheap. A read's stack is shown
@@ -611,6 +627,7 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
     bool done = check_locked(m, t, op, &stack, &f);
     usual_lock = m->usual_lock;
     usual_writes = m->usual_writes;
+    usual_total = m->usual_total;
     mapsan_lock_release(&m->lock);
     if (done)
       break;
@@ -634,17 +651,29 @@ static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,
     f.prev.stack = 0;
   mapsan_report_add(&rep, MAPSAN_ROLE_PREVIOUS, &f.prev)->show_locks = true;
   mapsan_report_add(&rep, MAPSAN_ROLE_MAP_CREATED, &m->created);
-  /* The hint: the map is usually written under a lock this access lacks. */
+  /* The hint: the map is usually written under a lock that one of the two
+   * accesses, the current or the previous one, did not hold. The previous
+   * one's locks are known from its record: it skipped the lock only when
+   * all it held were kept and none is the lock. */
   bool holds = false;
   for (uint32_t i = 0; i < t->nheld; i++)
     holds |= t->held[i].addr == usual_lock;
-  if (usual_lock && usual_writes >= 2 && !holds) {
+  bool prev_skips = f.prev.nlocks <= MAPSAN_REPORT_MAX_LOCKS;
+  for (uint32_t i = 0; i < MAPSAN_REPORT_MAX_LOCKS && i < f.prev.nlocks; i++)
+    prev_skips &= f.prev.locks[i] != 0 && f.prev.locks[i] != usual_lock;
+  if (usual_lock && usual_writes >= 2 && (!holds || prev_skips)) {
     rep.usual_lock = usual_lock;
     rep.usual_lock_writes = usual_writes;
-    struct mapsan_access_rec lk = {0};
-    lk.stack = mapsan_sync_create_stack(usual_lock);
-    mapsan_report_add(&rep, MAPSAN_ROLE_LOCK_CREATED, &lk)->object = usual_lock;
+    rep.usual_lock_total = usual_total;
+    rep.usual_lock_skipped_current = !holds;
+    rep.usual_lock_skipped_previous = prev_skips;
+    add_lock_stack(&rep, usual_lock);
   }
+  /* Where each other lock the two accesses held was first seen. */
+  for (uint32_t i = 0; i < MAPSAN_REPORT_MAX_LOCKS && i < cur.nlocks; i++)
+    add_lock_stack(&rep, cur.locks[i]);
+  for (uint32_t i = 0; i < MAPSAN_REPORT_MAX_LOCKS && i < f.prev.nlocks; i++)
+    add_lock_stack(&rep, f.prev.locks[i]);
   mapsan_report_submit(&rep);
 }
 

@@ -44,6 +44,20 @@ static void put_key_str(struct mapsan_writer *o, const char *key, const char *va
 static size_t print_json(const struct mapsan_resolved *res, char *buf,
                          size_t cap, size_t max_frames);
 
+/* "L1": the lock's label in this report; null if it has none (a lock
+ * not known, 0). */
+static void put_label(struct mapsan_writer *o, const struct mapsan_resolved *res,
+                      uintptr_t lock) {
+  int label = mapsan_lock_label(res, lock);
+  if (label == 0) {
+    put(o, "null");
+    return;
+  }
+  put(o, "\"L");
+  put_u(o, (uint64_t)label);
+  put(o, "\"");
+}
+
 /* A report too large for buf is printed again with fewer frames a stack,
  * so that the line is always a whole JSON object. */
 size_t mapsan_print_json(const struct mapsan_resolved *res, char *buf,
@@ -96,6 +110,22 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
     put_xstr(&o, r->usual_lock);
     put(&o, ",\"usual_lock_writes\":");
     put_u(&o, r->usual_lock_writes);
+    put(&o, ",\"usual_lock_total_writes\":");
+    put_u(&o, r->usual_lock_total);
+    put(&o, ",\"usual_lock_label\":");
+    put_label(&o, res, r->usual_lock);
+    int label = mapsan_lock_label(res, r->usual_lock);
+    if (label && res->label_names[label - 1]) {
+      put(&o, ",");
+      put_key_str(&o, "usual_lock_name", res->label_names[label - 1]);
+    }
+    const char *by = r->usual_lock_skipped_current
+                         ? (r->usual_lock_skipped_previous ? "both" : "current")
+                         : (r->usual_lock_skipped_previous ? "previous" : NULL);
+    if (by) {
+      put(&o, ",");
+      put_key_str(&o, "usual_lock_skipped_by", by);
+    }
   }
   put(&o, ",\"stacks\":[");
   for (int i = 0; i < r->nstacks; i++) {
@@ -127,6 +157,8 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
     if (s->role == MAPSAN_ROLE_LOCK_CREATED) {
       put(&o, ",\"lock\":");
       put_xstr(&o, s->object);
+      put(&o, ",\"lock_label\":");
+      put_label(&o, res, s->object);
       if (res->object_names[i]) {
         put(&o, ",");
         put_key_str(&o, "lock_name", res->object_names[i]);
@@ -139,6 +171,11 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
       for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
         put(&o, l ? "," : "");
         put_xstr(&o, s->acc.locks[l]);
+      }
+      put(&o, "],\"lock_labels\":[");
+      for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
+        put(&o, l ? "," : "");
+        put_label(&o, res, s->acc.locks[l]);
       }
       put(&o, "]");
     }

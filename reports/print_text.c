@@ -79,13 +79,75 @@ static void put_thread(struct mapsan_writer *o, const struct mapsan_report_stack
   }
 }
 
-static void put_lock(struct mapsan_writer *o, uintptr_t addr, const char *name) {
+/* "L1 0x... (name)": the lock's label in this report, address, name. */
+static void put_lock(struct mapsan_writer *o, const struct mapsan_resolved *res,
+                     uintptr_t addr, const char *name) {
+  int label = mapsan_lock_label(res, addr);
+  if (label) {
+    put(o, "L");
+    put_u(o, (uint64_t)label);
+    put(o, " ");
+  }
   put_x(o, addr);
   if (name) {
     put(o, " (");
     put(o, name);
     put(o, ")");
   }
+}
+
+/* "write (assign, thread T2)": an access as the hint names it. */
+static void put_access_brief(struct mapsan_writer *o,
+                             const struct mapsan_report_stack *s) {
+  put3(o, s->acc.write ? "write" : "read", " (", s->acc.op ? s->acc.op : "?");
+  if (s->acc.thread) {
+    put(o, ", thread T");
+    put_u(o, s->acc.thread);
+  }
+  put(o, ")");
+}
+
+/* The lockset hint: the usual lock and the access(es) that skipped it. */
+static void put_hint(struct mapsan_writer *o, const struct mapsan_resolved *res) {
+  const struct mapsan_report *r = res->r;
+  const struct mapsan_report_stack *cur = NULL, *prev = NULL;
+  for (int i = 0; i < r->nstacks; i++) {
+    if (r->stacks[i].role == MAPSAN_ROLE_CURRENT && !cur)
+      cur = &r->stacks[i];
+    if (r->stacks[i].role == MAPSAN_ROLE_PREVIOUS && !prev)
+      prev = &r->stacks[i];
+  }
+  bool by_cur = r->usual_lock_skipped_current && cur;
+  bool by_prev = r->usual_lock_skipped_previous && prev;
+  int label = mapsan_lock_label(res, r->usual_lock);
+  put(o, "  Hint: this map's writes hold lock ");
+  if (label) {
+    put(o, "L");
+    put_u(o, (uint64_t)label);
+    if (res->label_names[label - 1])
+      put3(o, " (", res->label_names[label - 1], ")");
+  } else
+    put_x(o, r->usual_lock);
+  put(o, " ");
+  put_u(o, r->usual_lock_writes);
+  put(o, " times of ");
+  put_u(o, r->usual_lock_total);
+  if (by_cur && by_prev) {
+    put(o, "; neither this ");
+    put_access_brief(o, cur);
+    put(o, " nor the previous ");
+    put_access_brief(o, prev);
+    put(o, " held it.\n");
+  } else if (by_prev) {
+    put(o, "; the previous ");
+    put_access_brief(o, prev);
+    put(o, " did not hold it.\n");
+  } else if (by_cur) {
+    put(o, "; this ");
+    put_access_brief(o, cur);
+    put(o, " does not hold it.\n");
+  } else
+    put(o, ".\n");
 }
 
 static void put_locks(struct mapsan_writer *o, const struct mapsan_resolved *res,
@@ -97,17 +159,18 @@ static void put_locks(struct mapsan_writer *o, const struct mapsan_resolved *res
   }
   put(o, "    Locks held (");
   put_u(o, s->acc.nlocks);
-  put(o, ", innermost first):");
+  put(o, ", innermost first): ");
   for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
-    put(o, " ");
-    put_lock(o, s->acc.locks[l], res->lock_names[i][l]);
+    put(o, l ? ", " : "");
+    put_lock(o, res, s->acc.locks[l], res->lock_names[i][l]);
   }
-  put(o, s->acc.nlocks > MAPSAN_REPORT_MAX_LOCKS ? " ...\n" : "\n");
+  put(o, s->acc.nlocks > MAPSAN_REPORT_MAX_LOCKS ? ", ...\n" : "\n");
 }
 
-static void put_heading(struct mapsan_writer *o, const struct mapsan_report *r,
+static void put_heading(struct mapsan_writer *o, const struct mapsan_resolved *res,
                         const struct mapsan_report_stack *s,
                         const char *name) {
+  const struct mapsan_report *r = res->r;
   const char *op = s->acc.op ? s->acc.op : "?";
   const char *rw = s->acc.write ? "Write" : "Read";
   switch (s->role) {
@@ -163,7 +226,7 @@ static void put_heading(struct mapsan_writer *o, const struct mapsan_report *r,
     return;
   case MAPSAN_ROLE_LOCK_CREATED:
     put(o, "  Lock ");
-    put_lock(o, s->object, name);
+    put_lock(o, res, s->object, name);
     put(o, " first seen at:\n");
     return;
   }
@@ -188,16 +251,14 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
   put3(&o, " (api ", r->api ? r->api : "none", ", pid=");
   put_i(&o, res->pid);
   put(&o, ")\n");
+  bool hinted = false;
   for (int i = 0; i < r->nstacks; i++) {
     const struct mapsan_report_stack *s = &r->stacks[i];
-    if (s->role == MAPSAN_ROLE_LOCK_CREATED) {
-      put(&o, "  Hint: this map is usually written holding lock ");
-      put_lock(&o, r->usual_lock, res->object_names[i]);
-      put(&o, " (");
-      put_u(&o, r->usual_lock_writes);
-      put(&o, " writes); this access does not hold it.\n");
+    if (s->role == MAPSAN_ROLE_LOCK_CREATED && !hinted && r->usual_lock) {
+      put_hint(&o, res);
+      hinted = true;
     }
-    put_heading(&o, r, s, res->object_names[i]);
+    put_heading(&o, res, s, res->object_names[i]);
     put_frames(&o, res, i);
     if (s->show_locks)
       put_locks(&o, res, i);
@@ -209,6 +270,10 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
                     "(overlapping).\n"
                   : "  No synchronization orders the two operations "
                     "(not seen in flight together).\n");
+    put(&o, "\n");
+  }
+  if (r->usual_lock && !hinted) { /* no room was left for its stack */
+    put_hint(&o, res);
     put(&o, "\n");
   }
   if (r->generation >= 0) {

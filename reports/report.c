@@ -177,6 +177,38 @@ static uint64_t frame_key(const struct mapsan_resolved *res, int idx) {
   return mapsan_fnv(h, &off, sizeof(off));
 }
 
+int mapsan_lock_label(const struct mapsan_resolved *res, uintptr_t lock) {
+  for (int i = 0; i < res->nlabels; i++)
+    if (res->labels[i] == lock)
+      return i + 1;
+  return 0;
+}
+
+static void add_label(struct mapsan_resolved *res, uintptr_t lock,
+                      const char *name) {
+  if (lock == 0 || mapsan_lock_label(res, lock) ||
+      res->nlabels == MAPSAN_REPORT_MAX_LABELS)
+    return;
+  res->labels[res->nlabels] = lock;
+  res->label_names[res->nlabels++] = name;
+}
+
+/* Labels the locks in the order the report names them. */
+static void make_labels(struct mapsan_resolved *res) {
+  const struct mapsan_report *r = res->r;
+  for (int i = 0; i < r->nstacks; i++) {
+    const struct mapsan_report_stack *s = &r->stacks[i];
+    if (!s->show_locks)
+      continue;
+    for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++)
+      add_label(res, s->acc.locks[l], res->lock_names[i][l]);
+  }
+  for (int i = 0; i < r->nstacks; i++)
+    if (r->stacks[i].role == MAPSAN_ROLE_LOCK_CREATED)
+      add_label(res, r->stacks[i].object, res->object_names[i]);
+  add_label(res, r->usual_lock, mapsan_symbolize_data(r->usual_lock));
+}
+
 static void make_signature(struct mapsan_resolved *res) {
   const struct mapsan_report *r = res->r;
   int cur = -1, prev = -1;
@@ -340,6 +372,7 @@ void mapsan_report_submit(struct mapsan_report *r) {
       res.object_names[i] = mapsan_symbolize_data(s->object);
   }
   make_signature(&res);
+  make_labels(&res);
   bool print = false;
   if (mapsan_suppressed(&res)) {
     nsuppressed++;

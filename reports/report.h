@@ -42,6 +42,8 @@ enum mapsan_role {
 
 #define MAPSAN_REPORT_MAX_LOCKS 2
 #define MAPSAN_REPORT_MAX_STACKS 12
+#define MAPSAN_REPORT_MAX_LABELS \
+  (MAPSAN_REPORT_MAX_STACKS * (MAPSAN_REPORT_MAX_LOCKS + 1))
 
 /* One access as the engine recorded it. */
 struct mapsan_access_rec {
@@ -75,9 +77,14 @@ struct mapsan_report {
   int64_t generation;         /* bucket generation involved, -1 if n/a */
   int64_t current_generation; /* the map's current one, -1 if n/a */
   uintptr_t fault_addr;       /* use-after-resize: the faulting address */
-  /* Lockset hint: the map is usually written holding this lock. */
+  /* Lockset hint: the map is usually written holding this lock
+   * (usual_lock_writes of its last usual_lock_total writes), and the
+   * current and/or the previous access did not hold it. */
   uintptr_t usual_lock;
   uint32_t usual_lock_writes;
+  uint32_t usual_lock_total;
+  bool usual_lock_skipped_current;
+  bool usual_lock_skipped_previous;
   int nstacks;
   struct mapsan_report_stack stacks[MAPSAN_REPORT_MAX_STACKS];
 };
@@ -148,10 +155,19 @@ struct mapsan_resolved {
    * and LOCK_CREATED objects (NULL when not a named global). */
   const char *lock_names[MAPSAN_REPORT_MAX_STACKS][MAPSAN_REPORT_MAX_LOCKS];
   const char *object_names[MAPSAN_REPORT_MAX_STACKS];
+  /* Lock labels: lock L<n> is labels[n - 1], numbered in the order the
+   * report first names them (locks held, stack by stack, then lock-created
+   * objects); label_names as lock_names. */
+  uintptr_t labels[MAPSAN_REPORT_MAX_LABELS];
+  const char *label_names[MAPSAN_REPORT_MAX_LABELS];
+  int nlabels;
   pid_t pid;
   const char *host; /* gethostname, for fleet-wide grouping */
   long long time;   /* seconds since the epoch */
 };
+
+/* The label number n of lock (printed "L<n>"), 0 if r has none for it. */
+int mapsan_lock_label(const struct mapsan_resolved *r, uintptr_t lock);
 
 /* Format r into buf (at most cap bytes); return the length written. */
 size_t mapsan_print_text(const struct mapsan_resolved *r, char *buf,

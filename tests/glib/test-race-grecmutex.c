@@ -9,7 +9,7 @@
  * layer is muted while inside the g_ wrappers).
  *
  * mapsan-expect: write-write-race A B
- * mapsan-stderr: Locks held \(2, innermost first\): 0x[0-9a-f]+ \(rmu\) 0x[0-9a-f]+ \(rmu\)\n
+ * mapsan-stderr: Locks held \(2, innermost first\): L1 0x[0-9a-f]+ \(rmu\), L1 0x[0-9a-f]+ \(rmu\)\n
  * mapsan-overlapping: false
  */
 #include "runtime-test.h"
