@@ -6,6 +6,10 @@
  *
  * mapsan-expect: write-write-race A B
  * mapsan-overlapping: false
+ * mapsan-stderr: Locks held \(2, innermost first\): L1 0x[0-9a-f]+ \(mu_b\), L1 0x[0-9a-f]+ \(mu_b\)\n
+ * mapsan-stderr: Locks held \(1, innermost first\): L2 0x[0-9a-f]+ \(mu_a\)\n
+ * mapsan-stderr: Lock L1 0x[0-9a-f]+ \(mu_b\) first seen at:\n
+ * mapsan-stderr: Lock L2 0x[0-9a-f]+ \(mu_a\) first seen at:\n
  */
 #include "runtime-test.h"
 
