@@ -590,6 +590,15 @@ def run_stripped(launcher, copy, libdir, out):
     return reps[0]
 
 
+def frames_build_id(rep, module, bid):
+    """Every frame of rep in module carries bid, as the process read it
+    from the loaded module's notes."""
+    frames = [fr for s in rep["stacks"] for fr in s["frames"]
+              if fr.get("module") == module]
+    expect(frames and all(fr.get("build_id") == bid for fr in frames),
+           "frames of %s without build-id %s: %r" % (module, bid, frames[:2]))
+
+
 def check_symbolized(args, raw, srcroot, env=None, what=""):
     """mapsan-report ARGS --json: the demo's race, named to the line, with
     the inlined call, and the signature the process computed."""
@@ -633,6 +642,7 @@ def case_symbolize(srcroot, launcher, demo, demo_nopie, libdir):
             copy, bid, tree_file = stripped_build(tmp, prog)
             rep = os.path.join(tmp, "rep")
             raw = run_stripped(launcher, copy, libdir, rep)
+            frames_build_id(raw, copy, bid)
             tree = os.path.join(tmp, "tree")
             # (a) the build-id tree, build-id read from the module on disk
             err = check_symbolized(["--symbolize", "--debug-dir", tree, rep],
@@ -685,6 +695,22 @@ def case_symbolize(srcroot, launcher, demo, demo_nopie, libdir):
                 tmp, "bin", os.path.basename(prog) + ".debug"))
             check_symbolized(["--symbolize", rep], raw, srcroot,
                              what=kind + " .gnu_debuglink")
+            # (e) the process itself finds that file (symbolize=1: local
+            # files, by .gnu_debuglink, checked by build-id)
+            again = os.path.join(tmp, "again")
+            os.makedirs(again)
+            env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+            env.pop("DEBUGINFOD_URLS", None)
+            p = subprocess.run([launcher, "--json", again, "--", copy],
+                               env=env, capture_output=True, timeout=60)
+            reps = [json.loads(ln) for f in os.listdir(again)
+                    for ln in open(os.path.join(again, f))]
+            reps = [r for r in reps if "record" not in r]
+            expect(p.returncode == 66 and len(reps) == 1 and
+                   "in refresh_entry" in reps[0]["summary"] and
+                   reps[0]["signature"] == raw["signature"],
+                   "%s: in-process symbolization from the debuglink file: "
+                   "%r" % (kind, [r.get("summary") for r in reps]))
 
 
 def case_debuginfod(srcroot, launcher, demo, demo_nopie, libdir):
