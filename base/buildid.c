@@ -80,23 +80,30 @@ static bool note_build_id(const struct dl_phdr_info *info, char *out) {
   return false;
 }
 
-static int walk_one(struct dl_phdr_info *info, size_t size, void *data) {
-  (void)size;
-  (void)data;
-  uintptr_t lo = UINTPTR_MAX, hi = 0;
+bool mapsan_module_range(const struct dl_phdr_info *info, uintptr_t *lo,
+                         uintptr_t *hi) {
+  uintptr_t l = UINTPTR_MAX, h = 0;
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
     if (ph->p_type != PT_LOAD)
       continue;
     uintptr_t a = info->dlpi_addr + ph->p_vaddr;
-    if (a < lo)
-      lo = a;
-    if (a + ph->p_memsz > hi)
-      hi = a + ph->p_memsz;
+    if (a < l)
+      l = a;
+    if (a + ph->p_memsz > h)
+      h = a + ph->p_memsz;
   }
-  if (hi == 0)
+  *lo = l & ~(uintptr_t)4095;
+  *hi = h;
+  return h != 0;
+}
+
+static int walk_one(struct dl_phdr_info *info, size_t size, void *data) {
+  (void)size;
+  (void)data;
+  uintptr_t lo, hi;
+  if (!mapsan_module_range(info, &lo, &hi))
     return 0;
-  lo &= ~(uintptr_t)4095;
   char hex[2 * MAX_ID_BYTES + 1];
   if (!note_build_id(info, hex))
     hex[0] = '\0'; /* cached too: a module without one costs no more walks */

@@ -7,8 +7,15 @@
 #ifndef MAPSAN_BASE_BUILDID_H
 #define MAPSAN_BASE_BUILDID_H
 
+#include <link.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* The address range [*lo, *hi) a loaded module's PT_LOAD segments cover,
+ * lo rounded down to its page; false for a module with none. For the
+ * dl_iterate_phdr callbacks of this file and of crash/modules.c. */
+bool mapsan_module_range(const struct dl_phdr_info *info, uintptr_t *lo,
+                         uintptr_t *hi);
 
 /* Walks the loaded modules (dl_iterate_phdr: takes the dynamic loader's
  * lock; never in a signal handler) and caches each one's build-id. Modules

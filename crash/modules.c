@@ -155,24 +155,14 @@ static int snapshot_one(struct dl_phdr_info *info, size_t size, void *data) {
   (void)data;
   if (snap_nmodules == MAX_MODULES)
     return 1;
-  uintptr_t lo = UINTPTR_MAX, hi = 0;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type != PT_LOAD)
-      continue;
-    uintptr_t a = info->dlpi_addr + ph->p_vaddr;
-    if (a < lo)
-      lo = a;
-    if (a + ph->p_memsz > hi)
-      hi = a + ph->p_memsz;
-  }
-  if (hi == 0)
+  uintptr_t lo, hi;
+  if (!mapsan_module_range(info, &lo, &hi))
     return 0;
   const char *name = info->dlpi_name;
   if (name == NULL || name[0] == '\0')
     name = program_invocation_name;
   struct snap_module *m = &snap_modules[snap_nmodules++];
-  m->lo = lo & ~(uintptr_t)4095;
+  m->lo = lo;
   m->hi = hi;
   m->base = info->dlpi_addr;
   m->name = name;
