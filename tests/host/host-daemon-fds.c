@@ -8,65 +8,15 @@
  *
  * host-reports: write-write-race
  */
-#include <hmap.h>
+#include "host-race.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static hmap *m;
-/* The writer's turn is over: a relaxed flag, which orders nothing (for
- * mapsan or C11), so the two writes stay a race, but they never run at
- * once (the map's own check would abort on overlapping writes). */
-static atomic_int written;
-
-static void wait_written(void) {
-  while (!atomic_load_explicit(&written, memory_order_relaxed))
-    sched_yield();
-  atomic_store_explicit(&written, 0, memory_order_relaxed);
-}
-
-static void *writer(void *arg) {
-  uint64_t k = (uint64_t)(uintptr_t)arg;
-  *(uint64_t *)hmap_assign(m, &k) = k;
-  atomic_store_explicit(&written, 1, memory_order_relaxed);
-  return NULL;
-}
-
-/* A second race at other lines: a report with a signature of its own (a
- * race at the same lines is reported once). */
-static void *writer2(void *arg) {
-  uint64_t k = (uint64_t)(uintptr_t)arg;
-  *(uint64_t *)hmap_assign(m, &k) = k;
-  atomic_store_explicit(&written, 1, memory_order_relaxed);
-  return NULL;
-}
-
-static void race2(uint64_t k) {
-  pthread_t t;
-  m = hmap_new(&hmap_u64_u64, 0);
-  pthread_create(&t, NULL, writer2, (void *)(uintptr_t)(k + 1));
-  wait_written();
-  *(uint64_t *)hmap_assign(m, &k) = k;
-  pthread_join(t, NULL);
-}
-
-static void race(uint64_t k) {
-  pthread_t t;
-  pthread_create(&t, NULL, writer, (void *)(uintptr_t)(k + 1));
-  wait_written();
-  *(uint64_t *)hmap_assign(m, &k) = k; /* unordered with the writer's */
-  pthread_join(t, NULL);
-  m = hmap_new(&hmap_u64_u64, 0); /* a fresh map: a new race next time */
-}
 
 /* The descriptors open now, as /proc/self/fd lists them (the directory's
  * own descriptor left out). */
@@ -89,8 +39,7 @@ static void list_fds(const char *when) {
 }
 
 int main(void) {
-  m = hmap_new(&hmap_u64_u64, 0);
-  race(1); /* a report, and whatever mapsan opens for it */
+  host_race_a(); /* a report, and whatever mapsan opens for it */
   for (int fd = 3; fd < 1024; fd++)
     close(fd);
   list_fds("after closing");
@@ -105,7 +54,7 @@ int main(void) {
     dprintf(fds[i], "file %d\n", i);
   }
   printf("first %d last %d\n", fds[0], fds[599]);
-  race2(10); /* another report, with the program's files open */
+  host_race_b(); /* another report, with the program's files open */
   list_fds("after the reports");
   int same = 0;
   for (int i = 0; i < 600; i++) {

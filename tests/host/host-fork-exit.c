@@ -7,35 +7,13 @@
  *
  * host-reports: write-write-race
  */
-#include <hmap.h>
+#include "host-race.h"
 
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static hmap *m;
-/* The writer's turn is over: a relaxed flag, which orders nothing (for
- * mapsan or C11), so the two writes stay a race, but they never run at
- * once (the map's own check would abort on overlapping writes). */
-static atomic_int written;
-
-static void wait_written(void) {
-  while (!atomic_load_explicit(&written, memory_order_relaxed))
-    sched_yield();
-  atomic_store_explicit(&written, 0, memory_order_relaxed);
-}
-
-static void *writer(void *arg) {
-  uint64_t k = 2;
-  *(uint64_t *)hmap_assign(m, &k) = k;
-  atomic_store_explicit(&written, 1, memory_order_relaxed);
-  return arg;
-}
 
 static void show(const char *how, pid_t pid) {
   int st = 0;
@@ -48,13 +26,7 @@ static void show(const char *how, pid_t pid) {
 int main(int argc, char **argv) {
   if (argc > 1)
     return 0; /* the exec'd child */
-  m = hmap_new(&hmap_u64_u64, 0);
-  pthread_t t;
-  pthread_create(&t, NULL, writer, NULL);
-  wait_written();
-  uint64_t k = 1;
-  *(uint64_t *)hmap_assign(m, &k) = k; /* races with the writer */
-  pthread_join(t, NULL);
+  host_race_a();
   fflush(stdout);
   pid_t p;
   if ((p = fork()) == 0)
@@ -70,6 +42,7 @@ int main(int argc, char **argv) {
   show("exec", p);
   if ((p = fork()) == 0) {
     hmap *own = hmap_new(&hmap_u64_u64, 0);
+    uint64_t k = 1;
     *(uint64_t *)hmap_assign(own, &k) = k;
     hmap_free(own);
     exit(0);
