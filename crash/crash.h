@@ -1,5 +1,5 @@
 /*
- * crash.h: crash-time reports (interface.md section 4) and mapsan's
+ * crash.h: crash-time reports (docs/USAGE.md) and mapsan's
  * handler for the five fatal signals. See handler.c and report.c for the design.
  *
  * mapsan_crash_init installs the handler: always for SIGSEGV and SIGBUS

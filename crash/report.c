@@ -30,7 +30,7 @@
  * made at start-up, never from dladdr or dl_iterate_phdr
  * (tests/crash/test-crash-loader-lock-*.c).
  *
- * Frames are printed as module+offset (interface.md: "a frame shows
+ * Frames are printed as module+offset (docs/USAGE.md: "a frame shows
  * module+offset always") and the raw pc; function names need libdw, which
  * is not safe here. The module table is read from /proc/thread-self/maps
  * in the handler (open/read only, so it is current even for libraries

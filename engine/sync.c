@@ -75,8 +75,8 @@ static struct stripe {
   struct sync_obj *free;
 } stripes[STRIPES] MAPSAN_BIG;
 
-/* Fork and the stripes. The fork wrapper takes every engine lock
- * (preload/init.c), and taking the 256 stripe locks makes their 16 KiB
+/* Fork and the stripes. The atfork prepare handler takes every engine
+ * lock (preload/init.c), and taking the 256 stripe locks makes their 16 KiB
  * resident: a canary that never tracked a map would pay that in every
  * process that forks (GLib's tests fork their subprocesses). So the
  * stripes count as used from the first time one is locked, which is

@@ -1,5 +1,5 @@
 /*
- * launcher.c: the `mapsan` command (interface.md section 1).
+ * launcher.c: the `mapsan` command (docs/USAGE.md).
  *
  *   mapsan [--json DIR|PREFIX] [--log PREFIX] [--sample N] [--halt]
  *          [--options 'k=v ...'] [--] PROGRAM [ARGS...]

@@ -1,6 +1,6 @@
 /*
  * print_json.c: one report as one JSON object on one line
- * (interface.md section 3). Fields may be added, never renamed.
+ * (docs/USAGE.md). Fields may be added, never renamed.
  * Formats only: every fact comes from the resolved report; every piece is
  * formatted by the report writer (base/writer.h), as in the crash report.
  */

@@ -53,7 +53,7 @@ struct mapsan_access_rec {
   bool write;
   uint32_t nlocks; /* locks held (may exceed the ones kept) */
   uintptr_t locks[MAPSAN_REPORT_MAX_LOCKS];
-  uint64_t op_id;  /* the map operation that made it (shim/maps.c); 0 */
+  uint64_t op_id;  /* the map operation that made it (engine/maps.c); 0 */
 };
 
 struct mapsan_report_stack {

@@ -1,5 +1,5 @@
 /*
- * suppress.h: suppression rules (interface.md section 5). One rule a line,
+ * suppress.h: suppression rules (docs/USAGE.md). One rule a line,
  * KIND:PATTERN, '#' starts a comment; KIND is a report kind or '*';
  * PATTERN is a glob (fnmatch) matched against every frame's function name,
  * module path and source file path of every stack of the report.

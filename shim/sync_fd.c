@@ -13,7 +13,7 @@
  * ends), an eventfd, a socketpair (both ends), an epoll instance, and "all
  * other sockets" (one channel). Each channel has a token, a small record
  * from mapsan's allocator; the token's address is the key of the channel's
- * sync object in shim/sync.c (mapsan's own memory, so a key never equals
+ * sync object in engine/sync.c (mapsan's own memory, so a key never equals
  * the address of one of the program's locks).
  *
  * The rules (numbered: the code cites them):
@@ -77,7 +77,7 @@
  * until the first tracked map access (mapsan_clocks_live, thread.h: exact)
  * and in a canary that never tracks a map, a wrapper loads that flag and
  * calls the real function; after it, one table load, and a release or
- * acquire (shim/sync.c: free of shared writes when the tags decide) only
+ * acquire (engine/sync.c: free of shared writes when the tags decide) only
  * for a number that names a channel. close and dup* load one flag
  * (chans_made) before touching the table. Hooks run only outside mapsan
  * (base.h: a call from a signal handler on a thread inside mapsan, or

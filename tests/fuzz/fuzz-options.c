@@ -10,7 +10,7 @@
  * (-Wl,--wrap=mapsan_write_all) so that every warning can be checked.
  *
  * Besides the sanitizers (address, undefined), each input checks what the
- * contract in options.h and interface.md section 2 promises:
+ * contract in options.h and docs/USAGE.md promises:
  *   - every warning is one line: "mapsan: warning: ...\n", no other
  *     newline in it, no NUL, and nothing else is ever written;
  *   - the string arena never overflows; every string option is NULL or a

@@ -15,7 +15,7 @@
  *
  * Each input: the bytes up to the first NUL are the file's text (the
  * runtime reads the file into a NUL-terminated buffer). Properties
- * checked besides the sanitizers (suppress.h, interface.md section 5):
+ * checked besides the sanitizers (suppress.h, docs/USAGE.md):
  *   - every warning is one line, "mapsan: warning: ORIGIN:N: ...\n", with
  *     N a line of the input;
  *   - each meaningful line (not blank, not a '#' comment) gives exactly one

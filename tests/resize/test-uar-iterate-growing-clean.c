@@ -1,6 +1,6 @@
 /*
  * test-uar-iterate-growing-clean.c: an iterator pins the bucket arrays it
- * reads (interface.md section 7), so iterating while the iterating thread
+ * reads (docs/USAGE.md), so iterating while the iterating thread
  * writes enough to grow the map several times never touches a released
  * array in mapsan's pool: no report, and every entry present throughout is
  * produced exactly once.

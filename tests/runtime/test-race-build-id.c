@@ -1,7 +1,7 @@
 /*
  * test-race-build-id.c: every frame of a JSON report names its module's GNU
  * build-id ("build_id"), equal to the one in the module file's note, so a
- * report can be symbolized on another machine (interface.md, section 3).
+ * report can be symbolized on another machine (docs/USAGE.md, section 3).
  * The race itself is test-race-rw-lookup's.
  *
  * mapsan-expect: read-write-race R W
