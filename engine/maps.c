@@ -765,6 +765,17 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
       return false;
     }
   }
+  op->map = m;
+  op->t = t;
+  op->id = 0;
+  op->write = write;
+  op->opname = opname;
+  if (MAPSAN_UNLIKELY(!mapsan_window_track(t))) {
+    /* Canary mode between windows: the access goes unchecked, and is not
+     * announced in flight (nothing is compared with it). */
+    mapsan_thread_note_begin(t, key, opname, op->caller_pc);
+    return true;
+  }
   /* The operations in flight on m as this one begins, for `overlapping`;
    * then this one is announced. */
   uint64_t id = op_id_next(t);
@@ -774,16 +785,7 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
       atomic_load_explicit(&m->inflight_reader, memory_order_relaxed);
   atomic_store_explicit(write ? &m->inflight_writer : &m->inflight_reader, id,
                         memory_order_relaxed);
-  op->map = m;
-  op->t = t;
   op->id = id;
-  op->write = write;
-  op->opname = opname;
-  if (MAPSAN_UNLIKELY(!mapsan_window_track(t))) {
-    /* Canary mode between windows: the access goes unchecked. */
-    mapsan_thread_note_begin(t, key, opname, op->caller_pc);
-    return true;
-  }
   mapsan_thread_access(t);
   mapsan_thread_note_begin(t, key, opname, op->caller_pc);
   /* The fast path: this thread's current epoch is already recorded. */
@@ -801,6 +803,8 @@ void mapsan_map_end(struct mapsan_op *op) {
   if (m == NULL)
     return;
   mapsan_thread_note_end(op->t);
+  if (op->id == 0) /* not announced: between canary windows */
+    return;
   _Atomic uint64_t *word = op->write ? &m->inflight_writer
                                      : &m->inflight_reader;
   if (atomic_load_explicit(word, memory_order_relaxed) == op->id)
