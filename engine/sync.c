@@ -318,13 +318,30 @@ void mapsan_lock_releasing_slow(uintptr_t addr) {
   release(t, addr, mode == MAPSAN_LOCK_READ);
 }
 
+MAPSAN_NOINLINE void mapsan_lock_acquired_live(uintptr_t addr,
+                                               enum mapsan_lock_mode mode) {
+  if (!mapsan_hooks_on())
+    return;
+  mapsan_enter();
+  mapsan_lock_acquired_slow(addr, mode);
+  mapsan_leave();
+}
+
+MAPSAN_NOINLINE void mapsan_lock_releasing_live(uintptr_t addr) {
+  if (!mapsan_hooks_on())
+    return;
+  mapsan_enter();
+  mapsan_lock_releasing_slow(addr);
+  mapsan_leave();
+}
+
 void mapsan_cond_wait_cancelled(void *mutex) {
   int saved = errno;
   mapsan_lock_acquired((uintptr_t)mutex, MAPSAN_LOCK_WRITE);
   errno = saved;
 }
 
-void mapsan_sync_release(uintptr_t addr) {
+void mapsan_sync_release_live(uintptr_t addr) {
   mapsan_enter(); /* the thread's clock is ticked: see base.h, "signals" */
   struct mapsan_thread *t = mapsan_thread_current();
   if (t)
@@ -332,7 +349,7 @@ void mapsan_sync_release(uintptr_t addr) {
   mapsan_leave();
 }
 
-void mapsan_sync_acquire(uintptr_t addr) {
+void mapsan_sync_acquire_live(uintptr_t addr) {
   mapsan_enter();
   struct mapsan_thread *t = mapsan_thread_current();
   if (t)

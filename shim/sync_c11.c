@@ -9,6 +9,7 @@
 #include "../crash/sigmask.h"
 #include "../engine/once.h"
 #include "../engine/sync.h"
+#include "sync_wrap.h"
 #include "../engine/thread.h"
 
 #include <stdlib.h>
@@ -104,8 +105,7 @@ MAPSAN_EXPORT int mtx_timedlock(mtx_t *restrict m,
 }
 
 MAPSAN_EXPORT int mtx_unlock(mtx_t *m) {
-  mapsan_lock_releasing(ADDR(m));
-  return REAL(mtx_unlock)(m);
+  MAPSAN_UNLOCK_INT(mtx_unlock, m);
 }
 
 static bool cnd_reacquired(int r) { return r == thrd_success; }

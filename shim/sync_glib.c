@@ -87,6 +87,7 @@
 #include "../base/alloc.h"
 #include "../engine/once.h"
 #include "../engine/sync.h"
+#include "sync_wrap.h"
 #include "../engine/thread.h"
 #include "sync_fd.h"
 
@@ -125,8 +126,7 @@ MAPSAN_EXPORT gboolean g_mutex_trylock(GMutex *m) {
 }
 
 MAPSAN_EXPORT void g_mutex_unlock(GMutex *m) {
-  mapsan_lock_releasing(ADDR(m));
-  REAL(g_mutex_unlock)(m);
+  MAPSAN_UNLOCK_VOID(g_mutex_unlock, m);
 }
 
 /* ---- GRecMutex, GRWLock (built on pthread: the inner layer is muted) --- */
@@ -139,6 +139,41 @@ MAPSAN_EXPORT void g_mutex_unlock(GMutex *m) {
     mapsan_enter();                                                           \
     call;                                                                     \
     mapsan_leave();                                                           \
+  } while (0)
+
+/* A lock call is muted only while the clocks run; stopped, the pthread
+ * wrappers inside record nothing anyway, and muting cost two thread-local
+ * writes and a frame a call. If a window opens during the call, the inner
+ * pthread lock may be recorded too (GLib's own lock: a true edge) and
+ * pushed on the held-lock list; unlocks are therefore never muted, so the
+ * inner unlock pops it again (and is a no-op for an inner lock that was
+ * muted: it is not in the list). The muted half is out of line, so that
+ * the stopped half needs no frame (sync_wrap.h). */
+typedef void (*lock_void_fn)(void *);
+
+static MAPSAN_NOINLINE void lock_muted(void *obj, enum mapsan_real_id id,
+                                       enum mapsan_lock_mode mode) {
+  lock_void_fn real = (lock_void_fn)mapsan_real_get(id);
+  MUTED(real(obj));
+  mapsan_lock_acquired(ADDR(obj), mode);
+}
+
+#define LOCK_MUTED_IF_LIVE(name, obj, mode)                                   \
+  do {                                                                        \
+    if (MAPSAN_UNLIKELY(mapsan_clocks_running())) {                           \
+      lock_muted(obj, MAPSAN_REAL_##name, mode);                              \
+      return;                                                                 \
+    }                                                                         \
+    REAL(name)(obj);                                                          \
+    mapsan_lock_acquired(ADDR(obj), mode);                                    \
+  } while (0)
+
+#define MUTED_IF_LIVE(call)                                                   \
+  do {                                                                        \
+    if (MAPSAN_LIKELY(!mapsan_clocks_running()))                              \
+      call;                                                                   \
+    else                                                                      \
+      MUTED(call);                                                            \
   } while (0)
 
 MAPSAN_EXPORT void g_rec_mutex_init(GRecMutex *m) {
@@ -154,21 +189,19 @@ MAPSAN_EXPORT void g_rec_mutex_clear(GRecMutex *m) {
 }
 
 MAPSAN_EXPORT void g_rec_mutex_lock(GRecMutex *m) {
-  MUTED(REAL(g_rec_mutex_lock)(m));
-  mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  LOCK_MUTED_IF_LIVE(g_rec_mutex_lock, m, MAPSAN_LOCK_WRITE);
 }
 
 MAPSAN_EXPORT gboolean g_rec_mutex_trylock(GRecMutex *m) {
   gboolean r;
-  MUTED(r = REAL(g_rec_mutex_trylock)(m));
+  MUTED_IF_LIVE(r = REAL(g_rec_mutex_trylock)(m));
   if (r)
     mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
   return r;
 }
 
 MAPSAN_EXPORT void g_rec_mutex_unlock(GRecMutex *m) {
-  mapsan_lock_releasing(ADDR(m));
-  MUTED(REAL(g_rec_mutex_unlock)(m));
+  MAPSAN_UNLOCK_VOID(g_rec_mutex_unlock, m);
 }
 
 MAPSAN_EXPORT void g_rw_lock_init(GRWLock *l) {
@@ -185,13 +218,12 @@ MAPSAN_EXPORT void g_rw_lock_clear(GRWLock *l) {
 
 #define RW_LOCK(name, mode)                                                   \
   MAPSAN_EXPORT void name(GRWLock *l) {                                       \
-    MUTED(REAL(name)(l));                                                     \
-    mapsan_lock_acquired(ADDR(l), mode);                                      \
+    LOCK_MUTED_IF_LIVE(name, l, mode);                                        \
   }
 #define RW_TRYLOCK(name, mode)                                                \
   MAPSAN_EXPORT gboolean name(GRWLock *l) {                                   \
     gboolean r;                                                               \
-    MUTED(r = REAL(name)(l));                                                 \
+    MUTED_IF_LIVE(r = REAL(name)(l));                                         \
     if (r)                                                                    \
       mapsan_lock_acquired(ADDR(l), mode);                                    \
     return r;                                                                 \
@@ -199,10 +231,7 @@ MAPSAN_EXPORT void g_rw_lock_clear(GRWLock *l) {
 /* The held-lock record knows the mode, so both unlocks release alike:
  * a reader into the read clock, a writer into the clock. */
 #define RW_UNLOCK(name)                                                       \
-  MAPSAN_EXPORT void name(GRWLock *l) {                                       \
-    mapsan_lock_releasing(ADDR(l));                                           \
-    MUTED(REAL(name)(l));                                                     \
-  }
+  MAPSAN_EXPORT void name(GRWLock *l) { MAPSAN_UNLOCK_VOID(name, l); }
 
 RW_LOCK(g_rw_lock_writer_lock, MAPSAN_LOCK_WRITE)
 RW_TRYLOCK(g_rw_lock_writer_trylock, MAPSAN_LOCK_WRITE)
@@ -716,8 +745,10 @@ static GSourceCallbackFuncs cb_funcs = {cb_ref, cb_unref, cb_get};
  * real function. */
 static struct cb_rec *cb_rec_new(GSourceFunc func, GSourceOnceFunc once,
                                  gpointer data, GDestroyNotify notify) {
-  if (!mapsan_hooks_on() || (func == NULL && once == NULL) ||
-      !glib_api()->complete)
+  /* Stopped clocks (canary mode between windows): no edge is needed, as
+   * for a lock (sync.h), so GLib keeps its own record. */
+  if (!mapsan_clocks_running() || !mapsan_hooks_on() ||
+      (func == NULL && once == NULL) || !glib_api()->complete)
     return NULL;
   struct cb_rec *r = mapsan_malloc(sizeof(*r));
   if (r != NULL) {
@@ -902,8 +933,8 @@ MAPSAN_EXPORT void g_source_set_callback(GSource *s, GSourceFunc func,
                                          GDestroyNotify notify) {
   struct cb_rec *r = NULL;
   int fd = -1;
-  if (s != NULL && func != NULL && mapsan_hooks_on() &&
-      glib_api()->complete &&
+  if (s != NULL && func != NULL && mapsan_clocks_running() &&
+      mapsan_hooks_on() && glib_api()->complete &&
       (source_is_plain(s) || (fd = source_fd(s)) >= 0) &&
       g_atomic_int_get(&s->ref_count) > 0)
     r = cb_rec_new(func, NULL, data, notify);
@@ -916,7 +947,7 @@ MAPSAN_EXPORT void g_source_set_callback(GSource *s, GSourceFunc func,
 }
 
 MAPSAN_EXPORT guint g_source_attach(GSource *s, GMainContext *ctx) {
-  if (s != NULL && mapsan_hooks_on() &&
+  if (s != NULL && mapsan_clocks_running() && mapsan_hooks_on() &&
       (source_is_plain(s) || source_fd(s) >= 0))
     mapsan_sync_release(ADDR(s));
   return REAL(g_source_attach)(s, ctx);

@@ -23,6 +23,7 @@
  */
 #include "../base/interpose.h"
 #include "../engine/sync.h"
+#include "../engine/thread.h"
 
 #include <dlfcn.h>
 #include <glib.h>
@@ -59,7 +60,26 @@ static void disposed(gpointer data, gpointer where) {
   mapsan_sync_forget((uintptr_t)where);
 }
 
+/* While the clocks are stopped (canary mode between windows) an unref
+ * records nothing, as a lock operation does (sync.h): what the program did
+ * before it can be compared with nothing later. Only the disposal still
+ * forgets what an earlier window learned at the object's address. Out of
+ * line, so that the wrapper tests the clocks before building a frame. */
+static MAPSAN_NOINLINE void unref_stopped(gpointer object) {
+  bool last = object != NULL &&
+              __atomic_load_n(&((struct gobject_head *)object)->ref_count,
+                              __ATOMIC_ACQUIRE) == 1;
+  REAL(g_object_unref)(object);
+  if (last && mapsan_hooks_on())
+    mapsan_sync_forget((uintptr_t)object);
+}
+
 MAPSAN_EXPORT void g_object_unref(gpointer object) {
+  if (MAPSAN_LIKELY(
+          !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))) {
+    unref_stopped(object);
+    return;
+  }
   if (object == NULL || !mapsan_hooks_on()) {
     REAL(g_object_unref)(object);
     return;

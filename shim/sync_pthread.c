@@ -20,6 +20,7 @@
 #include "../crash/sigmask.h"
 #include "../engine/once.h"
 #include "../engine/sync.h"
+#include "sync_wrap.h"
 #include "../engine/thread.h"
 
 #include <errno.h>
@@ -161,8 +162,7 @@ MAPSAN_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c,
 }
 
 MAPSAN_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
-  mapsan_lock_releasing(ADDR(m));
-  return REAL(pthread_mutex_unlock)(m);
+  MAPSAN_UNLOCK_INT(pthread_mutex_unlock, m);
 }
 
 /* ---- rwlocks ------------------------------------------------------------ */
@@ -208,8 +208,7 @@ RWLOCK_ACQ(pthread_rwlock_clockwrlock, MAPSAN_LOCK_WRITE,
            (l, c, t))
 
 MAPSAN_EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *l) {
-  mapsan_lock_releasing(ADDR(l));
-  return REAL(pthread_rwlock_unlock)(l);
+  MAPSAN_UNLOCK_INT(pthread_rwlock_unlock, l);
 }
 
 /* ---- spinlocks ---------------------------------------------------------- */
@@ -243,8 +242,7 @@ MAPSAN_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) {
 }
 
 MAPSAN_EXPORT int pthread_spin_unlock(pthread_spinlock_t *l) {
-  mapsan_lock_releasing(ADDR(l));
-  return REAL(pthread_spin_unlock)(l);
+  MAPSAN_UNLOCK_INT(pthread_spin_unlock, l);
 }
 
 /* ---- condition variables ------------------------------------------------ */

@@ -1,0 +1,22 @@
+/*
+ * sync_wrap.c: the out-of-line half of the unlock wrappers (sync_wrap.h):
+ * the release recorded while the clocks run, then the real unlock.
+ */
+#include "sync_wrap.h"
+
+#include "../engine/sync.h"
+
+typedef int (*unlock_int_fn)(void *);
+typedef void (*unlock_void_fn)(void *);
+
+int mapsan_unlock_slow_int(void *obj, enum mapsan_real_id id) {
+  mapsan_lock_releasing((uintptr_t)obj);
+  mapsan_fnptr f = mapsan_real_get(id);
+  return ((unlock_int_fn)f)(obj);
+}
+
+void mapsan_unlock_slow_void(void *obj, enum mapsan_real_id id) {
+  mapsan_lock_releasing((uintptr_t)obj);
+  mapsan_fnptr f = mapsan_real_get(id);
+  ((unlock_void_fn)f)(obj);
+}
