@@ -38,11 +38,11 @@
  * table itself, so that each call on it costs a compare and a tail call,
  * with no shadow lookup (as hmap's tool_tag byte does): the four bytes of
  * padding after the have_big_keys/have_big_values bit-field (offset 28),
- * which GLib never reads or writes, hold a value derived from the table's
- * address. mapsan writes them only in a live table (at creation, or when
- * it first meets the table and draws "untracked"); a stale mark in reused
- * memory can only make a table untracked, which is a sampling draw, and
- * with sample_rate=1 nothing is ever written.
+ * which GLib never reads or writes, hold a mark (MARK_UNTRACKED,
+ * MARK_TRACKED). mapsan writes them only in a live table (at creation, or
+ * when it first meets the table and draws "untracked"); a stale mark in
+ * reused memory can only make a table untracked, which is a sampling draw,
+ * and with sample_rate=1 nothing is ever written.
  * These fields are read at fixed offsets of the 96-byte struct _GHashTable
  * of GLib 2.74 (x86-64). The layout is verified once, before any user
  * table is looked at; if it does not match, iterator invalidation,
@@ -61,6 +61,7 @@
  * one it did not see created does it still build one (layout_probe).
  */
 #include <glib.h>
+#include <string.h>
 
 #include "../base/interpose.h"
 #include "../base/options.h"
@@ -110,6 +111,37 @@ static uintptr_t word_at(GHashTable *h, size_t off) {
   return __atomic_load_n((uintptr_t *)((char *)h + off), __ATOMIC_RELAXED);
 }
 
+/* The marks in the padding: constants, so that the fast path compares the
+ * padding with one value (a mark derived from the table's address took two
+ * more instructions a call). A table mapsan did not see created has
+ * whatever its memory held there; if that happens to be a mark, the table
+ * is taken as drawn that way: a sampling draw, never a report or a crash.
+ * The fast path compares the padding, zero-extended, with untracked_key,
+ * which is MARK_UNTRACKED only once marks are on and fast_real is filled,
+ * and until then a value no 32-bit padding can equal: so a match also says
+ * the real function is there, and it is not tested (map_wrap.h). */
+#define MARK_UNTRACKED 0x6d61706eu
+#define MARK_TRACKED 0x74726b64u
+static _Atomic uint64_t untracked_key = UINT64_MAX;
+
+/* Every g_hash_table_ function mapsan wraps is in fast_real. */
+static bool family_complete(void) {
+  static const enum mapsan_real_id ids[] = {
+#define MAPSAN_INTERCEPTOR(name, version) MAPSAN_REAL_##name,
+#include "../base/interceptors.inc"
+#undef MAPSAN_INTERCEPTOR
+  };
+  static const char *const names[] = {
+#define MAPSAN_INTERCEPTOR(name, version) #name,
+#include "../base/interceptors.inc"
+#undef MAPSAN_INTERCEPTOR
+  };
+  for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+    if (strncmp(names[i], "g_hash_table_", 13) == 0 && fast_real[ids[i]] == NULL)
+      return false;
+  return true;
+}
+
 /* Records the verdict (l: 1 matches, -1 does not) and whether the padding
  * may hold marks; the first verdict stays. */
 static void layout_decide(int l, bool pad_ok) {
@@ -117,9 +149,14 @@ static void layout_decide(int l, bool pad_ok) {
   mapsan_lock_acquire(&decide_lock);
   if (atomic_load_explicit(&layout, memory_order_relaxed) == 0) {
     bool on = l > 0 && pad_ok && mapsan_opts.sample_rate > 1;
+    if (on) {
+      mapsan_real_copy_family("g_hash_table_", fast_real);
+      on = family_complete();
+    }
     atomic_store_explicit(&marks_on, on, memory_order_relaxed);
     if (on)
-      mapsan_real_copy_family("g_hash_table_", fast_real);
+      atomic_store_explicit(&untracked_key, MARK_UNTRACKED,
+                            memory_order_release);
     atomic_store_explicit(&layout, l, memory_order_release);
   }
   mapsan_lock_release(&decide_lock);
@@ -222,34 +259,22 @@ static bool reborn(uintptr_t addr) {
 /* The low half of the table's address, scrambled by a constant: one
  * instruction to compute, and garbage left by a freed table at another
  * address does not match. */
-static uint32_t untracked_mark(const GHashTable *h) {
-  return (uint32_t)(uintptr_t)h ^ 0x6d61706eu;
-}
-
-/* A table drawn when it was created (in canary mode: its reads may skip the
- * engine between canary windows, engine/window.h). */
-static uint32_t tracked_mark(const GHashTable *h) {
-  return (uint32_t)(uintptr_t)h ^ 0x74726b64u;
-}
-
 static _Atomic uint32_t *pad_of(GHashTable *h) {
   return (_Atomic uint32_t *)(void *)((char *)h + GHT_PAD_OFF);
 }
 
-#define FAST_REAL(name)                                                       \
-  ((__typeof__(&name))__atomic_load_n(&fast_real[MAPSAN_REAL_##name],        \
-                                      __ATOMIC_RELAXED))
+#define FAST_REAL(name) ((__typeof__(&name))fast_real[MAPSAN_REAL_##name])
 
-/* Only with FAST_REAL(name) non-NULL: marks are on. */
 static bool marked_untracked(GHashTable *h) {
-  return h != NULL && atomic_load_explicit(pad_of(h), memory_order_relaxed) ==
-                          untracked_mark(h);
+  return h != NULL &&
+         (uint64_t)atomic_load_explicit(pad_of(h), memory_order_relaxed) ==
+             atomic_load_explicit(&untracked_key, memory_order_acquire);
 }
 
 static void mark(GHashTable *h, bool is_untracked) {
   if (layout_ok() && atomic_load_explicit(&marks_on, memory_order_relaxed))
     atomic_store_explicit(pad_of(h),
-                          is_untracked ? untracked_mark(h) : tracked_mark(h),
+                          is_untracked ? MARK_UNTRACKED : MARK_TRACKED,
                           memory_order_relaxed);
 }
 
@@ -264,11 +289,11 @@ static void note_sampled_out(GHashTable *h, const struct mapsan_op *op) {
  * goes to name##_slow with the program's call site. */
 #define UNPAREN(...) __VA_ARGS__
 #define FAST_OR_SLOW(name, hx, args)                                          \
-  MAPSAN_PASS_OR_SLOW(name, FAST_REAL(name), marked_untracked(hx),            \
-                      name##_slow, UNPAREN args)
+  MAPSAN_MARKED_OR_SLOW(FAST_REAL(name), marked_untracked(hx), name##_slow,  \
+                        UNPAREN args)
 #define FAST_OR_SLOW_VOID(name, hx, args)                                     \
-  MAPSAN_PASS_OR_SLOW_VOID(name, FAST_REAL(name), marked_untracked(hx),       \
-                           name##_slow, UNPAREN args)
+  MAPSAN_MARKED_OR_SLOW_VOID(FAST_REAL(name), marked_untracked(hx),           \
+                             name##_slow, UNPAREN args)
 
 /* ---- create, reference, destroy ----------------------------------------- */
 
@@ -661,8 +686,7 @@ static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
   /* A drawn table between canary windows: a read checks nothing there (a
    * write still goes to the engine, for GLib's iterator rule). */
   if (atomic_load_explicit(&marks_on, memory_order_relaxed) &&
-      atomic_load_explicit(pad_of(h), memory_order_relaxed) ==
-          tracked_mark(h) &&
+      atomic_load_explicit(pad_of(h), memory_order_relaxed) == MARK_TRACKED &&
       mapsan_window_closed())
     return false;
   op->caller_pc = pc;

@@ -26,6 +26,27 @@
                 (uintptr_t)__builtin_dwarf_cfa());                            \
   } while (0)
 
+/* The same where `pass` implies that `fast` (an expression naming the real
+ * function) is resolved, so that it is not tested: the map's own mark was
+ * written only after it was (map_hmap.c, map_glib.c). */
+#define MAPSAN_MARKED_OR_SLOW(fast, pass, slow, ...)                          \
+  do {                                                                        \
+    if (MAPSAN_LIKELY(pass))                                                  \
+      return (fast)(__VA_ARGS__);                                             \
+    return slow(__VA_ARGS__, (uintptr_t)__builtin_return_address(0),          \
+                (uintptr_t)__builtin_dwarf_cfa());                            \
+  } while (0)
+
+#define MAPSAN_MARKED_OR_SLOW_VOID(fast, pass, slow, ...)                     \
+  do {                                                                        \
+    if (MAPSAN_LIKELY(pass)) {                                                \
+      (fast)(__VA_ARGS__);                                                    \
+      return;                                                                 \
+    }                                                                         \
+    slow(__VA_ARGS__, (uintptr_t)__builtin_return_address(0),                 \
+         (uintptr_t)__builtin_dwarf_cfa());                                   \
+  } while (0)
+
 /* The same for functions returning void. */
 #define MAPSAN_PASS_OR_SLOW_VOID(name, fast, pass, slow, ...)                 \
   do {                                                                        \

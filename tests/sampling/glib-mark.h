@@ -28,7 +28,7 @@
 static inline void check_marked(GHashTable *t) {
   uint32_t pad;
   memcpy(&pad, (char *)t + 28, sizeof(pad));
-  CHECK(pad == ((uint32_t)(uintptr_t)t ^ 0x6d61706eu));
+  CHECK(pad == 0x6d61706eu); /* MARK_UNTRACKED */
 }
 
 #endif
