@@ -79,7 +79,22 @@ static void put_thread(struct mapsan_writer *o, const struct mapsan_report_stack
   }
 }
 
-/* "L1 0x... (name)": the lock's label in this report, address, name. */
+/* " (name, kind)", " (name)", " (kind)" or nothing: what is known of a
+ * lock besides its label and address. */
+static void put_lock_what(struct mapsan_writer *o, const char *name,
+                          enum mapsan_lock_kind kind) {
+  const char *k = mapsan_lock_kind_name(kind);
+  if (!name && !k)
+    return;
+  put(o, " (");
+  put(o, name ? name : "");
+  put(o, name && k ? ", " : "");
+  put(o, k ? k : "");
+  put(o, ")");
+}
+
+/* "L1 0x... (name, kind)": the lock's label in this report, address, the
+ * name of a lock inside a global, its kind. */
 static void put_lock(struct mapsan_writer *o, const struct mapsan_resolved *res,
                      uintptr_t addr, const char *name) {
   int label = mapsan_lock_label(res, addr);
@@ -89,11 +104,8 @@ static void put_lock(struct mapsan_writer *o, const struct mapsan_resolved *res,
     put(o, " ");
   }
   put_x(o, addr);
-  if (name) {
-    put(o, " (");
-    put(o, name);
-    put(o, ")");
-  }
+  put_lock_what(o, name,
+                label ? res->label_kinds[label - 1] : MAPSAN_LOCK_KIND_UNKNOWN);
 }
 
 /* "write (assign, thread T2)": an access as the hint names it. */
@@ -124,8 +136,7 @@ static void put_hint(struct mapsan_writer *o, const struct mapsan_resolved *res)
   if (label) {
     put(o, "L");
     put_u(o, (uint64_t)label);
-    if (res->label_names[label - 1])
-      put3(o, " (", res->label_names[label - 1], ")");
+    put_lock_what(o, res->label_names[label - 1], res->label_kinds[label - 1]);
   } else
     put_x(o, r->usual_lock);
   put(o, " ");

@@ -114,13 +114,13 @@ MAPSAN_EXPORT void g_mutex_clear(GMutex *m) {
 
 MAPSAN_EXPORT void g_mutex_lock(GMutex *m) {
   REAL(g_mutex_lock)(m);
-  mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
 }
 
 MAPSAN_EXPORT gboolean g_mutex_trylock(GMutex *m) {
   gboolean r = REAL(g_mutex_trylock)(m);
   if (r)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
   return r;
 }
 
@@ -155,14 +155,15 @@ MAPSAN_EXPORT void g_rec_mutex_clear(GRecMutex *m) {
 
 MAPSAN_EXPORT void g_rec_mutex_lock(GRecMutex *m) {
   MUTED(REAL(g_rec_mutex_lock)(m));
-  mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GRECMUTEX);
 }
 
 MAPSAN_EXPORT gboolean g_rec_mutex_trylock(GRecMutex *m) {
   gboolean r;
   MUTED(r = REAL(g_rec_mutex_trylock)(m));
   if (r)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_GRECMUTEX);
   return r;
 }
 
@@ -186,14 +187,14 @@ MAPSAN_EXPORT void g_rw_lock_clear(GRWLock *l) {
 #define RW_LOCK(name, mode)                                                   \
   MAPSAN_EXPORT void name(GRWLock *l) {                                       \
     MUTED(REAL(name)(l));                                                     \
-    mapsan_lock_acquired(ADDR(l), mode);                                      \
+    mapsan_lock_acquired(ADDR(l), mode, MAPSAN_LOCK_KIND_GRWLOCK);            \
   }
 #define RW_TRYLOCK(name, mode)                                                \
   MAPSAN_EXPORT gboolean name(GRWLock *l) {                                   \
     gboolean r;                                                               \
     MUTED(r = REAL(name)(l));                                                 \
     if (r)                                                                    \
-      mapsan_lock_acquired(ADDR(l), mode);                                    \
+      mapsan_lock_acquired(ADDR(l), mode, MAPSAN_LOCK_KIND_GRWLOCK);          \
     return r;                                                                 \
   }
 /* The held-lock record knows the mode, so both unlocks release alike:
@@ -225,7 +226,7 @@ MAPSAN_EXPORT void g_cond_wait(GCond *c, GMutex *m) {
     mapsan_lock_releasing(ADDR(m));
   REAL(g_cond_wait)(c, m);
   if (on)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
 }
 
 /* The mutex is held again on return, signalled (TRUE) or timed out. */
@@ -235,7 +236,7 @@ MAPSAN_EXPORT gboolean g_cond_wait_until(GCond *c, GMutex *m, gint64 end) {
     mapsan_lock_releasing(ADDR(m));
   gboolean r = REAL(g_cond_wait_until)(c, m, end);
   if (on)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
   return r;
 }
 
@@ -248,7 +249,7 @@ MAPSAN_EXPORT gboolean g_cond_timed_wait(GCond *c, GMutex *m, GTimeVal *t) {
     mapsan_lock_releasing(ADDR(m));
   gboolean r = REAL(g_cond_timed_wait)(c, m, t);
   if (on)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
   return r;
 }
 G_GNUC_END_IGNORE_DEPRECATIONS
@@ -265,13 +266,15 @@ static uintptr_t bit_key(const volatile void *addr, gint bit) {
 
 MAPSAN_EXPORT void g_bit_lock(volatile gint *a, gint bit) {
   REAL(g_bit_lock)(a, bit);
-  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE,
+                       MAPSAN_LOCK_KIND_G_BIT_LOCK);
 }
 
 MAPSAN_EXPORT gboolean g_bit_trylock(volatile gint *a, gint bit) {
   gboolean r = REAL(g_bit_trylock)(a, bit);
   if (r)
-    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_G_BIT_LOCK);
   return r;
 }
 
@@ -284,13 +287,15 @@ MAPSAN_EXPORT void g_bit_unlock(volatile gint *a, gint bit) {
  * around the call): the parentheses keep them from expanding. */
 MAPSAN_EXPORT void(g_pointer_bit_lock)(volatile void *a, gint bit) {
   REAL(g_pointer_bit_lock)(a, bit);
-  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE,
+                       MAPSAN_LOCK_KIND_G_POINTER_BIT_LOCK);
 }
 
 MAPSAN_EXPORT gboolean(g_pointer_bit_trylock)(volatile void *a, gint bit) {
   gboolean r = REAL(g_pointer_bit_trylock)(a, bit);
   if (r)
-    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_G_POINTER_BIT_LOCK);
   return r;
 }
 
@@ -362,7 +367,8 @@ MAPSAN_EXPORT void(g_once_init_leave)(volatile void *location, gsize result) {
 
 MAPSAN_EXPORT void g_async_queue_lock(GAsyncQueue *q) {
   REAL(g_async_queue_lock)(q);
-  mapsan_lock_acquired(ADDR(q), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(ADDR(q), MAPSAN_LOCK_WRITE,
+                       MAPSAN_LOCK_KIND_GASYNCQUEUE);
 }
 
 MAPSAN_EXPORT void g_async_queue_unlock(GAsyncQueue *q) {
