@@ -32,12 +32,12 @@
 #include <string.h>
 
 #define MAX_MODULES 1024
-#define MAX_ID_BYTES 32 /* GNU build-ids are 8 (xxhash) to 20 (sha1) bytes */
+#define MAX_ID_BYTES ((MAPSAN_BUILD_ID_HEX - 1) / 2)
 
 struct entry {
   uintptr_t lo, hi;    /* the module's loaded range */
   _Atomic bool dead;   /* not loaded at the last walk */
-  char hex[2 * MAX_ID_BYTES + 1];
+  char hex[MAPSAN_BUILD_ID_HEX];
 };
 
 static struct entry table[MAX_MODULES] MAPSAN_BIG;
@@ -46,36 +46,46 @@ static bool seen[MAX_MODULES] MAPSAN_BIG; /* of the walk in progress */
 static mapsan_lock walk_lock = MAPSAN_LOCK_INIT;
 MAPSAN_FORK_LEAF(walk_lock)
 
+bool mapsan_notes_build_id(const void *notes, size_t len, size_t align,
+                           char out[MAPSAN_BUILD_ID_HEX]) {
+  static const char digits[] = "0123456789abcdef";
+  const char *p = notes;
+  const char *end = p + len;
+  align = align == 8 ? 8 : 4;
+  while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
+    const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+    size_t namesz = (n->n_namesz + align - 1) & ~(align - 1);
+    size_t descsz = (n->n_descsz + align - 1) & ~(align - 1);
+    const char *name = p + sizeof(*n);
+    if (namesz > (size_t)(end - name) ||
+        n->n_descsz > (size_t)(end - name) - namesz)
+      break;
+    const unsigned char *desc = (const unsigned char *)(name + namesz);
+    if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+        memcmp(name, "GNU", 4) == 0 && n->n_descsz > 0 &&
+        n->n_descsz <= MAX_ID_BYTES) {
+      for (size_t b = 0; b < n->n_descsz; b++) {
+        out[2 * b] = digits[desc[b] >> 4];
+        out[2 * b + 1] = digits[desc[b] & 15];
+      }
+      out[2 * n->n_descsz] = '\0';
+      return true;
+    }
+    if (descsz > (size_t)(end - (const char *)desc))
+      break;
+    p = (const char *)desc + descsz;
+  }
+  return false;
+}
+
 /* The build-id note of a loaded module as hex into out; false if none. */
 static bool note_build_id(const struct dl_phdr_info *info, char *out) {
-  static const char digits[] = "0123456789abcdef";
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type != PT_NOTE)
-      continue;
-    const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
-    const char *end = p + ph->p_memsz;
-    size_t align = ph->p_align == 8 ? 8 : 4;
-    while (p + sizeof(ElfW(Nhdr)) <= end) {
-      const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
-      size_t namesz = (n->n_namesz + align - 1) & ~(align - 1);
-      size_t descsz = (n->n_descsz + align - 1) & ~(align - 1);
-      const char *name = p + sizeof(*n);
-      const unsigned char *desc = (const unsigned char *)(name + namesz);
-      if ((const char *)desc + n->n_descsz > end)
-        break;
-      if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-          memcmp(name, "GNU", 4) == 0 && n->n_descsz > 0 &&
-          n->n_descsz <= MAX_ID_BYTES) {
-        for (size_t b = 0; b < n->n_descsz; b++) {
-          out[2 * b] = digits[desc[b] >> 4];
-          out[2 * b + 1] = digits[desc[b] & 15];
-        }
-        out[2 * n->n_descsz] = '\0';
-        return true;
-      }
-      p = (const char *)desc + descsz;
-    }
+    if (ph->p_type == PT_NOTE &&
+        mapsan_notes_build_id((const char *)(info->dlpi_addr + ph->p_vaddr),
+                              ph->p_memsz, ph->p_align, out))
+      return true;
   }
   return false;
 }
@@ -104,7 +114,7 @@ static int walk_one(struct dl_phdr_info *info, size_t size, void *data) {
   uintptr_t lo, hi;
   if (!mapsan_module_range(info, &lo, &hi))
     return 0;
-  char hex[2 * MAX_ID_BYTES + 1];
+  char hex[MAPSAN_BUILD_ID_HEX];
   if (!note_build_id(info, hex))
     hex[0] = '\0'; /* cached too: a module without one costs no more walks */
   int n = atomic_load_explicit(&count, memory_order_relaxed);

@@ -9,7 +9,20 @@
 
 #include <link.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* A build-id as hex with its NUL: GNU build-ids are 8 (xxhash) to 20
+ * (sha1) bytes; up to 32 are taken. */
+#define MAPSAN_BUILD_ID_HEX 65
+
+/* The GNU build-id among the ELF notes in [notes, notes + len) (a PT_NOTE
+ * segment's contents, entries aligned to `align`: 4 or 8) as hex into out;
+ * false if there is none. Reads only inside the buffer, whatever it holds:
+ * async-signal-safe (crash/modules.c parses notes copied from a module
+ * loaded after the last walk). */
+bool mapsan_notes_build_id(const void *notes, size_t len, size_t align,
+                           char out[MAPSAN_BUILD_ID_HEX]);
 
 /* The address range [*lo, *hi) a loaded module's PT_LOAD segments cover,
  * lo rounded down to its page; false for a module with none. For the
