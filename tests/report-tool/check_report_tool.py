@@ -43,8 +43,21 @@ What it proves, case by case:
              DEBUGINFOD_URLS, cached in DEBUGINFOD_CACHE_PATH; status 77
              (skip) when debuginfod is not installed
 
+  crash-symbolize
+             a crash-time report of crash-demo.c (built -g, stripped; the
+             fault in a static function, a map write just before it): the
+             process writes module+offset+build-id only; the tool names the
+             faulting frame to the static function and the faulting line
+             (the exact pc: a crash's top frame is no return address), its
+             caller, and the recent map write's call site in "threads", from
+             (a) a build-id tree given by --debug-dir and (b) the local
+             debuginfod with the module gone from disk (skipped without
+             debuginfod); the summary keeps the signal; the signature never
+             changes
+
 Usage: check_report_tool.py CASE TOOL FIXTURES [SRCROOT LAUNCHER DEMO
-                                                [DEMO_NOPIE LIBDIR]]
+                                                [DEMO_NOPIE LIBDIR
+                                                 [CRASH_DEMO]]]
 Exit status 0 = pass, 1 = fail (the first failed check is printed).
 """
 import json
@@ -713,11 +726,63 @@ def case_symbolize(srcroot, launcher, demo, demo_nopie, libdir):
                    "%r" % (kind, [r.get("summary") for r in reps]))
 
 
+class Skip(Exception):
+    pass
+
+
+class Debuginfod:
+    """A local debuginfod -F SERVE on 127.0.0.1, started here and stopped on
+    exit, once it serves bid. Skip when debuginfod is not installed or
+    cannot run here."""
+
+    def __init__(self, tmp, serve, bid):
+        self.tmp, self.serve, self.bid = tmp, serve, bid
+
+    def __enter__(self):
+        server = shutil.which("debuginfod")
+        if server is None:
+            raise Skip("debuginfod is not installed (scripts/setup installs "
+                       "it)")
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        self.log = open(os.path.join(self.tmp, "debuginfod.log"), "w")
+        self.proc = subprocess.Popen(
+            [server, "-F", self.serve, "-p", str(port), "-d",
+             os.path.join(self.tmp, "db.sqlite"), "-t", "1", "-g", "0", "-v"],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.tmp)
+        self.url = "http://127.0.0.1:%d" % port
+        try:
+            import time
+            import urllib.request
+            for _ in range(200):  # until it answers and has scanned the file
+                try:
+                    with urllib.request.urlopen(
+                            self.url + "/buildid/%s/debuginfo" % self.bid,
+                            timeout=2) as r:
+                        if r.status == 200:
+                            return self
+                except OSError:
+                    pass
+                expect(self.proc.poll() is None, "debuginfod exited %s" %
+                       self.proc.returncode)
+                time.sleep(0.1)
+            if self.proc.poll() is not None:
+                raise Skip("debuginfod cannot run here")
+            raise Failure("debuginfod never served " + self.bid)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+        return False
+
+
 def case_debuginfod(srcroot, launcher, demo, demo_nopie, libdir):
-    server = shutil.which("debuginfod")
-    if server is None:
-        print("SKIP: debuginfod is not installed (scripts/setup installs it)")
-        return 77
     with tempfile.TemporaryDirectory() as tmp:
         copy, bid, tree_file = stripped_build(tmp, demo)
         rep = os.path.join(tmp, "rep")
@@ -725,47 +790,110 @@ def case_debuginfod(srcroot, launcher, demo, demo_nopie, libdir):
         serve = os.path.join(tmp, "serve")
         os.makedirs(serve)
         shutil.copy(tree_file, os.path.join(serve, "demo.debug"))
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        log = open(os.path.join(tmp, "debuginfod.log"), "w")
-        proc = subprocess.Popen(
-            [server, "-F", serve, "-p", str(port), "-d",
-             os.path.join(tmp, "db.sqlite"), "-t", "1", "-g", "0", "-v"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-        try:
-            url = "http://127.0.0.1:%d" % port
-            import time
-            import urllib.request
-            for _ in range(200):  # until it answers and has scanned the file
-                try:
-                    with urllib.request.urlopen(
-                            url + "/buildid/%s/debuginfo" % bid,
-                            timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                expect(proc.poll() is None, "debuginfod exited %s" %
-                       proc.returncode)
-                time.sleep(0.1)
-            else:
-                if proc.poll() is not None:
-                    print("SKIP: debuginfod cannot run here")
-                    return 77
-                raise Failure("debuginfod never served " + bid)
-            env = dict(os.environ, DEBUGINFOD_URLS=url,
+        with Debuginfod(tmp, serve, bid) as d:
+            env = dict(os.environ, DEBUGINFOD_URLS=d.url,
                        DEBUGINFOD_CACHE_PATH=os.path.join(tmp, "cache"))
             err = check_symbolized(["--symbolize", rep], raw, srcroot,
                                    env=env, what="debuginfod")
             expect(err == "", "warning %r" % err)
             expect(os.path.isfile(os.path.join(tmp, "cache", bid,
                                                "debuginfo")), "cached")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            log.close()
+    return 0
+
+
+# ------------------------------------------------- a crash report, offline
+
+def crash_lines(path):
+    """The lines of crash-demo.c marked as the fault and the map write."""
+    out = {}
+    with open(path) as fh:
+        for i, ln in enumerate(fh, 1):
+            if "CRASH-DEMO: the fault" in ln:
+                out["fault"] = i
+            if "CRASH-DEMO: recent operation" in ln:
+                out["op"] = i
+    return out["fault"], out["op"]
+
+
+def check_crash_symbolized(args, raw, src, env=None, what=""):
+    """mapsan-report ARGS --json on the stripped crash-demo's crash report:
+    the faulting frame is named to the static function and the faulting
+    line (the exact pc, not pc - 1), its caller to main, the recent map
+    write to its call site; the summary keeps the signal; the signature is
+    the process's."""
+    fault, op = crash_lines(src)
+    status, out, err = run(*args, "--json", env=env)
+    expect(status == 1, "%s: status %d" % (what, status))
+    g = json.loads(out)["groups"][0]
+    expect(g["kind"] == "crash" and g["signature"] == raw["signature"],
+           what + ": kind or signature changed")
+    expect(g["summary"] == "crash SIGSEGV crash-demo.c:%d in store_session"
+           % fault, "%s: summary %r" % (what, g["summary"]))
+    cur = [s for s in g["stacks"] if s["role"] == "current"][0]["frames"]
+    expect(cur[0].get("function") == "store_session" and
+           cur[0].get("file") == src and cur[0].get("line") == fault,
+           "%s: top frame %r" % (what, cur[0]))
+    expect(any(f.get("function") == "main" and f.get("file") == src
+               for f in cur[1:]), "%s: no main frame in %r" % (what, cur))
+    notes = [n for th in g.get("threads", []) for n in th.get("recent", [])]
+    expect(any(n.get("op") == "assign" and
+               n.get("function") == "store_session" and
+               n.get("file") == src and n.get("line") == op for n in notes),
+           "%s: recent operations %r" % (what, notes))
+    return err
+
+
+def case_crash_symbolize(srcroot, launcher, demo, demo_nopie, libdir,
+                         crash_demo):
+    src = os.path.join(srcroot, "tests", "report-tool", "crash-demo.c")
+    with tempfile.TemporaryDirectory() as tmp:
+        copy, bid, tree_file = stripped_build(tmp, crash_demo)
+        rep = os.path.join(tmp, "rep")
+        os.makedirs(rep)
+        env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+        env.pop("DEBUGINFOD_URLS", None)
+        p = subprocess.run([launcher, "--json", rep, "--", copy], env=env,
+                           capture_output=True, timeout=60)
+        expect(p.returncode == -11, "crash-demo exited %d: %s" %
+               (p.returncode, p.stderr.decode()[-2000:]))
+        reps = [json.loads(ln) for f in os.listdir(rep)
+                for ln in open(os.path.join(rep, f))]
+        reps = [r for r in reps if "record" not in r]
+        expect(len(reps) == 1 and reps[0]["kind"] == "crash",
+               "one crash report, got %r" % [r.get("kind") for r in reps])
+        raw = reps[0]
+        # as written in the process: module+offset+build-id, nothing named
+        frames_build_id(raw, copy, bid)
+        cur = [s for s in raw["stacks"] if s["role"] == "current"][0]
+        expect(cur["frames"][0]["module"] == copy and
+               "function" not in cur["frames"][0], "the process named the "
+               "crash frame: %r" % cur["frames"][0])
+        expect(raw["summary"].startswith("crash SIGSEGV (crash-demo+0x"),
+               "summary %r" % raw["summary"])
+        # (a) the build-id tree given by --debug-dir
+        err = check_crash_symbolized(
+            ["--symbolize", "--debug-dir", os.path.join(tmp, "tree"), rep],
+            raw, src, what="crash, build-id tree")
+        expect("crash-demo" not in err, "warning names the program: %r" %
+               err)
+        # the table says the same
+        status, out, err = run("--debug-dir", os.path.join(tmp, "tree"), rep)
+        expect("SIGSEGV crash-demo.c:%d in store_session" %
+               crash_lines(src)[0] in out, "table: %r" % out)
+        # (b) the local debuginfod, the module gone from disk: found by the
+        # frames' build-id alone
+        os.remove(copy)
+        serve = os.path.join(tmp, "serve")
+        os.makedirs(serve)
+        shutil.copy(tree_file, os.path.join(serve, "crash-demo.debug"))
+        try:
+            with Debuginfod(tmp, serve, bid) as d:
+                env = dict(os.environ, DEBUGINFOD_URLS=d.url,
+                           DEBUGINFOD_CACHE_PATH=os.path.join(tmp, "cache"))
+                check_crash_symbolized(["--symbolize", rep], raw, src,
+                                       env=env, what="crash, debuginfod")
+        except Skip as e:
+            print("debuginfod part skipped: %s" % e)
     return 0
 
 
@@ -783,8 +911,13 @@ def main(argv):
             fn = case_symbolize if case == "symbolize" else case_debuginfod
             if fn(*map(os.path.abspath, argv[4:9])) == 77:
                 return 77
+        elif case == "crash-symbolize":
+            case_crash_symbolize(*map(os.path.abspath, argv[4:10]))
         else:
             cases[case]()
+    except Skip as e:
+        print("SKIP: %s" % e)
+        return 77
     except Failure as e:
         print("FAIL (%s): %s" % (case, e))
         return 1
