@@ -432,6 +432,10 @@ static size_t format_text(const struct crash_facts *f) {
     mapsan_put_i(&o, threads_idle);
     mapsan_put_s(&o, " threads without map operations)\n");
   }
+  /* No name here is no loss: said plainly, with the way to get them. */
+  mapsan_put_s(&o, "  Frames are module+offset: a crash report is not "
+                   "symbolized in the process; mapsan-report --symbolize "
+                   "names them from the JSON report's build-ids.\n");
   mapsan_put_s(&o, "SUMMARY: mapsan: ");
   put_summary(&o, f);
   mapsan_put_s(&o, "\n==================\n");

@@ -69,6 +69,29 @@ static void put_frames(struct mapsan_writer *o, const struct mapsan_resolved *re
   }
 }
 
+/* Says plainly why frames show <unknown>, once a report, and how to name
+ * them later: the modules (and build-ids) that had no symbol here. */
+static void put_unnamed(struct mapsan_writer *o,
+                        const struct mapsan_resolved *res) {
+  if (res->nunnamed == 0)
+    return;
+  if (res->symbolize_off) {
+    put(o, "  Frames are not symbolized in the process (symbolize=0): "
+           "mapsan-report --symbolize names them by build-id.\n\n");
+    return;
+  }
+  put(o, "  Frames shown as <unknown> have no symbol table or debug "
+         "information here: ");
+  for (int u = 0; u < res->nunnamed; u++) {
+    const struct mapsan_frame *fr = res->unnamed[u];
+    put3(o, u ? ", " : "", base_name(fr->module), " (");
+    put3(o, fr->build_id ? "build-id " : "no build-id",
+         fr->build_id ? fr->build_id : "", ")");
+  }
+  put(o, "; mapsan-report --symbolize names them from a debug file found "
+         "by build-id.\n\n");
+}
+
 static void put_thread(struct mapsan_writer *o, const struct mapsan_report_stack *s) {
   put(o, "thread T");
   put_u(o, s->acc.thread);
@@ -294,6 +317,7 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
     put_i(&o, r->current_generation);
     put(&o, ".\n\n");
   }
+  put_unnamed(&o, res);
   put3(&o, "SUMMARY: mapsan: ", res->summary, "\n");
   put(&o, "==================\n");
   return o.len;

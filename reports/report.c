@@ -246,6 +246,22 @@ static void make_labels(struct mapsan_resolved *res) {
   }
 }
 
+/* The modules with frames that stayed without a function, each once. */
+static void find_unnamed(struct mapsan_resolved *res) {
+  res->symbolize_off = mapsan_opts.symbolize == 0;
+  for (int i = 0; i < res->r->nstacks; i++)
+    for (size_t f = 0; f < res->nframes[i]; f++) {
+      const struct mapsan_frame *fr = &res->frames[i][f];
+      if (fr->function)
+        continue;
+      bool known = false;
+      for (int u = 0; u < res->nunnamed && !known; u++)
+        known = strcmp(res->unnamed[u]->module, fr->module) == 0;
+      if (!known && res->nunnamed < MAPSAN_REPORT_MAX_UNNAMED)
+        res->unnamed[res->nunnamed++] = fr;
+    }
+}
+
 static void make_signature(struct mapsan_resolved *res) {
   const struct mapsan_report *r = res->r;
   int cur = -1, prev = -1;
@@ -410,6 +426,7 @@ void mapsan_report_submit(struct mapsan_report *r) {
   }
   make_signature(&res);
   make_labels(&res);
+  find_unnamed(&res);
   bool print = false;
   if (mapsan_suppressed(&res)) {
     nsuppressed++;

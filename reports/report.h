@@ -166,6 +166,7 @@ void mapsan_report_wait_idle(void);
 /* A report resolved for printing: frames symbolized, signature made.
  * Printers (print_text.c, print_json.c) take this and format only. */
 struct mapsan_frame;
+#define MAPSAN_REPORT_MAX_UNNAMED 4
 struct mapsan_resolved {
   const struct mapsan_report *r;
   struct mapsan_frame *frames[MAPSAN_REPORT_MAX_STACKS];
@@ -183,6 +184,12 @@ struct mapsan_resolved {
   const char *label_names[MAPSAN_REPORT_MAX_LABELS];
   enum mapsan_lock_kind label_kinds[MAPSAN_REPORT_MAX_LABELS];
   int nlabels;
+  /* Frames that stayed without a function, one per module (the first
+   * MAPSAN_REPORT_MAX_UNNAMED modules): the text report says so plainly,
+   * naming each module and its build-id. symbolize_off: symbolize=0. */
+  const struct mapsan_frame *unnamed[MAPSAN_REPORT_MAX_UNNAMED];
+  int nunnamed;
+  bool symbolize_off;
   pid_t pid;
   const char *host; /* gethostname, for fleet-wide grouping */
   long long time;   /* seconds since the epoch */

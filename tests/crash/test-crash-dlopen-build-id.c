@@ -15,6 +15,7 @@
  * mapsan-frames-build-id: true
  * mapsan-frame-in: crash-plugin.so
  * mapsan-stderr: WARNING: mapsan: crash: SIGSEGV
+ * mapsan-stderr: Frames are module\+offset: a crash report is not symbolized in the process; mapsan-report --symbolize names them
  */
 #include "crash-test.h"
 

@@ -43,6 +43,15 @@ What it proves, case by case:
              DEBUGINFOD_URLS, cached in DEBUGINFOD_CACHE_PATH; status 77
              (skip) when debuginfod is not installed
 
+  symtab     the demo without debug information but with its .symtab
+             (strip --strip-debug), and with neither (strip --strip-all):
+             (a) the process names the static function from .symtab; (b)
+             with symbolize=0 the process names nothing, says so in one
+             line, names the program by its absolute path (started as
+             ./race-symtab), and the tool names the function from .symtab;
+             (c) with neither, frames read "<unknown>" and one line names
+             the module and its build-id, and the tool's warning says the
+             same
   crash-symbolize
              a crash-time report of crash-demo.c (built -g, stripped; the
              fault in a static function, a map write just before it): the
@@ -801,6 +810,96 @@ def case_debuginfod(srcroot, launcher, demo, demo_nopie, libdir):
     return 0
 
 
+# --------------------------------------------------- .symtab and <unknown>
+
+def run_demo_json(launcher, prog, libdir, out, options=""):
+    """prog under the launcher with --json out: (its one report, stderr)."""
+    os.makedirs(out)
+    env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+    env.pop("DEBUGINFOD_URLS", None)
+    args = [launcher, "--json", out]
+    if options:
+        args += ["--options", options]
+    # started by a relative name, as from a shell in its directory
+    p = subprocess.run(args + ["--", "./" + os.path.basename(prog)],
+                       env=env, capture_output=True, timeout=60,
+                       cwd=os.path.dirname(prog))
+    err = p.stderr.decode()
+    expect(p.returncode == 66, "%s exited %d: %s" % (prog, p.returncode,
+                                                     err[-2000:]))
+    reps = [json.loads(ln) for f in os.listdir(out)
+            for ln in open(os.path.join(out, f))]
+    reps = [r for r in reps if "record" not in r]
+    expect(len(reps) == 1, "one report, got %d" % len(reps))
+    return reps[0], err
+
+
+def top_frame(rep):
+    return [s for s in rep["stacks"] if s["role"] == "current"][0][
+        "frames"][0]
+
+
+def case_symtab(srcroot, launcher, demo, demo_nopie, libdir):
+    with tempfile.TemporaryDirectory() as tmp:
+        symtab = os.path.join(tmp, "race-symtab")
+        bare = os.path.join(tmp, "race-bare")
+        subprocess.run(["strip", "--strip-debug", "-o", symtab, demo],
+                       check=True)
+        subprocess.run(["strip", "--strip-all", "-o", bare, demo],
+                       check=True)
+        out = subprocess.run(["readelf", "-n", bare], check=True,
+                             capture_output=True, text=True).stdout
+        bid = re.search(r"Build ID: ([0-9a-f]+)", out).group(1)
+        # (a) no debug information, a .symtab: the process names the static
+        # function from it (no file, no line), and has nothing to excuse
+        rep, err = run_demo_json(launcher, symtab, libdir,
+                                 os.path.join(tmp, "a"))
+        top = top_frame(rep)
+        expect(top.get("function") == "refresher" and "file" not in top and
+               top["module"] == symtab, "symtab in process: %r" % top)
+        expect("race-symtab (build-id" not in err, "a note names the "
+               "program although its frames are named: %r" % err[-1500:])
+        # (b) symbolize=0: the process names nothing and says so; the module
+        # is named by its absolute path (the program was started as
+        # ./race-symtab) and mapsan-report names the static function from
+        # the module's .symtab
+        rep, err = run_demo_json(launcher, symtab, libdir,
+                                 os.path.join(tmp, "b"), "symbolize=0")
+        top = top_frame(rep)
+        expect("function" not in top and top["module"] == symtab,
+               "symbolize=0: %r" % top)
+        expect("Frames are not symbolized in the process (symbolize=0)" in
+               err, "symbolize=0 note: %r" % err[-1500:])
+        status, out, werr = run("--symbolize", "--json",
+                                os.path.join(tmp, "b"))
+        g = json.loads(out)["groups"][0]
+        top = [s for s in g["stacks"] if s["role"] == "current"][0][
+            "frames"][0]
+        expect(top.get("function") == "refresher" and "file" not in top,
+               "mapsan-report from .symtab: %r" % top)
+        expect(re.fullmatch(r"write-write-race \(race-symtab\+0x[0-9a-f]+\) "
+                            r"in refresher", g["summary"]) is not None,
+               "summary %r" % g["summary"])
+        expect(symtab not in werr, "warning names the module: %r" % werr)
+        expect(g["signature"] == rep["signature"], "signature changed")
+        # (c) neither: "<unknown>" frames, and one plain line that names
+        # the module and its build-id; mapsan-report says the same
+        rep, err = run_demo_json(launcher, bare, libdir,
+                                 os.path.join(tmp, "c"))
+        expect("function" not in top_frame(rep), "bare: %r" % top_frame(rep))
+        expect(re.search(r"#0 <unknown> \(race-bare\+0x[0-9a-f]+\)", err)
+               and ("Frames shown as <unknown> have no symbol table or "
+                    "debug information here: race-bare (build-id %s)" % bid)
+               in err, "bare text report: %r" % err[-2500:])
+        status, out, werr = run("--symbolize", "--json",
+                                os.path.join(tmp, "c"))
+        g = json.loads(out)["groups"][0]
+        expect(g["summary"].endswith(" in ??") and
+               "still without a function" in werr and bare in werr and
+               bid in werr, "mapsan-report, bare: %r %r" % (g["summary"],
+                                                            werr))
+
+
 # ------------------------------------------------- a crash report, offline
 
 def crash_lines(path):
@@ -907,6 +1006,8 @@ def main(argv):
     try:
         if case == "demo":
             case_demo(*argv[4:7])
+        elif case == "symtab":
+            case_symtab(*map(os.path.abspath, argv[4:9]))
         elif case in ("symbolize", "debuginfod"):
             fn = case_symbolize if case == "symbolize" else case_debuginfod
             if fn(*map(os.path.abspath, argv[4:9])) == 77:
