@@ -16,12 +16,12 @@
  * dlclose'd one was would be named by the old entry until the next walk.
  * So the crash report reads each module's build-id from the module itself:
  * the ELF header at the module's offset-0 mapping (/proc says where), its
- * program headers, its PT_NOTE segments. Every byte is copied with
- * process_vm_readv from this process, which fails with EFAULT on an
- * address not mapped readable (a library unmapped by another thread since
- * /proc was read): a validated read that cannot fault, with no descriptor
- * and nothing loaded. What it copies is checked as it is parsed (magic,
- * class, sizes, counts); the cache is the fallback.
+ * program headers, its PT_NOTE segments (mapsan_read_build_id: every byte
+ * copied with process_vm_readv from this process, which fails with EFAULT
+ * on an address not mapped readable, a library unmapped by another thread
+ * since /proc was read: a validated read that cannot fault, with no
+ * descriptor and nothing loaded; what it copies is checked as it is
+ * parsed). The cache is the fallback.
  */
 #include "modules.h"
 
@@ -32,7 +32,6 @@
 #include <fcntl.h>
 #include <link.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #define MAX_MODULES 1024 /* modules in the table */
@@ -219,56 +218,11 @@ struct mapsan_module *mapsan_module_of(uintptr_t pc) {
   return NULL;
 }
 
-/* Copies n bytes at addr of this process into dst; false unless all of
- * them were readable. */
-static bool copy_in(void *dst, uintptr_t addr, size_t n) {
-  struct iovec to = {dst, n}, from = {(void *)addr, n};
-  return process_vm_readv(getpid(), &to, 1, &from, 1, 0) == (ssize_t)n;
-}
-
-#define MAX_PHDRS 64
-#define MAX_NOTES 4096 /* bytes of one PT_NOTE segment read */
-
-static ElfW(Phdr) phdrs[MAX_PHDRS];
-static _Alignas(8) char notes[MAX_NOTES];
-
-/* The build-id in the notes of the ELF image whose header is at elf. */
-static bool read_build_id(uintptr_t elf, char hex[MAPSAN_BUILD_ID_HEX]) {
-  ElfW(Ehdr) eh;
-  if (!copy_in(&eh, elf, sizeof(eh)) ||
-      memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-      eh.e_ident[EI_CLASS] != (sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32) ||
-      eh.e_phentsize != sizeof(ElfW(Phdr)) || eh.e_phnum == 0 ||
-      eh.e_phnum > MAX_PHDRS ||
-      !copy_in(phdrs, elf + eh.e_phoff, eh.e_phnum * sizeof(ElfW(Phdr))))
-    return false;
-  /* The load bias: the segment mapped from file offset 0 is at elf. */
-  uintptr_t bias = 0;
-  bool have_bias = false;
-  for (int i = 0; i < eh.e_phnum && !have_bias; i++)
-    if (phdrs[i].p_type == PT_LOAD && phdrs[i].p_offset == 0) {
-      bias = elf - (uintptr_t)phdrs[i].p_vaddr;
-      have_bias = true;
-    }
-  if (!have_bias)
-    return false;
-  for (int i = 0; i < eh.e_phnum; i++) {
-    const ElfW(Phdr) *ph = &phdrs[i];
-    if (ph->p_type != PT_NOTE)
-      continue;
-    size_t n = ph->p_filesz < MAX_NOTES ? ph->p_filesz : MAX_NOTES;
-    if (copy_in(notes, bias + (uintptr_t)ph->p_vaddr, n) &&
-        mapsan_notes_build_id(notes, n, ph->p_align, hex))
-      return true;
-  }
-  return false;
-}
-
 const char *mapsan_module_build_id(struct mapsan_module *m, uintptr_t pc) {
   if (!m->build_id_read) {
     char hex[MAPSAN_BUILD_ID_HEX];
     m->build_id_read = 1;
-    if (m->elf && read_build_id(m->elf, hex))
+    if (m->elf && mapsan_read_build_id(m->elf, hex) > 0)
       m->build_id = add_name(module_names, &module_names_used, hex,
                              strlen(hex));
   }
