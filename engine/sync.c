@@ -243,8 +243,11 @@ static bool join_into(struct mapsan_thread *t, uintptr_t addr, bool reader) {
   return true;
 }
 
-static void acquire_only(struct mapsan_thread *t, uintptr_t addr, bool writer,
-                         enum mapsan_lock_kind kind) {
+/* `how` (sync.h: MAPSAN_LOCK_HOW): a writer's acquire also takes the read
+ * clock; the kind is for the object, if this acquire makes it. */
+static void acquire_only(struct mapsan_thread *t, uintptr_t addr,
+                         unsigned how) {
+  bool writer = (how & 1) == MAPSAN_LOCK_WRITE;
   if (!atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
     return;
   mapsan_window_sync(t);
@@ -257,7 +260,7 @@ static void acquire_only(struct mapsan_thread *t, uintptr_t addr, bool writer,
       gen_same(o, gen))
     return;
   struct stripe *s;
-  o = lock_obj(t, addr, o, gen, &s, kind);
+  o = lock_obj(t, addr, o, gen, &s, (enum mapsan_lock_kind)(how >> 1));
   mapsan_thread_acquire(t, &o->vc);
   if (writer)
     mapsan_thread_acquire(t, &o->rvc);
@@ -278,7 +281,7 @@ void mapsan_sync_follow(struct mapsan_thread *t) {
   if (t->follow == 0)
     return;
   uint64_t ver = t->vc_ver;
-  acquire_only(t, t->follow, true, MAPSAN_LOCK_KIND_UNKNOWN);
+  acquire_only(t, t->follow, MAPSAN_LOCK_WRITE);
   if (t->vc_ver != ver) {
     bool dirty = t->dirty;
     mapsan_thread_tick(t);
@@ -294,22 +297,20 @@ static void release(struct mapsan_thread *t, uintptr_t addr, bool reader) {
     mapsan_thread_released(t);
 }
 
-static void acquire(struct mapsan_thread *t, uintptr_t addr, bool writer,
-                    enum mapsan_lock_kind kind) {
-  acquire_only(t, addr, writer, kind);
+static void acquire(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
+  acquire_only(t, addr, how);
   if (addr != t->publish)
     mapsan_sync_publish(t);
 }
 
-void mapsan_lock_acquired_slow(uintptr_t addr, enum mapsan_lock_mode mode,
-                               enum mapsan_lock_kind kind) {
+void mapsan_lock_acquired_slow(uintptr_t addr, unsigned how) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
   mapsan_thread_held_sync(
       t, atomic_load_explicit(&mapsan_window_gen, memory_order_acquire));
-  acquire(t, addr, mode == MAPSAN_LOCK_WRITE, kind);
-  mapsan_thread_lock_push(t, addr, mode);
+  acquire(t, addr, how);
+  mapsan_thread_lock_push(t, addr, (enum mapsan_lock_mode)(how & 1));
 }
 
 void mapsan_lock_releasing_slow(uintptr_t addr) {
@@ -345,7 +346,7 @@ void mapsan_sync_acquire(uintptr_t addr) {
   mapsan_enter();
   struct mapsan_thread *t = mapsan_thread_current();
   if (t)
-    acquire(t, addr, true, MAPSAN_LOCK_KIND_UNKNOWN);
+    acquire(t, addr, MAPSAN_LOCK_WRITE);
   mapsan_leave();
 }
 

@@ -21,14 +21,19 @@
 
 #include <stdint.h>
 
-void mapsan_lock_acquired_slow(uintptr_t addr, enum mapsan_lock_mode mode,
-                               enum mapsan_lock_kind kind);
+/* mapsan_lock_acquired_slow's second argument: the mode in bit 0, the
+ * kind above it. mapsan_lock_acquired is inlined into each wrapper, where
+ * both are constants: the wrapper passes one constant, as it did the mode
+ * alone. */
+#define MAPSAN_LOCK_HOW(mode, kind) ((unsigned)(mode) | (unsigned)(kind) << 1)
+
+void mapsan_lock_acquired_slow(uintptr_t addr, unsigned how);
 void mapsan_lock_releasing_slow(uintptr_t addr);
 
 /* A lock was acquired (mode WRITE for mutexes): acquire + held-lock push;
  * `kind` (a constant at every call site) is what the wrapper knows the
- * lock to be: it is kept only when this sighting creates the lock's
- * object, beside its first-seen stack, and costs nothing otherwise;
+ * lock to be: it travels in the mode's word and is kept only when this
+ * sighting creates the lock's object, beside its first-seen stack;
  * a lock is about to be released: held-lock pop + release in the mode it
  * was held in. Both only while the clocks run (window.h): otherwise a lock
  * operation costs a load (the held-lock list then goes stale, and thread.h
@@ -42,7 +47,7 @@ static inline void mapsan_lock_acquired(uintptr_t addr,
       !mapsan_hooks_on())
     return;
   mapsan_enter(); /* the held-lock list is this thread's: see base.h */
-  mapsan_lock_acquired_slow(addr, mode, kind);
+  mapsan_lock_acquired_slow(addr, MAPSAN_LOCK_HOW(mode, kind));
   mapsan_leave();
 }
 
