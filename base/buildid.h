@@ -9,7 +9,29 @@
 
 #include <link.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+/* A build-id as hex with its NUL: GNU build-ids are 8 (xxhash) to 20
+ * (sha1) bytes; up to 32 are taken. */
+#define MAPSAN_BUILD_ID_HEX 65
+
+/* The GNU build-id among the ELF notes in [notes, notes + len) (a PT_NOTE
+ * segment's contents, entries aligned to `align`: 4 or 8) as hex into out;
+ * false if there is none. Reads only inside the buffer, whatever it holds:
+ * async-signal-safe (crash/modules.c parses notes copied from a module
+ * loaded after the last walk). */
+bool mapsan_notes_build_id(const void *notes, size_t len, size_t align,
+                           char out[MAPSAN_BUILD_ID_HEX]);
+
+/* The build-id of the ELF image whose header (file offset 0) is mapped at
+ * elf, read from its program headers and PT_NOTE segments as mapped: 1
+ * with hex filled, 0 for an image without one, -1 when elf holds no
+ * readable ELF image. Every byte is copied with process_vm_readv, which
+ * fails with EFAULT where nothing readable is mapped (a library unmapped
+ * by another thread meanwhile): it cannot fault. Async-signal-safe,
+ * allocates nothing, uses about 3 KiB of stack. */
+int mapsan_read_build_id(uintptr_t elf, char hex[MAPSAN_BUILD_ID_HEX]);
 
 /* The address range [*lo, *hi) a loaded module's PT_LOAD segments cover,
  * lo rounded down to its page; false for a module with none. For the
@@ -24,8 +46,10 @@ void mapsan_build_ids_refresh(void);
 
 /* The hex build-id of the cached module whose loaded range holds pc, or
  * NULL (no such module, or it has no build-id note). Lock-free, allocates
- * nothing, async-signal-safe: the crash path's lookup. With refresh, a
- * miss outside a signal handler walks the modules once and looks again.
+ * nothing, async-signal-safe: the crash path's lookup. With refresh,
+ * outside a signal handler, the entry found is checked against the
+ * module's notes as mapped now, and a miss or a stale entry walks the
+ * modules once and looks again.
  * The string stays valid for the life of the process. */
 const char *mapsan_build_id_of(uintptr_t pc, bool refresh);
 

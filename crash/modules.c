@@ -9,6 +9,19 @@
  * dynamic loader's lock, which a handler must never wait for. A module's
  * offset is from its first mapping, as in the other reports
  * (reports/symbolize.c). Static buffers only: no malloc in a handler.
+ *
+ * Build-ids: base/buildid.c's cache is filled by walks of the loaded
+ * modules, at start-up and at normal reports, never in a handler; a library
+ * dlopen'ed since the last walk is not in it, and one loaded where a
+ * dlclose'd one was would be named by the old entry until the next walk.
+ * So the crash report reads each module's build-id from the module itself:
+ * the ELF header at the module's offset-0 mapping (/proc says where), its
+ * program headers, its PT_NOTE segments (mapsan_read_build_id: every byte
+ * copied with process_vm_readv from this process, which fails with EFAULT
+ * on an address not mapped readable, a library unmapped by another thread
+ * since /proc was read: a validated read that cannot fault, with no
+ * descriptor and nothing loaded; what it copies is checked as it is
+ * parsed). The cache is the fallback.
  */
 #include "modules.h"
 
@@ -103,7 +116,10 @@ static void maps_line(const char *p, const char *end) {
   m->lo = lo;
   m->hi = hi;
   m->base = lo - off;
+  m->elf = off == 0 ? lo : 0;
   m->name = add_name(module_names, &module_names_used, p, n);
+  m->build_id = 0;
+  m->build_id_read = 0;
 }
 
 static char maps_buf[16 << 10] MAPSAN_BIG;
@@ -186,17 +202,37 @@ void mapsan_modules_load(void) {
     m->lo = sm->lo;
     m->hi = sm->hi;
     m->base = sm->base;
+    m->elf = 0; /* the cache, filled by the same walk, has its build-id */
     m->name = add_name(module_names, &module_names_used, sm->name,
                        strlen(sm->name));
+    m->build_id = 0;
+    m->build_id_read = 0;
   }
   nmodules = snap_nmodules;
 }
 
-const struct mapsan_module *mapsan_module_of(uintptr_t pc) {
+struct mapsan_module *mapsan_module_of(uintptr_t pc) {
   for (int i = 0; i < nmodules; i++)
     if (pc >= modules[i].lo && pc < modules[i].hi)
       return &modules[i];
   return NULL;
+}
+
+const char *mapsan_module_build_id(struct mapsan_module *m, uintptr_t pc) {
+  if (!m->build_id_read) {
+    char hex[MAPSAN_BUILD_ID_HEX];
+    m->build_id_read = 1;
+    if (m->elf && mapsan_read_build_id(m->elf, hex) > 0)
+      m->build_id = add_name(module_names, &module_names_used, hex,
+                             strlen(hex));
+  }
+  if (m->build_id)
+    return module_names + m->build_id;
+  /* The cache the walks filled: read only, never a walk here. */
+  const char *id = mapsan_build_id_of(pc, false);
+  if (id == NULL && pc > m->lo)
+    id = mapsan_build_id_of(pc - 1, false); /* a return address at the end */
+  return id;
 }
 
 const char *mapsan_module_name(const struct mapsan_module *m) {

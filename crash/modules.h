@@ -9,7 +9,11 @@
 
 struct mapsan_module {
   uintptr_t lo, hi, base; /* [lo, hi) mapped; offsets are from base */
+  uintptr_t elf;          /* where its file's offset 0 (the ELF header) is
+                             mapped; 0 when not known (the snapshot) */
   uint32_t name;          /* see mapsan_module_name */
+  uint32_t build_id;      /* in the name pool, once read; 0: not read */
+  uint8_t build_id_read;  /* 0 not yet, 1 read (build_id 0: none) */
 };
 
 /* At start-up, outside any signal: the snapshot for a process without
@@ -21,7 +25,16 @@ void mapsan_modules_snapshot(void);
 void mapsan_modules_load(void);
 
 /* The module holding pc in the table last loaded, or NULL. */
-const struct mapsan_module *mapsan_module_of(uintptr_t pc);
+struct mapsan_module *mapsan_module_of(uintptr_t pc);
+
+/* m's GNU build-id as hex, or NULL: read from the module's own notes in
+ * memory, copied with process_vm_readv (a module unmapped meanwhile, or
+ * memory that is not an ELF image, gives NULL, never a fault), once per
+ * module and table; else from base/buildid.c's cache. So a library
+ * dlopen'ed after the last walk of the loaded modules has its build-id,
+ * and one loaded where a dlclose'd one was has its own. Async-signal-safe,
+ * allocates nothing; the report owner only. */
+const char *mapsan_module_build_id(struct mapsan_module *m, uintptr_t pc);
 
 /* m's path as the table has it. */
 const char *mapsan_module_name(const struct mapsan_module *m);

@@ -281,7 +281,7 @@ static void text_pc(struct mapsan_writer *o, uintptr_t pc) {
 
 /* "pc":"0x..","module":"..","offset":"0x..","build_id":".." in JSON. */
 static void json_pc(struct mapsan_writer *o, uintptr_t pc) {
-  const struct mapsan_module *m = mapsan_module_of(pc);
+  struct mapsan_module *m = mapsan_module_of(pc);
   mapsan_put_s(o, "\"pc\":\"");
   mapsan_put_x(o, pc);
   mapsan_put_s(o, "\",\"module\":");
@@ -289,10 +289,8 @@ static void json_pc(struct mapsan_writer *o, uintptr_t pc) {
   mapsan_put_s(o, ",\"offset\":\"");
   mapsan_put_x(o, m ? pc - m->base : pc);
   mapsan_put_s(o, "\"");
-  /* From the cache the start-up walk filled (modules.c): read only. */
-  const char *id = m ? mapsan_build_id_of(pc, false) : NULL;
-  if (m && id == NULL && pc > 0)
-    id = mapsan_build_id_of(pc - 1, false); /* a return address at the end */
+  /* From the module's notes, else the cache (modules.c). */
+  const char *id = m ? mapsan_module_build_id(m, pc) : NULL;
   if (id) {
     mapsan_put_s(o, ",\"build_id\":\"");
     mapsan_put_s(o, id);
@@ -434,6 +432,10 @@ static size_t format_text(const struct crash_facts *f) {
     mapsan_put_i(&o, threads_idle);
     mapsan_put_s(&o, " threads without map operations)\n");
   }
+  /* No name here is no loss: said plainly, with the way to get them. */
+  mapsan_put_s(&o, "  Frames are module+offset: a crash report is not "
+                   "symbolized in the process; mapsan-report --symbolize "
+                   "names them from the JSON report's build-ids.\n");
   mapsan_put_s(&o, "SUMMARY: mapsan: ");
   put_summary(&o, f);
   mapsan_put_s(&o, "\n==================\n");

@@ -612,7 +612,10 @@ static void add_lock_stack(struct mapsan_report *rep, uintptr_t lock) {
       return;
   struct mapsan_access_rec lk = {0};
   lk.stack = mapsan_sync_create_stack(lock);
-  mapsan_report_add(rep, MAPSAN_ROLE_LOCK_CREATED, &lk)->object = lock;
+  struct mapsan_report_stack *s =
+      mapsan_report_add(rep, MAPSAN_ROLE_LOCK_CREATED, &lk);
+  s->object = lock;
+  s->lock_kind = mapsan_sync_lock_kind(lock);
 }
 
 static MAPSAN_NOINLINE void slow_path(struct mapsan_map *m, uintptr_t addr,

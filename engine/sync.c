@@ -65,6 +65,7 @@ struct sync_obj {
   _Atomic uint64_t tag, rtag;
   uint32_t create_stack;
   bool marked; /* mapsan_sync_mark_once */
+  uint8_t kind; /* enum mapsan_lock_kind, from the first acquire that said */
   UT_hash_handle hh;
   struct sync_obj *free_next;
 };
@@ -141,11 +142,14 @@ static bool own_since_tag(uint64_t tag, const struct mapsan_thread *t) {
          (tag & ((UINT64_C(1) << TAG_VER_BITS) - 1)) >= t->joined_ver;
 }
 
-/* Finds or creates; stripe locked. */
+/* Finds or creates; stripe locked. `kind`: what an acquiring wrapper
+ * says the object is (UNKNOWN from other paths), kept if not known yet. */
 static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
-                                   bool create) {
+                                   bool create, enum mapsan_lock_kind kind) {
   struct sync_obj *o;
   HASH_FIND(hh, s->objs, &addr, sizeof(addr), o);
+  if (o && o->kind == MAPSAN_LOCK_KIND_UNKNOWN)
+    o->kind = (uint8_t)kind;
   if (o || !create)
     return o;
   o = s->free;
@@ -160,6 +164,7 @@ static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
   atomic_store_explicit(&o->tag, TAG_EMPTY, memory_order_relaxed);
   atomic_store_explicit(&o->rtag, TAG_EMPTY, memory_order_relaxed);
   o->marked = false;
+  o->kind = (uint8_t)kind;
   o->create_stack = mapsan_stack_capture();
   HASH_ADD(hh, s->objs, addr, sizeof(addr), o);
   return o;
@@ -190,13 +195,14 @@ static struct sync_obj *cached(struct mapsan_thread *t, uintptr_t addr,
  * lookup is skipped. */
 static struct sync_obj *lock_obj(struct mapsan_thread *t, uintptr_t addr,
                                  struct sync_obj *hint, uint64_t gen,
-                                 struct stripe **sp) {
+                                 struct stripe **sp,
+                                 enum mapsan_lock_kind kind) {
   struct stripe *s = stripe_lock(addr);
   *sp = s;
   if (hint &&
       atomic_load_explicit(&hint->gen, memory_order_relaxed) == gen)
     return hint;
-  struct sync_obj *o = get_locked(s, addr, true);
+  struct sync_obj *o = get_locked(s, addr, true, kind);
   struct mapsan_sync_cache_entry *e = cache_entry(t, addr);
   e->addr = addr;
   e->obj = o;
@@ -222,7 +228,7 @@ static bool join_into(struct mapsan_thread *t, uintptr_t addr, bool reader) {
       gen_same(o, gen))
     return true;
   struct stripe *s;
-  o = lock_obj(t, addr, o, gen, &s);
+  o = lock_obj(t, addr, o, gen, &s, MAPSAN_LOCK_KIND_UNKNOWN);
   _Atomic uint64_t *tag = reader ? &o->rtag : &o->tag;
   mapsan_vclock *vc = reader ? &o->rvc : &o->vc;
   if (own_since_tag(atomic_load_explicit(tag, memory_order_relaxed), t) &&
@@ -237,8 +243,11 @@ static bool join_into(struct mapsan_thread *t, uintptr_t addr, bool reader) {
   return true;
 }
 
+/* `how` (sync.h: MAPSAN_LOCK_HOW): a writer's acquire also takes the read
+ * clock; the kind is for the object, if this acquire makes it. */
 static void acquire_only(struct mapsan_thread *t, uintptr_t addr,
-                         bool writer) {
+                         unsigned how) {
+  bool writer = (how & 1) == MAPSAN_LOCK_WRITE;
   if (!atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
     return;
   mapsan_window_sync(t);
@@ -251,7 +260,7 @@ static void acquire_only(struct mapsan_thread *t, uintptr_t addr,
       gen_same(o, gen))
     return;
   struct stripe *s;
-  o = lock_obj(t, addr, o, gen, &s);
+  o = lock_obj(t, addr, o, gen, &s, (enum mapsan_lock_kind)(how >> 1));
   mapsan_thread_acquire(t, &o->vc);
   if (writer)
     mapsan_thread_acquire(t, &o->rvc);
@@ -272,7 +281,7 @@ void mapsan_sync_follow(struct mapsan_thread *t) {
   if (t->follow == 0)
     return;
   uint64_t ver = t->vc_ver;
-  acquire_only(t, t->follow, true);
+  acquire_only(t, t->follow, MAPSAN_LOCK_WRITE);
   if (t->vc_ver != ver) {
     bool dirty = t->dirty;
     mapsan_thread_tick(t);
@@ -288,20 +297,20 @@ static void release(struct mapsan_thread *t, uintptr_t addr, bool reader) {
     mapsan_thread_released(t);
 }
 
-static void acquire(struct mapsan_thread *t, uintptr_t addr, bool writer) {
-  acquire_only(t, addr, writer);
+static void acquire(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
+  acquire_only(t, addr, how);
   if (addr != t->publish)
     mapsan_sync_publish(t);
 }
 
-void mapsan_lock_acquired_slow(uintptr_t addr, enum mapsan_lock_mode mode) {
+void mapsan_lock_acquired_slow(uintptr_t addr, unsigned how) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
   mapsan_thread_held_sync(
       t, atomic_load_explicit(&mapsan_window_gen, memory_order_acquire));
-  acquire(t, addr, mode == MAPSAN_LOCK_WRITE);
-  mapsan_thread_lock_push(t, addr, mode);
+  acquire(t, addr, how);
+  mapsan_thread_lock_push(t, addr, (enum mapsan_lock_mode)(how & 1));
 }
 
 void mapsan_lock_releasing_slow(uintptr_t addr) {
@@ -318,12 +327,11 @@ void mapsan_lock_releasing_slow(uintptr_t addr) {
   release(t, addr, mode == MAPSAN_LOCK_READ);
 }
 
-MAPSAN_NOINLINE void mapsan_lock_acquired_live(uintptr_t addr,
-                                               enum mapsan_lock_mode mode) {
+MAPSAN_NOINLINE void mapsan_lock_acquired_live(uintptr_t addr, unsigned how) {
   if (!mapsan_hooks_on())
     return;
   mapsan_enter();
-  mapsan_lock_acquired_slow(addr, mode);
+  mapsan_lock_acquired_slow(addr, how);
   mapsan_leave();
 }
 
@@ -337,7 +345,8 @@ MAPSAN_NOINLINE void mapsan_lock_releasing_live(uintptr_t addr) {
 
 void mapsan_cond_wait_cancelled(void *mutex) {
   int saved = errno;
-  mapsan_lock_acquired((uintptr_t)mutex, MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired((uintptr_t)mutex, MAPSAN_LOCK_WRITE,
+                       MAPSAN_LOCK_KIND_UNKNOWN);
   errno = saved;
 }
 
@@ -353,7 +362,7 @@ void mapsan_sync_acquire_live(uintptr_t addr) {
   mapsan_enter();
   struct mapsan_thread *t = mapsan_thread_current();
   if (t)
-    acquire(t, addr, true);
+    acquire(t, addr, MAPSAN_LOCK_WRITE);
   mapsan_leave();
 }
 
@@ -378,7 +387,7 @@ void mapsan_sync_forget(uintptr_t addr) {
   if (!atomic_load_explicit(&stripes_used, memory_order_relaxed))
     return;
   struct stripe *s = stripe_lock(addr);
-  struct sync_obj *o = get_locked(s, addr, false);
+  struct sync_obj *o = get_locked(s, addr, false, MAPSAN_LOCK_KIND_UNKNOWN);
   if (o) {
     HASH_DEL(s->objs, o);
     atomic_fetch_sub_explicit(&live_objs, 1, memory_order_relaxed);
@@ -393,7 +402,7 @@ void mapsan_sync_forget(uintptr_t addr) {
 
 bool mapsan_sync_mark_once(uintptr_t addr) {
   struct stripe *s = stripe_lock(addr);
-  struct sync_obj *o = get_locked(s, addr, true);
+  struct sync_obj *o = get_locked(s, addr, true, MAPSAN_LOCK_KIND_UNKNOWN);
   bool first = !o->marked;
   o->marked = true;
   mapsan_lock_release(&s->lock);
@@ -404,10 +413,21 @@ uint32_t mapsan_sync_create_stack(uintptr_t addr) {
   if (!atomic_load_explicit(&stripes_used, memory_order_relaxed))
     return 0;
   struct stripe *s = stripe_lock(addr);
-  struct sync_obj *o = get_locked(s, addr, false);
+  struct sync_obj *o = get_locked(s, addr, false, MAPSAN_LOCK_KIND_UNKNOWN);
   uint32_t id = o ? o->create_stack : 0;
   mapsan_lock_release(&s->lock);
   return id;
+}
+
+enum mapsan_lock_kind mapsan_sync_lock_kind(uintptr_t addr) {
+  if (!atomic_load_explicit(&stripes_used, memory_order_relaxed))
+    return MAPSAN_LOCK_KIND_UNKNOWN;
+  struct stripe *s = stripe_lock(addr);
+  struct sync_obj *o = get_locked(s, addr, false, MAPSAN_LOCK_KIND_UNKNOWN);
+  enum mapsan_lock_kind k =
+      o ? (enum mapsan_lock_kind)o->kind : MAPSAN_LOCK_KIND_UNKNOWN;
+  mapsan_lock_release(&s->lock);
+  return k;
 }
 
 void mapsan_sync_fork_prepare(void) {

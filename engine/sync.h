@@ -17,18 +17,28 @@
 #define MAPSAN_SYNC_H
 
 #include "thread.h"
+#include "../reports/report.h"
 
 #include <stdint.h>
 
-void mapsan_lock_acquired_slow(uintptr_t addr, enum mapsan_lock_mode mode);
+/* mapsan_lock_acquired_slow's second argument: the mode in bit 0, the
+ * kind above it. mapsan_lock_acquired is inlined into each wrapper, where
+ * both are constants: the wrapper passes one constant, as it did the mode
+ * alone. */
+#define MAPSAN_LOCK_HOW(mode, kind) ((unsigned)(mode) | (unsigned)(kind) << 1)
+
+void mapsan_lock_acquired_slow(uintptr_t addr, unsigned how);
 void mapsan_lock_releasing_slow(uintptr_t addr);
 
 /* The two hooks below with the clocks running: hooks_on tested, the
  * re-entry guard raised (the held-lock list is this thread's: base.h). */
-void mapsan_lock_acquired_live(uintptr_t addr, enum mapsan_lock_mode mode);
+void mapsan_lock_acquired_live(uintptr_t addr, unsigned how);
 void mapsan_lock_releasing_live(uintptr_t addr);
 
 /* A lock was acquired (mode WRITE for mutexes): acquire + held-lock push;
+ * `kind` (a constant at every call site) is what the wrapper knows the
+ * lock to be: it travels in the mode's word and is kept only when this
+ * sighting creates the lock's object, beside its first-seen stack;
  * a lock is about to be released: held-lock pop + release in the mode it
  * was held in. Both only while the clocks run (window.h): otherwise a lock
  * operation costs a load (the held-lock list then goes stale, and thread.h
@@ -39,10 +49,11 @@ void mapsan_lock_releasing_live(uintptr_t addr);
  * first, 15 instructions around g_mutex_lock instead of 7 (callgrind). A
  * wrapper calls them unconditionally. */
 static inline void mapsan_lock_acquired(uintptr_t addr,
-                                        enum mapsan_lock_mode mode) {
+                                        enum mapsan_lock_mode mode,
+                                        enum mapsan_lock_kind kind) {
   if (MAPSAN_UNLIKELY(
           atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)))
-    mapsan_lock_acquired_live(addr, mode);
+    mapsan_lock_acquired_live(addr, MAPSAN_LOCK_HOW(mode, kind));
 }
 
 static inline void mapsan_lock_releasing(uintptr_t addr) {
@@ -63,14 +74,14 @@ static inline void mapsan_lock_releasing(uintptr_t addr) {
  * costs a setjmp that does not save the signal mask (no system call). */
 void mapsan_cond_wait_cancelled(void *mutex);
 
-#define MAPSAN_COND_WAIT(r, m, call, reacquired)                              \
+#define MAPSAN_COND_WAIT(r, m, call, reacquired, kind)                        \
   do {                                                                        \
     mapsan_lock_releasing((uintptr_t)(m));                                    \
     pthread_cleanup_push(mapsan_cond_wait_cancelled, (void *)(m));            \
     r = call;                                                                 \
     pthread_cleanup_pop(0);                                                   \
     if (reacquired(r))                                                        \
-      mapsan_lock_acquired((uintptr_t)(m), MAPSAN_LOCK_WRITE);                \
+      mapsan_lock_acquired((uintptr_t)(m), MAPSAN_LOCK_WRITE, kind);          \
   } while (0)
 
 /* Plain edges without lock bookkeeping (post/wait, annotations, once, join
@@ -122,6 +133,10 @@ bool mapsan_sync_mark_once(uintptr_t addr);
 
 /* The stack at which the object at addr was first seen; 0 if unknown. */
 uint32_t mapsan_sync_create_stack(uintptr_t addr);
+
+/* What the lock at addr is, as the wrapper that first saw it said. For
+ * reports (cold: takes the stripe lock). */
+enum mapsan_lock_kind mapsan_sync_lock_kind(uintptr_t addr);
 
 /* Objects held now (created and not forgotten), for the summary at exit. */
 size_t mapsan_sync_live(void);

@@ -58,6 +58,18 @@ static void put_label(struct mapsan_writer *o, const struct mapsan_resolved *res
   put(o, "\"");
 }
 
+/* "GMutex": the lock's kind (report.h); null when not known. */
+static void put_kind(struct mapsan_writer *o, const struct mapsan_resolved *res,
+                     uintptr_t lock) {
+  int label = mapsan_lock_label(res, lock);
+  const char *k =
+      label ? mapsan_lock_kind_name(res->label_kinds[label - 1]) : NULL;
+  if (k)
+    put_str(o, k);
+  else
+    put(o, "null");
+}
+
 /* A report too large for buf is printed again with fewer frames a stack,
  * so that the line is always a whole JSON object. */
 size_t mapsan_print_json(const struct mapsan_resolved *res, char *buf,
@@ -119,6 +131,11 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
       put(&o, ",");
       put_key_str(&o, "usual_lock_name", res->label_names[label - 1]);
     }
+    if (label && mapsan_lock_kind_name(res->label_kinds[label - 1])) {
+      put(&o, ",");
+      put_key_str(&o, "usual_lock_kind",
+                  mapsan_lock_kind_name(res->label_kinds[label - 1]));
+    }
     const char *by = r->usual_lock_skipped_current
                          ? (r->usual_lock_skipped_previous ? "both" : "current")
                          : (r->usual_lock_skipped_previous ? "previous" : NULL);
@@ -163,6 +180,10 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
         put(&o, ",");
         put_key_str(&o, "lock_name", res->object_names[i]);
       }
+      if (mapsan_lock_kind_name(s->lock_kind)) {
+        put(&o, ",");
+        put_key_str(&o, "lock_kind", mapsan_lock_kind_name(s->lock_kind));
+      }
     }
     if (s->show_locks) {
       put(&o, ",\"locks_held\":");
@@ -176,6 +197,12 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
       for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks; l++) {
         put(&o, l ? "," : "");
         put_label(&o, res, s->acc.locks[l]);
+      }
+      put(&o, "],\"lock_kinds\":[");
+      for (uint32_t l = 0; l < MAPSAN_REPORT_MAX_LOCKS && l < s->acc.nlocks;
+           l++) {
+        put(&o, l ? "," : "");
+        put_kind(&o, res, s->acc.locks[l]);
       }
       put(&o, "]");
     }

@@ -69,6 +69,29 @@ static void put_frames(struct mapsan_writer *o, const struct mapsan_resolved *re
   }
 }
 
+/* Says plainly why frames show <unknown>, once a report, and how to name
+ * them later: the modules (and build-ids) that had no symbol here. */
+static void put_unnamed(struct mapsan_writer *o,
+                        const struct mapsan_resolved *res) {
+  if (res->nunnamed == 0)
+    return;
+  if (res->symbolize_off) {
+    put(o, "  Frames are not symbolized in the process (symbolize=0): "
+           "mapsan-report --symbolize names them by build-id.\n\n");
+    return;
+  }
+  put(o, "  Frames shown as <unknown> have no symbol table or debug "
+         "information here: ");
+  for (int u = 0; u < res->nunnamed; u++) {
+    const struct mapsan_frame *fr = res->unnamed[u];
+    put3(o, u ? ", " : "", base_name(fr->module), " (");
+    put3(o, fr->build_id ? "build-id " : "no build-id",
+         fr->build_id ? fr->build_id : "", ")");
+  }
+  put(o, "; mapsan-report --symbolize names them from a debug file found "
+         "by build-id.\n\n");
+}
+
 static void put_thread(struct mapsan_writer *o, const struct mapsan_report_stack *s) {
   put(o, "thread T");
   put_u(o, s->acc.thread);
@@ -79,7 +102,22 @@ static void put_thread(struct mapsan_writer *o, const struct mapsan_report_stack
   }
 }
 
-/* "L1 0x... (name)": the lock's label in this report, address, name. */
+/* " (name, kind)", " (name)", " (kind)" or nothing: what is known of a
+ * lock besides its label and address. */
+static void put_lock_what(struct mapsan_writer *o, const char *name,
+                          enum mapsan_lock_kind kind) {
+  const char *k = mapsan_lock_kind_name(kind);
+  if (!name && !k)
+    return;
+  put(o, " (");
+  put(o, name ? name : "");
+  put(o, name && k ? ", " : "");
+  put(o, k ? k : "");
+  put(o, ")");
+}
+
+/* "L1 0x... (name, kind)": the lock's label in this report, address, the
+ * name of a lock inside a global, its kind. */
 static void put_lock(struct mapsan_writer *o, const struct mapsan_resolved *res,
                      uintptr_t addr, const char *name) {
   int label = mapsan_lock_label(res, addr);
@@ -89,11 +127,8 @@ static void put_lock(struct mapsan_writer *o, const struct mapsan_resolved *res,
     put(o, " ");
   }
   put_x(o, addr);
-  if (name) {
-    put(o, " (");
-    put(o, name);
-    put(o, ")");
-  }
+  put_lock_what(o, name,
+                label ? res->label_kinds[label - 1] : MAPSAN_LOCK_KIND_UNKNOWN);
 }
 
 /* "write (assign, thread T2)": an access as the hint names it. */
@@ -124,8 +159,7 @@ static void put_hint(struct mapsan_writer *o, const struct mapsan_resolved *res)
   if (label) {
     put(o, "L");
     put_u(o, (uint64_t)label);
-    if (res->label_names[label - 1])
-      put3(o, " (", res->label_names[label - 1], ")");
+    put_lock_what(o, res->label_names[label - 1], res->label_kinds[label - 1]);
   } else
     put_x(o, r->usual_lock);
   put(o, " ");
@@ -283,6 +317,7 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
     put_i(&o, r->current_generation);
     put(&o, ".\n\n");
   }
+  put_unnamed(&o, res);
   put3(&o, "SUMMARY: mapsan: ", res->summary, "\n");
   put(&o, "==================\n");
   return o.len;

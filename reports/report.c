@@ -97,6 +97,34 @@ const char *mapsan_role_name(enum mapsan_role r) {
   return "?";
 }
 
+const char *mapsan_lock_kind_name(enum mapsan_lock_kind k) {
+  switch (k) {
+  case MAPSAN_LOCK_KIND_UNKNOWN:
+    return NULL;
+  case MAPSAN_LOCK_KIND_PTHREAD_MUTEX:
+    return "pthread_mutex_t";
+  case MAPSAN_LOCK_KIND_PTHREAD_RWLOCK:
+    return "pthread_rwlock_t";
+  case MAPSAN_LOCK_KIND_PTHREAD_SPINLOCK:
+    return "pthread_spinlock_t";
+  case MAPSAN_LOCK_KIND_C11_MTX:
+    return "mtx_t";
+  case MAPSAN_LOCK_KIND_GMUTEX:
+    return "GMutex";
+  case MAPSAN_LOCK_KIND_GRECMUTEX:
+    return "GRecMutex";
+  case MAPSAN_LOCK_KIND_GRWLOCK:
+    return "GRWLock";
+  case MAPSAN_LOCK_KIND_G_BIT_LOCK:
+    return "g_bit_lock";
+  case MAPSAN_LOCK_KIND_G_POINTER_BIT_LOCK:
+    return "g_pointer_bit_lock";
+  case MAPSAN_LOCK_KIND_GASYNCQUEUE:
+    return "GAsyncQueue";
+  }
+  return NULL;
+}
+
 struct mapsan_report_stack *mapsan_report_add(struct mapsan_report *r,
                                               enum mapsan_role role,
                                               const struct mapsan_access_rec *a) {
@@ -207,6 +235,31 @@ static void make_labels(struct mapsan_resolved *res) {
     if (r->stacks[i].role == MAPSAN_ROLE_LOCK_CREATED)
       add_label(res, r->stacks[i].object, res->object_names[i]);
   add_label(res, r->usual_lock, mapsan_symbolize_data(r->usual_lock));
+  /* The kind travels with the lock's first-seen stack (engine/maps.c adds
+   * one for every lock a race names). */
+  for (int i = 0; i < r->nstacks; i++) {
+    int label = r->stacks[i].role == MAPSAN_ROLE_LOCK_CREATED
+                    ? mapsan_lock_label(res, r->stacks[i].object)
+                    : 0;
+    if (label)
+      res->label_kinds[label - 1] = r->stacks[i].lock_kind;
+  }
+}
+
+/* The modules with frames that stayed without a function, each once. */
+static void find_unnamed(struct mapsan_resolved *res) {
+  res->symbolize_off = mapsan_opts.symbolize == 0;
+  for (int i = 0; i < res->r->nstacks; i++)
+    for (size_t f = 0; f < res->nframes[i]; f++) {
+      const struct mapsan_frame *fr = &res->frames[i][f];
+      if (fr->function)
+        continue;
+      bool known = false;
+      for (int u = 0; u < res->nunnamed && !known; u++)
+        known = strcmp(res->unnamed[u]->module, fr->module) == 0;
+      if (!known && res->nunnamed < MAPSAN_REPORT_MAX_UNNAMED)
+        res->unnamed[res->nunnamed++] = fr;
+    }
 }
 
 static void make_signature(struct mapsan_resolved *res) {
@@ -373,6 +426,7 @@ void mapsan_report_submit(struct mapsan_report *r) {
   }
   make_signature(&res);
   make_labels(&res);
+  find_unnamed(&res);
   bool print = false;
   if (mapsan_suppressed(&res)) {
     nsuppressed++;

@@ -40,6 +40,24 @@ enum mapsan_role {
   MAPSAN_ROLE_LOCK_CREATED,
 };
 
+/* What a lock is, as the wrapper that first saw it knows (engine/sync.h):
+ * shown beside the lock in reports. UNKNOWN: seen first through a path
+ * that does not say (a cancelled condition wait). If you add one, name it
+ * in mapsan_lock_kind_name and in docs/USAGE.md. */
+enum mapsan_lock_kind {
+  MAPSAN_LOCK_KIND_UNKNOWN,
+  MAPSAN_LOCK_KIND_PTHREAD_MUTEX,
+  MAPSAN_LOCK_KIND_PTHREAD_RWLOCK,
+  MAPSAN_LOCK_KIND_PTHREAD_SPINLOCK,
+  MAPSAN_LOCK_KIND_C11_MTX,
+  MAPSAN_LOCK_KIND_GMUTEX,
+  MAPSAN_LOCK_KIND_GRECMUTEX,
+  MAPSAN_LOCK_KIND_GRWLOCK,
+  MAPSAN_LOCK_KIND_G_BIT_LOCK,
+  MAPSAN_LOCK_KIND_G_POINTER_BIT_LOCK,
+  MAPSAN_LOCK_KIND_GASYNCQUEUE,
+};
+
 #define MAPSAN_REPORT_MAX_LOCKS 2
 #define MAPSAN_REPORT_MAX_STACKS 12
 #define MAPSAN_REPORT_MAX_LABELS \
@@ -62,6 +80,7 @@ struct mapsan_report_stack {
                                    described, parent_thread its creator */
   bool show_locks;      /* print the locks-held line */
   uintptr_t object;     /* LOCK_CREATED: the lock */
+  enum mapsan_lock_kind lock_kind; /* LOCK_CREATED: what it is */
   uint32_t parent_thread;
   pid_t tid;            /* filled by mapsan_report_submit */
   bool running;         /* idem: is acc.thread still running */
@@ -118,6 +137,8 @@ MAPSAN_COLD void mapsan_report_submit(struct mapsan_report *r);
 
 const char *mapsan_kind_name(enum mapsan_kind k);
 const char *mapsan_role_name(enum mapsan_role r);
+/* The C type's name ("pthread_mutex_t", "GMutex"); NULL for UNKNOWN. */
+const char *mapsan_lock_kind_name(enum mapsan_lock_kind k);
 
 /* Counters for the exit summary and the forced exit code. */
 unsigned long mapsan_report_count(void);
@@ -145,6 +166,7 @@ void mapsan_report_wait_idle(void);
 /* A report resolved for printing: frames symbolized, signature made.
  * Printers (print_text.c, print_json.c) take this and format only. */
 struct mapsan_frame;
+#define MAPSAN_REPORT_MAX_UNNAMED 4
 struct mapsan_resolved {
   const struct mapsan_report *r;
   struct mapsan_frame *frames[MAPSAN_REPORT_MAX_STACKS];
@@ -160,7 +182,14 @@ struct mapsan_resolved {
    * objects); label_names as lock_names. */
   uintptr_t labels[MAPSAN_REPORT_MAX_LABELS];
   const char *label_names[MAPSAN_REPORT_MAX_LABELS];
+  enum mapsan_lock_kind label_kinds[MAPSAN_REPORT_MAX_LABELS];
   int nlabels;
+  /* Frames that stayed without a function, one per module (the first
+   * MAPSAN_REPORT_MAX_UNNAMED modules): the text report says so plainly,
+   * naming each module and its build-id. symbolize_off: symbolize=0. */
+  const struct mapsan_frame *unnamed[MAPSAN_REPORT_MAX_UNNAMED];
+  int nunnamed;
+  bool symbolize_off;
   pid_t pid;
   const char *host; /* gethostname, for fleet-wide grouping */
   long long time;   /* seconds since the epoch */

@@ -386,6 +386,31 @@ static bool call_site(Dwarf_Die *cu, Dwarf_Die *inl, const char **file,
   return true;
 }
 
+/* The main program's path as a frame names it: absolute, from
+ * /proc/self/exe (read once; readlink is async-signal-safe), so that a
+ * report read in another directory or on another machine (mapsan-report
+ * --symbolize) finds the file; argv[0], which may be relative, only
+ * without /proc. The caller holds the report lock. */
+static const char *main_program(void) {
+  static char exe[4096];
+  static bool done;
+  if (!done) {
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    done = true;
+  }
+  return exe[0] == '/' ? exe : program_invocation_name;
+}
+
+/* The module's name as the loader has it, the main program's made
+ * absolute (the loader names it "" or by argv[0]). */
+static const char *module_name(const char *name) {
+  if (name == NULL || name[0] == '\0' ||
+      strcmp(name, program_invocation_name) == 0)
+    return main_program();
+  return name;
+}
+
 size_t mapsan_symbolize(uintptr_t pc, bool return_address,
                         struct mapsan_frame *out, size_t max) {
   if (max == 0)
@@ -402,8 +427,7 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
     struct dl_find_object obj;
     if (_dl_find_object((void *)lookup, &obj) == 0) {
       const char *name = obj.dlfo_link_map ? obj.dlfo_link_map->l_name : "";
-      const char *module =
-          keep(name && name[0] ? name : program_invocation_name);
+      const char *module = keep(module_name(name));
       f->module = module ? module : "?";
       f->offset = pc - (uintptr_t)obj.dlfo_map_start;
     }
@@ -414,7 +438,7 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
     Dl_info info;
     if (dladdr((void *)lookup, &info) &&
         info.dli_fname) {
-      const char *module = keep(info.dli_fname);
+      const char *module = keep(module_name(info.dli_fname));
       f->module = module ? module : "?";
       f->offset = pc - (uintptr_t)info.dli_fbase;
       f->function = keep(info.dli_sname);

@@ -85,14 +85,14 @@ MAPSAN_EXPORT void mtx_destroy(mtx_t *m) {
 MAPSAN_EXPORT int mtx_lock(mtx_t *m) {
   int r = REAL(mtx_lock)(m);
   if (r == thrd_success)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_C11_MTX);
   return r;
 }
 
 MAPSAN_EXPORT int mtx_trylock(mtx_t *m) {
   int r = REAL(mtx_trylock)(m);
   if (r == thrd_success)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_C11_MTX);
   return r;
 }
 
@@ -100,7 +100,7 @@ MAPSAN_EXPORT int mtx_timedlock(mtx_t *restrict m,
                                 const struct timespec *restrict t) {
   int r = REAL(mtx_timedlock)(m, t);
   if (r == thrd_success)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_C11_MTX);
   return r;
 }
 
@@ -119,7 +119,8 @@ MAPSAN_EXPORT int cnd_wait(cnd_t *c, mtx_t *m) {
   if (!mapsan_hooks_on())
     return REAL(cnd_wait)(c, m);
   int r;
-  MAPSAN_COND_WAIT(r, m, REAL(cnd_wait)(c, m), cnd_reacquired);
+  MAPSAN_COND_WAIT(r, m, REAL(cnd_wait)(c, m), cnd_reacquired,
+                   MAPSAN_LOCK_KIND_C11_MTX);
   return r;
 }
 
@@ -128,8 +129,8 @@ MAPSAN_EXPORT int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
   if (!mapsan_hooks_on())
     return REAL(cnd_timedwait)(c, m, t);
   int r;
-  MAPSAN_COND_WAIT(r, m, REAL(cnd_timedwait)(c, m, t),
-                   cnd_timed_reacquired);
+  MAPSAN_COND_WAIT(r, m, REAL(cnd_timedwait)(c, m, t), cnd_timed_reacquired,
+                   MAPSAN_LOCK_KIND_C11_MTX);
   return r;
 }
 

@@ -115,13 +115,13 @@ MAPSAN_EXPORT void g_mutex_clear(GMutex *m) {
 
 MAPSAN_EXPORT void g_mutex_lock(GMutex *m) {
   REAL(g_mutex_lock)(m);
-  mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
 }
 
 MAPSAN_EXPORT gboolean g_mutex_trylock(GMutex *m) {
   gboolean r = REAL(g_mutex_trylock)(m);
   if (r)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
   return r;
 }
 
@@ -152,20 +152,21 @@ MAPSAN_EXPORT void g_mutex_unlock(GMutex *m) {
 typedef void (*lock_void_fn)(void *);
 
 static MAPSAN_NOINLINE void lock_muted(void *obj, enum mapsan_real_id id,
-                                       enum mapsan_lock_mode mode) {
+                                       enum mapsan_lock_mode mode,
+                                       enum mapsan_lock_kind kind) {
   lock_void_fn real = (lock_void_fn)mapsan_real_get(id);
   MUTED(real(obj));
-  mapsan_lock_acquired(ADDR(obj), mode);
+  mapsan_lock_acquired(ADDR(obj), mode, kind);
 }
 
-#define LOCK_MUTED_IF_LIVE(name, obj, mode)                                   \
+#define LOCK_MUTED_IF_LIVE(name, obj, mode, kind)                             \
   do {                                                                        \
     if (MAPSAN_UNLIKELY(mapsan_clocks_running())) {                           \
-      lock_muted(obj, MAPSAN_REAL_##name, mode);                              \
+      lock_muted(obj, MAPSAN_REAL_##name, mode, kind);                        \
       return;                                                                 \
     }                                                                         \
     REAL(name)(obj);                                                          \
-    mapsan_lock_acquired(ADDR(obj), mode);                                    \
+    mapsan_lock_acquired(ADDR(obj), mode, kind);                              \
   } while (0)
 
 #define MUTED_IF_LIVE(call)                                                   \
@@ -189,14 +190,16 @@ MAPSAN_EXPORT void g_rec_mutex_clear(GRecMutex *m) {
 }
 
 MAPSAN_EXPORT void g_rec_mutex_lock(GRecMutex *m) {
-  LOCK_MUTED_IF_LIVE(g_rec_mutex_lock, m, MAPSAN_LOCK_WRITE);
+  LOCK_MUTED_IF_LIVE(g_rec_mutex_lock, m, MAPSAN_LOCK_WRITE,
+                     MAPSAN_LOCK_KIND_GRECMUTEX);
 }
 
 MAPSAN_EXPORT gboolean g_rec_mutex_trylock(GRecMutex *m) {
   gboolean r;
   MUTED_IF_LIVE(r = REAL(g_rec_mutex_trylock)(m));
   if (r)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_GRECMUTEX);
   return r;
 }
 
@@ -218,14 +221,14 @@ MAPSAN_EXPORT void g_rw_lock_clear(GRWLock *l) {
 
 #define RW_LOCK(name, mode)                                                   \
   MAPSAN_EXPORT void name(GRWLock *l) {                                       \
-    LOCK_MUTED_IF_LIVE(name, l, mode);                                        \
+    LOCK_MUTED_IF_LIVE(name, l, mode, MAPSAN_LOCK_KIND_GRWLOCK);              \
   }
 #define RW_TRYLOCK(name, mode)                                                \
   MAPSAN_EXPORT gboolean name(GRWLock *l) {                                   \
     gboolean r;                                                               \
     MUTED_IF_LIVE(r = REAL(name)(l));                                         \
     if (r)                                                                    \
-      mapsan_lock_acquired(ADDR(l), mode);                                    \
+      mapsan_lock_acquired(ADDR(l), mode, MAPSAN_LOCK_KIND_GRWLOCK);          \
     return r;                                                                 \
   }
 /* The held-lock record knows the mode, so both unlocks release alike:
@@ -254,7 +257,7 @@ MAPSAN_EXPORT void g_cond_wait(GCond *c, GMutex *m) {
     mapsan_lock_releasing(ADDR(m));
   REAL(g_cond_wait)(c, m);
   if (on)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
 }
 
 /* The mutex is held again on return, signalled (TRUE) or timed out. */
@@ -264,7 +267,7 @@ MAPSAN_EXPORT gboolean g_cond_wait_until(GCond *c, GMutex *m, gint64 end) {
     mapsan_lock_releasing(ADDR(m));
   gboolean r = REAL(g_cond_wait_until)(c, m, end);
   if (on)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
   return r;
 }
 
@@ -277,7 +280,7 @@ MAPSAN_EXPORT gboolean g_cond_timed_wait(GCond *c, GMutex *m, GTimeVal *t) {
     mapsan_lock_releasing(ADDR(m));
   gboolean r = REAL(g_cond_timed_wait)(c, m, t);
   if (on)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE, MAPSAN_LOCK_KIND_GMUTEX);
   return r;
 }
 G_GNUC_END_IGNORE_DEPRECATIONS
@@ -294,13 +297,15 @@ static uintptr_t bit_key(const volatile void *addr, gint bit) {
 
 MAPSAN_EXPORT void g_bit_lock(volatile gint *a, gint bit) {
   REAL(g_bit_lock)(a, bit);
-  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE,
+                       MAPSAN_LOCK_KIND_G_BIT_LOCK);
 }
 
 MAPSAN_EXPORT gboolean g_bit_trylock(volatile gint *a, gint bit) {
   gboolean r = REAL(g_bit_trylock)(a, bit);
   if (r)
-    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_G_BIT_LOCK);
   return r;
 }
 
@@ -313,13 +318,15 @@ MAPSAN_EXPORT void g_bit_unlock(volatile gint *a, gint bit) {
  * around the call): the parentheses keep them from expanding. */
 MAPSAN_EXPORT void(g_pointer_bit_lock)(volatile void *a, gint bit) {
   REAL(g_pointer_bit_lock)(a, bit);
-  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE,
+                       MAPSAN_LOCK_KIND_G_POINTER_BIT_LOCK);
 }
 
 MAPSAN_EXPORT gboolean(g_pointer_bit_trylock)(volatile void *a, gint bit) {
   gboolean r = REAL(g_pointer_bit_trylock)(a, bit);
   if (r)
-    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(bit_key(a, bit), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_G_POINTER_BIT_LOCK);
   return r;
 }
 
@@ -391,7 +398,8 @@ MAPSAN_EXPORT void(g_once_init_leave)(volatile void *location, gsize result) {
 
 MAPSAN_EXPORT void g_async_queue_lock(GAsyncQueue *q) {
   REAL(g_async_queue_lock)(q);
-  mapsan_lock_acquired(ADDR(q), MAPSAN_LOCK_WRITE);
+  mapsan_lock_acquired(ADDR(q), MAPSAN_LOCK_WRITE,
+                       MAPSAN_LOCK_KIND_GASYNCQUEUE);
 }
 
 MAPSAN_EXPORT void g_async_queue_unlock(GAsyncQueue *q) {

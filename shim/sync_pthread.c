@@ -134,14 +134,16 @@ MAPSAN_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
 MAPSAN_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
   int r = REAL(pthread_mutex_lock)(m);
   if (r == 0)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
   return r;
 }
 
 MAPSAN_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
   int r = REAL(pthread_mutex_trylock)(m);
   if (r == 0)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
   return r;
 }
 
@@ -149,7 +151,8 @@ MAPSAN_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m,
                                           const struct timespec *t) {
   int r = REAL(pthread_mutex_timedlock)(m, t);
   if (r == 0)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
   return r;
 }
 
@@ -157,7 +160,8 @@ MAPSAN_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c,
                                           const struct timespec *t) {
   int r = REAL(pthread_mutex_clocklock)(m, c, t);
   if (r == 0)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
   return r;
 }
 
@@ -186,7 +190,7 @@ MAPSAN_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l) {
   MAPSAN_EXPORT int name params {                                             \
     int r = REAL(name) args;                                                  \
     if (r == 0)                                                               \
-      mapsan_lock_acquired(ADDR(l), mode);                                    \
+      mapsan_lock_acquired(ADDR(l), mode, MAPSAN_LOCK_KIND_PTHREAD_RWLOCK);   \
     return r;                                                                 \
   }
 
@@ -230,14 +234,16 @@ MAPSAN_EXPORT int pthread_spin_destroy(pthread_spinlock_t *l) {
 MAPSAN_EXPORT int pthread_spin_lock(pthread_spinlock_t *l) {
   int r = REAL(pthread_spin_lock)(l);
   if (r == 0)
-    mapsan_lock_acquired(ADDR(l), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(l), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_PTHREAD_SPINLOCK);
   return r;
 }
 
 MAPSAN_EXPORT int pthread_spin_trylock(pthread_spinlock_t *l) {
   int r = REAL(pthread_spin_trylock)(l);
   if (r == 0)
-    mapsan_lock_acquired(ADDR(l), MAPSAN_LOCK_WRITE);
+    mapsan_lock_acquired(ADDR(l), MAPSAN_LOCK_WRITE,
+                         MAPSAN_LOCK_KIND_PTHREAD_SPINLOCK);
   return r;
 }
 
@@ -255,8 +261,8 @@ MAPSAN_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
   if (!mapsan_hooks_on())
     return REAL(pthread_cond_wait)(c, m);
   int r;
-  MAPSAN_COND_WAIT(r, m, REAL(pthread_cond_wait)(c, m),
-                   cond_reacquired);
+  MAPSAN_COND_WAIT(r, m, REAL(pthread_cond_wait)(c, m), cond_reacquired,
+                   MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
   return r;
 }
 
@@ -265,8 +271,8 @@ MAPSAN_EXPORT int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
   if (!mapsan_hooks_on())
     return REAL(pthread_cond_timedwait)(c, m, t);
   int r;
-  MAPSAN_COND_WAIT(r, m, REAL(pthread_cond_timedwait)(c, m, t),
-                   cond_reacquired);
+  MAPSAN_COND_WAIT(r, m, REAL(pthread_cond_timedwait)(c, m, t), cond_reacquired,
+                   MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
   return r;
 }
 
@@ -277,7 +283,7 @@ MAPSAN_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
     return REAL(pthread_cond_clockwait)(c, m, clock, t);
   int r;
   MAPSAN_COND_WAIT(r, m, REAL(pthread_cond_clockwait)(c, m, clock, t),
-                   cond_reacquired);
+                   cond_reacquired, MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
   return r;
 }
 

@@ -40,6 +40,9 @@ The expectations live in the test's own source, so a test reads as one file:
                                       note (readelf -n)
   mapsan-frames-unsymbolized: true    every frame has module, offset and
                                       build_id but no function, file or line
+  mapsan-frame-in: NAME                some frame of some report (crash notes
+                                      too) is in a module whose path ends
+                                      with NAME
   mapsan-suppressions: KIND:PATTERN   a line of a suppressions file written
                                       for the run (one directive per line,
                                       in order); adds suppressions=FILE
@@ -47,6 +50,11 @@ The expectations live in the test's own source, so a test reads as one file:
   mapsan-field: KIND KEY VALUE        some report of KIND has top-level field
                                       KEY equal to VALUE (compared as JSON
                                       text: 3, true, "glib")
+  mapsan-lock-kind: LABEL KIND        some report has a lock-created stack
+                                      for lock LABEL (L1, ...) with
+                                      "lock_kind" KIND, and KIND at LABEL's
+                                      place in every access stack's
+                                      "lock_kinds" that lists LABEL
   mapsan-stderr: REGEX                stderr must match (re.search, several
                                       lines allowed: all must match)
   ... code ...  /* mapsan-mark: A */  marks a line
@@ -305,6 +313,24 @@ def main():
                    json.dumps(r[key]) == val for r in reports):
             print('FAIL: no %s report with %s == %s' % (kind, key, val))
             ok = False
+    def lock_kind_ok(r, label, kind):
+        found = False
+        for s in r.get('stacks', []):
+            if s.get('role') == 'lock-created' and \
+                    s.get('lock_label') == label:
+                found = s.get('lock_kind') == kind
+            labels = s.get('lock_labels', [])
+            kinds = s.get('lock_kinds', [None] * len(labels))
+            for lab, k in zip(labels, kinds):
+                if lab == label and k != kind:
+                    return False
+        return found
+    for label, kind in re.findall(
+            r'mapsan-lock-kind:[ \t]*(L\d+)[ \t]+(\S+)', text):
+        if not any(lock_kind_ok(r, label, kind) for r in reports):
+            print('FAIL: no report with lock %s of kind %s (lock-created '
+                  'stack and every lock_kinds entry)' % (label, kind))
+            ok = False
     def all_frames():
         for r in reports:
             for s in r.get('stacks', []):
@@ -332,6 +358,11 @@ def main():
                 ok = False
         if checked == 0:
             print('FAIL: no frame with a module file to check build_id on')
+            ok = False
+    for name in re.findall(r'mapsan-frame-in:[ \t]*(\S+)', text):
+        if not any(fr.get('module', '').endswith(name)
+                   for _, fr in all_frames()):
+            print('FAIL: no frame in a module named %s' % name)
             ok = False
     if re.search(r'mapsan-frames-unsymbolized:\s*true', text):
         n = 0

@@ -3,7 +3,8 @@
 has a row in the options tables of README.md and docs/USAGE.md, and every
 report kind the runtime can print (the strings of mapsan_kind_name) is in
 docs/USAGE.md's table of kinds and in its JSON section; every stack role
-(mapsan_role_name) is named in USAGE.md. Usage: docs.py SOURCE_ROOT"""
+(mapsan_role_name) is named in USAGE.md, every lock kind
+(mapsan_lock_kind_name) in its table of lock kinds. Usage: docs.py SOURCE_ROOT"""
 import glob
 import os
 import re
@@ -50,6 +51,12 @@ def main():
     for r in function_strings(root, 'mapsan_role_name'):
         if '`%s`' % r not in usage:
             bad.append('stack role %s is not in docs/USAGE.md' % r)
+    kinds_text = usage[usage.index('### The text form'):
+                       usage.index('### The JSON form')]
+    for k in function_strings(root, 'mapsan_lock_kind_name'):
+        if '| `%s` |' % k not in kinds_text:
+            bad.append('lock kind %s is not in USAGE.md\'s table of lock '
+                       'kinds' % k)
     for b in bad:
         print('FAIL: ' + b)
     print('%d options, %d kinds checked: %s' % (len(options), len(kinds),

@@ -8,6 +8,8 @@
  * mapsan-expect: write-write-race A B
  * mapsan-expect: write-write-race C D
  * mapsan-overlapping: false
+ * mapsan-lock-kind: L1 g_bit_lock
+ * mapsan-lock-kind: L1 g_pointer_bit_lock
  */
 #include "runtime-test.h"
 

@@ -7,6 +7,10 @@
  * mapsan-expect: write-write-race A B
  * mapsan-expect: write-write-race C D
  * mapsan-overlapping: false
+ * mapsan-lock-kind: L1 GMutex
+ * mapsan-lock-kind: L2 GMutex
+ * mapsan-stderr: Locks held \(1, innermost first\): L1 0x[0-9a-f]+ \(mu_b, GMutex\)\n
+ * mapsan-stderr: Lock L2 0x[0-9a-f]+ \(mu_a, GMutex\) first seen at:\n
  */
 #include "runtime-test.h"
 

@@ -9,8 +9,9 @@
  * layer is muted while inside the g_ wrappers).
  *
  * mapsan-expect: write-write-race A B
- * mapsan-stderr: Locks held \(2, innermost first\): L1 0x[0-9a-f]+ \(rmu\), L1 0x[0-9a-f]+ \(rmu\)\n
+ * mapsan-stderr: Locks held \(2, innermost first\): L1 0x[0-9a-f]+ \(rmu, GRecMutex\), L1 0x[0-9a-f]+ \(rmu, GRecMutex\)\n
  * mapsan-overlapping: false
+ * mapsan-lock-kind: L1 GRecMutex
  */
 #include "runtime-test.h"
 

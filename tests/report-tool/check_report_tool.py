@@ -43,8 +43,30 @@ What it proves, case by case:
              DEBUGINFOD_URLS, cached in DEBUGINFOD_CACHE_PATH; status 77
              (skip) when debuginfod is not installed
 
+  symtab     the demo without debug information but with its .symtab
+             (strip --strip-debug), and with neither (strip --strip-all):
+             (a) the process names the static function from .symtab; (b)
+             with symbolize=0 the process names nothing, says so in one
+             line, names the program by its absolute path (started as
+             ./race-symtab), and the tool names the function from .symtab;
+             (c) with neither, frames read "<unknown>" and one line names
+             the module and its build-id, and the tool's warning says the
+             same
+  crash-symbolize
+             a crash-time report of crash-demo.c (built -g, stripped; the
+             fault in a static function, a map write just before it): the
+             process writes module+offset+build-id only; the tool names the
+             faulting frame to the static function and the faulting line
+             (the exact pc: a crash's top frame is no return address), its
+             caller, and the recent map write's call site in "threads", from
+             (a) a build-id tree given by --debug-dir and (b) the local
+             debuginfod with the module gone from disk (skipped without
+             debuginfod); the summary keeps the signal; the signature never
+             changes
+
 Usage: check_report_tool.py CASE TOOL FIXTURES [SRCROOT LAUNCHER DEMO
-                                                [DEMO_NOPIE LIBDIR]]
+                                                [DEMO_NOPIE LIBDIR
+                                                 [CRASH_DEMO]]]
 Exit status 0 = pass, 1 = fail (the first failed check is printed).
 """
 import json
@@ -713,11 +735,63 @@ def case_symbolize(srcroot, launcher, demo, demo_nopie, libdir):
                    "%r" % (kind, [r.get("summary") for r in reps]))
 
 
+class Skip(Exception):
+    pass
+
+
+class Debuginfod:
+    """A local debuginfod -F SERVE on 127.0.0.1, started here and stopped on
+    exit, once it serves bid. Skip when debuginfod is not installed or
+    cannot run here."""
+
+    def __init__(self, tmp, serve, bid):
+        self.tmp, self.serve, self.bid = tmp, serve, bid
+
+    def __enter__(self):
+        server = shutil.which("debuginfod")
+        if server is None:
+            raise Skip("debuginfod is not installed (scripts/setup installs "
+                       "it)")
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        self.log = open(os.path.join(self.tmp, "debuginfod.log"), "w")
+        self.proc = subprocess.Popen(
+            [server, "-F", self.serve, "-p", str(port), "-d",
+             os.path.join(self.tmp, "db.sqlite"), "-t", "1", "-g", "0", "-v"],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=self.tmp)
+        self.url = "http://127.0.0.1:%d" % port
+        try:
+            import time
+            import urllib.request
+            for _ in range(200):  # until it answers and has scanned the file
+                try:
+                    with urllib.request.urlopen(
+                            self.url + "/buildid/%s/debuginfo" % self.bid,
+                            timeout=2) as r:
+                        if r.status == 200:
+                            return self
+                except OSError:
+                    pass
+                expect(self.proc.poll() is None, "debuginfod exited %s" %
+                       self.proc.returncode)
+                time.sleep(0.1)
+            if self.proc.poll() is not None:
+                raise Skip("debuginfod cannot run here")
+            raise Failure("debuginfod never served " + self.bid)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()
+        return False
+
+
 def case_debuginfod(srcroot, launcher, demo, demo_nopie, libdir):
-    server = shutil.which("debuginfod")
-    if server is None:
-        print("SKIP: debuginfod is not installed (scripts/setup installs it)")
-        return 77
     with tempfile.TemporaryDirectory() as tmp:
         copy, bid, tree_file = stripped_build(tmp, demo)
         rep = os.path.join(tmp, "rep")
@@ -725,47 +799,200 @@ def case_debuginfod(srcroot, launcher, demo, demo_nopie, libdir):
         serve = os.path.join(tmp, "serve")
         os.makedirs(serve)
         shutil.copy(tree_file, os.path.join(serve, "demo.debug"))
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        log = open(os.path.join(tmp, "debuginfod.log"), "w")
-        proc = subprocess.Popen(
-            [server, "-F", serve, "-p", str(port), "-d",
-             os.path.join(tmp, "db.sqlite"), "-t", "1", "-g", "0", "-v"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-        try:
-            url = "http://127.0.0.1:%d" % port
-            import time
-            import urllib.request
-            for _ in range(200):  # until it answers and has scanned the file
-                try:
-                    with urllib.request.urlopen(
-                            url + "/buildid/%s/debuginfo" % bid,
-                            timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                expect(proc.poll() is None, "debuginfod exited %s" %
-                       proc.returncode)
-                time.sleep(0.1)
-            else:
-                if proc.poll() is not None:
-                    print("SKIP: debuginfod cannot run here")
-                    return 77
-                raise Failure("debuginfod never served " + bid)
-            env = dict(os.environ, DEBUGINFOD_URLS=url,
+        with Debuginfod(tmp, serve, bid) as d:
+            env = dict(os.environ, DEBUGINFOD_URLS=d.url,
                        DEBUGINFOD_CACHE_PATH=os.path.join(tmp, "cache"))
             err = check_symbolized(["--symbolize", rep], raw, srcroot,
                                    env=env, what="debuginfod")
             expect(err == "", "warning %r" % err)
             expect(os.path.isfile(os.path.join(tmp, "cache", bid,
                                                "debuginfo")), "cached")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            log.close()
+    return 0
+
+
+# --------------------------------------------------- .symtab and <unknown>
+
+def run_demo_json(launcher, prog, libdir, out, options=""):
+    """prog under the launcher with --json out: (its one report, stderr)."""
+    os.makedirs(out)
+    env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+    env.pop("DEBUGINFOD_URLS", None)
+    args = [launcher, "--json", out]
+    if options:
+        args += ["--options", options]
+    # started by a relative name, as from a shell in its directory
+    p = subprocess.run(args + ["--", "./" + os.path.basename(prog)],
+                       env=env, capture_output=True, timeout=60,
+                       cwd=os.path.dirname(prog))
+    err = p.stderr.decode()
+    expect(p.returncode == 66, "%s exited %d: %s" % (prog, p.returncode,
+                                                     err[-2000:]))
+    reps = [json.loads(ln) for f in os.listdir(out)
+            for ln in open(os.path.join(out, f))]
+    reps = [r for r in reps if "record" not in r]
+    expect(len(reps) == 1, "one report, got %d" % len(reps))
+    return reps[0], err
+
+
+def top_frame(rep):
+    return [s for s in rep["stacks"] if s["role"] == "current"][0][
+        "frames"][0]
+
+
+def case_symtab(srcroot, launcher, demo, demo_nopie, libdir):
+    with tempfile.TemporaryDirectory() as tmp:
+        symtab = os.path.join(tmp, "race-symtab")
+        bare = os.path.join(tmp, "race-bare")
+        subprocess.run(["strip", "--strip-debug", "-o", symtab, demo],
+                       check=True)
+        subprocess.run(["strip", "--strip-all", "-o", bare, demo],
+                       check=True)
+        out = subprocess.run(["readelf", "-n", bare], check=True,
+                             capture_output=True, text=True).stdout
+        bid = re.search(r"Build ID: ([0-9a-f]+)", out).group(1)
+        # (a) no debug information, a .symtab: the process names the static
+        # function from it (no file, no line), and has nothing to excuse
+        rep, err = run_demo_json(launcher, symtab, libdir,
+                                 os.path.join(tmp, "a"))
+        top = top_frame(rep)
+        expect(top.get("function") == "refresher" and "file" not in top and
+               top["module"] == symtab, "symtab in process: %r" % top)
+        expect("race-symtab (build-id" not in err, "a note names the "
+               "program although its frames are named: %r" % err[-1500:])
+        # (b) symbolize=0: the process names nothing and says so; the module
+        # is named by its absolute path (the program was started as
+        # ./race-symtab) and mapsan-report names the static function from
+        # the module's .symtab
+        rep, err = run_demo_json(launcher, symtab, libdir,
+                                 os.path.join(tmp, "b"), "symbolize=0")
+        top = top_frame(rep)
+        expect("function" not in top and top["module"] == symtab,
+               "symbolize=0: %r" % top)
+        expect("Frames are not symbolized in the process (symbolize=0)" in
+               err, "symbolize=0 note: %r" % err[-1500:])
+        status, out, werr = run("--symbolize", "--json",
+                                os.path.join(tmp, "b"))
+        g = json.loads(out)["groups"][0]
+        top = [s for s in g["stacks"] if s["role"] == "current"][0][
+            "frames"][0]
+        expect(top.get("function") == "refresher" and "file" not in top,
+               "mapsan-report from .symtab: %r" % top)
+        expect(re.fullmatch(r"write-write-race \(race-symtab\+0x[0-9a-f]+\) "
+                            r"in refresher", g["summary"]) is not None,
+               "summary %r" % g["summary"])
+        expect(symtab not in werr, "warning names the module: %r" % werr)
+        expect(g["signature"] == rep["signature"], "signature changed")
+        # (c) neither: "<unknown>" frames, and one plain line that names
+        # the module and its build-id; mapsan-report says the same
+        rep, err = run_demo_json(launcher, bare, libdir,
+                                 os.path.join(tmp, "c"))
+        expect("function" not in top_frame(rep), "bare: %r" % top_frame(rep))
+        expect(re.search(r"#0 <unknown> \(race-bare\+0x[0-9a-f]+\)", err)
+               and ("Frames shown as <unknown> have no symbol table or "
+                    "debug information here: race-bare (build-id %s)" % bid)
+               in err, "bare text report: %r" % err[-2500:])
+        status, out, werr = run("--symbolize", "--json",
+                                os.path.join(tmp, "c"))
+        g = json.loads(out)["groups"][0]
+        expect(g["summary"].endswith(" in ??") and
+               "still without a function" in werr and bare in werr and
+               bid in werr, "mapsan-report, bare: %r %r" % (g["summary"],
+                                                            werr))
+
+
+# ------------------------------------------------- a crash report, offline
+
+def crash_lines(path):
+    """The lines of crash-demo.c marked as the fault and the map write."""
+    out = {}
+    with open(path) as fh:
+        for i, ln in enumerate(fh, 1):
+            if "CRASH-DEMO: the fault" in ln:
+                out["fault"] = i
+            if "CRASH-DEMO: recent operation" in ln:
+                out["op"] = i
+    return out["fault"], out["op"]
+
+
+def check_crash_symbolized(args, raw, src, env=None, what=""):
+    """mapsan-report ARGS --json on the stripped crash-demo's crash report:
+    the faulting frame is named to the static function and the faulting
+    line (the exact pc, not pc - 1), its caller to main, the recent map
+    write to its call site; the summary keeps the signal; the signature is
+    the process's."""
+    fault, op = crash_lines(src)
+    status, out, err = run(*args, "--json", env=env)
+    expect(status == 1, "%s: status %d" % (what, status))
+    g = json.loads(out)["groups"][0]
+    expect(g["kind"] == "crash" and g["signature"] == raw["signature"],
+           what + ": kind or signature changed")
+    expect(g["summary"] == "crash SIGSEGV crash-demo.c:%d in store_session"
+           % fault, "%s: summary %r" % (what, g["summary"]))
+    cur = [s for s in g["stacks"] if s["role"] == "current"][0]["frames"]
+    expect(cur[0].get("function") == "store_session" and
+           cur[0].get("file") == src and cur[0].get("line") == fault,
+           "%s: top frame %r" % (what, cur[0]))
+    expect(any(f.get("function") == "main" and f.get("file") == src
+               for f in cur[1:]), "%s: no main frame in %r" % (what, cur))
+    notes = [n for th in g.get("threads", []) for n in th.get("recent", [])]
+    expect(any(n.get("op") == "assign" and
+               n.get("function") == "store_session" and
+               n.get("file") == src and n.get("line") == op for n in notes),
+           "%s: recent operations %r" % (what, notes))
+    return err
+
+
+def case_crash_symbolize(srcroot, launcher, demo, demo_nopie, libdir,
+                         crash_demo):
+    src = os.path.join(srcroot, "tests", "report-tool", "crash-demo.c")
+    with tempfile.TemporaryDirectory() as tmp:
+        copy, bid, tree_file = stripped_build(tmp, crash_demo)
+        rep = os.path.join(tmp, "rep")
+        os.makedirs(rep)
+        env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+        env.pop("DEBUGINFOD_URLS", None)
+        p = subprocess.run([launcher, "--json", rep, "--", copy], env=env,
+                           capture_output=True, timeout=60)
+        expect(p.returncode == -11, "crash-demo exited %d: %s" %
+               (p.returncode, p.stderr.decode()[-2000:]))
+        reps = [json.loads(ln) for f in os.listdir(rep)
+                for ln in open(os.path.join(rep, f))]
+        reps = [r for r in reps if "record" not in r]
+        expect(len(reps) == 1 and reps[0]["kind"] == "crash",
+               "one crash report, got %r" % [r.get("kind") for r in reps])
+        raw = reps[0]
+        # as written in the process: module+offset+build-id, nothing named
+        frames_build_id(raw, copy, bid)
+        cur = [s for s in raw["stacks"] if s["role"] == "current"][0]
+        expect(cur["frames"][0]["module"] == copy and
+               "function" not in cur["frames"][0], "the process named the "
+               "crash frame: %r" % cur["frames"][0])
+        expect(raw["summary"].startswith("crash SIGSEGV (crash-demo+0x"),
+               "summary %r" % raw["summary"])
+        # (a) the build-id tree given by --debug-dir
+        err = check_crash_symbolized(
+            ["--symbolize", "--debug-dir", os.path.join(tmp, "tree"), rep],
+            raw, src, what="crash, build-id tree")
+        expect("crash-demo" not in err, "warning names the program: %r" %
+               err)
+        # the table says the same
+        status, out, err = run("--debug-dir", os.path.join(tmp, "tree"), rep)
+        expect("SIGSEGV crash-demo.c:%d in store_session" %
+               crash_lines(src)[0] in out, "table: %r" % out)
+        # (b) the local debuginfod, the module gone from disk: found by the
+        # frames' build-id alone
+        os.remove(copy)
+        serve = os.path.join(tmp, "serve")
+        os.makedirs(serve)
+        shutil.copy(tree_file, os.path.join(serve, "crash-demo.debug"))
+        try:
+            with Debuginfod(tmp, serve, bid) as d:
+                env = dict(os.environ, DEBUGINFOD_URLS=d.url,
+                           DEBUGINFOD_CACHE_PATH=os.path.join(tmp, "cache"))
+                check_crash_symbolized(["--symbolize", rep], raw, src,
+                                       env=env, what="crash, debuginfod")
+        except Skip as e:
+            print("debuginfod part skipped: %s" % e)
     return 0
 
 
@@ -779,12 +1006,19 @@ def main(argv):
     try:
         if case == "demo":
             case_demo(*argv[4:7])
+        elif case == "symtab":
+            case_symtab(*map(os.path.abspath, argv[4:9]))
         elif case in ("symbolize", "debuginfod"):
             fn = case_symbolize if case == "symbolize" else case_debuginfod
             if fn(*map(os.path.abspath, argv[4:9])) == 77:
                 return 77
+        elif case == "crash-symbolize":
+            case_crash_symbolize(*map(os.path.abspath, argv[4:10]))
         else:
             cases[case]()
+    except Skip as e:
+        print("SKIP: %s" % e)
+        return 77
     except Failure as e:
         print("FAIL (%s): %s" % (case, e))
         return 1

@@ -10,6 +10,8 @@
  *  - ONCE: a thread reads the map that the call_once initializer is filling
  *    without calling call_once.
  *
+ * mapsan-lock-kind: L1 mtx_t
+ * mapsan-stderr: Lock L1 0x[0-9a-f]+ \(mu, mtx_t\) first seen at:\n
  * mapsan-expect: write-write-race JOIN_T JOIN_M
  * mapsan-expect: write-write-race TRY_H TRY_W
  * mapsan-expect: write-write-race TIMED_H TIMED_W

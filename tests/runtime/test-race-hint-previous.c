@@ -12,8 +12,9 @@
  * mapsan-field: write-write-race usual_lock_total_writes 6
  * mapsan-field: write-write-race usual_lock_label "L1"
  * mapsan-field: write-write-race usual_lock_name "cache_lock"
- * mapsan-stderr: Locks held \(1, innermost first\): L1 0x[0-9a-f]+ \(cache_lock\)\n
- * mapsan-stderr: Hint: this map's writes hold lock L1 \(cache_lock\) 5 times of 6; the previous write \(assign, thread T2\) did not hold it\.\n  Lock L1 0x[0-9a-f]+ \(cache_lock\) first seen at:\n
+ * mapsan-field: write-write-race usual_lock_kind "pthread_mutex_t"
+ * mapsan-stderr: Locks held \(1, innermost first\): L1 0x[0-9a-f]+ \(cache_lock, pthread_mutex_t\)\n
+ * mapsan-stderr: Hint: this map's writes hold lock L1 \(cache_lock, pthread_mutex_t\) 5 times of 6; the previous write \(assign, thread T2\) did not hold it\.\n  Lock L1 0x[0-9a-f]+ \(cache_lock, pthread_mutex_t\) first seen at:\n
  */
 #include "runtime-test.h"
 

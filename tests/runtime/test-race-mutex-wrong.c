@@ -2,14 +2,17 @@
  * test-race-mutex-wrong.c: the twin of test-clean-mutex.c with the wrong
  * lock: each thread writes the map under its own mutex (one normal, one
  * recursive taken twice). Two different mutexes order nothing between the
- * threads, in any schedule.
+ * threads, in any schedule. Each lock is shown with its kind
+ * (pthread_mutex_t), in the text and in JSON.
  *
  * mapsan-expect: write-write-race A B
  * mapsan-overlapping: false
- * mapsan-stderr: Locks held \(2, innermost first\): L1 0x[0-9a-f]+ \(mu_b\), L1 0x[0-9a-f]+ \(mu_b\)\n
- * mapsan-stderr: Locks held \(1, innermost first\): L2 0x[0-9a-f]+ \(mu_a\)\n
- * mapsan-stderr: Lock L1 0x[0-9a-f]+ \(mu_b\) first seen at:\n
- * mapsan-stderr: Lock L2 0x[0-9a-f]+ \(mu_a\) first seen at:\n
+ * mapsan-lock-kind: L1 pthread_mutex_t
+ * mapsan-lock-kind: L2 pthread_mutex_t
+ * mapsan-stderr: Locks held \(2, innermost first\): L1 0x[0-9a-f]+ \(mu_b, pthread_mutex_t\), L1 0x[0-9a-f]+ \(mu_b, pthread_mutex_t\)\n
+ * mapsan-stderr: Locks held \(1, innermost first\): L2 0x[0-9a-f]+ \(mu_a, pthread_mutex_t\)\n
+ * mapsan-stderr: Lock L1 0x[0-9a-f]+ \(mu_b, pthread_mutex_t\) first seen at:\n
+ * mapsan-stderr: Lock L2 0x[0-9a-f]+ \(mu_a, pthread_mutex_t\) first seen at:\n
  */
 #include "runtime-test.h"
 

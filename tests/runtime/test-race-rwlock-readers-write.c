@@ -6,6 +6,8 @@
  * pair of read-lock flavours: rdlock vs tryrdlock, timedrdlock vs
  * clockrdlock.
  *
+ * mapsan-lock-kind: L1 pthread_rwlock_t
+ * mapsan-stderr: Lock L1 0x[0-9a-f]+ \(rw, pthread_rwlock_t\) first seen at:\n
  * mapsan-expect: write-write-race RD TRY
  * mapsan-expect: write-write-race TIMED CLOCK
  * mapsan-overlapping: false

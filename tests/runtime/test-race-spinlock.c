@@ -5,6 +5,8 @@
  * the map anyway. A failed trylock orders nothing: a race in every
  * schedule.
  *
+ * mapsan-lock-kind: L1 pthread_spinlock_t
+ * mapsan-stderr: Lock L1 0x[0-9a-f]+ \(sl, pthread_spinlock_t\) first seen at:\n
  * mapsan-expect: write-write-race A B
  */
 #include "runtime-test.h"
