@@ -115,15 +115,19 @@ struct tcache_ent {
 };
 
 /* The call-site cache (see the top of this file). */
-#define SCACHE_SIZE 32      /* entries a thread, direct-mapped */
+#define SCACHE_SIZE 128    /* entries a thread, direct-mapped (32 missed
+                              twice as often in GLib's `actions`, full mode:
+                              8% more instructions) */
 #define SCACHE_FRAMES 48    /* deeper stacks are not cached */
 #define SCACHE_SCAN (64 << 10) /* bytes scanned above the cfa */
+_Static_assert(SCACHE_SCAN / sizeof(uintptr_t) <= 65536, "offsets are 16-bit");
 
 struct scache_ent {
   uintptr_t pc, cfa;
   uint32_t id;
   uint32_t n;
-  uint32_t off[SCACHE_FRAMES]; /* slot of frame i+1, in words from cfa */
+  uint16_t off[SCACHE_FRAMES]; /* slot of frame i+1, in words from cfa
+                                  (< SCACHE_SCAN / 8) */
   uintptr_t val[SCACHE_FRAMES];
 };
 
@@ -297,7 +301,7 @@ uint32_t mapsan_stack_capture_from(uintptr_t pc, uintptr_t cfa) {
       at++;
     if (at == words)
       return id;
-    e->off[i - 1] = (uint32_t)at;
+    e->off[i - 1] = (uint16_t)at;
     e->val[i - 1] = pcs[i];
     at++;
   }
