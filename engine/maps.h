@@ -135,6 +135,12 @@ bool mapsan_map_describe(struct mapsan_map *m, uintptr_t key,
                          struct mapsan_map_info *out);
 uintptr_t mapsan_map_key(struct mapsan_map *m);
 
+/* The profile (engine/profile.h) of the tracked map op began on, or, when
+ * op did not reach the engine (op->map NULL), of the tracked map at addr;
+ * made at first use. NULL for an untracked or destroyed map. */
+struct mapsan_profile *mapsan_map_profile(const struct mapsan_op *op,
+                                          const void *addr);
+
 void mapsan_maps_fork_prepare(void);
 void mapsan_maps_fork_parent(void);
 void mapsan_maps_fork_child(void);

@@ -66,9 +66,12 @@
 #include "../base/options.h"
 #include "../engine/iters.h"
 #include "../engine/maps.h"
+#include "../engine/profile.h"
 #include "../engine/window.h"
 #include "../engine/sync.h"
 #include "map_wrap.h"
+
+#include <string.h>
 
 static bool reborn(uintptr_t addr);
 static const struct mapsan_map_api glib_api = {
@@ -91,6 +94,7 @@ static const struct mapsan_map_api glib_api = {
 #define GHT_KEY_DESTROY_OFF 80
 #define GHT_VALUE_DESTROY_OFF 88
 #define GHT_PAD_OFF 28 /* 4 bytes of padding before the keys pointer */
+#define GHT_BIG_OFF 24 /* have_big_keys (bit 0), have_big_values (bit 1) */
 
 static _Atomic int layout; /* 0 unknown, 1 verified, -1 does not match */
 /* Untracked marks are written and trusted (sample_rate > 1 and the padding
@@ -401,7 +405,61 @@ struct glib_write {
   GHashTableIter *it;
   int version;
   size_t size;
+  unsigned nnodes, noccupied; /* for the profile (mapsan_profile_on) */
 };
+
+/* ---- map health (engine/profile.h) ---------------------------------------
+ *
+ * Entries are `nnodes`; a write's new keys and removals are its change,
+ * and an insert-type write that leaves it unchanged replaced a value.
+ * Resizes: `size` (slots) grew or shrank; a same-size rehash (GLib
+ * rebuilds the table at the same size to drop tombstones) is a write that
+ * left the size alone and cleared two or more tombstones (noccupied -
+ * nnodes), which no single insert or removal does otherwise. Bytes: the
+ * hashes array (4 bytes a slot), keys (4 or 8 bytes a slot, have_big_keys)
+ * and values (the same, unless the table is a set whose values array is
+ * its keys array). GHashTable's probe lengths are not kept anywhere a
+ * wrapper could read them without probing again: no chain measure. */
+
+static bool inserts_key(const char *opname) {
+  return strcmp(opname, "insert") == 0 || strcmp(opname, "replace") == 0 ||
+         strcmp(opname, "add") == 0 || strcmp(opname, "iter_replace") == 0;
+}
+
+static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
+  GHashTable *h = w->h;
+  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
+  unsigned occ = (unsigned)field(h, GHT_NOCCUPIED_OFF);
+  size_t size = size_of(h);
+  struct mapsan_prof_write pw = {0};
+  if (n > w->nnodes)
+    pw.added = n - w->nnodes;
+  else if (n < w->nnodes)
+    pw.removed = w->nnodes - n;
+  else
+    pw.replaced = inserts_key(w->op.opname);
+  if (size > w->size)
+    pw.grows = 1;
+  else if (size < w->size)
+    pw.shrinks = 1;
+  else if (w->noccupied - w->nnodes >= 2 && occ == n && n > 0)
+    pw.same_size_grows = 1;
+  pw.size = n;
+  unsigned big = (unsigned)field(h, GHT_BIG_OFF);
+  bool set = word_at(h, GHT_VALUES_OFF) == word_at(h, GHT_KEYS_OFF);
+  pw.bytes = (uint64_t)size * (4 + ((big & 1) ? 8 : 4) +
+                               (set ? 0 : (big & 2) ? 8 : 4));
+  mapsan_profile_write(&w->op, h, &pw);
+}
+
+/* A read's outcome, after the real call. op as read_begin (or begin) left
+ * it: begun on a tracked table, or not begun on a drawn one between canary
+ * windows (op->map NULL, sampled_out false). */
+static inline void prof_read(const struct mapsan_op *op, GHashTable *h,
+                             enum mapsan_prof_read what) {
+  if (MAPSAN_UNLIKELY(mapsan_profile_on) && (op->map || !op->sampled_out))
+    mapsan_profile_read(op, h, what);
+}
 
 static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
                         const char *opname, uintptr_t pc, uintptr_t cfa) {
@@ -423,6 +481,10 @@ static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
     mapsan_iter_check(&w->op, it);
   w->version = version_of(h);
   w->size = size_of(h);
+  if (MAPSAN_UNLIKELY(mapsan_profile_on) && layout_ok()) {
+    w->nnodes = (unsigned)field(h, GHT_NNODES_OFF);
+    w->noccupied = (unsigned)field(h, GHT_NOCCUPIED_OFF);
+  }
   return true;
 }
 
@@ -434,6 +496,8 @@ static void write_end(struct glib_write *w) {
   if (version_of(w->h) != w->version)
     mapsan_map_modified(&w->op, w->it);
   mapsan_map_end(&w->op);
+  if (MAPSAN_UNLIKELY(mapsan_profile_on) && layout_ok())
+    prof_write(w);
 }
 
 static GHashTable *table_of(GHashTableIter *it) {
@@ -656,6 +720,8 @@ MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
  * otherwise the caller ends op after the real call. */
 static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
                        uintptr_t pc, uintptr_t cfa) {
+  op->map = NULL;
+  op->sampled_out = true; /* not counted (prof_read) unless said below */
   if (!mapsan_hooks_on() || h == NULL)
     return false;
   /* A drawn table between canary windows: a read checks nothing there (a
@@ -663,8 +729,11 @@ static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
   if (atomic_load_explicit(&marks_on, memory_order_relaxed) &&
       atomic_load_explicit(pad_of(h), memory_order_relaxed) ==
           tracked_mark(h) &&
-      mapsan_window_closed())
+      mapsan_window_closed()) {
+    op->sampled_out = false; /* drawn: its profile counts it */
+    op->opname = opname;
     return false;
+  }
   op->caller_pc = pc;
   op->caller_cfa = cfa;
   if (!mapsan_map_begin(op, h, API, opname, false)) {
@@ -679,10 +748,11 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "lookup", pc, cfa))
-    return REAL(g_hash_table_lookup)(h, k);
+  bool on = read_begin(&op, h, "lookup", pc, cfa);
   gpointer r = REAL(g_hash_table_lookup)(h, k);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, r ? MAPSAN_PROF_HIT : MAPSAN_PROF_MISS);
   return r;
 }
 
@@ -697,10 +767,11 @@ static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
                                                                   uintptr_t pc,
                                                                   uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "lookup_extended", pc, cfa))
-    return REAL(g_hash_table_lookup_extended)(h, k, ok, v);
+  bool on = read_begin(&op, h, "lookup_extended", pc, cfa);
   gboolean r = REAL(g_hash_table_lookup_extended)(h, k, ok, v);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, r ? MAPSAN_PROF_HIT : MAPSAN_PROF_MISS);
   return r;
 }
 
@@ -715,10 +786,11 @@ static MAPSAN_NOINLINE gboolean g_hash_table_contains_slow(GHashTable *h,
                                                            uintptr_t pc,
                                                            uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "contains", pc, cfa))
-    return REAL(g_hash_table_contains)(h, k);
+  bool on = read_begin(&op, h, "contains", pc, cfa);
   gboolean r = REAL(g_hash_table_contains)(h, k);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, r ? MAPSAN_PROF_HIT : MAPSAN_PROF_MISS);
   return r;
 }
 
@@ -745,10 +817,11 @@ static MAPSAN_NOINLINE gpointer g_hash_table_find_slow(GHashTable *h, GHRFunc f,
                                                        uintptr_t pc,
                                                        uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "find", pc, cfa))
-    return REAL(g_hash_table_find)(h, f, data);
+  bool on = read_begin(&op, h, "find", pc, cfa);
   gpointer r = REAL(g_hash_table_find)(h, f, data);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, MAPSAN_PROF_ITER);
   return r;
 }
 
@@ -761,10 +834,11 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_keys_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "get_keys", pc, cfa))
-    return REAL(g_hash_table_get_keys)(h);
+  bool on = read_begin(&op, h, "get_keys", pc, cfa);
   GList *r = REAL(g_hash_table_get_keys)(h);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, MAPSAN_PROF_ITER);
   return r;
 }
 
@@ -776,10 +850,11 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_values_slow(GHashTable *h,
                                                            uintptr_t pc,
                                                            uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "get_values", pc, cfa))
-    return REAL(g_hash_table_get_values)(h);
+  bool on = read_begin(&op, h, "get_values", pc, cfa);
   GList *r = REAL(g_hash_table_get_values)(h);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, MAPSAN_PROF_ITER);
   return r;
 }
 
@@ -792,10 +867,11 @@ static MAPSAN_NOINLINE gpointer *g_hash_table_get_keys_as_array_slow(GHashTable 
                                                                      uintptr_t pc,
                                                                      uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "get_keys_as_array", pc, cfa))
-    return REAL(g_hash_table_get_keys_as_array)(h, len);
+  bool on = read_begin(&op, h, "get_keys_as_array", pc, cfa);
   gpointer *r = REAL(g_hash_table_get_keys_as_array)(h, len);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, MAPSAN_PROF_ITER);
   return r;
 }
 
@@ -819,8 +895,10 @@ static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
   if (!on)
     note_sampled_out(h, &op);
   REAL(g_hash_table_foreach)(h, f, data);
-  if (on)
+  if (on) {
     mapsan_map_end(&op);
+    prof_read(&op, h, MAPSAN_PROF_ITER);
+  }
 }
 
 MAPSAN_EXPORT void g_hash_table_foreach(GHashTable *h, GHFunc f,
@@ -847,6 +925,7 @@ static MAPSAN_NOINLINE void g_hash_table_iter_init_slow(GHashTableIter *it,
     if (layout_ok())
       mapsan_iter_begin(&op, it);
     mapsan_map_end(&op);
+    prof_read(&op, h, MAPSAN_PROF_ITER);
   }
 }
 

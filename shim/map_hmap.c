@@ -27,6 +27,7 @@
 #include "../base/options.h"
 #include "../reports/report.h"
 #include "../engine/maps.h"
+#include "../engine/profile.h"
 #include "../engine/quarantine.h"
 #include "../engine/window.h"
 #include "map_wrap.h"
@@ -90,6 +91,75 @@ static void check_first_sight(hmap *m, const struct mapsan_op *op) {
     call;                                                                     \
     mapsan_pool_cur = saved_;                                                 \
   } while (0)
+
+/* ---- map health (engine/profile.h) ---------------------------------------- */
+
+/* What an operation tells the profile, read from the map's fields around
+ * the real call: count (entries), grows and same_size_grows (growths
+ * started), B, noverflow, oldbuckets and bucket_size (the storage). These
+ * are private fields of the public struct (include/hmap.h): if map/hmap.c
+ * changes them, update this. */
+enum prof_what { PROF_NONE, PROF_ASSIGN, PROF_DELETE, PROF_CLEAR,
+                 PROF_LOOKUP, PROF_ITER };
+
+struct prof_before {
+  size_t count;
+  uint32_t grows, same_size_grows;
+};
+
+static inline void prof_snap(const hmap *m, struct prof_before *b) {
+  b->count = m->count;
+  b->grows = m->grows;
+  b->same_size_grows = m->same_size_grows;
+}
+
+/* Bucket storage from the map's shape (map/hmap.c: a 64-byte header, 2^B
+ * buckets and 2^(B-4) preallocated overflow buckets from B=4, overflow
+ * buckets beyond those, and the old array while growing): an estimate
+ * that leaves out unused buckets of overflow chunks. */
+static uint64_t prof_bytes(const hmap *m) {
+  if (m->buckets == NULL)
+    return 0;
+  size_t nb = (size_t)1 << m->B;
+  size_t pre = m->B >= 4 ? nb >> 4 : 0;
+  size_t extra = m->noverflow > pre ? m->noverflow - pre : 0;
+  size_t old = m->oldbuckets ? (m->same_size ? nb : nb >> 1) : 0;
+  return (uint64_t)(64 + (old ? 64 : 0)) +
+         (uint64_t)(nb + pre + extra + old) * m->bucket_size;
+}
+
+static MAPSAN_NOINLINE void prof_after(hmap *m, const struct mapsan_op *op,
+                                       enum prof_what what, uintptr_t res,
+                                       const struct prof_before *b) {
+  struct mapsan_prof_write w = {0};
+  switch (what) {
+  case PROF_NONE:
+    return;
+  case PROF_LOOKUP:
+    mapsan_profile_read(op, m, res ? MAPSAN_PROF_HIT : MAPSAN_PROF_MISS);
+    return;
+  case PROF_ITER:
+    mapsan_profile_read(op, m, MAPSAN_PROF_ITER);
+    return;
+  case PROF_ASSIGN:
+    w.added = m->count > b->count;
+    w.replaced = !w.added;
+    break;
+  case PROF_DELETE:
+    w.removed = res != 0;
+    break;
+  case PROF_CLEAR:
+    w.removed = b->count;
+    break;
+  }
+  w.grows = m->grows - b->grows;
+  w.same_size_grows = m->same_size_grows - b->same_size_grows;
+  w.size = m->count;
+  w.bytes = prof_bytes(m);
+  w.has_chain = true;
+  w.chain = m->noverflow;
+  mapsan_profile_write(op, m, &w);
+}
 
 /* ---- create and destroy --------------------------------------------------- */
 
@@ -168,7 +238,7 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
  * frame before the test: 25 more instructions a call (callgrind).
  * may_alloc: the call can allocate or release a bucket array, so the pool
  * must know the map and operation (lookup and len never do). */
-#define MAP_OP_SLOW(type, mp, opname, write, may_alloc, call, pc, cfa)        \
+#define MAP_OP_SLOW(type, mp, oname, write, may_alloc, call, pc, cfa, prof)  \
   do {                                                                        \
     hmap *m_ = (mp);                                                          \
     if (PASS_THROUGH(m_))                                                     \
@@ -176,26 +246,38 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     struct mapsan_op op;                                                      \
     op.caller_pc = (pc);                                                      \
     op.caller_cfa = (cfa);                                                    \
+    struct prof_before pb_;                                                   \
+    bool prof_ = MAPSAN_UNLIKELY(mapsan_profile_on) && (prof) != PROF_NONE;   \
+    if (prof_)                                                                \
+      prof_snap(m_, &pb_);                                                    \
     if (m_->tool_tag == TAG_TRACKED && mapsan_window_closed()) {              \
-      /* A drawn map between canary windows: only the pool needs to know. */  \
+      /* A drawn map between canary windows: only the pool needs to know,   \
+       * and its profile (found by address). */                              \
       type r_;                                                                \
       if (may_alloc)                                                          \
-        WITH_POOL_CTX(m_, true, opname, &op, r_ = call);                      \
+        WITH_POOL_CTX(m_, true, oname, &op, r_ = call);                      \
       else                                                                    \
         r_ = call;                                                            \
+      if (prof_) {                                                            \
+        op.map = NULL;                                                        \
+        op.opname = oname;                                                   \
+        prof_after(m_, &op, prof, (uintptr_t)r_, &pb_);                       \
+      }                                                                       \
       return r_;                                                              \
     }                                                                         \
-    bool on_ = mapsan_map_begin(&op, m_, API, opname, write);                 \
+    bool on_ = mapsan_map_begin(&op, m_, API, oname, write);                 \
     if (!on_)                                                                 \
       note_sampled_out(m_, &op);                                              \
     else                                                                      \
       check_first_sight(m_, &op);                                             \
     type r_;                                                                  \
     if (may_alloc)                                                            \
-      WITH_POOL_CTX(m_, on_, opname, &op, r_ = call);                         \
+      WITH_POOL_CTX(m_, on_, oname, &op, r_ = call);                         \
     else                                                                      \
       r_ = call;                                                              \
     mapsan_map_end(&op);                                                      \
+    if (prof_ && on_)                                                         \
+      prof_after(m_, &op, prof, (uintptr_t)r_, &pb_);                         \
     return r_;                                                                \
   } while (0)
 
@@ -208,30 +290,31 @@ static MAPSAN_NOINLINE void *assign_slow(hmap *m, const void *key,
   if (m == NULL && mapsan_hooks_on())
     mapsan_map_nil_write(API, "assign"); /* then the library aborts */
   MAP_OP_SLOW(void *, m, "assign", true, true, REAL(hmap_assign)(m, key), pc,
-              cfa);
+              cfa, PROF_ASSIGN);
 }
 
 static MAPSAN_NOINLINE bool delete_slow(hmap *m, const void *key,
                                         uintptr_t pc, uintptr_t cfa) {
   MAP_OP_SLOW(bool, m, "delete", true, true, REAL(hmap_delete)(m, key), pc,
-              cfa);
+              cfa, PROF_DELETE);
 }
 
 static MAPSAN_NOINLINE void *lookup_slow(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
   MAP_OP_SLOW(void *, m, "lookup", false, false, REAL(hmap_lookup)(m, key),
-              pc, cfa);
+              pc, cfa, PROF_LOOKUP);
 }
 
 static MAPSAN_NOINLINE size_t len_slow(hmap *m, uintptr_t pc,
                                        uintptr_t cfa) {
-  MAP_OP_SLOW(size_t, m, "len", false, false, REAL(hmap_len)(m), pc, cfa);
+  MAP_OP_SLOW(size_t, m, "len", false, false, REAL(hmap_len)(m), pc, cfa,
+              PROF_NONE);
 }
 
 static MAPSAN_NOINLINE bool iter_next_slow(hmap_iter *it, uintptr_t pc,
                                            uintptr_t cfa) {
   MAP_OP_SLOW(bool, it->map, "iter_next", false, true, REAL(hmap_iter_next)(it),
-              pc, cfa);
+              pc, cfa, PROF_NONE);
 }
 
 MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {
@@ -255,11 +338,15 @@ MAPSAN_EXPORT void hmap_clear(hmap *m) {
   }
   struct mapsan_op op;
   MAPSAN_OP_CALLER(&op);
+  struct prof_before pb;
+  prof_snap(m, &pb);
   bool on = mapsan_map_begin(&op, m, API, "clear", true);
   if (!on)
     note_sampled_out(m, &op);
   WITH_POOL_CTX(m, on, "clear", &op, clear_call(m));
   mapsan_map_end(&op);
+  if (MAPSAN_UNLIKELY(mapsan_profile_on) && on)
+    prof_after(m, &op, PROF_CLEAR, 0, &pb);
 }
 
 MAPSAN_EXPORT void *hmap_lookup(hmap *m, const void *key) {
@@ -282,6 +369,8 @@ MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
     note_sampled_out(m, &op);
   WITH_POOL_CTX(m, on, "iter_init", &op, REAL(hmap_iter_init)(it, m));
   mapsan_map_end(&op);
+  if (MAPSAN_UNLIKELY(mapsan_profile_on) && on)
+    prof_after(m, &op, PROF_ITER, 0, NULL);
 }
 
 MAPSAN_EXPORT bool hmap_iter_next(hmap_iter *it) {
