@@ -440,6 +440,9 @@ void mapsan_map_destroy(const void *addr, const struct mapsan_map_api *api,
   mapsan_lock_release(&table_lock);
 }
 
+static struct mapsan_profile *profile_attach(struct mapsan_map *m,
+                                            uintptr_t key);
+
 /* ---- the access rules --------------------------------------------------- */
 
 struct finding {
@@ -747,6 +750,7 @@ static inline uint64_t op_id_next(struct mapsan_thread *t) {
 bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                       const struct mapsan_map_api *api, const char *opname, bool write) {
   op->map = NULL;
+  op->prof = NULL;
   op->opname = opname;
   op->sampled_out = false;
   op->first_sight = false;
@@ -777,6 +781,11 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
     }
   }
   op->map = m;
+  if (MAPSAN_UNLIKELY(mapsan_profile_on)) {
+    op->prof = atomic_load_explicit(&m->prof, memory_order_acquire);
+    if (MAPSAN_UNLIKELY(op->prof == NULL))
+      op->prof = profile_attach(m, key);
+  }
   op->t = t;
   op->id = 0;
   op->write = write;

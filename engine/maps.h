@@ -69,6 +69,9 @@ struct mapsan_op {
    * begin, so that stacks can be cached per call site (stacks/stack.c);
    * 0 when unknown. */
   uintptr_t caller_pc, caller_cfa;
+  /* Set by begin when profiles are on (engine/profile.h): the map's
+   * counters, for the wrapper to bump after the real call; NULL otherwise. */
+  struct mapsan_profile *prof;
 };
 
 /* In a wrapper (never in a function it calls): records where the program

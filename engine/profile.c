@@ -30,23 +30,28 @@
  * sites insert, and the sites that insert most stay in the table with
  * counts that overstate by at most the smallest count.
  *
- * Cost and concurrency. The counters live in the profile, a separate
- * block from the shadow; the read side (hits, misses, iterations) has its
- * own cache line. Writes to a map are ordered by the program (or they race,
- * which is reported), so the write-side counters are plain relaxed
- * load/store pairs with no atomic read-modify-write. Concurrent readers of
- * one map may lose an increment of a read counter now and then: the read
- * counters are exact for maps read by one thread at a time and a lower
- * bound otherwise (platform-notes: a shared atomic increment per call made
- * a 2-thread GLib workload 1.6x slower). With map_profile and growth_limit
- * both off, nothing here runs: wrappers test mapsan_profile_on first.
+ * Cost and concurrency. begin (maps.c) hands the wrapper the map's
+ * profile with the operation; after the real call a lookup, a replaced
+ * value or an iteration is one or two increments inline (profile.h), and
+ * only rare events call in here (a new peak size, a new inserting site,
+ * the storage described once in a while): in full mode the counters cost
+ * about a dozen instructions a map operation (docs/PERFORMANCE.md). The hot counters come
+ * first in the profile, the write side on the next cache line. Writes to a
+ * map are ordered by the program (or they race, which is reported), so
+ * the counters are relaxed load/store pairs with no atomic
+ * read-modify-write. Concurrent readers of one map may lose an increment
+ * of a read counter now and then: the read counters are exact for maps
+ * read by one thread at a time and a lower bound otherwise (platform-notes:
+ * a shared atomic increment per call made a 2-thread GLib workload 1.6x
+ * slower). With map_profile and growth_limit both off, nothing here runs:
+ * begin and the wrappers test mapsan_profile_on first.
  *
  * Records. With map_profile=1 the live profiles are written at exit (the
  * summary's moment, preload/init.c) and, with map_profile_period=S, every S
- * seconds: a thread's counted operations read the clock once every
- * TICK_EVERY operations, and the first to see the period over writes the
- * records (no timer thread, no signal: a process that stops touching its
- * tracked maps writes none until exit). At most MAPSAN_PROFILE_MAX_RECORDS
+ * seconds: a thread's removals and inserts that reach a new peak size
+ * read the clock once every MAPSAN_PROFILE_TICK, and the first to see the
+ * period over writes the records (no timer thread, no signal: a process
+ * whose tracked maps neither grow nor shrink writes none until exit). At most MAPSAN_PROFILE_MAX_RECORDS
  * a time, the largest by peak size. A map destroyed before then is not
  * described: its profile ends with it (a map that is destroyed does not
  * grow without bound). A forked child keeps its parent's profiles as they
@@ -64,32 +69,32 @@
 #include "../stacks/stack.h"
 #include "thread.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
 #define MAPSAN_PROFILE_MAX_RECORDS 1024
-#define TICK_EVERY 64
 
 struct mapsan_profile {
+  /* What the wrappers' inline functions touch (profile.h): first. */
+  struct mapsan_profile_hot hot;
+  /* The storage (mapsan_profile_storage), written by the map's writers. */
+  uint64_t grows, same_size_grows, shrinks;
+  uint64_t bytes, peak_bytes;
+  bool has_chain;
+  uint64_t chain, peak_chain;
+  _Atomic bool reported; /* unbounded-growth, once */
+  /* Set at creation, read by dumps. */
   uintptr_t key;          /* the map's address; 0 on the free list */
   struct mapsan_profile *prev, *next; /* the live list; next: free list */
   const char *api;
   uint64_t id;
   uint64_t born_ns;
   struct mapsan_access_rec created;
-  /* Write side: written by the map's writers (see the top). */
-  uint64_t size, peak_size;
-  uint64_t inserts, replacements, removals;
-  uint64_t grows, same_size_grows, shrinks;
-  uint64_t bytes, peak_bytes;
-  bool has_chain;
-  uint64_t chain, peak_chain;
-  int nsites;
-  struct mapsan_profile_site sites[MAPSAN_PROFILE_SITES];
-  _Atomic bool reported; /* unbounded-growth, once */
-  /* Read side, on a line of its own. */
-  _Alignas(64) uint64_t hits, misses, iterations;
 };
+
+_Static_assert(offsetof(struct mapsan_profile, hot) == 0,
+               "profile.h's accessors cast a profile to its hot counters");
 
 MAPSAN_HIDDEN bool mapsan_profile_on;
 
@@ -100,7 +105,7 @@ static struct mapsan_profile *free_profiles;
 static uint64_t next_id;
 static uint64_t start_ns;
 static _Atomic uint64_t next_due_ns; /* the next periodic dump; 0: none */
-static MAPSAN_TLS uint32_t tick;
+MAPSAN_HIDDEN MAPSAN_TLS uint32_t mapsan_profile_ticks;
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -173,26 +178,28 @@ void mapsan_profile_release(struct mapsan_profile *p) {
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define ADD(x, v) STORE(x, LOAD(x) + (v))
 
-/* The space-saving table, kept sorted by count (most first). */
-static void count_site(struct mapsan_profile *p, uintptr_t pc) {
-  int i = 0, n = p->nsites;
-  while (i < n && p->sites[i].pc != pc)
+/* The space-saving table (the top of the file), kept sorted by count, most
+ * first; the inline path counted the top site already. */
+void mapsan_profile_site_slow(struct mapsan_profile *p, uintptr_t pc) {
+  struct mapsan_profile_hot *h = &p->hot;
+  int i = 0, n = h->nsites;
+  while (i < n && h->sites[i].pc != pc)
     i++;
   if (i == n) {
     if (n < MAPSAN_PROFILE_SITES) {
-      p->sites[n].pc = pc;
-      p->sites[n].count = 0;
-      p->nsites = ++n;
+      h->sites[n].pc = pc;
+      h->sites[n].count = 0;
+      h->nsites = ++n;
     } else {
       i = n - 1;
-      p->sites[i].pc = pc;
+      h->sites[i].pc = pc;
     }
   }
-  p->sites[i].count++;
-  for (; i > 0 && p->sites[i].count > p->sites[i - 1].count; i--) {
-    struct mapsan_profile_site s = p->sites[i];
-    p->sites[i] = p->sites[i - 1];
-    p->sites[i - 1] = s;
+  h->sites[i].count++;
+  for (; i > 0 && h->sites[i].count > h->sites[i - 1].count; i--) {
+    struct mapsan_profile_site t = h->sites[i];
+    h->sites[i] = h->sites[i - 1];
+    h->sites[i - 1] = t;
   }
 }
 
@@ -209,28 +216,61 @@ static MAPSAN_NOINLINE MAPSAN_COLD void report_growth(struct mapsan_profile *p,
   rep.generation = rep.current_generation = -1;
   rep.growth_limit = (uint64_t)mapsan_opts.growth_limit;
   rep.growth_entries = size;
-  rep.growth_inserts = LOAD(p->inserts);
+  rep.growth_inserts = LOAD(p->hot.inserts);
   struct mapsan_access_rec cur = {0};
   cur.thread = t ? t->num : 0;
   cur.stack = mapsan_stack_capture_from(op->caller_pc, op->caller_cfa);
   cur.op = op->opname;
   cur.write = true;
   mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
-  for (int i = 0; i < p->nsites; i++) {
+  for (int i = 0; i < p->hot.nsites; i++) {
     struct mapsan_access_rec site = {0};
-    uintptr_t pc = p->sites[i].pc;
+    uintptr_t pc = p->hot.sites[i].pc;
     site.stack = mapsan_stack_intern(&pc, 1);
     mapsan_report_add(&rep, MAPSAN_ROLE_INSERT_SITE, &site)->count =
-        p->sites[i].count;
+        p->hot.sites[i].count;
   }
   mapsan_report_add(&rep, MAPSAN_ROLE_MAP_CREATED, &p->created);
   mapsan_report_submit(&rep);
 }
 
-/* Every TICK_EVERY counted operations of a thread: is a periodic dump due? */
-static inline void tick_check(void) {
-  if (MAPSAN_LIKELY(--tick % TICK_EVERY != 0))
-    return;
+/* A new peak is only reached by an insert: the insert that passes the
+ * limit is one of them. */
+void mapsan_profile_peak(struct mapsan_profile *p, const struct mapsan_op *op,
+                         const void *addr, uint64_t size) {
+  STORE(p->hot.peak_size, size);
+  long limit = mapsan_opts.growth_limit;
+  if (MAPSAN_UNLIKELY(limit > 0 && size > (uint64_t)limit) &&
+      LOAD(p->hot.removals) == 0 &&
+      !atomic_exchange_explicit(&p->reported, true, memory_order_relaxed))
+    report_growth(p, op, addr, size);
+}
+
+void mapsan_profile_storage(struct mapsan_profile *p,
+                            const struct mapsan_prof_storage *s) {
+  STORE(p->hot.shape, s->shape);
+  if (s->resizes_total) {
+    STORE(p->grows, s->grows);
+    STORE(p->same_size_grows, s->same_size_grows);
+  } else {
+    ADD(p->grows, s->grows);
+    ADD(p->same_size_grows, s->same_size_grows);
+    ADD(p->shrinks, s->shrinks);
+  }
+  STORE(p->bytes, s->bytes);
+  if (s->bytes > LOAD(p->peak_bytes))
+    STORE(p->peak_bytes, s->bytes);
+  if (s->has_chain) {
+    p->has_chain = true;
+    STORE(p->chain, s->chain);
+    if (s->chain > LOAD(p->peak_chain))
+      STORE(p->peak_chain, s->chain);
+  }
+}
+
+/* Is a periodic dump due? (profile.h: every MAPSAN_PROFILE_TICK inserts
+ * and removals of a thread.) */
+void mapsan_profile_tick_slow(void) {
   uint64_t due = atomic_load_explicit(&next_due_ns, memory_order_relaxed);
   if (due == 0)
     return;
@@ -244,64 +284,6 @@ static inline void tick_check(void) {
     mapsan_profile_dump(false);
 }
 
-void mapsan_profile_write(const struct mapsan_op *op, const void *addr,
-                          const struct mapsan_prof_write *w) {
-  struct mapsan_profile *p = mapsan_map_profile(op, addr);
-  if (p == NULL)
-    return;
-  if (w->added) {
-    ADD(p->inserts, w->added);
-    if (op->caller_pc)
-      count_site(p, op->caller_pc);
-  }
-  if (w->replaced)
-    ADD(p->replacements, 1);
-  if (w->removed)
-    ADD(p->removals, w->removed);
-  if (MAPSAN_UNLIKELY(w->grows | w->same_size_grows | w->shrinks)) {
-    ADD(p->grows, w->grows);
-    ADD(p->same_size_grows, w->same_size_grows);
-    ADD(p->shrinks, w->shrinks);
-  }
-  STORE(p->size, w->size);
-  if (w->size > LOAD(p->peak_size))
-    STORE(p->peak_size, w->size);
-  STORE(p->bytes, w->bytes);
-  if (w->bytes > LOAD(p->peak_bytes))
-    STORE(p->peak_bytes, w->bytes);
-  if (w->has_chain) {
-    p->has_chain = true;
-    STORE(p->chain, w->chain);
-    if (w->chain > LOAD(p->peak_chain))
-      STORE(p->peak_chain, w->chain);
-  }
-  long limit = mapsan_opts.growth_limit;
-  if (MAPSAN_UNLIKELY(limit > 0 && w->added && w->size > (uint64_t)limit) &&
-      LOAD(p->removals) == 0 &&
-      !atomic_exchange_explicit(&p->reported, true, memory_order_relaxed))
-    report_growth(p, op, addr, w->size);
-  tick_check();
-}
-
-void mapsan_profile_read(const struct mapsan_op *op, const void *addr,
-                         enum mapsan_prof_read what) {
-  struct mapsan_profile *p = mapsan_map_profile(op, addr);
-  if (p == NULL)
-    return;
-  switch (what) {
-  case MAPSAN_PROF_HIT:
-    ADD(p->hits, 1);
-    break;
-  case MAPSAN_PROF_MISS:
-    ADD(p->misses, 1);
-    break;
-  case MAPSAN_PROF_ITER:
-    ADD(p->iterations, 1);
-    break;
-  }
-  tick_check();
-}
-
 /* ---- records ------------------------------------------------------------ */
 
 static void snapshot(const struct mapsan_profile *p, struct mapsan_profile_rec *r,
@@ -313,14 +295,14 @@ static void snapshot(const struct mapsan_profile *p, struct mapsan_profile_rec *
   r->final = final;
   r->uptime_ms = (now - start_ns) / 1000000;
   r->age_ms = (now - p->born_ns) / 1000000;
-  r->size = LOAD(p->size);
-  r->peak_size = LOAD(p->peak_size);
-  r->inserts = LOAD(p->inserts);
-  r->replacements = LOAD(p->replacements);
-  r->removals = LOAD(p->removals);
-  r->hits = LOAD(p->hits);
-  r->misses = LOAD(p->misses);
-  r->iterations = LOAD(p->iterations);
+  r->size = LOAD(p->hot.size);
+  r->peak_size = LOAD(p->hot.peak_size);
+  r->inserts = LOAD(p->hot.inserts);
+  r->replacements = LOAD(p->hot.replacements);
+  r->removals = LOAD(p->hot.removals);
+  r->hits = LOAD(p->hot.hits);
+  r->misses = LOAD(p->hot.misses);
+  r->iterations = LOAD(p->hot.iterations);
   r->grows = LOAD(p->grows);
   r->same_size_grows = LOAD(p->same_size_grows);
   r->shrinks = LOAD(p->shrinks);
@@ -332,8 +314,8 @@ static void snapshot(const struct mapsan_profile *p, struct mapsan_profile_rec *
   r->created_stack = p->created.stack;
   r->created_thread = p->created.thread;
   r->created_op = p->created.op;
-  r->nsites = p->nsites;
-  memcpy(r->sites, p->sites, sizeof(r->sites));
+  r->nsites = p->hot.nsites;
+  memcpy(r->sites, p->hot.sites, sizeof(r->sites));
 }
 
 /* Heap order on records: by peak size (the smallest kept on top, while
@@ -387,7 +369,7 @@ void mapsan_profile_dump(bool final) {
       heapify(recs, n, false);
       chose = true;
     }
-    if (LOAD(p->peak_size) > recs[0].peak_size) {
+    if (LOAD(p->hot.peak_size) > recs[0].peak_size) {
       snapshot(p, &recs[0], final, now);
       sift_down(recs, n, 0, false);
     }

@@ -71,7 +71,6 @@
 #include "../engine/sync.h"
 #include "map_wrap.h"
 
-#include <string.h>
 
 static bool reborn(uintptr_t addr);
 static const struct mapsan_map_api glib_api = {
@@ -405,7 +404,10 @@ struct glib_write {
   GHashTableIter *it;
   int version;
   size_t size;
-  unsigned nnodes, noccupied; /* for the profile (mapsan_profile_on) */
+  /* For the profile: the map's, when profiles are on and the layout is
+   * verified (else NULL); entries and occupied slots before the call. */
+  struct mapsan_profile *prof;
+  unsigned nnodes, noccupied;
 };
 
 /* ---- map health (engine/profile.h) ---------------------------------------
@@ -421,44 +423,93 @@ struct glib_write {
  * its keys array). GHashTable's probe lengths are not kept anywhere a
  * wrapper could read them without probing again: no chain measure. */
 
-static bool inserts_key(const char *opname) {
-  return strcmp(opname, "insert") == 0 || strcmp(opname, "replace") == 0 ||
-         strcmp(opname, "add") == 0 || strcmp(opname, "iter_replace") == 0;
+/* insert, replace, add, iter_replace: the writes that may find their key
+ * and replace its value, told from the others (remove, remove_all, steal,
+ * steal_extended, steal_all, foreach_remove, foreach_steal, iter_remove,
+ * iter_steal) by a few letters. If you add a write, check it here. */
+static bool inserts_key(const char *o) {
+  switch (o[0]) {
+  case 'a': /* add */
+    return true;
+  case 'r': /* replace; not remove, remove_all */
+    return o[2] == 'p';
+  case 'i': /* insert, iter_replace; not iter_remove, iter_steal */
+    return o[1] == 'n' || (o[5] == 'r' && o[7] == 'p');
+  default:
+    return false;
+  }
 }
 
-static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
+/* The storage after a write that resized the table (the slot count
+ * changed, or it rehashed at the same size). */
+static MAPSAN_NOINLINE void prof_storage(const struct glib_write *w,
+                                         uint64_t shape, size_t size,
+                                         bool same_size) {
   GHashTable *h = w->h;
-  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
-  unsigned occ = (unsigned)field(h, GHT_NOCCUPIED_OFF);
-  size_t size = size_of(h);
-  struct mapsan_prof_write pw = {0};
-  if (n > w->nnodes)
-    pw.added = n - w->nnodes;
-  else if (n < w->nnodes)
-    pw.removed = w->nnodes - n;
-  else
-    pw.replaced = inserts_key(w->op.opname);
+  struct mapsan_prof_storage st = {0};
+  st.shape = shape;
   if (size > w->size)
-    pw.grows = 1;
+    st.grows = 1;
   else if (size < w->size)
-    pw.shrinks = 1;
-  else if (w->noccupied - w->nnodes >= 2 && occ == n && n > 0)
-    pw.same_size_grows = 1;
-  pw.size = n;
+    st.shrinks = 1;
+  else
+    st.same_size_grows = same_size;
   unsigned big = (unsigned)field(h, GHT_BIG_OFF);
   bool set = word_at(h, GHT_VALUES_OFF) == word_at(h, GHT_KEYS_OFF);
-  pw.bytes = (uint64_t)size * (4 + ((big & 1) ? 8 : 4) +
+  st.bytes = (uint64_t)size * (4 + ((big & 1) ? 8 : 4) +
                                (set ? 0 : (big & 2) ? 8 : 4));
-  mapsan_profile_write(&w->op, h, &pw);
+  mapsan_profile_storage(w->prof, &st);
 }
+
+/* With the layout verified (write_begin read nnodes then). */
+static void prof_write(const struct glib_write *w) {
+  GHashTable *h = w->h;
+  struct mapsan_profile *p = w->prof;
+  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
+  size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                __ATOMIC_RELAXED);
+  if (n > w->nnodes)
+    mapsan_profile_inserted(p, &w->op, h, n);
+  else if (n < w->nnodes)
+    mapsan_profile_removed(p, w->nnodes - n, n);
+  else if (inserts_key(w->op.opname))
+    mapsan_profile_replaced(p);
+  bool same_size = MAPSAN_UNLIKELY(w->noccupied - w->nnodes >= 2) &&
+                   size == w->size && n > 0 &&
+                   (unsigned)field(h, GHT_NOCCUPIED_OFF) == n;
+  /* The shape: slots, and (bits 0-2) entry widths and set mode, which
+   * change only with a write that also changes the entries. */
+  uint64_t shape = (uint64_t)size << 3;
+  if (MAPSAN_UNLIKELY(n != w->nnodes))
+    shape |= ((unsigned)field(h, GHT_BIG_OFF) & 3) << 1 |
+             (word_at(h, GHT_VALUES_OFF) == word_at(h, GHT_KEYS_OFF));
+  else
+    shape |= mapsan_profile_hot(p)->shape & 7;
+  if (same_size || mapsan_profile_shape_changed(p, shape))
+    prof_storage(w, shape, size, same_size);
+}
+
+enum prof_read { PROF_HIT, PROF_MISS, PROF_ITER };
 
 /* A read's outcome, after the real call. op as read_begin (or begin) left
  * it: begun on a tracked table, or not begun on a drawn one between canary
  * windows (op->map NULL, sampled_out false). */
 static inline void prof_read(const struct mapsan_op *op, GHashTable *h,
-                             enum mapsan_prof_read what) {
-  if (MAPSAN_UNLIKELY(mapsan_profile_on) && (op->map || !op->sampled_out))
-    mapsan_profile_read(op, h, what);
+                             enum prof_read what) {
+  if (MAPSAN_LIKELY(!mapsan_profile_on))
+    return;
+  struct mapsan_profile *p = op->prof;
+  if (p == NULL) {
+    if (op->sampled_out || op->map != NULL)
+      return;
+    p = mapsan_map_profile(op, h); /* a drawn table between windows */
+    if (p == NULL)
+      return;
+  }
+  if (what == PROF_ITER)
+    mapsan_profile_iteration(p);
+  else
+    mapsan_profile_lookup(p, what == PROF_HIT);
 }
 
 static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
@@ -481,7 +532,8 @@ static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
     mapsan_iter_check(&w->op, it);
   w->version = version_of(h);
   w->size = size_of(h);
-  if (MAPSAN_UNLIKELY(mapsan_profile_on) && layout_ok()) {
+  w->prof = w->op.prof && layout_ok() ? w->op.prof : NULL;
+  if (w->prof) {
     w->nnodes = (unsigned)field(h, GHT_NNODES_OFF);
     w->noccupied = (unsigned)field(h, GHT_NOCCUPIED_OFF);
   }
@@ -496,7 +548,7 @@ static void write_end(struct glib_write *w) {
   if (version_of(w->h) != w->version)
     mapsan_map_modified(&w->op, w->it);
   mapsan_map_end(&w->op);
-  if (MAPSAN_UNLIKELY(mapsan_profile_on) && layout_ok())
+  if (w->prof)
     prof_write(w);
 }
 
@@ -721,6 +773,7 @@ MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
 static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
                        uintptr_t pc, uintptr_t cfa) {
   op->map = NULL;
+  op->prof = NULL;
   op->sampled_out = true; /* not counted (prof_read) unless said below */
   if (!mapsan_hooks_on() || h == NULL)
     return false;
@@ -752,7 +805,7 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
   gpointer r = REAL(g_hash_table_lookup)(h, k);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, r ? MAPSAN_PROF_HIT : MAPSAN_PROF_MISS);
+  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -771,7 +824,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
   gboolean r = REAL(g_hash_table_lookup_extended)(h, k, ok, v);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, r ? MAPSAN_PROF_HIT : MAPSAN_PROF_MISS);
+  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -790,7 +843,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_contains_slow(GHashTable *h,
   gboolean r = REAL(g_hash_table_contains)(h, k);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, r ? MAPSAN_PROF_HIT : MAPSAN_PROF_MISS);
+  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -821,7 +874,7 @@ static MAPSAN_NOINLINE gpointer g_hash_table_find_slow(GHashTable *h, GHRFunc f,
   gpointer r = REAL(g_hash_table_find)(h, f, data);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, MAPSAN_PROF_ITER);
+  prof_read(&op, h, PROF_ITER);
   return r;
 }
 
@@ -838,7 +891,7 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_keys_slow(GHashTable *h,
   GList *r = REAL(g_hash_table_get_keys)(h);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, MAPSAN_PROF_ITER);
+  prof_read(&op, h, PROF_ITER);
   return r;
 }
 
@@ -854,7 +907,7 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_values_slow(GHashTable *h,
   GList *r = REAL(g_hash_table_get_values)(h);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, MAPSAN_PROF_ITER);
+  prof_read(&op, h, PROF_ITER);
   return r;
 }
 
@@ -871,7 +924,7 @@ static MAPSAN_NOINLINE gpointer *g_hash_table_get_keys_as_array_slow(GHashTable 
   gpointer *r = REAL(g_hash_table_get_keys_as_array)(h, len);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, MAPSAN_PROF_ITER);
+  prof_read(&op, h, PROF_ITER);
   return r;
 }
 
@@ -897,7 +950,7 @@ static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
   REAL(g_hash_table_foreach)(h, f, data);
   if (on) {
     mapsan_map_end(&op);
-    prof_read(&op, h, MAPSAN_PROF_ITER);
+    prof_read(&op, h, PROF_ITER);
   }
 }
 
@@ -925,7 +978,7 @@ static MAPSAN_NOINLINE void g_hash_table_iter_init_slow(GHashTableIter *it,
     if (layout_ok())
       mapsan_iter_begin(&op, it);
     mapsan_map_end(&op);
-    prof_read(&op, h, MAPSAN_PROF_ITER);
+    prof_read(&op, h, PROF_ITER);
   }
 }
 

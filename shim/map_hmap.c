@@ -95,22 +95,19 @@ static void check_first_sight(hmap *m, const struct mapsan_op *op) {
 /* ---- map health (engine/profile.h) ---------------------------------------- */
 
 /* What an operation tells the profile, read from the map's fields around
- * the real call: count (entries), grows and same_size_grows (growths
- * started), B, noverflow, oldbuckets and bucket_size (the storage). These
- * are private fields of the public struct (include/hmap.h): if map/hmap.c
- * changes them, update this. */
+ * the real call: count (entries); for the storage B, noverflow,
+ * oldbuckets, same_size and bucket_size, and grows and same_size_grows
+ * (growths started). These are private fields of the public struct
+ * (include/hmap.h): if map/hmap.c changes them, update this. */
 enum prof_what { PROF_NONE, PROF_ASSIGN, PROF_DELETE, PROF_CLEAR,
                  PROF_LOOKUP, PROF_ITER };
 
 struct prof_before {
   size_t count;
-  uint32_t grows, same_size_grows;
 };
 
 static inline void prof_snap(const hmap *m, struct prof_before *b) {
   b->count = m->count;
-  b->grows = m->grows;
-  b->same_size_grows = m->same_size_grows;
 }
 
 /* Bucket storage from the map's shape (map/hmap.c: a 64-byte header, 2^B
@@ -128,37 +125,64 @@ static uint64_t prof_bytes(const hmap *m) {
          (uint64_t)(nb + pre + extra + old) * m->bucket_size;
 }
 
-static MAPSAN_NOINLINE void prof_after(hmap *m, const struct mapsan_op *op,
-                                       enum prof_what what, uintptr_t res,
-                                       const struct prof_before *b) {
-  struct mapsan_prof_write w = {0};
+/* The storage's shape: what bytes and the chain measure depend on (a
+ * growth changes B, a same-size growth resets noverflow). The end of a
+ * growth (the old array released) is seen at the next change. */
+static inline uint64_t prof_shape(const hmap *m) {
+  return (uint64_t)m->B | (uint64_t)m->noverflow << 8 |
+         (uint64_t)(m->buckets != NULL) << 63;
+}
+
+static MAPSAN_NOINLINE void prof_storage(const hmap *m, struct mapsan_profile *p,
+                                         uint64_t shape) {
+  struct mapsan_prof_storage st = {0};
+  st.shape = shape;
+  st.resizes_total = true;
+  st.grows = m->grows;
+  st.same_size_grows = m->same_size_grows;
+  st.bytes = prof_bytes(m);
+  st.has_chain = true;
+  st.chain = m->noverflow;
+  mapsan_profile_storage(p, &st);
+}
+
+/* After the real call, with op->prof set (begin, or found by address for a
+ * drawn map between canary windows). Inline: `what` is a constant at each
+ * use, so a lookup or a replacement costs one increment, a new key or a
+ * removal a few more. The storage and the map's own resize counts are read
+ * when the storage's shape changed. */
+static inline void prof_after(hmap *m, const struct mapsan_op *op,
+                              enum prof_what what, uintptr_t res,
+                              const struct prof_before *b) {
+  struct mapsan_profile *p = op->prof;
+  if (p == NULL)
+    return;
   switch (what) {
   case PROF_NONE:
     return;
   case PROF_LOOKUP:
-    mapsan_profile_read(op, m, res ? MAPSAN_PROF_HIT : MAPSAN_PROF_MISS);
+    mapsan_profile_lookup(p, res != 0);
     return;
   case PROF_ITER:
-    mapsan_profile_read(op, m, MAPSAN_PROF_ITER);
+    mapsan_profile_iteration(p);
     return;
   case PROF_ASSIGN:
-    w.added = m->count > b->count;
-    w.replaced = !w.added;
+    if (m->count == b->count) {
+      mapsan_profile_replaced(p);
+      return;
+    }
+    mapsan_profile_inserted(p, op, m, m->count);
     break;
   case PROF_DELETE:
-    w.removed = res != 0;
-    break;
   case PROF_CLEAR:
-    w.removed = b->count;
+    if (m->count == b->count)
+      return;
+    mapsan_profile_removed(p, b->count - m->count, m->count);
     break;
   }
-  w.grows = m->grows - b->grows;
-  w.same_size_grows = m->same_size_grows - b->same_size_grows;
-  w.size = m->count;
-  w.bytes = prof_bytes(m);
-  w.has_chain = true;
-  w.chain = m->noverflow;
-  mapsan_profile_write(op, m, &w);
+  uint64_t shape = prof_shape(m);
+  if (mapsan_profile_shape_changed(p, shape))
+    prof_storage(m, p, shape);
 }
 
 /* ---- create and destroy --------------------------------------------------- */
@@ -238,7 +262,7 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
  * frame before the test: 25 more instructions a call (callgrind).
  * may_alloc: the call can allocate or release a bucket array, so the pool
  * must know the map and operation (lookup and len never do). */
-#define MAP_OP_SLOW(type, mp, oname, write, may_alloc, call, pc, cfa, prof)  \
+#define MAP_OP_SLOW(type, mp, oname, write, may_alloc, call, pc, cfa, pwhat) \
   do {                                                                        \
     hmap *m_ = (mp);                                                          \
     if (PASS_THROUGH(m_))                                                     \
@@ -247,9 +271,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     op.caller_pc = (pc);                                                      \
     op.caller_cfa = (cfa);                                                    \
     struct prof_before pb_;                                                   \
-    bool prof_ = MAPSAN_UNLIKELY(mapsan_profile_on) && (prof) != PROF_NONE;   \
-    if (prof_)                                                                \
-      prof_snap(m_, &pb_);                                                    \
+    if ((pwhat) != PROF_NONE && (pwhat) != PROF_LOOKUP)                       \
+      prof_snap(m_, &pb_); /* a load: cheaper than asking first */           \
     if (m_->tool_tag == TAG_TRACKED && mapsan_window_closed()) {              \
       /* A drawn map between canary windows: only the pool needs to know,   \
        * and its profile (found by address). */                              \
@@ -258,10 +281,11 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
         WITH_POOL_CTX(m_, true, oname, &op, r_ = call);                      \
       else                                                                    \
         r_ = call;                                                            \
-      if (prof_) {                                                            \
+      if ((pwhat) != PROF_NONE && MAPSAN_UNLIKELY(mapsan_profile_on)) {       \
         op.map = NULL;                                                        \
         op.opname = oname;                                                   \
-        prof_after(m_, &op, prof, (uintptr_t)r_, &pb_);                       \
+        op.prof = mapsan_map_profile(&op, m_);                                \
+        prof_after(m_, &op, pwhat, (uintptr_t)r_, &pb_);                      \
       }                                                                       \
       return r_;                                                              \
     }                                                                         \
@@ -276,8 +300,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     else                                                                      \
       r_ = call;                                                              \
     mapsan_map_end(&op);                                                      \
-    if (prof_ && on_)                                                         \
-      prof_after(m_, &op, prof, (uintptr_t)r_, &pb_);                         \
+    if (on_) /* op.prof is NULL unless profiles are on */                    \
+      prof_after(m_, &op, pwhat, (uintptr_t)r_, &pb_);                        \
     return r_;                                                                \
   } while (0)
 
@@ -345,7 +369,7 @@ MAPSAN_EXPORT void hmap_clear(hmap *m) {
     note_sampled_out(m, &op);
   WITH_POOL_CTX(m, on, "clear", &op, clear_call(m));
   mapsan_map_end(&op);
-  if (MAPSAN_UNLIKELY(mapsan_profile_on) && on)
+  if (on)
     prof_after(m, &op, PROF_CLEAR, 0, &pb);
 }
 
@@ -369,7 +393,7 @@ MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
     note_sampled_out(m, &op);
   WITH_POOL_CTX(m, on, "iter_init", &op, REAL(hmap_iter_init)(it, m));
   mapsan_map_end(&op);
-  if (MAPSAN_UNLIKELY(mapsan_profile_on) && on)
+  if (on)
     prof_after(m, &op, PROF_ITER, 0, NULL);
 }
 
