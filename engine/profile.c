@@ -97,6 +97,7 @@ _Static_assert(offsetof(struct mapsan_profile, hot) == 0,
                "profile.h's accessors cast a profile to its hot counters");
 
 MAPSAN_HIDDEN bool mapsan_profile_on;
+MAPSAN_HIDDEN uint64_t mapsan_profile_limit = UINT64_MAX;
 
 static mapsan_lock profile_lock = MAPSAN_LOCK_INIT;
 MAPSAN_FORK_LEAF(profile_lock)
@@ -120,6 +121,8 @@ static uint64_t period_ns(void) {
 
 void mapsan_profile_init(void) {
   mapsan_profile_on = mapsan_opts.map_profile || mapsan_opts.growth_limit > 0;
+  if (mapsan_opts.growth_limit > 0)
+    mapsan_profile_limit = (uint64_t)mapsan_opts.growth_limit;
   start_ns = now_ns();
   if (period_ns())
     atomic_store_explicit(&next_due_ns, start_ns + period_ns(),
@@ -234,14 +237,11 @@ static MAPSAN_NOINLINE MAPSAN_COLD void report_growth(struct mapsan_profile *p,
   mapsan_report_submit(&rep);
 }
 
-/* A new peak is only reached by an insert: the insert that passes the
- * limit is one of them. */
+/* A new peak above the limit (profile.h), only ever reached by an insert:
+ * the insert that passes the limit is the first of them. */
 void mapsan_profile_peak(struct mapsan_profile *p, const struct mapsan_op *op,
                          const void *addr, uint64_t size) {
-  STORE(p->hot.peak_size, size);
-  long limit = mapsan_opts.growth_limit;
-  if (MAPSAN_UNLIKELY(limit > 0 && size > (uint64_t)limit) &&
-      LOAD(p->hot.removals) == 0 &&
+  if (LOAD(p->hot.removals) == 0 &&
       !atomic_exchange_explicit(&p->reported, true, memory_order_relaxed))
     report_growth(p, op, addr, size);
 }

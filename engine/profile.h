@@ -51,8 +51,11 @@ static inline struct mapsan_profile_hot *mapsan_profile_hot(struct mapsan_profil
   return (struct mapsan_profile_hot *)(void *)p;
 }
 
+/* growth_limit, or UINT64_MAX when it is off. */
+extern MAPSAN_HIDDEN uint64_t mapsan_profile_limit;
+
 /* Out of line: an inserting site that is not the top one; a new peak size
- * (and the growth_limit rule: op made the insert); periodic records due. */
+ * above growth_limit (the rule: op made the insert); periodic records due. */
 void mapsan_profile_site_slow(struct mapsan_profile *p, uintptr_t pc);
 void mapsan_profile_peak(struct mapsan_profile *p, const struct mapsan_op *op,
                          const void *addr, uint64_t size);
@@ -62,9 +65,12 @@ void mapsan_profile_tick_slow(void);
 #define MAPSAN_PROFILE_TICK 64
 extern MAPSAN_HIDDEN MAPSAN_TLS uint32_t mapsan_profile_ticks;
 
-static inline void mapsan_profile_tick(void) {
-  if (MAPSAN_UNLIKELY(--mapsan_profile_ticks % MAPSAN_PROFILE_TICK == 0))
-    mapsan_profile_tick_slow();
+/* True once in MAPSAN_PROFILE_TICK calls of a thread. */
+static inline bool mapsan_profile_tick(void) {
+  if (MAPSAN_LIKELY(--mapsan_profile_ticks % MAPSAN_PROFILE_TICK != 0))
+    return false;
+  mapsan_profile_tick_slow();
+  return true;
 }
 
 static inline void mapsan_profile_lookup(struct mapsan_profile *p, bool hit) {
@@ -86,8 +92,11 @@ static inline void mapsan_profile_iteration(struct mapsan_profile *p) {
  * op->caller_cfa and op->opname too. A site of pc 0 (unknown) is counted
  * in an empty table's first slot, and not listed. The periodic records
  * are checked for at new peaks and at removals: a map that neither grows
- * nor shrinks has nothing new to say. */
-static inline void mapsan_profile_inserted(struct mapsan_profile *p,
+ * nor shrinks has nothing new to say. Returns true once in a while (with
+ * the periodic check): the wrapper may then describe the storage even if
+ * its shape did not change (a sample of what changes too often to follow,
+ * such as hmap's overflow buckets). */
+static inline bool mapsan_profile_inserted(struct mapsan_profile *p,
                                            const struct mapsan_op *op,
                                            const void *addr, uint64_t size) {
   struct mapsan_profile_hot *h = mapsan_profile_hot(p);
@@ -98,24 +107,29 @@ static inline void mapsan_profile_inserted(struct mapsan_profile *p,
   else
     mapsan_profile_site_slow(p, op->caller_pc);
   if (MAPSAN_UNLIKELY(size > h->peak_size)) {
-    mapsan_profile_peak(p, op, addr, size);
-    mapsan_profile_tick();
+    MAPSAN_PROFILE_SET(h->peak_size, size);
+    if (MAPSAN_UNLIKELY(size > mapsan_profile_limit))
+      mapsan_profile_peak(p, op, addr, size);
+    return mapsan_profile_tick();
   }
+  return false;
 }
 
-/* n entries were removed; the map holds size now. */
-static inline void mapsan_profile_removed(struct mapsan_profile *p, uint64_t n,
+/* n entries were removed; the map holds size now. Returns as
+ * mapsan_profile_inserted. */
+static inline bool mapsan_profile_removed(struct mapsan_profile *p, uint64_t n,
                                           uint64_t size) {
   struct mapsan_profile_hot *h = mapsan_profile_hot(p);
   MAPSAN_PROFILE_ADD(h->removals, n);
   MAPSAN_PROFILE_SET(h->size, size);
-  mapsan_profile_tick();
+  return mapsan_profile_tick();
 }
 
 /* The storage after a write, for mapsan_profile_storage: called by a
- * wrapper when its key of the storage's shape (hmap: B and the overflow
- * buckets in use; GLib: the slot count and entry widths) differs from the
- * profile's, or (GLib) the table rehashed at the same size. */
+ * wrapper when its key of the storage's shape (hmap: the bucket count and
+ * whether it grows; GLib: the slot count and entry widths) differs from the
+ * profile's, when the table rehashed at the same size (GLib), or when
+ * mapsan_profile_inserted/removed return true. */
 static inline bool mapsan_profile_shape_changed(struct mapsan_profile *p,
                                                 uint64_t shape) {
   return MAPSAN_UNLIKELY(

@@ -462,7 +462,7 @@ static MAPSAN_NOINLINE void prof_storage(const struct glib_write *w,
 }
 
 /* With the layout verified (write_begin read nnodes then). */
-static void prof_write(const struct glib_write *w) {
+static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
   GHashTable *h = w->h;
   struct mapsan_profile *p = w->prof;
   unsigned n = (unsigned)field(h, GHT_NNODES_OFF);

@@ -102,14 +102,6 @@ static void check_first_sight(hmap *m, const struct mapsan_op *op) {
 enum prof_what { PROF_NONE, PROF_ASSIGN, PROF_DELETE, PROF_CLEAR,
                  PROF_LOOKUP, PROF_ITER };
 
-struct prof_before {
-  size_t count;
-};
-
-static inline void prof_snap(const hmap *m, struct prof_before *b) {
-  b->count = m->count;
-}
-
 /* Bucket storage from the map's shape (map/hmap.c: a 64-byte header, 2^B
  * buckets and 2^(B-4) preallocated overflow buckets from B=4, overflow
  * buckets beyond those, and the old array while growing): an estimate
@@ -125,11 +117,12 @@ static uint64_t prof_bytes(const hmap *m) {
          (uint64_t)(nb + pre + extra + old) * m->bucket_size;
 }
 
-/* The storage's shape: what bytes and the chain measure depend on (a
- * growth changes B, a same-size growth resets noverflow). The end of a
- * growth (the old array released) is seen at the next change. */
+/* The storage's shape: a growth (doubling or same-size) starts and ends.
+ * The overflow buckets change too often to follow: they are sampled (one
+ * insert reaching a new peak or removal in MAPSAN_PROFILE_TICK of a
+ * thread), so the records' overflow-bucket figures are samples. */
 static inline uint64_t prof_shape(const hmap *m) {
-  return (uint64_t)m->B | (uint64_t)m->noverflow << 8 |
+  return (uint64_t)m->B | (uint64_t)(m->oldbuckets != NULL) << 62 |
          (uint64_t)(m->buckets != NULL) << 63;
 }
 
@@ -149,14 +142,16 @@ static MAPSAN_NOINLINE void prof_storage(const hmap *m, struct mapsan_profile *p
 /* After the real call, with op->prof set (begin, or found by address for a
  * drawn map between canary windows). Inline: `what` is a constant at each
  * use, so a lookup or a replacement costs one increment, a new key or a
- * removal a few more. The storage and the map's own resize counts are read
- * when the storage's shape changed. */
+ * removal a few more. Nothing is read before the call: every write of a
+ * tracked map is counted, so the profile's size is the map's count before
+ * this one (a map met after its creation, first sight, starts at 0: its
+ * first assign counts as a new key). The storage and the map's own resize
+ * counts are read when the storage's shape changed. */
 static inline void prof_after(hmap *m, const struct mapsan_op *op,
-                              enum prof_what what, uintptr_t res,
-                              const struct prof_before *b) {
+                              enum prof_what what, uintptr_t res) {
   struct mapsan_profile *p = op->prof;
-  if (p == NULL)
-    return;
+  size_t n = m->count;
+  bool sample = false;
   switch (what) {
   case PROF_NONE:
     return;
@@ -167,21 +162,27 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
     mapsan_profile_iteration(p);
     return;
   case PROF_ASSIGN:
-    if (m->count == b->count) {
+    if (n <= mapsan_profile_hot(p)->size) {
       mapsan_profile_replaced(p);
       return;
     }
-    mapsan_profile_inserted(p, op, m, m->count);
+    sample = mapsan_profile_inserted(p, op, m, n);
     break;
   case PROF_DELETE:
-  case PROF_CLEAR:
-    if (m->count == b->count)
+    if (!res)
       return;
-    mapsan_profile_removed(p, b->count - m->count, m->count);
+    sample = mapsan_profile_removed(p, 1, n);
+    break;
+  case PROF_CLEAR: {
+    uint64_t before = mapsan_profile_hot(p)->size;
+    if (before == 0)
+      return;
+    sample = mapsan_profile_removed(p, before, n);
     break;
   }
+  }
   uint64_t shape = prof_shape(m);
-  if (mapsan_profile_shape_changed(p, shape))
+  if (sample || mapsan_profile_shape_changed(p, shape))
     prof_storage(m, p, shape);
 }
 
@@ -270,9 +271,6 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     struct mapsan_op op;                                                      \
     op.caller_pc = (pc);                                                      \
     op.caller_cfa = (cfa);                                                    \
-    struct prof_before pb_;                                                   \
-    if ((pwhat) != PROF_NONE && (pwhat) != PROF_LOOKUP)                       \
-      prof_snap(m_, &pb_); /* a load: cheaper than asking first */           \
     if (m_->tool_tag == TAG_TRACKED && mapsan_window_closed()) {              \
       /* A drawn map between canary windows: only the pool needs to know,   \
        * and its profile (found by address). */                              \
@@ -285,7 +283,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
         op.map = NULL;                                                        \
         op.opname = oname;                                                   \
         op.prof = mapsan_map_profile(&op, m_);                                \
-        prof_after(m_, &op, pwhat, (uintptr_t)r_, &pb_);                      \
+        if (op.prof)                                                          \
+          prof_after(m_, &op, pwhat, (uintptr_t)r_);                          \
       }                                                                       \
       return r_;                                                              \
     }                                                                         \
@@ -300,8 +299,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     else                                                                      \
       r_ = call;                                                              \
     mapsan_map_end(&op);                                                      \
-    if (on_) /* op.prof is NULL unless profiles are on */                    \
-      prof_after(m_, &op, pwhat, (uintptr_t)r_, &pb_);                        \
+    if (MAPSAN_UNLIKELY(op.prof != NULL)) /* begin: profiles are on */       \
+      prof_after(m_, &op, pwhat, (uintptr_t)r_);                              \
     return r_;                                                                \
   } while (0)
 
@@ -362,15 +361,13 @@ MAPSAN_EXPORT void hmap_clear(hmap *m) {
   }
   struct mapsan_op op;
   MAPSAN_OP_CALLER(&op);
-  struct prof_before pb;
-  prof_snap(m, &pb);
   bool on = mapsan_map_begin(&op, m, API, "clear", true);
   if (!on)
     note_sampled_out(m, &op);
   WITH_POOL_CTX(m, on, "clear", &op, clear_call(m));
   mapsan_map_end(&op);
-  if (on)
-    prof_after(m, &op, PROF_CLEAR, 0, &pb);
+  if (MAPSAN_UNLIKELY(op.prof != NULL))
+    prof_after(m, &op, PROF_CLEAR, 0);
 }
 
 MAPSAN_EXPORT void *hmap_lookup(hmap *m, const void *key) {
@@ -393,8 +390,8 @@ MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
     note_sampled_out(m, &op);
   WITH_POOL_CTX(m, on, "iter_init", &op, REAL(hmap_iter_init)(it, m));
   mapsan_map_end(&op);
-  if (on)
-    prof_after(m, &op, PROF_ITER, 0, NULL);
+  if (MAPSAN_UNLIKELY(op.prof != NULL))
+    prof_after(m, &op, PROF_ITER, 0);
 }
 
 MAPSAN_EXPORT bool hmap_iter_next(hmap_iter *it) {
