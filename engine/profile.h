@@ -127,8 +127,9 @@ static inline bool mapsan_profile_removed(struct mapsan_profile *p, uint64_t n,
 
 /* The storage after a write, for mapsan_profile_storage: called by a
  * wrapper when its key of the storage's shape (hmap: the bucket count and
- * whether it grows; GLib: the slot count and entry widths) differs from the
- * profile's, when the table rehashed at the same size (GLib), or when
+ * whether it grows) differs from the profile's, when a call resized the
+ * table (GLib: the slot count changed, or it rehashed at the same size),
+ * when the profile has no shape yet (0), or when
  * mapsan_profile_inserted/removed return true. */
 static inline bool mapsan_profile_shape_changed(struct mapsan_profile *p,
                                                 uint64_t shape) {

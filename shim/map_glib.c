@@ -441,21 +441,24 @@ static bool inserts_key(const char *o) {
 }
 
 /* The storage after a write that resized the table (the slot count
- * changed, or it rehashed at the same size). */
+ * changed, or it rehashed at the same size), at the table's first counted
+ * write, and once in a while (profile.h). The entry widths and set mode
+ * (have_big_keys, have_big_values, a values array apart from the keys)
+ * are read here only: a write that widens the entries without resizing is
+ * seen at the next of these. */
 static MAPSAN_NOINLINE void prof_storage(const struct glib_write *w,
-                                         uint64_t shape, size_t size,
-                                         bool same_size) {
+                                         size_t size, bool same_size) {
   GHashTable *h = w->h;
   struct mapsan_prof_storage st = {0};
-  st.shape = shape;
+  unsigned big = (unsigned)field(h, GHT_BIG_OFF) & 3;
+  bool set = word_at(h, GHT_VALUES_OFF) == word_at(h, GHT_KEYS_OFF);
+  st.shape = (uint64_t)size << 3 | big << 1 | set;
   if (size > w->size)
     st.grows = 1;
   else if (size < w->size)
     st.shrinks = 1;
   else
     st.same_size_grows = same_size;
-  unsigned big = (unsigned)field(h, GHT_BIG_OFF);
-  bool set = word_at(h, GHT_VALUES_OFF) == word_at(h, GHT_KEYS_OFF);
   st.bytes = (uint64_t)size * (4 + ((big & 1) ? 8 : 4) +
                                (set ? 0 : (big & 2) ? 8 : 4));
   mapsan_profile_storage(w->prof, &st);
@@ -468,25 +471,19 @@ static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
   unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
   size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
                                 __ATOMIC_RELAXED);
+  bool sample = false;
   if (n > w->nnodes)
-    mapsan_profile_inserted(p, &w->op, h, n);
+    sample = mapsan_profile_inserted(p, &w->op, h, n);
   else if (n < w->nnodes)
-    mapsan_profile_removed(p, w->nnodes - n, n);
+    sample = mapsan_profile_removed(p, w->nnodes - n, n);
   else if (inserts_key(w->op.opname))
     mapsan_profile_replaced(p);
   bool same_size = MAPSAN_UNLIKELY(w->noccupied - w->nnodes >= 2) &&
                    size == w->size && n > 0 &&
                    (unsigned)field(h, GHT_NOCCUPIED_OFF) == n;
-  /* The shape: slots, and (bits 0-2) entry widths and set mode, which
-   * change only with a write that also changes the entries. */
-  uint64_t shape = (uint64_t)size << 3;
-  if (MAPSAN_UNLIKELY(n != w->nnodes))
-    shape |= ((unsigned)field(h, GHT_BIG_OFF) & 3) << 1 |
-             (word_at(h, GHT_VALUES_OFF) == word_at(h, GHT_KEYS_OFF));
-  else
-    shape |= mapsan_profile_hot(p)->shape & 7;
-  if (same_size || mapsan_profile_shape_changed(p, shape))
-    prof_storage(w, shape, size, same_size);
+  if (MAPSAN_UNLIKELY(size != w->size || same_size || sample ||
+                      mapsan_profile_hot(p)->shape == 0))
+    prof_storage(w, size, same_size);
 }
 
 enum prof_read { PROF_HIT, PROF_MISS, PROF_ITER };
