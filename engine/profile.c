@@ -16,12 +16,13 @@
  * removals, lookups that hit and missed, iterations, resizes started
  * (growth, same-size, shrink), bucket-storage bytes now and at peak, and a
  * chain measure where the API has one (libhmap's overflow buckets). The
- * wrappers read each outcome from the map itself (its count before and
- * after, the real function's result) and pass it down. In a canary a drawn
- * map is counted between checking windows too: its wrappers call here on
- * the path that skips the engine, and the profile is found by address
- * (maps.c's lock-free lookup), so the numbers are the map's whole life
- * since it was drawn, not the windows' share.
+ * wrappers read each outcome from the map itself after the real call (its
+ * count, the real function's result: the profile's own size is the count
+ * before, since every write of a tracked map is counted) and pass it down.
+ * In a canary a drawn map is counted between checking windows too: its
+ * wrappers find the profile by address there (maps.c's lock-free lookup),
+ * so the numbers are the map's whole life since it was drawn, not the
+ * windows' share.
  *
  * The inserting call sites: the program's return address into each insert
  * of a new key, in a table of MAPSAN_PROFILE_SITES entries kept by the
@@ -32,31 +33,32 @@
  *
  * Cost and concurrency. begin (maps.c) hands the wrapper the map's
  * profile with the operation; after the real call a lookup, a replaced
- * value or an iteration is one or two increments inline (profile.h), and
- * only rare events call in here (a new peak size, a new inserting site,
- * the storage described once in a while): in full mode the counters cost
- * about 17 instructions a map operation on bench/run's single-thread
- * project-map mix, about 40 a GLib write (docs/PERFORMANCE.md). The hot counters come
- * first in the profile, the write side on the next cache line. Writes to a
- * map are ordered by the program (or they race, which is reported), so
- * the counters are relaxed load/store pairs with no atomic
- * read-modify-write. Concurrent readers of one map may lose an increment
- * of a read counter now and then: the read counters are exact for maps
- * read by one thread at a time and a lower bound otherwise (platform-notes:
- * a shared atomic increment per call made a 2-thread GLib workload 1.6x
- * slower). With map_profile and growth_limit both off, nothing here runs:
- * begin and the wrappers test mapsan_profile_on first.
+ * value or an iteration is one increment inline (profile.h), a new key or
+ * a removal a dozen loads and stores, and only rare events call in here (a
+ * new peak above growth_limit, a new inserting site, the storage described
+ * when its shape changed or once in a while). Measured in full mode
+ * (docs/PERFORMANCE.md): about 17 instructions a map operation on
+ * bench/run's single-thread project-map mix (+5%), about 40 a GLib write;
+ * with both options off, the tests of mapsan_profile_on and op->prof cost
+ * 1-2%. The hot counters come first in the profile. Writes to a map are
+ * ordered by the program (or they race, which is reported), so the
+ * counters are relaxed load/store pairs with no atomic read-modify-write.
+ * Concurrent readers of one map may lose an increment of a read counter
+ * now and then: the read counters are exact for maps read by one thread at
+ * a time and a lower bound otherwise (platform-notes: a shared atomic
+ * increment per call made a 2-thread GLib workload 1.6x slower).
  *
  * Records. With map_profile=1 the live profiles are written at exit (the
  * summary's moment, preload/init.c) and, with map_profile_period=S, every S
- * seconds: a thread's removals and inserts that reach a new peak size
- * read the clock once every MAPSAN_PROFILE_TICK, and the first to see the
+ * seconds: one in MAPSAN_PROFILE_TICK of a thread's removals and inserts
+ * that reach a new peak size reads the clock, and the first to see the
  * period over writes the records (no timer thread, no signal: a process
- * whose tracked maps neither grow nor shrink writes none until exit). At most MAPSAN_PROFILE_MAX_RECORDS
- * a time, the largest by peak size. A map destroyed before then is not
- * described: its profile ends with it (a map that is destroyed does not
- * grow without bound). A forked child keeps its parent's profiles as they
- * were at the fork, counts on, and writes its own records at its own exit.
+ * whose tracked maps neither grow nor shrink writes none until exit). At
+ * most MAPSAN_PROFILE_MAX_RECORDS a time, the largest by peak size. A map
+ * destroyed before then is not described: its profile ends with it (a map
+ * that is destroyed does not grow without bound). A forked child keeps its
+ * parent's profiles as they were at the fork, counts on, and writes its
+ * own records at its own exit.
  *
  * Memory: one profile per tracked map while it lives (type-stable, on a
  * free list when the map ends), plus a buffer of records at each dump.
