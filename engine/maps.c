@@ -30,6 +30,7 @@
 #include "../stacks/stack.h"
 #include "iters.h"
 #include "once.h"
+#include "profile.h"
 #include "sync.h"
 #include "window.h"
 
@@ -98,6 +99,9 @@ struct mapsan_map {
   /* Not drawn by sample_rate: kept only so that lookups answer "untracked"
    * at once; nothing else of it is used. */
   bool sampled_out;
+  /* Map health (profile.h): made at the first counted operation when
+   * profiles are on, ended with the map. */
+  struct mapsan_profile *_Atomic prof;
 };
 
 /* r_epoch value marking shared-read mode; no real epoch has it. */
@@ -212,7 +216,10 @@ static void evict_locked(struct mapsan_map *m) {
   /* A racing user may hold the shadow lock: wait for it before reuse. */
   mapsan_lock_acquire(&m->lock);
   atomic_store_explicit(&m->key, 0, memory_order_relaxed);
+  struct mapsan_profile *prof =
+      atomic_exchange_explicit(&m->prof, NULL, memory_order_relaxed);
   mapsan_lock_release(&m->lock);
+  mapsan_profile_release(prof);
   m->free_next = free_list;
   free_list = m;
 }
@@ -274,6 +281,7 @@ static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *ap
   m->strict_iters = api->strict_iters;
   atomic_store_explicit(&m->bucket_gen, 0, memory_order_relaxed);
   m->sampled_out = sampled_out;
+  atomic_store_explicit(&m->prof, NULL, memory_order_relaxed);
   atomic_store_explicit(&m->key, addr, memory_order_relaxed);
   mapsan_lock_release(&m->lock);
   uint32_t j = hash_addr(addr) & t->mask;
@@ -439,11 +447,14 @@ void mapsan_map_destroy(const void *addr, const struct mapsan_map_api *api,
   mapsan_lock_acquire(&m->lock);
   bool ours = m->key == (uintptr_t)addr &&
               !atomic_load_explicit(&m->destroyed, memory_order_relaxed);
+  struct mapsan_profile *prof = NULL;
   if (ours) {
     m->destroy = a;
     atomic_store_explicit(&m->destroyed, true, memory_order_release);
+    prof = atomic_exchange_explicit(&m->prof, NULL, memory_order_relaxed);
   }
   mapsan_lock_release(&m->lock);
+  mapsan_profile_release(prof);
   if (ours) {
     mapsan_fifo_push(&destroyed_fifo, &m->fifo);
     if (destroyed_fifo.count > MAPSAN_DESTROYED_KEPT)
@@ -453,6 +464,9 @@ void mapsan_map_destroy(const void *addr, const struct mapsan_map_api *api,
   seq_end();
   mapsan_lock_release(&table_lock);
 }
+
+static struct mapsan_profile *profile_attach(struct mapsan_map *m,
+                                            uintptr_t key);
 
 /* ---- the access rules --------------------------------------------------- */
 
@@ -764,6 +778,7 @@ static inline uint64_t op_id_next(struct mapsan_thread *t) {
 bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                       const struct mapsan_map_api *api, const char *opname, bool write) {
   op->map = NULL;
+  op->prof = NULL;
   op->opname = opname;
   op->sampled_out = false;
   op->first_sight = false;
@@ -794,6 +809,11 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
     }
   }
   op->map = m;
+  if (MAPSAN_UNLIKELY(mapsan_profile_on)) {
+    op->prof = atomic_load_explicit(&m->prof, memory_order_acquire);
+    if (MAPSAN_UNLIKELY(op->prof == NULL))
+      op->prof = profile_attach(m, key);
+  }
   op->t = t;
   op->id = 0;
   op->write = write;
@@ -925,6 +945,37 @@ bool mapsan_map_describe(struct mapsan_map *m, uintptr_t key,
 
 uintptr_t mapsan_map_key(struct mapsan_map *m) {
   return atomic_load_explicit(&m->key, memory_order_relaxed);
+}
+
+/* ---- map health (profile.c) --------------------------------------------- */
+
+static MAPSAN_NOINLINE struct mapsan_profile *profile_attach(struct mapsan_map *m,
+                                                            uintptr_t key) {
+  mapsan_lock_acquire(&m->lock);
+  struct mapsan_profile *p = NULL;
+  if (m->key == key && !m->sampled_out &&
+      !atomic_load_explicit(&m->destroyed, memory_order_relaxed)) {
+    p = atomic_load_explicit(&m->prof, memory_order_relaxed);
+    if (p == NULL) {
+      p = mapsan_profile_new(key, m->api->name, &m->created);
+      atomic_store_explicit(&m->prof, p, memory_order_release);
+    }
+  }
+  mapsan_lock_release(&m->lock);
+  return p;
+}
+
+struct mapsan_profile *mapsan_map_profile(const struct mapsan_op *op,
+                                          const void *addr) {
+  uintptr_t key = (uintptr_t)addr;
+  struct mapsan_map *m = op->map ? op->map : lookup(key);
+  if (m == NULL || m->sampled_out)
+    return NULL;
+  struct mapsan_profile *p =
+      atomic_load_explicit(&m->prof, memory_order_acquire);
+  if (MAPSAN_LIKELY(p != NULL))
+    return p;
+  return profile_attach(m, key);
 }
 
 /* ---- fork --------------------------------------------------------------- */

@@ -69,6 +69,9 @@ struct mapsan_op {
    * begin, so that stacks can be cached per call site (stacks/stack.c);
    * 0 when unknown. */
   uintptr_t caller_pc, caller_cfa;
+  /* Set by begin when profiles are on (engine/profile.h): the map's
+   * counters, for the wrapper to bump after the real call; NULL otherwise. */
+  struct mapsan_profile *prof;
 };
 
 /* In a wrapper (never in a function it calls): records where the program
@@ -134,6 +137,12 @@ uint64_t mapsan_map_gen(struct mapsan_map *m);
 bool mapsan_map_describe(struct mapsan_map *m, uintptr_t key,
                          struct mapsan_map_info *out);
 uintptr_t mapsan_map_key(struct mapsan_map *m);
+
+/* The profile (engine/profile.h) of the tracked map op began on, or, when
+ * op did not reach the engine (op->map NULL), of the tracked map at addr;
+ * made at first use. NULL for an untracked or destroyed map. */
+struct mapsan_profile *mapsan_map_profile(const struct mapsan_op *op,
+                                          const void *addr);
 
 void mapsan_maps_fork_prepare(void);
 void mapsan_maps_fork_parent(void);

@@ -45,6 +45,7 @@
 #include "../base/alloc.h"
 #include "../engine/iters.h"
 #include "../engine/maps.h"
+#include "../engine/profile.h"
 #include "../engine/quarantine.h"
 #include "../crash/sigmask.h"
 #include "../engine/sync.h"
@@ -66,6 +67,7 @@ static _Atomic bool summary_done;
 static void print_summary(void) {
   if (atomic_exchange(&summary_done, true))
     return;
+  mapsan_profile_dump(true); /* map_profile=1: before the summary record */
   mapsan_report_write_summary();
   if (mapsan_opts.verbosity < 1)
     return;
@@ -157,6 +159,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
   mapsan_report_init();
   mapsan_report_set_thread_info(mapsan_thread_info_get);
   mapsan_window_init(); /* before the first thread: engine/window.h */
+  mapsan_profile_init();
   mapsan_thread_init();
   mapsan_thread_current();
   mapsan_crash_init();

@@ -117,6 +117,14 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
     put(&o, ",\"fault_addr\":");
     put_xstr(&o, r->fault_addr);
   }
+  if (r->kind == MAPSAN_KIND_UNBOUNDED_GROWTH) {
+    put(&o, ",\"growth_limit\":");
+    put_u(&o, r->growth_limit);
+    put(&o, ",\"entries\":");
+    put_u(&o, r->growth_entries);
+    put(&o, ",\"inserts\":");
+    put_u(&o, r->growth_inserts);
+  }
   if (r->usual_lock) {
     put(&o, ",\"usual_lock\":");
     put_xstr(&o, r->usual_lock);
@@ -184,6 +192,10 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
         put(&o, ",");
         put_key_str(&o, "lock_kind", mapsan_lock_kind_name(s->lock_kind));
       }
+    }
+    if (s->role == MAPSAN_ROLE_INSERT_SITE) {
+      put(&o, ",\"count\":");
+      put_u(&o, s->count);
     }
     if (s->show_locks) {
       put(&o, ",\"locks_held\":");

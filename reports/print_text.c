@@ -211,6 +211,8 @@ static void put_heading(struct mapsan_writer *o, const struct mapsan_resolved *r
   case MAPSAN_ROLE_CURRENT:
     if (r->kind == MAPSAN_KIND_CRASH)
       put(o, "  Fatal signal in ");
+    else if (r->kind == MAPSAN_KIND_UNBOUNDED_GROWTH)
+      put3(o, "  Insert (", op, ") that passed the limit, by ");
     else if (r->kind == MAPSAN_KIND_ITERATOR_INVALIDATED)
       put3(o, "  Iterator used (", op, ") by ");
     else {
@@ -263,6 +265,11 @@ static void put_heading(struct mapsan_writer *o, const struct mapsan_resolved *r
     put_lock(o, res, s->object, name);
     put(o, " first seen at:\n");
     return;
+  case MAPSAN_ROLE_INSERT_SITE:
+    put(o, "  New keys inserted ");
+    put_u(o, s->count);
+    put(o, s->count == 1 ? " time at:\n" : " times at:\n");
+    return;
   }
   if (s->acc.thread)
     put_thread(o, s);
@@ -285,6 +292,15 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
   put3(&o, " (api ", r->api ? r->api : "none", ", pid=");
   put_i(&o, res->pid);
   put(&o, ")\n");
+  if (r->kind == MAPSAN_KIND_UNBOUNDED_GROWTH) {
+    put(&o, "  The map passed growth_limit=");
+    put_u(&o, r->growth_limit);
+    put(&o, " entries (");
+    put_u(&o, r->growth_entries);
+    put(&o, " now, after ");
+    put_u(&o, r->growth_inserts);
+    put(&o, " inserts of new keys) and never removed one.\n\n");
+  }
   bool hinted = false;
   for (int i = 0; i < r->nstacks; i++) {
     const struct mapsan_report_stack *s = &r->stacks[i];

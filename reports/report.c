@@ -13,6 +13,7 @@
 #include "../base/options.h"
 #include "../base/base.h"
 #include "journal.h"
+#include "profile.h"
 #include "sink.h"
 #include "../stacks/stack.h"
 #include "suppress.h"
@@ -69,6 +70,8 @@ const char *mapsan_kind_name(enum mapsan_kind k) {
     return "use-after-destroy";
   case MAPSAN_KIND_NIL_MAP_WRITE:
     return "nil-map-write";
+  case MAPSAN_KIND_UNBOUNDED_GROWTH:
+    return "unbounded-growth";
   case MAPSAN_KIND_CRASH:
     return "crash";
   }
@@ -93,6 +96,8 @@ const char *mapsan_role_name(enum mapsan_role r) {
     return "thread-created";
   case MAPSAN_ROLE_LOCK_CREATED:
     return "lock-created";
+  case MAPSAN_ROLE_INSERT_SITE:
+    return "insert-site";
   }
   return "?";
 }
@@ -488,6 +493,39 @@ void mapsan_report_write_summary(void) {
                    (unsigned long)nsuppressed, mapsan_opts.sample_rate);
   if (n > 0)
     mapsan_sink_json(json_buf, (size_t)n);
+  mapsan_lock_release(&report_lock);
+  mapsan_leave();
+}
+
+/* Map-profile records (profile.h): as many whole lines as fit in the JSON
+ * buffer go out in one write, so that the file is opened once per batch,
+ * not once per map. */
+void mapsan_report_write_profiles(const struct mapsan_profile_rec *recs,
+                                  size_t n) {
+  if (!mapsan_sink_json_enabled() || n == 0)
+    return;
+  mapsan_enter();
+  mapsan_lock_acquire(&report_lock);
+  mapsan_symbolize_begin();
+  pid_t pid = getpid();
+  long long now = (long long)time(NULL);
+  size_t len = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t m = mapsan_print_profile(&recs[i], pid, host_name(), now,
+                                    json_buf + len, sizeof(json_buf) - len);
+    if (m == 0 && len > 0) { /* full: write the batch, then retry */
+      mapsan_sink_json(json_buf, len);
+      len = 0;
+      mapsan_symbolize_end();
+      mapsan_symbolize_begin(); /* recycles the strings of the batch */
+      m = mapsan_print_profile(&recs[i], pid, host_name(), now, json_buf,
+                               sizeof(json_buf));
+    }
+    len += m;
+  }
+  if (len > 0)
+    mapsan_sink_json(json_buf, len);
+  mapsan_symbolize_end();
   mapsan_lock_release(&report_lock);
   mapsan_leave();
 }

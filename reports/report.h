@@ -26,6 +26,7 @@ enum mapsan_kind {
   MAPSAN_KIND_USE_AFTER_RESIZE,
   MAPSAN_KIND_USE_AFTER_DESTROY,
   MAPSAN_KIND_NIL_MAP_WRITE,
+  MAPSAN_KIND_UNBOUNDED_GROWTH, /* engine/profile.c: growth_limit */
   MAPSAN_KIND_CRASH,
 };
 
@@ -38,6 +39,7 @@ enum mapsan_role {
   MAPSAN_ROLE_MAP_CREATED,
   MAPSAN_ROLE_THREAD_CREATED,
   MAPSAN_ROLE_LOCK_CREATED,
+  MAPSAN_ROLE_INSERT_SITE, /* unbounded-growth: a top inserting call site */
 };
 
 /* What a lock is, as the wrapper that first saw it knows (engine/sync.h):
@@ -82,6 +84,7 @@ struct mapsan_report_stack {
   uintptr_t object;     /* LOCK_CREATED: the lock */
   enum mapsan_lock_kind lock_kind; /* LOCK_CREATED: what it is */
   uint32_t parent_thread;
+  uint64_t count;       /* INSERT_SITE: new keys inserted from there */
   pid_t tid;            /* filled by mapsan_report_submit */
   bool running;         /* idem: is acc.thread still running */
 };
@@ -104,6 +107,9 @@ struct mapsan_report {
   uint32_t usual_lock_total;
   bool usual_lock_skipped_current;
   bool usual_lock_skipped_previous;
+  /* unbounded-growth: the limit, the entries after the crossing insert,
+   * and the map's inserts of new keys so far (growth == 0: not that kind). */
+  uint64_t growth_limit, growth_entries, growth_inserts;
   int nstacks;
   struct mapsan_report_stack stacks[MAPSAN_REPORT_MAX_STACKS];
 };

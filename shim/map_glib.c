@@ -67,9 +67,11 @@
 #include "../base/options.h"
 #include "../engine/iters.h"
 #include "../engine/maps.h"
+#include "../engine/profile.h"
 #include "../engine/window.h"
 #include "../engine/sync.h"
 #include "map_wrap.h"
+
 
 static bool reborn(uintptr_t addr);
 static const struct mapsan_map_api glib_api = {
@@ -92,6 +94,7 @@ static const struct mapsan_map_api glib_api = {
 #define GHT_KEY_DESTROY_OFF 80
 #define GHT_VALUE_DESTROY_OFF 88
 #define GHT_PAD_OFF 28 /* 4 bytes of padding before the keys pointer */
+#define GHT_BIG_OFF 24 /* have_big_keys (bit 0), have_big_values (bit 1) */
 
 static _Atomic int layout; /* 0 unknown, 1 verified, -1 does not match */
 /* Untracked marks are written and trusted (sample_rate > 1 and the padding
@@ -426,7 +429,110 @@ struct glib_write {
   GHashTableIter *it;
   int version;
   size_t size;
+  /* For the profile: the map's, when profiles are on and the layout is
+   * verified (else NULL); entries and occupied slots before the call. */
+  struct mapsan_profile *prof;
+  unsigned nnodes, noccupied;
 };
+
+/* ---- map health (engine/profile.h) ---------------------------------------
+ *
+ * Entries are `nnodes`; a write's new keys and removals are its change,
+ * and an insert-type write that leaves it unchanged replaced a value.
+ * Resizes: `size` (slots) grew or shrank; a same-size rehash (GLib
+ * rebuilds the table at the same size to drop tombstones) is a write that
+ * left the size alone and cleared two or more tombstones (noccupied -
+ * nnodes), which no single insert or removal does otherwise. Bytes: the
+ * hashes array (4 bytes a slot), keys (4 or 8 bytes a slot, have_big_keys)
+ * and values (the same, unless the table is a set whose values array is
+ * its keys array). GHashTable's probe lengths are not kept anywhere a
+ * wrapper could read them without probing again: no chain measure. */
+
+/* insert, replace, add, iter_replace: the writes that may find their key
+ * and replace its value, told from the others (remove, remove_all, steal,
+ * steal_extended, steal_all, foreach_remove, foreach_steal, iter_remove,
+ * iter_steal) by a few letters. If you add a write, check it here. */
+static bool inserts_key(const char *o) {
+  switch (o[0]) {
+  case 'a': /* add */
+    return true;
+  case 'r': /* replace; not remove, remove_all */
+    return o[2] == 'p';
+  case 'i': /* insert, iter_replace; not iter_remove, iter_steal */
+    return o[1] == 'n' || (o[5] == 'r' && o[7] == 'p');
+  default:
+    return false;
+  }
+}
+
+/* The storage after a write that resized the table (the slot count
+ * changed, or it rehashed at the same size), at the table's first counted
+ * write, and once in a while (profile.h). The entry widths and set mode
+ * (have_big_keys, have_big_values, a values array apart from the keys)
+ * are read here only: a write that widens the entries without resizing is
+ * seen at the next of these. */
+static MAPSAN_NOINLINE void prof_storage(const struct glib_write *w,
+                                         size_t size, bool same_size) {
+  GHashTable *h = w->h;
+  struct mapsan_prof_storage st = {0};
+  unsigned big = (unsigned)field(h, GHT_BIG_OFF) & 3;
+  bool set = word_at(h, GHT_VALUES_OFF) == word_at(h, GHT_KEYS_OFF);
+  st.shape = (uint64_t)size << 3 | big << 1 | set;
+  if (size > w->size)
+    st.grows = 1;
+  else if (size < w->size)
+    st.shrinks = 1;
+  else
+    st.same_size_grows = same_size;
+  st.bytes = (uint64_t)size * (4 + ((big & 1) ? 8 : 4) +
+                               (set ? 0 : (big & 2) ? 8 : 4));
+  mapsan_profile_storage(w->prof, &st);
+}
+
+/* With the layout verified (write_begin read nnodes then). */
+static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
+  GHashTable *h = w->h;
+  struct mapsan_profile *p = w->prof;
+  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
+  size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                __ATOMIC_RELAXED);
+  bool sample = false;
+  if (n > w->nnodes)
+    sample = mapsan_profile_inserted(p, &w->op, h, n);
+  else if (n < w->nnodes)
+    sample = mapsan_profile_removed(p, w->nnodes - n, n);
+  else if (inserts_key(w->op.opname))
+    mapsan_profile_replaced(p);
+  bool same_size = MAPSAN_UNLIKELY(w->noccupied - w->nnodes >= 2) &&
+                   size == w->size && n > 0 &&
+                   (unsigned)field(h, GHT_NOCCUPIED_OFF) == n;
+  if (MAPSAN_UNLIKELY(size != w->size || same_size || sample ||
+                      mapsan_profile_hot(p)->shape == 0))
+    prof_storage(w, size, same_size);
+}
+
+enum prof_read { PROF_HIT, PROF_MISS, PROF_ITER };
+
+/* A read's outcome, after the real call. op as read_begin (or begin) left
+ * it: begun on a tracked table, or not begun on a drawn one between canary
+ * windows (op->map NULL, sampled_out false). */
+static inline void prof_read(const struct mapsan_op *op, GHashTable *h,
+                             enum prof_read what) {
+  if (MAPSAN_LIKELY(!mapsan_profile_on))
+    return;
+  struct mapsan_profile *p = op->prof;
+  if (p == NULL) {
+    if (op->sampled_out || op->map != NULL)
+      return;
+    p = mapsan_map_profile(op, h); /* a drawn table between windows */
+    if (p == NULL)
+      return;
+  }
+  if (what == PROF_ITER)
+    mapsan_profile_iteration(p);
+  else
+    mapsan_profile_lookup(p, what == PROF_HIT);
+}
 
 static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
                         const char *opname, uintptr_t pc, uintptr_t cfa) {
@@ -448,6 +554,11 @@ static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
     mapsan_iter_check(&w->op, it);
   w->version = version_of(h);
   w->size = size_of(h);
+  w->prof = w->op.prof && layout_ok() ? w->op.prof : NULL;
+  if (w->prof) {
+    w->nnodes = (unsigned)field(h, GHT_NNODES_OFF);
+    w->noccupied = (unsigned)field(h, GHT_NOCCUPIED_OFF);
+  }
   return true;
 }
 
@@ -459,6 +570,8 @@ static void write_end(struct glib_write *w) {
   if (version_of(w->h) != w->version)
     mapsan_map_modified(&w->op, w->it);
   mapsan_map_end(&w->op);
+  if (w->prof)
+    prof_write(w);
 }
 
 static GHashTable *table_of(GHashTableIter *it) {
@@ -681,14 +794,20 @@ MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
  * otherwise the caller ends op after the real call. */
 static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
                        uintptr_t pc, uintptr_t cfa) {
+  op->map = NULL;
+  op->prof = NULL;
+  op->sampled_out = true; /* not counted (prof_read) unless said below */
   if (!mapsan_hooks_on() || h == NULL)
     return false;
   /* A drawn table between canary windows: a read checks nothing there (a
    * write still goes to the engine, for GLib's iterator rule). */
   if (atomic_load_explicit(&marks_on, memory_order_relaxed) &&
       atomic_load_explicit(pad_of(h), memory_order_relaxed) == MARK_TRACKED &&
-      mapsan_window_closed())
+      mapsan_window_closed()) {
+    op->sampled_out = false; /* drawn: its profile counts it */
+    op->opname = opname;
     return false;
+  }
   op->caller_pc = pc;
   op->caller_cfa = cfa;
   if (!mapsan_map_begin(op, h, API, opname, false)) {
@@ -703,10 +822,11 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "lookup", pc, cfa))
-    return REAL(g_hash_table_lookup)(h, k);
+  bool on = read_begin(&op, h, "lookup", pc, cfa);
   gpointer r = REAL(g_hash_table_lookup)(h, k);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -721,10 +841,11 @@ static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
                                                                   uintptr_t pc,
                                                                   uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "lookup_extended", pc, cfa))
-    return REAL(g_hash_table_lookup_extended)(h, k, ok, v);
+  bool on = read_begin(&op, h, "lookup_extended", pc, cfa);
   gboolean r = REAL(g_hash_table_lookup_extended)(h, k, ok, v);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -739,10 +860,11 @@ static MAPSAN_NOINLINE gboolean g_hash_table_contains_slow(GHashTable *h,
                                                            uintptr_t pc,
                                                            uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "contains", pc, cfa))
-    return REAL(g_hash_table_contains)(h, k);
+  bool on = read_begin(&op, h, "contains", pc, cfa);
   gboolean r = REAL(g_hash_table_contains)(h, k);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -769,10 +891,11 @@ static MAPSAN_NOINLINE gpointer g_hash_table_find_slow(GHashTable *h, GHRFunc f,
                                                        uintptr_t pc,
                                                        uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "find", pc, cfa))
-    return REAL(g_hash_table_find)(h, f, data);
+  bool on = read_begin(&op, h, "find", pc, cfa);
   gpointer r = REAL(g_hash_table_find)(h, f, data);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, PROF_ITER);
   return r;
 }
 
@@ -785,10 +908,11 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_keys_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "get_keys", pc, cfa))
-    return REAL(g_hash_table_get_keys)(h);
+  bool on = read_begin(&op, h, "get_keys", pc, cfa);
   GList *r = REAL(g_hash_table_get_keys)(h);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, PROF_ITER);
   return r;
 }
 
@@ -800,10 +924,11 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_values_slow(GHashTable *h,
                                                            uintptr_t pc,
                                                            uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "get_values", pc, cfa))
-    return REAL(g_hash_table_get_values)(h);
+  bool on = read_begin(&op, h, "get_values", pc, cfa);
   GList *r = REAL(g_hash_table_get_values)(h);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, PROF_ITER);
   return r;
 }
 
@@ -816,10 +941,11 @@ static MAPSAN_NOINLINE gpointer *g_hash_table_get_keys_as_array_slow(GHashTable 
                                                                      uintptr_t pc,
                                                                      uintptr_t cfa) {
   struct mapsan_op op;
-  if (!read_begin(&op, h, "get_keys_as_array", pc, cfa))
-    return REAL(g_hash_table_get_keys_as_array)(h, len);
+  bool on = read_begin(&op, h, "get_keys_as_array", pc, cfa);
   gpointer *r = REAL(g_hash_table_get_keys_as_array)(h, len);
-  mapsan_map_end(&op);
+  if (on)
+    mapsan_map_end(&op);
+  prof_read(&op, h, PROF_ITER);
   return r;
 }
 
@@ -843,8 +969,10 @@ static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
   if (!on)
     note_sampled_out(h, &op);
   REAL(g_hash_table_foreach)(h, f, data);
-  if (on)
+  if (on) {
     mapsan_map_end(&op);
+    prof_read(&op, h, PROF_ITER);
+  }
 }
 
 MAPSAN_EXPORT void g_hash_table_foreach(GHashTable *h, GHFunc f,
@@ -871,6 +999,7 @@ static MAPSAN_NOINLINE void g_hash_table_iter_init_slow(GHashTableIter *it,
     if (layout_ok())
       mapsan_iter_begin(&op, it);
     mapsan_map_end(&op);
+    prof_read(&op, h, PROF_ITER);
   }
 }
 

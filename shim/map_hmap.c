@@ -27,6 +27,7 @@
 #include "../base/options.h"
 #include "../reports/report.h"
 #include "../engine/maps.h"
+#include "../engine/profile.h"
 #include "../engine/quarantine.h"
 #include "../engine/window.h"
 #include "map_wrap.h"
@@ -127,6 +128,100 @@ static void check_first_sight(hmap *m, const struct mapsan_op *op) {
     mapsan_pool_cur = saved_;                                                 \
   } while (0)
 
+/* ---- map health (engine/profile.h) ---------------------------------------- */
+
+/* What an operation tells the profile, read from the map's fields around
+ * the real call: count (entries); for the storage B, noverflow,
+ * oldbuckets, same_size and bucket_size, and grows and same_size_grows
+ * (growths started). These are private fields of the public struct
+ * (include/hmap.h): if map/hmap.c changes them, update this. */
+enum prof_what { PROF_NONE, PROF_ASSIGN, PROF_DELETE, PROF_CLEAR,
+                 PROF_LOOKUP, PROF_ITER };
+
+/* Bucket storage from the map's shape (map/hmap.c: a 64-byte header, 2^B
+ * buckets and 2^(B-4) preallocated overflow buckets from B=4, overflow
+ * buckets beyond those, and the old array while growing): an estimate
+ * that leaves out unused buckets of overflow chunks. */
+static uint64_t prof_bytes(const hmap *m) {
+  if (m->buckets == NULL)
+    return 0;
+  size_t nb = (size_t)1 << m->B;
+  size_t pre = m->B >= 4 ? nb >> 4 : 0;
+  size_t extra = m->noverflow > pre ? m->noverflow - pre : 0;
+  size_t old = m->oldbuckets ? (m->same_size ? nb : nb >> 1) : 0;
+  return (uint64_t)(64 + (old ? 64 : 0)) +
+         (uint64_t)(nb + pre + extra + old) * m->bucket_size;
+}
+
+/* The storage's shape: a growth (doubling or same-size) starts and ends.
+ * The overflow buckets change too often to follow: they are sampled (one
+ * insert reaching a new peak or removal in MAPSAN_PROFILE_TICK of a
+ * thread), so the records' overflow-bucket figures are samples. */
+static inline uint64_t prof_shape(const hmap *m) {
+  return (uint64_t)m->B | (uint64_t)(m->oldbuckets != NULL) << 62 |
+         (uint64_t)(m->buckets != NULL) << 63;
+}
+
+static MAPSAN_NOINLINE void prof_storage(const hmap *m, struct mapsan_profile *p,
+                                         uint64_t shape) {
+  struct mapsan_prof_storage st = {0};
+  st.shape = shape;
+  st.resizes_total = true;
+  st.grows = m->grows;
+  st.same_size_grows = m->same_size_grows;
+  st.bytes = prof_bytes(m);
+  st.has_chain = true;
+  st.chain = m->noverflow;
+  mapsan_profile_storage(p, &st);
+}
+
+/* After the real call, with op->prof set (begin, or found by address for a
+ * drawn map between canary windows). Inline: `what` is a constant at each
+ * use, so a lookup or a replacement costs one increment, a new key or a
+ * removal a few more. Nothing is read before the call: every write of a
+ * tracked map is counted, so the profile's size is the map's count before
+ * this one (a map met after its creation, first sight, starts at 0: its
+ * first assign counts as a new key). The storage and the map's own resize
+ * counts are read when the storage's shape changed. */
+static inline void prof_after(hmap *m, const struct mapsan_op *op,
+                              enum prof_what what, uintptr_t res) {
+  struct mapsan_profile *p = op->prof;
+  size_t n = m->count;
+  bool sample = false;
+  switch (what) {
+  case PROF_NONE:
+    return;
+  case PROF_LOOKUP:
+    mapsan_profile_lookup(p, res != 0);
+    return;
+  case PROF_ITER:
+    mapsan_profile_iteration(p);
+    return;
+  case PROF_ASSIGN:
+    if (n <= mapsan_profile_hot(p)->size) {
+      mapsan_profile_replaced(p);
+      return;
+    }
+    sample = mapsan_profile_inserted(p, op, m, n);
+    break;
+  case PROF_DELETE:
+    if (!res)
+      return;
+    sample = mapsan_profile_removed(p, 1, n);
+    break;
+  case PROF_CLEAR: {
+    uint64_t before = mapsan_profile_hot(p)->size;
+    if (before == 0)
+      return;
+    sample = mapsan_profile_removed(p, before, n);
+    break;
+  }
+  }
+  uint64_t shape = prof_shape(m);
+  if (sample || mapsan_profile_shape_changed(p, shape))
+    prof_storage(m, p, shape);
+}
+
 /* ---- create and destroy --------------------------------------------------- */
 
 /* The map was drawn (tracked or not) before the real call, so that its
@@ -204,7 +299,7 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
  * frame before the test: 25 more instructions a call (callgrind).
  * may_alloc: the call can allocate or release a bucket array, so the pool
  * must know the map and operation (lookup and len never do). */
-#define MAP_OP_SLOW(type, mp, opname, write, may_alloc, call, pc, cfa)        \
+#define MAP_OP_SLOW(type, mp, oname, write, may_alloc, call, pc, cfa, pwhat) \
   do {                                                                        \
     hmap *m_ = (mp);                                                          \
     if (PASS_THROUGH(m_))                                                     \
@@ -213,25 +308,35 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
     op.caller_pc = (pc);                                                      \
     op.caller_cfa = (cfa);                                                    \
     if (m_->tool_tag == TAG_TRACKED && mapsan_window_closed()) {              \
-      /* A drawn map between canary windows: only the pool needs to know. */  \
+      /* A drawn map between canary windows: only the pool needs to know,   \
+       * and its profile (found by address). */                              \
       type r_;                                                                \
       if (may_alloc)                                                          \
-        WITH_POOL_CTX(m_, true, opname, &op, r_ = call);                      \
+        WITH_POOL_CTX(m_, true, oname, &op, r_ = call);                      \
       else                                                                    \
         r_ = call;                                                            \
+      if ((pwhat) != PROF_NONE && MAPSAN_UNLIKELY(mapsan_profile_on)) {       \
+        op.map = NULL;                                                        \
+        op.opname = oname;                                                   \
+        op.prof = mapsan_map_profile(&op, m_);                                \
+        if (op.prof)                                                          \
+          prof_after(m_, &op, pwhat, (uintptr_t)r_);                          \
+      }                                                                       \
       return r_;                                                              \
     }                                                                         \
-    bool on_ = mapsan_map_begin(&op, m_, API, opname, write);                 \
+    bool on_ = mapsan_map_begin(&op, m_, API, oname, write);                 \
     if (!on_)                                                                 \
       note_sampled_out(m_, &op);                                              \
     else                                                                      \
       check_first_sight(m_, &op);                                             \
     type r_;                                                                  \
     if (may_alloc)                                                            \
-      WITH_POOL_CTX(m_, on_, opname, &op, r_ = call);                         \
+      WITH_POOL_CTX(m_, on_, oname, &op, r_ = call);                         \
     else                                                                      \
       r_ = call;                                                              \
     mapsan_map_end(&op);                                                      \
+    if (MAPSAN_UNLIKELY(op.prof != NULL)) /* begin: profiles are on */       \
+      prof_after(m_, &op, pwhat, (uintptr_t)r_);                              \
     return r_;                                                                \
   } while (0)
 
@@ -243,30 +348,31 @@ static MAPSAN_NOINLINE void *assign_slow(hmap *m, const void *key,
   if (m == NULL && mapsan_hooks_on())
     mapsan_map_nil_write(API, "assign"); /* then the library aborts */
   MAP_OP_SLOW(void *, m, "assign", true, true, REAL(hmap_assign)(m, key), pc,
-              cfa);
+              cfa, PROF_ASSIGN);
 }
 
 static MAPSAN_NOINLINE bool delete_slow(hmap *m, const void *key,
                                         uintptr_t pc, uintptr_t cfa) {
   MAP_OP_SLOW(bool, m, "delete", true, true, REAL(hmap_delete)(m, key), pc,
-              cfa);
+              cfa, PROF_DELETE);
 }
 
 static MAPSAN_NOINLINE void *lookup_slow(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
   MAP_OP_SLOW(void *, m, "lookup", false, false, REAL(hmap_lookup)(m, key),
-              pc, cfa);
+              pc, cfa, PROF_LOOKUP);
 }
 
 static MAPSAN_NOINLINE size_t len_slow(hmap *m, uintptr_t pc,
                                        uintptr_t cfa) {
-  MAP_OP_SLOW(size_t, m, "len", false, false, REAL(hmap_len)(m), pc, cfa);
+  MAP_OP_SLOW(size_t, m, "len", false, false, REAL(hmap_len)(m), pc, cfa,
+              PROF_NONE);
 }
 
 static MAPSAN_NOINLINE bool iter_next_slow(hmap_iter *it, uintptr_t pc,
                                            uintptr_t cfa) {
   MAP_OP_SLOW(bool, it->map, "iter_next", false, true, REAL(hmap_iter_next)(it),
-              pc, cfa);
+              pc, cfa, PROF_NONE);
 }
 
 MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {
@@ -295,6 +401,8 @@ MAPSAN_EXPORT void hmap_clear(hmap *m) {
     note_sampled_out(m, &op);
   WITH_POOL_CTX(m, on, "clear", &op, clear_call(m));
   mapsan_map_end(&op);
+  if (MAPSAN_UNLIKELY(op.prof != NULL))
+    prof_after(m, &op, PROF_CLEAR, 0);
 }
 
 MAPSAN_EXPORT void *hmap_lookup(hmap *m, const void *key) {
@@ -317,6 +425,8 @@ MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
     note_sampled_out(m, &op);
   WITH_POOL_CTX(m, on, "iter_init", &op, REAL(hmap_iter_init)(it, m));
   mapsan_map_end(&op);
+  if (MAPSAN_UNLIKELY(op.prof != NULL))
+    prof_after(m, &op, PROF_ITER, 0);
 }
 
 MAPSAN_EXPORT bool hmap_iter_next(hmap_iter *it) {

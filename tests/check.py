@@ -57,6 +57,22 @@ The expectations live in the test's own source, so a test reads as one file:
                                       "lock_kinds" that lists LABEL
   mapsan-stderr: REGEX                stderr must match (re.search, several
                                       lines allowed: all must match)
+  mapsan-insert-site: MARK COUNT      some unbounded-growth report has an
+                                      insert-site stack starting at MARK with
+                                      that count
+  mapsan-profile: MARK KEY=VALUE ...  some final map-profile record of a map
+                                      created at MARK (its map-created stack
+                                      starts there) has each KEY equal to
+                                      VALUE (JSON text)
+  mapsan-profile-site: MARK SITE COUNT
+                                      some final map-profile record of a map
+                                      created at MARK lists an insert site
+                                      starting at SITE with that count
+  mapsan-profile-periodic: MARK N     at least N periodic (final: false)
+                                      records of one map created at MARK, in
+                                      one process
+  mapsan-profile-pids: N              map-profile records come from N
+                                      distinct processes
   ... code ...  /* mapsan-mark: A */  marks a line
 
 Every report must be expected (precision) and every expectation met
@@ -182,6 +198,7 @@ def main():
     sys.stdout.write(err[-6000:])
     reports = []
     summaries = []
+    profiles = []
     for f in sorted(glob.glob(os.path.join(tmp, '*.jsonl'))):
         if not os.path.isfile(f):
             continue
@@ -189,7 +206,9 @@ def main():
             rec = json.loads(line)
             if rec.get('record') == 'summary':
                 summaries.append(rec)
-            else:
+            elif rec.get('record') == 'map-profile':
+                profiles.append(rec)
+            elif 'record' not in rec:
                 reports.append(rec)
     shutil.rmtree(tmp, ignore_errors=True)
     ok = True
@@ -381,6 +400,76 @@ def main():
         if not re.search(rx, err):
             print('FAIL: stderr does not match %r' % rx)
             ok = False
+    def starts_at(frames, mark):
+        return bool(frames) and \
+            os.path.basename(frames[0].get('file', '')) == base and \
+            frames[0].get('line') == marks[mark]
+
+    def created_at(rec, mark):
+        return any(s['role'] == 'map-created' and starts_at(s['frames'], mark)
+                   for s in rec.get('stacks', []))
+
+    def need_mark(mark):
+        if mark not in marks:
+            print('FAIL: mark %s is not in %s' % (mark, source))
+            sys.exit(1)
+
+    for mark, count in re.findall(
+            r'mapsan-insert-site:\s*(\w+)[ \t]+(\d+)', text):
+        need_mark(mark)
+        if not any(s['role'] == 'insert-site' and s.get('count') == int(count)
+                   and starts_at(s['frames'], mark)
+                   for r in reports if r['kind'] == 'unbounded-growth'
+                   for s in r['stacks']):
+            print('FAIL: no unbounded-growth report with an insert site at '
+                  'line %d counted %s' % (marks[mark], count))
+            ok = False
+    finals = [r for r in profiles if r.get('final')]
+    for mark, pairs in re.findall(
+            r'mapsan-profile:\s*(\w+)((?:[ \t]+\w+=\S+)+)', text):
+        need_mark(mark)
+        want = dict(kv.split('=', 1) for kv in pairs.split())
+        cands = [r for r in finals if created_at(r, mark)]
+        if not any(all(k in r and json.dumps(r[k]) == v
+                       for k, v in want.items()) for r in cands):
+            print('FAIL: no final map-profile record of a map created at '
+                  'line %d with %s; records there: %s' % (
+                      marks[mark], want,
+                      [{k: r.get(k) for k in want} for r in cands]))
+            ok = False
+    for mark, site, count in re.findall(
+            r'mapsan-profile-site:\s*(\w+)[ \t]+(\w+)[ \t]+(\d+)', text):
+        need_mark(mark)
+        need_mark(site)
+        if not any(s.get('count') == int(count) and starts_at(s['frames'], site)
+                   for r in finals if created_at(r, mark)
+                   for s in r.get('insert_sites', [])):
+            print('FAIL: no map-profile record (map created at line %d) with '
+                  'an insert site at line %d counted %s' % (
+                      marks[mark], marks[site], count))
+            ok = False
+    for mark, n in re.findall(
+            r'mapsan-profile-periodic:\s*(\w+)[ \t]+(\d+)', text):
+        need_mark(mark)
+        series = {}
+        for r in profiles:
+            if not r.get('final') and created_at(r, mark):
+                series.setdefault((r['pid'], r['map_id']), []).append(r)
+        best = max((len(v) for v in series.values()), default=0)
+        if best < int(n):
+            print('FAIL: %d periodic map-profile records of the map created '
+                  'at line %d, expected at least %s' % (best, marks[mark], n))
+            ok = False
+        for v in series.values():
+            sizes = [r['uptime_ms'] for r in v]
+            if sizes != sorted(sizes):
+                print('FAIL: periodic records out of order: %s' % sizes)
+                ok = False
+    pids = re.search(r'mapsan-profile-pids:\s*(\d+)', text)
+    if pids and len({r['pid'] for r in profiles}) != int(pids.group(1)):
+        print('FAIL: map-profile records from %d processes, expected %s' % (
+            len({r['pid'] for r in profiles}), pids.group(1)))
+        ok = False
     for r in unmatched:
         if r['kind'] == 'crash' and not crash_stated and \
                 want_exit.startswith('signal:'):

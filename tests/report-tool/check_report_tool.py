@@ -38,6 +38,24 @@ What it proves, case by case:
              file next to the module; in --json, the table and SARIF; the
              signature never changes; with no debug file, one warning that
              names the module and its build-id
+  profile    --profile over real map-profile records: profile-fleet.c (a
+             leaking GLib registry, an evicting hmap cache, periodic records
+             every second) run under the launcher on two "hosts" (two
+             directories, several files): the table ranks the registry's
+             creation site first (peak 120, only grows in 2 of 2 maps, its
+             registering line the top insert site with 240 inserts over both
+             runs), the cache second (peak 64, 0 of 2 only grow); --json
+             has growth per minute and the size series of each map; --html
+             writes one self-contained page (checked with Python's HTML
+             parser: the sortable table with both sites in rank order, an
+             inline SVG chart of size over time for each, the sorting
+             script, no external resource); exit status 1 (the registry's
+             unbounded-growth report is in the files too)
+  profile-browser
+             the same page in headless Chromium: it loads with no console
+             error or script exception, and clicking column headers sorts
+             the rows (peak size ascending then descending, created-at);
+             status 77 (skip) when chromium is not installed
   debuginfod the same report symbolized from a local debuginfod server
              (debuginfod -F DIR on 127.0.0.1, started and stopped here) via
              DEBUGINFOD_URLS, cached in DEBUGINFOD_CACHE_PATH; status 77
@@ -565,6 +583,248 @@ def case_demo(srcroot, launcher, demo):
                ["artifactLocation"]["uri"] == "demo/race.c", "previous")
 
 
+# ---------------------------------------------------------------- --profile
+
+def fleet_line(srcroot, marker):
+    path = os.path.join(srcroot, "tests", "report-tool", "profile-fleet.c")
+    with open(path) as fh:
+        for i, line in enumerate(fh, 1):
+            if "profile-fleet: " + marker in line:
+                return i
+    raise Failure("no marker %s in profile-fleet.c" % marker)
+
+
+def fleet_runs(tmp, launcher, fleet):
+    """profile-fleet run under mapsan on two hosts: their directory."""
+    top = os.path.join(tmp, "fleet")
+    for host in ("host-a", "host-b"):
+        d = os.path.join(top, host)
+        os.makedirs(d)
+        env = dict(os.environ)
+        env["MAPSAN_OPTIONS"] = ("map_profile=1:map_profile_period=1:"
+                                 "growth_limit=100")
+        p = subprocess.run([launcher, "--json", d, "--", fleet],
+                           capture_output=True, timeout=60, env=env)
+        expect(p.returncode == 66, "profile-fleet exited %d, want 66: %s" %
+               (p.returncode, p.stderr.decode()[-2000:]))
+    return top
+
+
+class PageParser:
+    """What the checks need of the page, from Python's HTML parser: the
+    table's header cells, its rows' cells (text and data-v), the SVG
+    polylines per row, scripts, and any external reference."""
+
+    def __init__(self, text):
+        from html.parser import HTMLParser
+        self.heads, self.rows, self.scripts, self.external = [], [], [], []
+        self.charts = []
+        page = self
+
+        class P(HTMLParser):
+            cell = None
+            in_script = False
+
+            def handle_starttag(self, tag, attrs):
+                a = dict(attrs)
+                for k in ("src", "href"):
+                    if a.get(k):
+                        page.external.append(a[k])
+                if tag == "link":
+                    page.external.append("link")
+                if tag == "tr":
+                    page.rows.append([])
+                    page.charts.append(0)
+                elif tag in ("td", "th"):
+                    self.cell = [tag, a.get("data-v"), ""]
+                elif tag == "polyline" and page.charts:
+                    page.charts[-1] += 1
+                elif tag == "script":
+                    self.in_script = True
+                    page.scripts.append("")
+
+            def handle_endtag(self, tag):
+                if tag in ("td", "th") and self.cell:
+                    if self.cell[0] == "th":
+                        page.heads.append(self.cell[2].strip())
+                    else:
+                        page.rows[-1].append((self.cell[2].strip(),
+                                              self.cell[1]))
+                    self.cell = None
+                elif tag == "script":
+                    self.in_script = False
+
+            def handle_data(self, data):
+                if self.cell:
+                    self.cell[2] += data
+                if self.in_script:
+                    page.scripts[-1] += data
+        P().feed(text)
+        self.charts = [c for c, r in zip(self.charts, self.rows) if r]
+        self.rows = [r for r in self.rows if r]
+
+
+def case_profile(srcroot, launcher, fleet):
+    register = fleet_line(srcroot, "REGISTER")
+    registry = fleet_line(srcroot, "REGISTRY")
+    cache = fleet_line(srcroot, "CACHE")
+    with tempfile.TemporaryDirectory() as tmp:
+        top = fleet_runs(tmp, launcher, fleet)
+        files = [os.path.join(r, f) for r, _, fs in os.walk(top) for f in fs]
+        expect(len(files) == 2, "one file per run: %s" % files)
+        status, out, err = run("--profile", top)
+        expect(status == 1 and err == "", "status %d, err %r" % (status, err))
+        lines = out.splitlines()
+        expect(lines[0].split()[:4] == ["RANK", "PEAK", "SIZE", "PEAK"],
+               "header %r" % lines[0])
+        first, second = lines[1].split(), lines[2].split()
+        expect(first[:2] == ["1", "120"] and first[4:6] == ["2/2", "2"] and
+               "profile-fleet.c:%d" % registry in lines[1] and
+               "register_handler profile-fleet.c:%d (240)" % register
+               in lines[1], "the registry ranks first: %r" % lines[1])
+        expect(second[:2] == ["2", "64"] and second[4] == "0/2" and
+               "profile-fleet.c:%d" % cache in lines[2],
+               "the cache ranks second: %r" % lines[2])
+        expect(lines[3].startswith("2 creation sites of 4 maps in "),
+               "last line %r" % lines[3])
+
+        status, out, err = run("--profile", "--json", top)
+        expect(status == 1, "status %d" % status)
+        doc = json.loads(out)
+        expect(doc["profile"] is True and doc["maps"] == 4, "doc %r" % {
+            k: doc[k] for k in ("profile", "maps")})
+        reg, ca = doc["sites"]
+        expect(reg["api"] == ["glib"] and reg["maps"] == 2 and
+               reg["only_grows"] == 2 and reg["inserts"] == 240 and
+               reg["removals"] == 0 and reg["hosts"] == [
+                   socket.gethostname()] and len(reg["processes"]) == 2,
+               "registry site %r" % {k: reg[k] for k in (
+                   "api", "maps", "only_grows", "inserts", "removals")})
+        # 120 registrations in about 1.2 s: some 6000 a minute.
+        expect(reg["growth_per_min"] and 2000 < reg["growth_per_min"] < 20000,
+               "growth per minute %r" % reg["growth_per_min"])
+        expect(reg["insert_sites"][0]["count"] == 240 and
+               reg["insert_sites"][0]["site"].endswith(
+                   "profile-fleet.c:%d" % register), "insert sites %r" %
+               reg["insert_sites"])
+        for s in reg["series"]:
+            pts = s["points"]
+            expect(len(pts) >= 2 and pts[-1][1] == 120 and
+                   [p[0] for p in pts] == sorted(p[0] for p in pts),
+                   "series of a registry map: %r" % pts)
+        expect(ca["api"] == ["hmap"] and ca["only_grows"] == 0 and
+               ca["peak_size"] == 64 and ca["removals"] > 0, "cache %r" % {
+                   k: ca[k] for k in ("api", "only_grows", "peak_size")})
+
+        page = os.path.join(tmp, "profile.html")
+        status, out, err = run("--profile", "--html", page, top)
+        expect(status == 1, "status %d" % status)
+        with open(page, encoding="utf-8") as fh:
+            html = fh.read()
+        pp = PageParser(html)
+        expect(pp.heads[:3] == ["Rank", "Peak size", "Peak bytes"],
+               "headers %r" % pp.heads)
+        expect(len(pp.rows) == 2, "two rows: %r" % pp.rows)
+        expect([r[1][0] for r in pp.rows] == ["120", "64"] and
+               "profile-fleet.c:%d" % registry in pp.rows[0][8][0],
+               "rows in rank order: %r" % [r[:2] for r in pp.rows])
+        expect(pp.charts == [2, 2], "one line per map in each chart: %r" %
+               pp.charts)
+        expect(pp.external == [], "external references %r" % pp.external)
+        expect(len(pp.scripts) == 1 and "sortBy" in pp.scripts[0],
+               "the sorting script")
+        status, out, err = run("--html", page, top)
+        expect(status == 2, "--html without --profile is a usage error")
+
+
+# Run in the page before its own script: records errors; then, after it,
+# clicks headers and writes what each order was into the body.
+BROWSER_PROBE_HEAD = """<script>
+window.__errors = [];
+window.addEventListener('error', function (e) {
+  window.__errors.push(String(e.message));
+});
+var __log = console.error;
+console.error = function () {
+  window.__errors.push(Array.prototype.join.call(arguments, ' '));
+  __log.apply(console, arguments);
+};
+</script>"""
+BROWSER_PROBE_TAIL = """<script>
+(function () {
+  var t = document.getElementById('sites');
+  function col(i) {
+    return Array.prototype.map.call(t.tBodies[0].rows, function (r) {
+      return r.cells[i].textContent.trim();
+    });
+  }
+  var heads = t.tHead.rows[0].cells, out = {};
+  out.initial = col(1);
+  heads[1].click(); out.peak_first = col(1);
+  heads[1].click(); out.peak_second = col(1);
+  heads[8].click(); out.created = col(8);
+  out.svgs = document.querySelectorAll('svg.chart polyline').length;
+  out.width = t.getBoundingClientRect().width;
+  out.errors = window.__errors;
+  var pre = document.createElement('pre');
+  pre.id = 'probe';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"""
+
+
+def case_profile_browser(srcroot, launcher, fleet):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        print("SKIP: chromium is not installed")
+        return 77
+    with tempfile.TemporaryDirectory() as tmp:
+        top = fleet_runs(tmp, launcher, fleet)
+        page = os.path.join(tmp, "profile.html")
+        status, out, err = run("--profile", "--html", page, top)
+        expect(status == 1, "status %d" % status)
+        with open(page, encoding="utf-8") as fh:
+            html = fh.read()
+        probed = html.replace("<head>", "<head>" + BROWSER_PROBE_HEAD, 1)
+        probed = probed.replace("</body>", BROWSER_PROBE_TAIL + "</body>", 1)
+        test_page = os.path.join(tmp, "probe.html")
+        with open(test_page, "w", encoding="utf-8") as fh:
+            fh.write(probed)
+        home = os.path.join(tmp, "home")
+        os.mkdir(home)
+        env = dict(os.environ, HOME=home)
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
+               "--no-first-run", "--user-data-dir=" + os.path.join(tmp, "ud"),
+               "--enable-logging=stderr", "--v=0", "--dump-dom",
+               "file://" + test_page]
+        p = subprocess.run(cmd, capture_output=True, timeout=120, env=env)
+        dom = p.stdout.decode("utf-8", "replace")
+        log = p.stderr.decode("utf-8", "replace")
+        console = [ln for ln in log.splitlines()
+                   if "CONSOLE" in ln or "Uncaught" in ln]
+        expect(p.returncode == 0, "chromium exited %d: %s" % (
+            p.returncode, log[-2000:]))
+        expect(console == [], "console messages: %r" % console)
+        m = re.search(r'<pre id="probe">(.*?)</pre>', dom, re.S)
+        expect(m is not None, "the probe did not run: %s" % dom[-1500:])
+        res = json.loads(m.group(1).replace("&quot;", '"')
+                         .replace("&lt;", "<").replace("&gt;", ">")
+                         .replace("&amp;", "&"))
+        print("probe: %r" % res)
+        expect(res["errors"] == [], "script errors %r" % res["errors"])
+        expect(res["initial"] == ["120", "64"], "initial %r" % res["initial"])
+        expect(res["peak_first"] == ["120", "64"] and
+               res["peak_second"] == ["64", "120"],
+               "peak size sorts descending then ascending: %r" % res)
+        labels = sorted(res["created"], reverse=True)
+        expect(res["created"] == labels, "created-at sorts: %r" %
+               res["created"])
+        expect(res["svgs"] == 4 and res["width"] > 400,
+               "rendered: %d chart lines, table %r px wide" % (
+                   res["svgs"], res["width"]))
+
+
 # ------------------------------------------------------------- --symbolize
 
 def stripped_build(tmp, prog):
@@ -1008,6 +1268,10 @@ def main(argv):
             case_demo(*argv[4:7])
         elif case == "symtab":
             case_symtab(*map(os.path.abspath, argv[4:9]))
+        elif case in ("profile", "profile-browser"):
+            fn = case_profile if case == "profile" else case_profile_browser
+            if fn(*map(os.path.abspath, argv[4:7])) == 77:
+                return 77
         elif case in ("symbolize", "debuginfod"):
             fn = case_symbolize if case == "symbolize" else case_debuginfod
             if fn(*map(os.path.abspath, argv[4:9])) == 77:
