@@ -63,6 +63,8 @@ static void put_frames(struct mapsan_writer *o, const struct mapsan_resolved *re
     }
     put(o, " (");
     put(o, base_name(fr->module));
+    if (fr->unloaded)
+      put(o, " (unloaded)");
     put(o, "+");
     put_x(o, fr->offset);
     put(o, ")\n");
@@ -167,6 +169,29 @@ static void put_locks(struct mapsan_writer *o, const struct mapsan_resolved *res
   put(o, s->acc.nlocks > MAPSAN_REPORT_MAX_LOCKS ? ", ...\n" : "\n");
 }
 
+/* use-after-unload: what the stale word is and where it points. */
+static void put_unload(struct mapsan_writer *o, const struct mapsan_report *r) {
+  const struct mapsan_report_unload *u = &r->unload;
+  put3(o, "  The entry's ", u->stale, " holds ");
+  put_x(o, u->word);
+  put3(o, " (", base_name(u->module), " (unloaded)+");
+  put_x(o, u->word - u->base);
+  put3(o, "), which points into ", u->module, " (unloaded) [");
+  put_x(o, u->lo);
+  put(o, ", ");
+  put_x(o, u->hi);
+  put(o, ")");
+  if (u->build_id[0])
+    put3(o, ", build-id ", u->build_id, "");
+  put(o, ", unloaded at ");
+  mapsan_put_time(o, u->time);
+  if (u->has_key && !(u->key == u->word && u->stale[0] == 'k')) {
+    put(o, ". Its key is ");
+    put_x(o, u->key);
+  }
+  put(o, ".\n\n");
+}
+
 static void put_heading(struct mapsan_writer *o, const struct mapsan_resolved *res,
                         const struct mapsan_report_stack *s,
                         const char *name) {
@@ -205,6 +230,9 @@ static void put_heading(struct mapsan_writer *o, const struct mapsan_resolved *r
     break;
   case MAPSAN_ROLE_MAP_CREATED:
     put3(o, "  Map created (", op, ") by ");
+    break;
+  case MAPSAN_ROLE_DLCLOSE:
+    put3(o, "  Module unloaded (", op, ") by ");
     break;
   case MAPSAN_ROLE_THREAD_CREATED:
     put(o, "  Thread T");
@@ -251,6 +279,8 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
   put3(&o, " (api ", r->api ? r->api : "none", ", pid=");
   put_i(&o, res->pid);
   put(&o, ")\n");
+  if (r->unload.stale)
+    put_unload(&o, r);
   bool hinted = false;
   for (int i = 0; i < r->nstacks; i++) {
     const struct mapsan_report_stack *s = &r->stacks[i];

@@ -69,6 +69,8 @@ const char *mapsan_kind_name(enum mapsan_kind k) {
     return "use-after-destroy";
   case MAPSAN_KIND_NIL_MAP_WRITE:
     return "nil-map-write";
+  case MAPSAN_KIND_USE_AFTER_UNLOAD:
+    return "use-after-unload";
   case MAPSAN_KIND_CRASH:
     return "crash";
   }
@@ -93,6 +95,8 @@ const char *mapsan_role_name(enum mapsan_role r) {
     return "thread-created";
   case MAPSAN_ROLE_LOCK_CREATED:
     return "lock-created";
+  case MAPSAN_ROLE_DLCLOSE:
+    return "dlclose";
   }
   return "?";
 }

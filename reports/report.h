@@ -13,6 +13,7 @@
 #define MAPSAN_REPORT_H
 
 #include "../base/base.h"
+#include "../base/unloads.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +27,7 @@ enum mapsan_kind {
   MAPSAN_KIND_USE_AFTER_RESIZE,
   MAPSAN_KIND_USE_AFTER_DESTROY,
   MAPSAN_KIND_NIL_MAP_WRITE,
+  MAPSAN_KIND_USE_AFTER_UNLOAD,
   MAPSAN_KIND_CRASH,
 };
 
@@ -38,6 +40,7 @@ enum mapsan_role {
   MAPSAN_ROLE_MAP_CREATED,
   MAPSAN_ROLE_THREAD_CREATED,
   MAPSAN_ROLE_LOCK_CREATED,
+  MAPSAN_ROLE_DLCLOSE, /* use-after-unload: the dlclose that unloaded it */
 };
 
 #define MAPSAN_REPORT_MAX_LOCKS 2
@@ -85,6 +88,19 @@ struct mapsan_report {
   uint32_t usual_lock_total;
   bool usual_lock_skipped_current;
   bool usual_lock_skipped_previous;
+  /* use-after-unload (stale != NULL): the word that points into an
+   * unloaded module, where it was, the entry's key (its first word), and
+   * the module, copied from the unload log (which may evict it). */
+  struct mapsan_report_unload {
+    const char *stale; /* "key" or "value" */
+    uintptr_t word;
+    bool has_key;
+    uintptr_t key;
+    uintptr_t lo, hi, base; /* base: the module's load address */
+    int64_t time;
+    char module[MAPSAN_UNLOAD_NAME];
+    char build_id[65];
+  } unload;
   int nstacks;
   struct mapsan_report_stack stacks[MAPSAN_REPORT_MAX_STACKS];
 };

@@ -57,6 +57,7 @@
  *      set (never in a signal handler).
  */
 #include "symbolize.h"
+#include "../base/unloads.h"
 
 #include "../base/base.h"
 #include "../base/buildid.h"
@@ -395,6 +396,18 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
   f->pc = pc;
   f->module = "?";
   uintptr_t lookup = return_address && pc > 0 ? pc - 1 : pc;
+  /* A pc of a module dlclose unloaded, whose range is still reserved:
+   * named after it, not after whatever the address space holds now. */
+  struct mapsan_unloaded u;
+  if (mapsan_unloads_seen() && mapsan_unloaded_find(lookup, true, &u) &&
+      u.reserved) {
+    const char *module = keep(u.name);
+    f->module = module ? module : "?";
+    f->offset = pc - u.base;
+    f->build_id = u.build_id[0] ? keep(u.build_id) : NULL;
+    f->unloaded = true;
+    return 1;
+  }
   if (dwfl == NULL)
     refresh();
   if (dwfl == NULL && (mapsan_in_signal() || mapsan_opts.symbolize <= 0)) {

@@ -68,6 +68,7 @@
 #include "../engine/maps.h"
 #include "../engine/window.h"
 #include "../engine/sync.h"
+#include "../engine/unload.h"
 #include "map_wrap.h"
 
 static bool reborn(uintptr_t addr);
@@ -682,6 +683,7 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
   if (!read_begin(&op, h, "lookup", pc, cfa))
     return REAL(g_hash_table_lookup)(h, k);
   gpointer r = REAL(g_hash_table_lookup)(h, k);
+  mapsan_unload_check(&op, NULL, 0, &r, sizeof(r));
   mapsan_map_end(&op);
   return r;
 }
@@ -699,7 +701,21 @@ static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
   struct mapsan_op op;
   if (!read_begin(&op, h, "lookup_extended", pc, cfa))
     return REAL(g_hash_table_lookup_extended)(h, k, ok, v);
-  gboolean r = REAL(g_hash_table_lookup_extended)(h, k, ok, v);
+  if (!mapsan_unloads_seen()) {
+    gboolean r = REAL(g_hash_table_lookup_extended)(h, k, ok, v);
+    mapsan_map_end(&op);
+    return r;
+  }
+  /* The entry is checked even when the program asks for neither half. */
+  gpointer ok_ = NULL, v_ = NULL;
+  gboolean r = REAL(g_hash_table_lookup_extended)(h, k, &ok_, &v_);
+  if (r) {
+    mapsan_unload_check(&op, &ok_, sizeof(ok_), &v_, sizeof(v_));
+    if (ok)
+      *ok = ok_;
+    if (v)
+      *v = v_;
+  }
   mapsan_map_end(&op);
   return r;
 }
@@ -748,6 +764,8 @@ static MAPSAN_NOINLINE gpointer g_hash_table_find_slow(GHashTable *h, GHRFunc f,
   if (!read_begin(&op, h, "find", pc, cfa))
     return REAL(g_hash_table_find)(h, f, data);
   gpointer r = REAL(g_hash_table_find)(h, f, data);
+  if (r != NULL)
+    mapsan_unload_check(&op, NULL, 0, &r, sizeof(r));
   mapsan_map_end(&op);
   return r;
 }
@@ -868,7 +886,20 @@ g_hash_table_iter_next_slow(GHashTableIter *it, gpointer *k, gpointer *v,
     return REAL(g_hash_table_iter_next)(it, k, v);
   }
   mapsan_iter_check(&op, it);
-  gboolean r = REAL(g_hash_table_iter_next)(it, k, v);
+  gboolean r;
+  if (!mapsan_unloads_seen()) {
+    r = REAL(g_hash_table_iter_next)(it, k, v);
+  } else { /* the entry is checked even when the program asks for neither */
+    gpointer k_ = NULL, v_ = NULL;
+    r = REAL(g_hash_table_iter_next)(it, &k_, &v_);
+    if (r) {
+      mapsan_unload_check(&op, &k_, sizeof(k_), &v_, sizeof(v_));
+      if (k)
+        *k = k_;
+      if (v)
+        *v = v_;
+    }
+  }
   if (!r)
     mapsan_iter_end(it);
   mapsan_map_end(&op);

@@ -29,6 +29,7 @@
 #include "../engine/maps.h"
 #include "../engine/quarantine.h"
 #include "../engine/window.h"
+#include "../engine/unload.h"
 #include "map_wrap.h"
 
 #include <dlfcn.h>
@@ -168,7 +169,7 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
  * frame before the test: 25 more instructions a call (callgrind).
  * may_alloc: the call can allocate or release a bucket array, so the pool
  * must know the map and operation (lookup and len never do). */
-#define MAP_OP_SLOW(type, mp, opname, write, may_alloc, call, pc, cfa)        \
+#define MAP_OP_SLOW(type, mp, opname, write, may_alloc, call, pc, cfa, check) \
   do {                                                                        \
     hmap *m_ = (mp);                                                          \
     if (PASS_THROUGH(m_))                                                     \
@@ -195,9 +196,30 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
       WITH_POOL_CTX(m_, on_, opname, &op, r_ = call);                         \
     else                                                                      \
       r_ = call;                                                              \
+    if (on_)                                                                  \
+      check(&op, m_, r_);                                                     \
     mapsan_map_end(&op);                                                      \
     return r_;                                                                \
   } while (0)
+
+/* The `check` of MAP_OP_SLOW: what a read hands the program, checked for
+ * words that point into an unloaded module (engine/unload.h). A lookup
+ * returns the value slot only; an iteration step, the key and value slots
+ * (it->key, it->val). */
+#define NO_CHECK(op, m, r) ((void)(r))
+
+static void check_lookup(struct mapsan_op *op, hmap *m, void *slot) {
+  if (slot != NULL)
+    mapsan_unload_check(op, NULL, 0, slot, m->val_size);
+}
+
+static void check_iter(struct mapsan_op *op, hmap *m, bool more,
+                       hmap_iter *it) {
+  if (more)
+    mapsan_unload_check(op, it->key, m->key_size, it->val, m->val_size);
+}
+/* In iter_next_slow, whose iterator is `it`. */
+#define CHECK_ITER(op, m, r) check_iter(op, m, r, it)
 
 #define MAP_WRAPPER(name, mp, slow, ...)                                      \
   MAPSAN_PASS_OR_SLOW(name, REAL_IF_RESOLVED(name), untracked(mp), slow,     \
@@ -208,30 +230,31 @@ static MAPSAN_NOINLINE void *assign_slow(hmap *m, const void *key,
   if (m == NULL && mapsan_hooks_on())
     mapsan_map_nil_write(API, "assign"); /* then the library aborts */
   MAP_OP_SLOW(void *, m, "assign", true, true, REAL(hmap_assign)(m, key), pc,
-              cfa);
+              cfa, NO_CHECK);
 }
 
 static MAPSAN_NOINLINE bool delete_slow(hmap *m, const void *key,
                                         uintptr_t pc, uintptr_t cfa) {
   MAP_OP_SLOW(bool, m, "delete", true, true, REAL(hmap_delete)(m, key), pc,
-              cfa);
+              cfa, NO_CHECK);
 }
 
 static MAPSAN_NOINLINE void *lookup_slow(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
   MAP_OP_SLOW(void *, m, "lookup", false, false, REAL(hmap_lookup)(m, key),
-              pc, cfa);
+              pc, cfa, check_lookup);
 }
 
 static MAPSAN_NOINLINE size_t len_slow(hmap *m, uintptr_t pc,
                                        uintptr_t cfa) {
-  MAP_OP_SLOW(size_t, m, "len", false, false, REAL(hmap_len)(m), pc, cfa);
+  MAP_OP_SLOW(size_t, m, "len", false, false, REAL(hmap_len)(m), pc, cfa,
+              NO_CHECK);
 }
 
 static MAPSAN_NOINLINE bool iter_next_slow(hmap_iter *it, uintptr_t pc,
                                            uintptr_t cfa) {
   MAP_OP_SLOW(bool, it->map, "iter_next", false, true, REAL(hmap_iter_next)(it),
-              pc, cfa);
+              pc, cfa, CHECK_ITER);
 }
 
 MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {

@@ -1,0 +1,176 @@
+/*
+ * unloads.c: the unload log (unloads.h).
+ *
+ * What it is for. A plugin registers callbacks and names from its own
+ * read-only data into a map, the service dlcloses it (and loads the next
+ * version), and the map still holds the old pointers. engine/unload.c
+ * records each module that dlclose really unmapped here; every layer that
+ * meets an address asks the log whether it lies in one of them.
+ *
+ * Reservation. While a module is in the log, its former span is held by a
+ * PROT_NONE anonymous mapping (address space only: MAP_NORESERVE, no
+ * page is ever touched), made with MAP_FIXED_NOREPLACE so that it never
+ * replaces anything mapped there meanwhile (then the entry is kept
+ * unreserved). So the next version of the plugin, or anything else,
+ * cannot be mapped at the old addresses: a stale call or read faults (the
+ * crash path names the module) instead of running or reading whatever
+ * came next, and a stale frame is never named after a module that came
+ * later. Natively the range is unmapped: an access faults there too
+ * (SEGV_MAPERR; under mapsan SEGV_ACCERR), unless something new was mapped
+ * over it. Eviction (past unload_keep) unmaps the reservation.
+ *
+ * Bounds. At most unload_keep entries (MAPSAN_UNLOAD_MAX at most), a
+ * static table touched only from the first unload on; each holds one
+ * mapping (the reservation), so a process that reloads a plugin forever
+ * keeps at most unload_keep extra mappings and their address space.
+ *
+ * Readers take no lock: each slot has a sequence count, odd while its
+ * writer (one at a time, under log_lock) rewrites it, so a reader (a map
+ * operation, a report, the crash handler) sees a whole entry or skips it.
+ * The hull [lo_min, hi_max) of all entries lets a word outside it be
+ * rejected with two compares; it is widened before an entry is published
+ * and narrowed after one is evicted, so it always covers every entry.
+ */
+#include "unloads.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+struct slot {
+  _Atomic uint32_t seq; /* odd: being written; 0: never used */
+  struct mapsan_unloaded u;
+};
+
+MAPSAN_HIDDEN _Atomic bool mapsan_unloads_any;
+MAPSAN_HIDDEN _Atomic uintptr_t mapsan_unloads_lo_min = UINTPTR_MAX;
+MAPSAN_HIDDEN _Atomic uintptr_t mapsan_unloads_hi_max;
+
+static struct slot slots[MAPSAN_UNLOAD_MAX] MAPSAN_BIG;
+static _Atomic uint32_t nslots; /* slots ever used (a prefix) */
+static uint64_t serials;        /* modules added, ever */
+static mapsan_lock log_lock = MAPSAN_LOCK_INIT;
+MAPSAN_FORK_LEAF(log_lock)
+
+static bool reserve(uintptr_t lo, uintptr_t hi) {
+  if (hi <= lo)
+    return false;
+  void *p = mmap((void *)lo, hi - lo, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+                     MAP_FIXED_NOREPLACE,
+                 -1, 0);
+  if (p == MAP_FAILED)
+    return false;
+  if ((uintptr_t)p != lo) { /* a kernel that ignores the flag (< 4.17) */
+    munmap(p, hi - lo);
+    return false;
+  }
+  return true;
+}
+
+/* The hull of the live slots; under log_lock. */
+static void hull(uintptr_t *lo, uintptr_t *hi) {
+  uintptr_t l = UINTPTR_MAX, h = 0;
+  uint32_t n = atomic_load_explicit(&nslots, memory_order_relaxed);
+  for (uint32_t i = 0; i < n; i++) {
+    if (slots[i].u.lo < l)
+      l = slots[i].u.lo;
+    if (slots[i].u.hi > h)
+      h = slots[i].u.hi;
+  }
+  *lo = l;
+  *hi = h;
+}
+
+void mapsan_unloaded_add(struct mapsan_unloaded *u, long keep) {
+  if (keep <= 0)
+    return;
+  if (keep > MAPSAN_UNLOAD_MAX)
+    keep = MAPSAN_UNLOAD_MAX;
+  mapsan_lock_acquire(&log_lock);
+  uint32_t n = atomic_load_explicit(&nslots, memory_order_relaxed);
+  uint32_t at;
+  if (n < (uint32_t)keep) {
+    at = n;
+  } else { /* the oldest goes */
+    at = 0;
+    for (uint32_t i = 1; i < n; i++)
+      if (slots[i].u.serial < slots[at].u.serial)
+        at = i;
+  }
+  struct slot *s = &slots[at];
+  uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+  atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
+  atomic_thread_fence(memory_order_release);
+  if (at < n && s->u.reserved)
+    munmap((void *)s->u.lo, s->u.hi - s->u.lo);
+  u->serial = ++serials;
+  u->reserved = reserve(u->lo, u->hi);
+  /* Widen the hull before the entry can be found. */
+  if (u->lo < atomic_load_explicit(&mapsan_unloads_lo_min, memory_order_relaxed))
+    atomic_store_explicit(&mapsan_unloads_lo_min, u->lo, memory_order_relaxed);
+  if (u->hi > atomic_load_explicit(&mapsan_unloads_hi_max, memory_order_relaxed))
+    atomic_store_explicit(&mapsan_unloads_hi_max, u->hi, memory_order_relaxed);
+  memcpy(&s->u, u, sizeof(*u));
+  atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
+  if (at == n)
+    atomic_store_explicit(&nslots, n + 1, memory_order_release);
+  uintptr_t lo, hi;
+  hull(&lo, &hi); /* narrowed past an evicted entry */
+  atomic_store_explicit(&mapsan_unloads_lo_min, lo, memory_order_relaxed);
+  atomic_store_explicit(&mapsan_unloads_hi_max, hi, memory_order_relaxed);
+  atomic_store_explicit(&mapsan_unloads_any, true, memory_order_release);
+  mapsan_lock_release(&log_lock);
+}
+
+static bool holds(const struct mapsan_unloaded *u, uintptr_t a, bool span) {
+  if (a < u->lo || a >= u->hi)
+    return false;
+  if (span)
+    return true;
+  for (int i = 0; i < u->nsegs && i < MAPSAN_UNLOAD_SEGS; i++)
+    if (a >= u->seg_lo[i] && a < u->seg_hi[i])
+      return true;
+  return false;
+}
+
+bool mapsan_unloaded_find(uintptr_t addr, bool span,
+                          struct mapsan_unloaded *out) {
+  if (!atomic_load_explicit(&mapsan_unloads_any, memory_order_acquire) ||
+      !mapsan_unloaded_maybe(addr))
+    return false;
+  uint32_t n = atomic_load_explicit(&nslots, memory_order_acquire);
+  for (uint32_t i = 0; i < n; i++) {
+    struct slot *s = &slots[i];
+    for (int tries = 0; tries < 4; tries++) {
+      uint32_t a = atomic_load_explicit(&s->seq, memory_order_acquire);
+      if (a & 1)
+        break; /* being replaced: the module leaves the log */
+      uintptr_t lo = ((volatile struct mapsan_unloaded *)&s->u)->lo;
+      uintptr_t hi = ((volatile struct mapsan_unloaded *)&s->u)->hi;
+      atomic_thread_fence(memory_order_acquire);
+      if (atomic_load_explicit(&s->seq, memory_order_relaxed) != a)
+        continue;
+      if (addr < lo || addr >= hi)
+        break;
+      memcpy(out, &s->u, sizeof(*out));
+      atomic_thread_fence(memory_order_acquire);
+      if (atomic_load_explicit(&s->seq, memory_order_relaxed) != a)
+        continue;
+      if (!holds(out, addr, span))
+        break;
+      return true;
+    }
+  }
+  return false;
+}
+
+void mapsan_unloaded_counts(uint64_t *in_log, uint64_t *total) {
+  mapsan_lock_acquire(&log_lock);
+  *in_log = atomic_load_explicit(&nslots, memory_order_relaxed);
+  *total = serials;
+  mapsan_lock_release(&log_lock);
+}
