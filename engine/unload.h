@@ -34,11 +34,34 @@ void mapsan_unload_check_entry(struct mapsan_op *op, const void *key,
                                size_t key_size, const void *val,
                                size_t val_size);
 
-/* The same, costing one load until a module has been unloaded. */
+/* Whether a word of [p, p + size) lies in the hull [lo, hi) of the log. */
+static inline bool mapsan_unload_hull_hit(const void *p, size_t size,
+                                          uintptr_t lo, uintptr_t hi) {
+  if (p == NULL)
+    return false;
+  for (size_t off = 0; off + sizeof(uintptr_t) <= size;
+       off += sizeof(uintptr_t)) {
+    uintptr_t w;
+    __builtin_memcpy(&w, (const char *)p + off, sizeof(w));
+    if (MAPSAN_UNLIKELY(w >= lo && w < hi))
+      return true;
+  }
+  return false;
+}
+
+/* The same, costing one load until a module has been unloaded, and then
+ * two compares a word outside the log's hull. */
 static inline void mapsan_unload_check(struct mapsan_op *op, const void *key,
                                        size_t key_size, const void *val,
                                        size_t val_size) {
-  if (mapsan_unloads_seen() && op->map != NULL)
+  if (MAPSAN_LIKELY(!mapsan_unloads_seen()) || op->map == NULL)
+    return;
+  uintptr_t lo = atomic_load_explicit(&mapsan_unloads_lo_min,
+                                      memory_order_relaxed);
+  uintptr_t hi = atomic_load_explicit(&mapsan_unloads_hi_max,
+                                      memory_order_relaxed);
+  if (mapsan_unload_hull_hit(key, key_size, lo, hi) ||
+      mapsan_unload_hull_hit(val, val_size, lo, hi))
     mapsan_unload_check_entry(op, key, key_size, val, val_size);
 }
 
