@@ -168,6 +168,25 @@ bool mapsan_unloaded_find(uintptr_t addr, bool span,
   return false;
 }
 
+void mapsan_unloaded_each(void (*fn)(const struct mapsan_unloaded *u,
+                                     void *arg),
+                          void *arg) {
+  if (!atomic_load_explicit(&mapsan_unloads_any, memory_order_acquire))
+    return;
+  struct mapsan_unloaded copy;
+  uint32_t n = atomic_load_explicit(&nslots, memory_order_acquire);
+  for (uint32_t i = 0; i < n; i++) {
+    struct slot *s = &slots[i];
+    uint32_t a = atomic_load_explicit(&s->seq, memory_order_acquire);
+    if (a & 1)
+      continue;
+    memcpy(&copy, &s->u, sizeof(copy));
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&s->seq, memory_order_relaxed) == a)
+      fn(&copy, arg);
+  }
+}
+
 void mapsan_unloaded_counts(uint64_t *in_log, uint64_t *total) {
   mapsan_lock_acquire(&log_lock);
   *in_log = atomic_load_explicit(&nslots, memory_order_relaxed);

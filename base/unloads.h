@@ -69,6 +69,11 @@ void mapsan_unloaded_add(struct mapsan_unloaded *u, long keep);
 bool mapsan_unloaded_find(uintptr_t addr, bool span,
                           struct mapsan_unloaded *out);
 
+/* Calls fn with a copy of each entry in the log (lock-free, as find). */
+void mapsan_unloaded_each(void (*fn)(const struct mapsan_unloaded *u,
+                                     void *arg),
+                          void *arg);
+
 /* Modules in the log now, and unloaded in all. */
 void mapsan_unloaded_counts(uint64_t *in_log, uint64_t *total);
 

@@ -85,7 +85,7 @@
   X(dwfl_module_addrdie) X(dwfl_module_addrinfo) X(dwfl_module_addrname)     \
   X(dwfl_module_getsrc) X(dwfl_module_info) X(dwfl_report_begin)             \
   X(dwfl_report_end) X(dwfl_standard_find_debuginfo)                       \
-  X(dwfl_build_id_find_debuginfo) X(dwfl_module_build_id)
+  X(dwfl_build_id_find_debuginfo) X(dwfl_module_build_id) X(dwfl_report_elf)
 
 static struct {
 #define X(name) __typeof__(&name) name;
@@ -265,6 +265,33 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata,
                               crc, debuginfo_file_name);
 }
 
+/* A module dlclose unloaded, its range still reserved: reported to libdw
+ * from its file at its old load address, so that its frames get functions
+ * and lines, if the file on disk is still that module (same build-id: a
+ * hot reload may have replaced it). */
+static void report_unloaded(const struct mapsan_unloaded *u, void *arg) {
+  (void)arg;
+  size_t n = strlen(u->build_id) / 2;
+  unsigned char id[32];
+  if (!u->reserved || n == 0 || n > sizeof(id))
+    return;
+  for (size_t i = 0; i < n; i++) {
+    unsigned v = 0;
+    for (int d = 0; d < 2; d++) {
+      char c = u->build_id[2 * i + (size_t)d];
+      v = v * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    id[i] = (unsigned char)v;
+  }
+  int fd = open(u->name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  bool same = file_has_build_id(fd, id, (int)n);
+  close(fd);
+  if (same)
+    dw.dwfl_report_elf(dwfl, u->name, u->name, -1, u->base, false);
+}
+
 static void refresh(void) {
   if (!dw_load())
     return;
@@ -282,6 +309,7 @@ static void refresh(void) {
     dwfl = NULL;
     return;
   }
+  mapsan_unloaded_each(report_unloaded, NULL);
   dwfl_report_end(dwfl, NULL, NULL);
 }
 
@@ -387,59 +415,16 @@ static bool call_site(Dwarf_Die *cu, Dwarf_Die *inl, const char **file,
   return true;
 }
 
-size_t mapsan_symbolize(uintptr_t pc, bool return_address,
-                        struct mapsan_frame *out, size_t max) {
-  if (max == 0)
-    return 0;
+/* The frames of pc from libdw's session (dwfl set): out[0..] filled as
+ * mapsan_symbolize says; 0 when no module holds it. */
+static size_t symbolize_dwfl(uintptr_t pc, uintptr_t lookup,
+                             struct mapsan_frame *out, size_t max) {
   struct mapsan_frame *f = &out[0];
-  memset(f, 0, sizeof(*f));
-  f->pc = pc;
-  f->module = "?";
-  uintptr_t lookup = return_address && pc > 0 ? pc - 1 : pc;
-  /* A pc of a module dlclose unloaded, whose range is still reserved:
-   * named after it, not after whatever the address space holds now. */
-  struct mapsan_unloaded u;
-  if (mapsan_unloads_seen() && mapsan_unloaded_find(lookup, true, &u) &&
-      u.reserved) {
-    const char *module = keep(u.name);
-    f->module = module ? module : "?";
-    f->offset = pc - u.base;
-    f->build_id = u.build_id[0] ? keep(u.build_id) : NULL;
-    f->unloaded = true;
-    return 1;
-  }
-  if (dwfl == NULL)
-    refresh();
-  if (dwfl == NULL && (mapsan_in_signal() || mapsan_opts.symbolize <= 0)) {
-    /* no libdw, no loader lock; symbolize=0: module+offset+build-id only */
-    struct dl_find_object obj;
-    if (_dl_find_object((void *)lookup, &obj) == 0) {
-      const char *name = obj.dlfo_link_map ? obj.dlfo_link_map->l_name : "";
-      const char *module =
-          keep(name && name[0] ? name : program_invocation_name);
-      f->module = module ? module : "?";
-      f->offset = pc - (uintptr_t)obj.dlfo_map_start;
-    }
-    f->build_id = mapsan_build_id_of(lookup, true); /* no walk in a handler */
-    return 1;
-  }
-  if (dwfl == NULL) { /* no libdw: the dynamic linker's view */
-    Dl_info info;
-    if (dladdr((void *)lookup, &info) &&
-        info.dli_fname) {
-      const char *module = keep(info.dli_fname);
-      f->module = module ? module : "?";
-      f->offset = pc - (uintptr_t)info.dli_fbase;
-      f->function = keep(info.dli_sname);
-    }
-    f->build_id = mapsan_build_id_of(lookup, true);
-    return 1;
-  }
   Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
   if (mod == NULL) {
     refresh();
     if (dwfl == NULL || (mod = dwfl_addrmodule(dwfl, lookup)) == NULL)
-      return 1;
+      return 0;
   }
   f->build_id = mapsan_build_id_of(lookup, !mapsan_in_signal());
   Dwarf_Addr start = 0;
@@ -504,6 +489,64 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
   }
   scopes = chain;
   free(scopes);
+  return n ? n : 1;
+}
+
+size_t mapsan_symbolize(uintptr_t pc, bool return_address,
+                        struct mapsan_frame *out, size_t max) {
+  if (max == 0)
+    return 0;
+  struct mapsan_frame *f = &out[0];
+  memset(f, 0, sizeof(*f));
+  f->pc = pc;
+  f->module = "?";
+  uintptr_t lookup = return_address && pc > 0 ? pc - 1 : pc;
+  /* A pc of a module dlclose unloaded, whose range is still reserved:
+   * named after it, not after whatever the address space holds now. */
+  struct mapsan_unloaded u;
+  bool unloaded = mapsan_unloads_seen() &&
+                  mapsan_unloaded_find(lookup, true, &u) && u.reserved;
+  if (dwfl == NULL)
+    refresh();
+  if (unloaded) { /* libdw knows it if its file is still the module */
+    size_t n = dwfl ? symbolize_dwfl(pc, lookup, out, max) : 0;
+    const char *module = keep(u.name), *id = keep(u.build_id);
+    if (n == 0)
+      n = 1;
+    for (size_t i = 0; i < n; i++) {
+      out[i].module = module ? module : "?";
+      out[i].offset = pc - u.base;
+      out[i].build_id = id && id[0] ? id : NULL;
+      out[i].unloaded = true;
+    }
+    return n;
+  }
+  if (dwfl == NULL && (mapsan_in_signal() || mapsan_opts.symbolize <= 0)) {
+    /* no libdw, no loader lock; symbolize=0: module+offset+build-id only */
+    struct dl_find_object obj;
+    if (_dl_find_object((void *)lookup, &obj) == 0) {
+      const char *name = obj.dlfo_link_map ? obj.dlfo_link_map->l_name : "";
+      const char *module =
+          keep(name && name[0] ? name : program_invocation_name);
+      f->module = module ? module : "?";
+      f->offset = pc - (uintptr_t)obj.dlfo_map_start;
+    }
+    f->build_id = mapsan_build_id_of(lookup, true); /* no walk in a handler */
+    return 1;
+  }
+  if (dwfl == NULL) { /* no libdw: the dynamic linker's view */
+    Dl_info info;
+    if (dladdr((void *)lookup, &info) &&
+        info.dli_fname) {
+      const char *module = keep(info.dli_fname);
+      f->module = module ? module : "?";
+      f->offset = pc - (uintptr_t)info.dli_fbase;
+      f->function = keep(info.dli_sname);
+    }
+    f->build_id = mapsan_build_id_of(lookup, true);
+    return 1;
+  }
+  size_t n = symbolize_dwfl(pc, lookup, out, max);
   return n ? n : 1;
 }
 
