@@ -822,6 +822,20 @@ MAPSAN_EXPORT gpointer *g_hash_table_get_keys_as_array(GHashTable *h,
   FAST_OR_SLOW(g_hash_table_get_keys_as_array, h, (h, len));
 }
 
+/* foreach hands each entry to the program's function: after a module was
+ * unloaded, each goes through unload_each first (engine/unload.h). */
+struct unload_foreach {
+  struct mapsan_op *op;
+  GHFunc f;
+  gpointer data;
+};
+
+static void unload_each(gpointer k, gpointer v, gpointer arg) {
+  struct unload_foreach *c = arg;
+  mapsan_unload_check(c->op, &k, sizeof(k), &v, sizeof(v));
+  c->f(k, v, c->data);
+}
+
 static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
                                                       gpointer data,
                                                       uintptr_t pc,
@@ -836,7 +850,12 @@ static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
   bool on = mapsan_map_begin(&op, h, API, "foreach", false);
   if (!on)
     note_sampled_out(h, &op);
-  REAL(g_hash_table_foreach)(h, f, data);
+  if (on && f != NULL && mapsan_unloads_seen()) {
+    struct unload_foreach c = {&op, f, data};
+    REAL(g_hash_table_foreach)(h, unload_each, &c);
+  } else {
+    REAL(g_hash_table_foreach)(h, f, data);
+  }
   if (on)
     mapsan_map_end(&op);
 }
