@@ -683,7 +683,8 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
   if (!read_begin(&op, h, "lookup", pc, cfa))
     return REAL(g_hash_table_lookup)(h, k);
   gpointer r = REAL(g_hash_table_lookup)(h, k);
-  mapsan_unload_check(&op, NULL, 0, &r, sizeof(r));
+  if (r != NULL) /* found: the entry's key equals k */
+    mapsan_unload_check(&op, &k, sizeof(k), &r, sizeof(r));
   mapsan_map_end(&op);
   return r;
 }

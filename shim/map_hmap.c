@@ -204,14 +204,18 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
 
 /* The `check` of MAP_OP_SLOW: what a read hands the program, checked for
  * words that point into an unloaded module (engine/unload.h). A lookup
- * returns the value slot only; an iteration step, the key and value slots
- * (it->key, it->val). */
+ * that found an entry: the key looked up (equal to the entry's, by the
+ * map's own equality) and the value slot; an iteration step, the key and
+ * value slots (it->key, it->val). */
 #define NO_CHECK(op, m, r) ((void)(r))
 
-static void check_lookup(struct mapsan_op *op, hmap *m, void *slot) {
-  if (slot != NULL)
-    mapsan_unload_check(op, NULL, 0, slot, m->val_size);
+static void check_lookup(struct mapsan_op *op, hmap *m, void *slot,
+                         const void *key) {
+  if (slot != NULL) /* found: the entry's key equals *key */
+    mapsan_unload_check(op, key, m->key_size, slot, m->val_size);
 }
+/* In lookup_slow, whose key is `key`. */
+#define CHECK_LOOKUP(op, m, r) check_lookup(op, m, r, key)
 
 static void check_iter(struct mapsan_op *op, hmap *m, bool more,
                        hmap_iter *it) {
@@ -242,7 +246,7 @@ static MAPSAN_NOINLINE bool delete_slow(hmap *m, const void *key,
 static MAPSAN_NOINLINE void *lookup_slow(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
   MAP_OP_SLOW(void *, m, "lookup", false, false, REAL(hmap_lookup)(m, key),
-              pc, cfa, check_lookup);
+              pc, cfa, CHECK_LOOKUP);
 }
 
 static MAPSAN_NOINLINE size_t len_slow(hmap *m, uintptr_t pc,
