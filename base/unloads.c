@@ -17,7 +17,11 @@
  * came next, and a stale frame is never named after a module that came
  * later. Natively the range is unmapped: an access faults there too
  * (SEGV_MAPERR; under mapsan SEGV_ACCERR), unless something new was mapped
- * over it. Eviction (past unload_keep) unmaps the reservation.
+ * over it. Eviction (past unload_keep) unmaps the reservation, after
+ * checking in /proc/self/maps that the range is still an anonymous
+ * PROT_NONE mapping: a program that mapped something of its own over it
+ * (MAP_FIXED, or munmap and mmap) keeps it. (While the entry is in the log
+ * such a mapping would be taken for the unloaded module's: a known limit.)
  *
  * Bounds. At most unload_keep entries (MAPSAN_UNLOAD_MAX at most), a
  * static table touched only from the first unload on; each holds one
@@ -33,8 +37,11 @@
  */
 #include "unloads.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -71,6 +78,88 @@ static bool reserve(uintptr_t lo, uintptr_t hi) {
   return true;
 }
 
+/* ---- is a reservation still ours? -------------------------------------- */
+
+static char maps_buf[8192];
+
+static uintptr_t hex(const char **p, const char *end) {
+  uintptr_t v = 0;
+  for (; *p < end; (*p)++) {
+    char c = **p;
+    if (c >= '0' && c <= '9')
+      v = v * 16 + (uintptr_t)(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      v = v * 16 + (uintptr_t)(c - 'a' + 10);
+    else
+      break;
+  }
+  return v;
+}
+
+/* One line of the maps file: does it cover part of [lo, hi) with
+ * something else than an anonymous PROT_NONE mapping? *covered grows by
+ * the bytes of [lo, hi) it covers as one. */
+static bool line_foreign(const char *p, const char *end, uintptr_t lo,
+                         uintptr_t hi, uintptr_t *covered) {
+  uintptr_t a = hex(&p, end);
+  if (p >= end || *p != '-')
+    return false;
+  p++;
+  uintptr_t b = hex(&p, end);
+  if (b <= lo || a >= hi)
+    return false;
+  /* " ---p 00000000 00:00 0" and no path */
+  static const char anon[] = " ---p 00000000 00:00 0";
+  size_t n = sizeof(anon) - 1;
+  bool ok = (size_t)(end - p) >= n && memcmp(p, anon, n) == 0;
+  for (const char *q = p + (ok ? n : 0); ok && q < end; q++)
+    ok = *q == ' ';
+  if (!ok)
+    return true;
+  *covered += (b < hi ? b : hi) - (a > lo ? a : lo);
+  return false;
+}
+
+/* [lo, hi) is still wholly an anonymous PROT_NONE mapping (ours), or
+ * /proc cannot tell (then it is taken as ours). Under log_lock. */
+static bool still_ours(uintptr_t lo, uintptr_t hi) {
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return true;
+  uintptr_t covered = 0;
+  bool foreign = false, skipping = false; /* inside a line too long */
+  size_t have = 0;
+  for (;;) {
+    ssize_t n = read(fd, maps_buf + have, sizeof(maps_buf) - have);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    have += (size_t)n;
+    size_t start = 0;
+    for (size_t i = 0; i < have; i++) {
+      if (maps_buf[i] != '\n')
+        continue;
+      if (!skipping)
+        foreign |=
+            line_foreign(maps_buf + start, maps_buf + i, lo, hi, &covered);
+      skipping = false;
+      start = i + 1;
+    }
+    if (start == 0 && have == sizeof(maps_buf)) { /* a very long path */
+      if (!skipping)
+        foreign |= line_foreign(maps_buf, maps_buf + have, lo, hi, &covered);
+      skipping = true;
+      have = 0;
+      continue;
+    }
+    memmove(maps_buf, maps_buf + start, have - start);
+    have -= start;
+  }
+  close(fd);
+  return !foreign && covered == hi - lo;
+}
+
 /* The hull of the live slots; under log_lock. */
 static void hull(uintptr_t *lo, uintptr_t *hi) {
   uintptr_t l = UINTPTR_MAX, h = 0;
@@ -105,7 +194,7 @@ void mapsan_unloaded_add(struct mapsan_unloaded *u, long keep) {
   uint32_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
   atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
   atomic_thread_fence(memory_order_release);
-  if (at < n && s->u.reserved)
+  if (at < n && s->u.reserved && still_ours(s->u.lo, s->u.hi))
     munmap((void *)s->u.lo, s->u.hi - s->u.lo);
   u->serial = ++serials;
   u->reserved = reserve(u->lo, u->hi);
