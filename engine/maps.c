@@ -899,6 +899,11 @@ uintptr_t mapsan_map_key(struct mapsan_map *m) {
   return atomic_load_explicit(&m->key, memory_order_relaxed);
 }
 
+bool mapsan_map_describe_at(uintptr_t addr, struct mapsan_map_info *out) {
+  struct mapsan_map *m = lookup(addr);
+  return m != NULL && mapsan_map_describe(m, addr, out);
+}
+
 /* ---- fork --------------------------------------------------------------- */
 
 void mapsan_maps_fork_prepare(void) { mapsan_lock_acquire(&table_lock); }

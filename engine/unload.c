@@ -28,8 +28,14 @@
  *    destroyed, before any use is never looked at (unregistering after
  *    dlclose without calling is harmless), and the cost is per entry
  *    handed out, not per entry stored. A hash or compare that touches a
- *    stale key reads the reserved range and faults: the crash path reports
- *    that (crash/report.c), naming the map operation in flight.
+ *    stale key reads the reserved range and faults: mapsan_unload_fault,
+ *    called by the SIGSEGV handler, reports it with the map operation in
+ *    flight (the thread's log names the map), then the crash path writes
+ *    its own report (crash/report.c) and the signal goes on. The report is
+ *    built by the ordinary path from the handler, as use-after-resize's
+ *    (quarantine.c explains why that is safe: the thread faulted in the
+ *    program's code, holding no mapsan lock); what it needs (libunwind,
+ *    libdw) is loaded when the first module enters the log.
  *
  * 3. Which words. The entry's bytes are read as 8-byte words at 8-byte
  *    offsets (GLib: the key and value pointers themselves; libhmap: the
@@ -59,12 +65,14 @@
 #include "../base/options.h"
 #include "../reports/report.h"
 #include "../stacks/stack.h"
+#include "../stacks/unwind.h"
 #include "thread.h"
 
 #include <link.h>
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
+#include <ucontext.h>
 
 struct mod_snap {
   uintptr_t addr;
@@ -146,6 +154,18 @@ static struct mapsan_unload_ctx *ctx_new(void) {
   return c;
 }
 
+/* What reporting a fault from the handler needs, loaded once outside any
+ * signal and with no mapsan lock held, when a module is in the log. */
+static void prepare_fault_path(void) {
+  static _Atomic bool prepared;
+  if (MAPSAN_LIKELY(atomic_load_explicit(&prepared, memory_order_acquire)) ||
+      !mapsan_unloads_seen())
+    return;
+  mapsan_unwind_load();
+  mapsan_report_prepare_for_signals();
+  atomic_store_explicit(&prepared, true, memory_order_release);
+}
+
 struct mapsan_unload_ctx *mapsan_unload_before(uintptr_t pc, uintptr_t cfa) {
   if (mapsan_opts.unload_keep <= 0)
     return NULL;
@@ -205,6 +225,7 @@ void mapsan_unload_after(struct mapsan_unload_ctx *c) {
   mapsan_free(c->mods);
   mapsan_free(c);
   mapsan_leave();
+  prepare_fault_path();
 }
 
 /* ---- the rule ----------------------------------------------------------- */
@@ -282,4 +303,89 @@ void mapsan_unload_check_entry(struct mapsan_op *op, const void *key,
   w = stale_word(val, val_size, &u);
   if (w != 0)
     report(op, "value", w, key, key_size, &u);
+}
+
+/* ---- a fault in an unloaded range, inside a map operation --------------- */
+
+/* The faulting thread's stack, as quarantine.c's: the faulting pc first
+ * (+1, so that the symbolizer's "return address - 1" lands on it), then
+ * its callers. A pc in the unloaded module itself has no unwind
+ * information: its caller is the return address at the stack pointer. */
+static uint32_t fault_stack(const ucontext_t *uc) {
+  uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+  void *buf[MAPSAN_STACK_MAX_FRAMES];
+  mapsan_enter();
+  int n = mapsan_unwind_backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
+  mapsan_leave();
+  uintptr_t pcs[MAPSAN_STACK_MAX_FRAMES];
+  size_t k = 0;
+  pcs[k++] = rip + 1;
+  int from = -1;
+  for (int i = 0; i < n && from < 0; i++)
+    if ((uintptr_t)buf[i] == rip)
+      from = i;
+  if (from < 0) {
+    /* Not unwound past the fault (a pc without unwind information): the
+     * caller's return address, then what unwinding the handler gave that
+     * lies beyond the signal frame is unknown; the caller alone. */
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    pcs[k++] = *(const uintptr_t *)sp;
+  } else {
+    for (int i = from + 1; i < n && k < MAPSAN_STACK_MAX_FRAMES; i++)
+      if (!mapsan_is_runtime_pc((uintptr_t)buf[i]))
+        pcs[k++] = (uintptr_t)buf[i];
+  }
+  return mapsan_stack_intern(pcs, k);
+}
+
+bool mapsan_unload_fault(int sig, siginfo_t *info, void *ucontext) {
+  if ((sig != SIGSEGV && sig != SIGBUS) || info == NULL || ucontext == NULL ||
+      !mapsan_unloads_seen())
+    return false;
+  const ucontext_t *uc = ucontext;
+  uintptr_t addr = (uintptr_t)info->si_addr;
+  uintptr_t rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+  struct mapsan_thread *t = mapsan_cur_thread;
+  /* In program code (never mapsan's own: it may hold a lock), with a map
+   * operation of this thread in flight. */
+  if (t == NULL || mapsan_is_runtime_pc(rip))
+    return false;
+  uintptr_t map = *(volatile uintptr_t *)&t->log.inflight.map;
+  const char *opname = *(const char *volatile *)&t->log.inflight.op;
+  if (map == 0)
+    return false;
+  struct mapsan_unloaded u;
+  if (!mapsan_unloaded_find(addr, true, &u))
+    return false;
+  struct mapsan_map_info mi;
+  if (!mapsan_map_describe_at(map, &mi))
+    return false;
+  struct mapsan_report rep;
+  memset(&rep, 0, sizeof(rep));
+  rep.kind = MAPSAN_KIND_USE_AFTER_UNLOAD;
+  rep.api = mi.api->name;
+  rep.map = map;
+  rep.generation = -1;
+  rep.current_generation = -1;
+  rep.fault_addr = addr;
+  rep.unload.stale = addr == rip ? "pc" : "address";
+  rep.unload.word = addr;
+  rep.unload.lo = u.lo;
+  rep.unload.hi = u.hi;
+  rep.unload.base = u.base;
+  rep.unload.time = u.time;
+  memcpy(rep.unload.module, u.name, sizeof(rep.unload.module));
+  memcpy(rep.unload.build_id, u.build_id, sizeof(rep.unload.build_id));
+  struct mapsan_access_rec cur = {0}, closed = {0};
+  cur.thread = t->num;
+  cur.stack = fault_stack(uc);
+  cur.op = opname ? opname : "?";
+  closed.thread = u.thread;
+  closed.stack = u.stack;
+  closed.op = "dlclose";
+  mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
+  mapsan_report_add(&rep, MAPSAN_ROLE_DLCLOSE, &closed);
+  mapsan_report_add(&rep, MAPSAN_ROLE_MAP_CREATED, &mi.created);
+  mapsan_report_submit(&rep);
+  return true;
 }

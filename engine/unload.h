@@ -12,6 +12,7 @@
 #include "../base/unloads.h"
 #include "maps.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,16 @@ void mapsan_unload_after(struct mapsan_unload_ctx *c);
 void mapsan_unload_check_entry(struct mapsan_op *op, const void *key,
                                size_t key_size, const void *val,
                                size_t val_size);
+
+/* For the SIGSEGV/SIGBUS handler (crash/handler.c), before its crash
+ * report: a fault on, or a pc in, an unloaded module's reserved range,
+ * taken in program code while this thread has a map operation in flight
+ * (a hash or compare reading a stale key, a stale hash function called),
+ * is reported as use-after-unload through the ordinary report path, with
+ * the map and its creation stack; returns true then. The signal goes on
+ * to the crash report and the program's action either way: nothing is
+ * recovered. Reads only lock-free state to decide. */
+bool mapsan_unload_fault(int sig, siginfo_t *info, void *ucontext);
 
 /* Whether a word of [p, p + size) lies in the hull [lo, hi) of the log. */
 static inline bool mapsan_unload_hull_hit(const void *p, size_t size,

@@ -172,7 +172,12 @@ static void put_locks(struct mapsan_writer *o, const struct mapsan_resolved *res
 /* use-after-unload: what the stale word is and where it points. */
 static void put_unload(struct mapsan_writer *o, const struct mapsan_report *r) {
   const struct mapsan_report_unload *u = &r->unload;
-  put3(o, "  The entry's ", u->stale, " holds ");
+  if (u->stale[0] == 'k' || u->stale[0] == 'v') /* key, value */
+    put3(o, "  The entry's ", u->stale, " holds ");
+  else if (u->stale[0] == 'p') /* a fault: the pc */
+    put(o, "  The operation called ");
+  else /* a fault: the address */
+    put(o, "  The operation touched ");
   put_x(o, u->word);
   put3(o, " (", base_name(u->module), " (unloaded)+");
   put_x(o, u->word - u->base);
@@ -189,6 +194,11 @@ static void put_unload(struct mapsan_writer *o, const struct mapsan_report *r) {
     put(o, ". Its key is ");
     put_x(o, u->key);
   }
+  if (u->stale[0] == 'p')
+    put(o, ": a function pointer it called (the map's or an entry's) was "
+           "stale");
+  else if (u->stale[0] == 'a')
+    put(o, ": a key or value it hashed, compared or released points there");
   put(o, ".\n\n");
 }
 

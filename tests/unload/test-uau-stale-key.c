@@ -4,12 +4,18 @@
  * table whose hash is the name's first letter (a weak hash, so that names
  * collide); after dlclose the program looks up "apple", whose hash
  * matches, and GLib compares the stale key with it: the compare reads the
- * unloaded module's range (reserved) and faults. The crash-time report is
- * use-after-unload with the data address named, the dlclose stack, and
- * the lookup in flight. SIGSEGV kept (natively the range is unmapped).
+ * unloaded module's range (reserved) and faults. Two reports: the fault,
+ * taken inside the lookup, is use-after-unload with the map (its creation
+ * stack), the faulting stack through the lookup, the data address named
+ * and the dlclose stack; then the crash-time report (use-after-unload too,
+ * the lookup in flight). SIGSEGV kept (natively the range is unmapped).
  *
+ * mapsan-expect-in-stack: use-after-unload LOOKUP
+ * mapsan-unloaded: use-after-unload plugin-uau.so address CLOSE
  * mapsan-unloaded: use-after-unload plugin-uau.so address CLOSE
  * mapsan-crash-inflight: lookup LOOKUP
+ * mapsan-stderr: The operation touched 0x[0-9a-f]+ \(plugin-uau\.so \(unloaded\)\+0x[0-9a-f]+\), which points into
+ * mapsan-stderr: Map created \(new\) by thread T1
  * mapsan-stderr: The faulting address 0x[0-9a-f]+ lies in \S*plugin-uau\.so \(unloaded\)
  * mapsan-exit: signal:SEGV
  */
