@@ -81,7 +81,7 @@ static bool reserve(uintptr_t lo, uintptr_t hi) {
 
 /* ---- is a reservation still ours? -------------------------------------- */
 
-static char maps_buf[8192];
+static char maps_buf[8192] MAPSAN_BIG;
 
 static uintptr_t hex(const char **p, const char *end) {
   uintptr_t v = 0;
@@ -194,8 +194,8 @@ static void hull(uintptr_t *lo, uintptr_t *hi) {
  * cost: 60 us with 45 modules loaded); each one's reservation is
  * unmapped if it is still ours. Under log_lock; the log is full. */
 static void evict_oldest(uint32_t n) {
-  static struct check c[MAPSAN_UNLOAD_MAX / 8];
-  static uint32_t which[MAPSAN_UNLOAD_MAX / 8];
+  static struct check c[MAPSAN_UNLOAD_MAX / 8] MAPSAN_BIG;
+  static uint32_t which[MAPSAN_UNLOAD_MAX / 8] MAPSAN_BIG;
   uint32_t batch = n / 8 ? n / 8 : 1;
   uint64_t floor = 0; /* the batch: the smallest serials above floor */
   for (uint32_t b = 0; b < batch; b++) {
@@ -320,14 +320,8 @@ void mapsan_unloaded_each(void (*fn)(const struct mapsan_unloaded *u,
       continue;
     memcpy(&copy, &s->u, sizeof(copy));
     atomic_thread_fence(memory_order_acquire);
-    if (atomic_load_explicit(&s->seq, memory_order_relaxed) == a)
+    if (atomic_load_explicit(&s->seq, memory_order_relaxed) == a &&
+        copy.serial != 0)
       fn(&copy, arg);
   }
-}
-
-void mapsan_unloaded_counts(uint64_t *in_log, uint64_t *total) {
-  mapsan_lock_acquire(&log_lock);
-  *in_log = atomic_load_explicit(&nslots, memory_order_relaxed);
-  *total = serials;
-  mapsan_lock_release(&log_lock);
 }

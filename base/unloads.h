@@ -74,7 +74,4 @@ void mapsan_unloaded_each(void (*fn)(const struct mapsan_unloaded *u,
                                      void *arg),
                           void *arg);
 
-/* Modules in the log now, and unloaded in all. */
-void mapsan_unloaded_counts(uint64_t *in_log, uint64_t *total);
-
 #endif
