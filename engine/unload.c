@@ -56,7 +56,13 @@
  *    (current), the stale word and whether it is in the key or the value,
  *    the entry's key (its first word), the module (path, build-id, range,
  *    time of unload) and the dlclose stack. The operation that stored the
- *    entry is not known: recording a stack per stored entry is not cheap.
+ *    entry is not recorded (a stack per stored entry is not cheap); what
+ *    is cheap, at report time only, is the threads' logs of their last
+ *    MAPSAN_RECENT_OPS map operations (engine/thread.h, kept for crash
+ *    reports): the latest operation on the map called from the module's
+ *    own code, if one is still there, is named (role module-op, its call
+ *    site alone), which is where a plugin that registers and is unloaded
+ *    soon after stored its entries.
  */
 #include "unload.h"
 
@@ -250,6 +256,47 @@ static uintptr_t stale_word(const void *p, size_t size,
   return 0;
 }
 
+/* The latest operation on map called from u's code, from the threads'
+ * logs of their recent operations (read without locks, as the crash
+ * report does: a note being rewritten may be torn, which only makes it
+ * not match); false if none is there. */
+static bool module_op(uintptr_t map, const struct mapsan_unloaded *u,
+                      struct mapsan_access_rec *out) {
+  uint32_t limit =
+      atomic_load_explicit(&mapsan_threads_slot_limit, memory_order_acquire);
+  if (limit > MAPSAN_MAX_SLOTS)
+    limit = MAPSAN_MAX_SLOTS;
+  uint64_t best_tsc = 0;
+  uintptr_t best_pc = 0;
+  for (uint32_t slot = 0; slot < limit; slot++) {
+    struct mapsan_thread *t = atomic_load_explicit(
+        &mapsan_threads_by_slot[slot], memory_order_acquire);
+    if (t == NULL)
+      continue;
+    uint32_t next = *(volatile uint32_t *)&t->log.next;
+    for (uint32_t i = 0; i < MAPSAN_RECENT_OPS && i < next; i++) {
+      const volatile struct mapsan_op_note *n =
+          &t->log.recent[(next - 1 - i) % MAPSAN_RECENT_OPS];
+      uintptr_t pc = n->pc;
+      const char *opname = n->op;
+      uint64_t tsc = n->tsc;
+      if (n->map != map || pc < u->lo || pc >= u->hi || opname == NULL)
+        continue;
+      if (best_pc == 0 || tsc > best_tsc) {
+        best_tsc = tsc;
+        best_pc = pc;
+        out->thread = t->num;
+        out->op = opname;
+      }
+      break; /* this thread's newest */
+    }
+  }
+  if (best_pc == 0)
+    return false;
+  out->stack = mapsan_stack_intern(&best_pc, 1);
+  return out->stack != 0;
+}
+
 static MAPSAN_COLD MAPSAN_NOINLINE void report(struct mapsan_op *op,
                                               const char *where, uintptr_t w,
                                               const void *key, size_t key_size,
@@ -285,8 +332,11 @@ static MAPSAN_COLD MAPSAN_NOINLINE void report(struct mapsan_op *op,
   closed.thread = u->thread;
   closed.stack = u->stack;
   closed.op = "dlclose";
+  struct mapsan_access_rec stored = {0};
   mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
   mapsan_report_add(&rep, MAPSAN_ROLE_DLCLOSE, &closed);
+  if (module_op(rep.map, u, &stored))
+    mapsan_report_add(&rep, MAPSAN_ROLE_MODULE_OP, &stored);
   mapsan_report_add(&rep, MAPSAN_ROLE_MAP_CREATED, &info.created);
   mapsan_report_submit(&rep);
 }

@@ -244,6 +244,10 @@ static void put_heading(struct mapsan_writer *o, const struct mapsan_resolved *r
   case MAPSAN_ROLE_DLCLOSE:
     put3(o, "  Module unloaded (", op, ") by ");
     break;
+  case MAPSAN_ROLE_MODULE_OP:
+    put3(o, "  Latest operation on the map from the module's code (", op,
+         ", likely where it stored the entry; its call site only) by ");
+    break;
   case MAPSAN_ROLE_THREAD_CREATED:
     put(o, "  Thread T");
     put_u(o, s->acc.thread);

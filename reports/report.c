@@ -97,6 +97,8 @@ const char *mapsan_role_name(enum mapsan_role r) {
     return "lock-created";
   case MAPSAN_ROLE_DLCLOSE:
     return "dlclose";
+  case MAPSAN_ROLE_MODULE_OP:
+    return "module-op";
   }
   return "?";
 }

@@ -41,6 +41,8 @@ enum mapsan_role {
   MAPSAN_ROLE_THREAD_CREATED,
   MAPSAN_ROLE_LOCK_CREATED,
   MAPSAN_ROLE_DLCLOSE, /* use-after-unload: the dlclose that unloaded it */
+  MAPSAN_ROLE_MODULE_OP, /* use-after-unload: the map's latest operation
+                            from the unloaded module's code, if known */
 };
 
 #define MAPSAN_REPORT_MAX_LOCKS 2

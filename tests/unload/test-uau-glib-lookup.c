@@ -4,7 +4,9 @@
  * functions) and is dlclose'd without unregistering; the next lookup
  * hands the program a pointer into the unloaded module. Reported as
  * use-after-unload at the lookup, with the value as the stale word, the
- * module, and the dlclose stack. The program does not call it.
+ * module, the dlclose stack, and the plugin's insert (its call site in the
+ * unloaded module, symbolized from the file). The program does not call
+ * it.
  *
  * mapsan-expect: use-after-unload LOOKUP
  * mapsan-unloaded: use-after-unload plugin-uau.so value CLOSE
@@ -13,6 +15,7 @@
  * mapsan-stderr: The entry's value holds 0x[0-9a-f]+ \(plugin-uau\.so \(unloaded\)\+0x[0-9a-f]+\), which points into \S*plugin-uau\.so \(unloaded\)
  * mapsan-stderr: Module unloaded \(dlclose\) by thread T1
  * mapsan-stderr: Map created \(new_full\) by thread T1
+ * mapsan-stderr: Latest operation on the map from the module's code \(insert[^\n]*\n\s+#0 plugin_register_glib \S*plugin-uau\.c:\d+ \(plugin-uau\.so \(unloaded\)
  */
 #include "uau-test.h"
 
