@@ -433,8 +433,11 @@ bool mapsan_unload_fault(int sig, siginfo_t *info, void *ucontext) {
   closed.thread = u.thread;
   closed.stack = u.stack;
   closed.op = "dlclose";
+  struct mapsan_access_rec stored = {0};
   mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
   mapsan_report_add(&rep, MAPSAN_ROLE_DLCLOSE, &closed);
+  if (module_op(map, &u, &stored))
+    mapsan_report_add(&rep, MAPSAN_ROLE_MODULE_OP, &stored);
   mapsan_report_add(&rep, MAPSAN_ROLE_MAP_CREATED, &mi.created);
   mapsan_report_submit(&rep);
   return true;
