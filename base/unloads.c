@@ -15,7 +15,8 @@
  * cannot be mapped at the old addresses: a stale call or read faults (the
  * crash path names the module) instead of running or reading whatever
  * came next, and a stale frame is never named after a module that came
- * later. Natively the range is unmapped: an access faults there too
+ * later. A module whose range cannot be reserved (something was mapped
+ * there between the unload and the reservation) is not logged. Natively the range is unmapped: an access faults there too
  * (SEGV_MAPERR; under mapsan SEGV_ACCERR), unless something new was mapped
  * over it. Eviction (when unload_keep are in the log, the oldest eighth
  * goes at once) unmaps each reservation, after checking in
@@ -228,6 +229,14 @@ void mapsan_unloaded_add(struct mapsan_unloaded *u, long keep) {
   if (keep > MAPSAN_UNLOAD_MAX)
     keep = MAPSAN_UNLOAD_MAX;
   mapsan_lock_acquire(&log_lock);
+  /* A range that cannot be reserved (something was mapped there since the
+   * unload) may hold anything: the module is not logged at all, so that no
+   * address there is ever taken for it. */
+  u->reserved = reserve(u->lo, u->hi);
+  if (!u->reserved) {
+    mapsan_lock_release(&log_lock);
+    return;
+  }
   uint32_t n = atomic_load_explicit(&nslots, memory_order_relaxed);
   uint32_t at = UINT32_MAX;
   for (uint32_t i = 0; i < n && at == UINT32_MAX; i++)
@@ -246,7 +255,6 @@ void mapsan_unloaded_add(struct mapsan_unloaded *u, long keep) {
   atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
   atomic_thread_fence(memory_order_release);
   u->serial = ++serials;
-  u->reserved = reserve(u->lo, u->hi);
   /* Widen the hull before the entry can be found. */
   if (u->lo < atomic_load_explicit(&mapsan_unloads_lo_min, memory_order_relaxed))
     atomic_store_explicit(&mapsan_unloads_lo_min, u->lo, memory_order_relaxed);

@@ -58,10 +58,11 @@ static inline bool mapsan_unloaded_maybe(uintptr_t w) {
                                   memory_order_relaxed);
 }
 
-/* Adds u (serial, reserved filled here) to the log, keeping at most keep
- * entries (at most MAPSAN_UNLOAD_MAX): the oldest is evicted and its
- * range released. Reserves [u->lo, u->hi) PROT_NONE where nothing is
- * mapped (MAP_FIXED_NOREPLACE). Not async-signal-safe; takes a leaf lock. */
+/* Reserves [u->lo, u->hi) PROT_NONE where nothing is mapped
+ * (MAP_FIXED_NOREPLACE) and, if that worked, adds u (serial and reserved
+ * filled here) to the log, keeping at most keep entries (at most
+ * MAPSAN_UNLOAD_MAX): the oldest eighth is evicted when it is full and
+ * their ranges released. Not async-signal-safe; takes a leaf lock. */
 void mapsan_unloaded_add(struct mapsan_unloaded *u, long keep);
 
 /* Copies the entry whose segments hold addr (span: its whole span) into
