@@ -39,6 +39,15 @@
  * snapshot made at start-up (modules.c). The offset is from the module's
  * first mapping, as in the other reports (reports/symbolize.c).
  *
+ * A fault whose address, or a pc, lies in the reserved range of a module
+ * dlclose unloaded (base/unloads.h: a call through a stale handler, a
+ * compare of a stale key) makes the report's kind use-after-unload: it
+ * names the module and gives its dlclose stack, kept inline in the log
+ * (the stack depot takes a lock). Frames in such a range are named after
+ * the module ("plugin.so (unloaded)+0x..."); the faulting stack of a call
+ * into one continues from the return address the call pushed, since the
+ * unloaded function has no unwind information any more.
+ *
  * Ages of map operations come from __rdtsc() deltas. The clock is
  * calibrated at crash time, against CLOCK_MONOTONIC, over the whole time
  * since start-up (both read at init): no start-up delay, and a longer

@@ -44,6 +44,14 @@
  * Every frame also gets its module's GNU build-id (base/buildid.c: read
  * from the loaded notes, cached), so a report can be symbolized elsewhere.
  *
+ * A pc in the range of a module that dlclose unloaded (base/unloads.h:
+ * the range stays reserved while the module is logged, so nothing else is
+ * there) is named after that module, "(unloaded)", with its build-id and
+ * offset. Each session also reports the logged modules to libdw from
+ * their files at their old addresses (report_unloaded), when the file on
+ * disk still has the module's build-id (a hot reload may have replaced
+ * it), so that their frames get functions and lines too.
+ *
  * The symbolize option (base/options.inc) says how far this goes:
  *   0  never: libdw is not loaded at all (a fleet symbolizes offline with
  *      mapsan-report --symbolize); frames are module+offset+build-id from
