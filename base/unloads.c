@@ -28,7 +28,10 @@
  * Bounds. At most unload_keep entries (MAPSAN_UNLOAD_MAX at most), a
  * static table touched only from the first unload on; each holds one
  * mapping (the reservation), so a process that reloads a plugin forever
- * keeps at most unload_keep extra mappings and their address space.
+ * keeps at most unload_keep extra mappings and their address space. The
+ * reserved address space is capped too (held_cap): RLIMIT_AS counts
+ * PROT_NONE mappings, so under a limit the log holds at most a sixteenth
+ * of it, the oldest entries leaving first.
  *
  * Readers take no lock: each slot has a sequence count, odd while its
  * writer (one at a time, under log_lock) rewrites it, so a reader (a map
@@ -43,6 +46,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
@@ -61,6 +65,7 @@ MAPSAN_HIDDEN _Atomic uintptr_t mapsan_unloads_hi_max;
 static struct slot slots[MAPSAN_UNLOAD_MAX] MAPSAN_BIG;
 static _Atomic uint32_t nslots; /* slots ever used (a prefix) */
 static uint64_t serials;        /* modules added, ever */
+static uint64_t held_bytes;     /* address space the log's entries reserve */
 static mapsan_lock log_lock = MAPSAN_LOCK_INIT;
 MAPSAN_FORK_LEAF(log_lock)
 
@@ -190,10 +195,10 @@ static void hull(uintptr_t *lo, uintptr_t *hi) {
   *hi = h;
 }
 
-/* Evicts the oldest entries, an eighth of the log at once, so that the
- * maps file is read once per eighth (reading it is most of an eviction's
- * cost: 60 us with 45 modules loaded); each one's reservation is
- * unmapped if it is still ours. Under log_lock; the log is full. */
+/* Evicts the oldest entries, an eighth of the slots at once (or as many
+ * as are in use), so that the maps file is read once per eighth (reading
+ * it is most of an eviction's cost: 60 us with 45 modules loaded); each
+ * one's reservation is unmapped if it is still ours. Under log_lock. */
 static void evict_oldest(uint32_t n) {
   static struct check c[MAPSAN_UNLOAD_MAX / 8] MAPSAN_BIG;
   static uint32_t which[MAPSAN_UNLOAD_MAX / 8] MAPSAN_BIG;
@@ -205,6 +210,10 @@ static void evict_oldest(uint32_t n) {
       if (slots[i].u.serial > floor &&
           (best == UINT32_MAX || slots[i].u.serial < slots[best].u.serial))
         best = i;
+    if (best == UINT32_MAX) { /* fewer entries in use than a batch */
+      batch = b;
+      break;
+    }
     which[b] = best;
     floor = slots[best].u.serial;
     c[b].lo = slots[best].u.lo;
@@ -218,9 +227,29 @@ static void evict_oldest(uint32_t n) {
     atomic_thread_fence(memory_order_release);
     if (s->u.reserved && !c[b].foreign && c[b].covered == c[b].hi - c[b].lo)
       munmap((void *)s->u.lo, s->u.hi - s->u.lo);
+    held_bytes -= s->u.hi - s->u.lo;
     memset(&s->u, 0, sizeof(s->u)); /* free: serial 0, an empty range */
     atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
   }
+}
+
+/* The address space the log may hold reserved: RLIMIT_AS counts
+ * PROT_NONE reservations too, so under a limit at most a sixteenth of it
+ * (a program that sizes its mappings to its limit must not fail where it
+ * would not natively); without one, 64 GiB. */
+static uint64_t held_cap(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    return (uint64_t)rl.rlim_cur / 16;
+  return (uint64_t)64 << 30;
+}
+
+/* Slots in use (not free). Under log_lock. */
+static uint32_t in_use(uint32_t n) {
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    k += slots[i].u.serial != 0;
+  return k;
 }
 
 void mapsan_unloaded_add(struct mapsan_unloaded *u, long keep) {
@@ -229,6 +258,15 @@ void mapsan_unloaded_add(struct mapsan_unloaded *u, long keep) {
   if (keep > MAPSAN_UNLOAD_MAX)
     keep = MAPSAN_UNLOAD_MAX;
   mapsan_lock_acquire(&log_lock);
+  uint64_t cap = held_cap(), len = u->hi - u->lo;
+  if (len > cap) {
+    mapsan_lock_release(&log_lock);
+    return;
+  }
+  /* Room in the address-space budget first: the oldest go. */
+  while (held_bytes + len > cap &&
+         in_use(atomic_load_explicit(&nslots, memory_order_relaxed)) > 0)
+    evict_oldest(atomic_load_explicit(&nslots, memory_order_relaxed));
   /* A range that cannot be reserved (something was mapped there since the
    * unload) may hold anything: the module is not logged at all, so that no
    * address there is ever taken for it. */
@@ -255,6 +293,7 @@ void mapsan_unloaded_add(struct mapsan_unloaded *u, long keep) {
   atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
   atomic_thread_fence(memory_order_release);
   u->serial = ++serials;
+  held_bytes += len;
   /* Widen the hull before the entry can be found. */
   if (u->lo < atomic_load_explicit(&mapsan_unloads_lo_min, memory_order_relaxed))
     atomic_store_explicit(&mapsan_unloads_lo_min, u->lo, memory_order_relaxed);
