@@ -152,6 +152,10 @@ static uintptr_t elf_header(const struct dl_phdr_info *info) {
   return 0;
 }
 
+bool mapsan_phdr_build_id(const struct dl_phdr_info *info, char *out) {
+  return note_build_id(info, out);
+}
+
 bool mapsan_module_range(const struct dl_phdr_info *info, uintptr_t *lo,
                          uintptr_t *hi) {
   uintptr_t l = UINTPTR_MAX, h = 0;

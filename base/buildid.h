@@ -39,6 +39,12 @@ int mapsan_read_build_id(uintptr_t elf, char hex[MAPSAN_BUILD_ID_HEX]);
 bool mapsan_module_range(const struct dl_phdr_info *info, uintptr_t *lo,
                          uintptr_t *hi);
 
+/* The GNU build-id note of a loaded module (its program headers as
+ * dl_iterate_phdr gives them) as hex into out (at least 65 bytes); false
+ * if it has none. Reads memory only; for callers that walk the modules
+ * themselves (engine/unload.c), without the cache. */
+bool mapsan_phdr_build_id(const struct dl_phdr_info *info, char *out);
+
 /* Walks the loaded modules (dl_iterate_phdr: takes the dynamic loader's
  * lock; never in a signal handler) and caches each one's build-id. Modules
  * unloaded since the last walk are dropped from the cache. */

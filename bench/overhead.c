@@ -47,6 +47,11 @@
  *                   epochs and lock tags, so its cost must not grow with T
  *                   (bench/run counts it in instructions for several T)
  *
+ * With OVERHEAD_UNLOAD=PATH, the shared module PATH is loaded and unloaded
+ * (dlopen, dlclose) before the workload: under mapsan the module enters
+ * the unload log, and every checked map read pays the use-after-unload
+ * check from then on (bench/run's unload table).
+ *
  * Fixed seeds; prints a checksum so that no work can be optimized away.
  *
  * Memory at the high point: with OVERHEAD_SMAPS=FILE, each workload writes
@@ -68,6 +73,7 @@
 
 #include <glib.h>
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -416,6 +422,14 @@ static uint64_t single_owner(int others) {
 int main(int argc, char **argv) {
   const char *w = argc == 3 ? argv[1] : "";
   nops = argc == 3 ? atol(argv[2]) : 0;
+  const char *unload = getenv("OVERHEAD_UNLOAD");
+  if (unload != NULL) {
+    void *h = dlopen(unload, RTLD_NOW);
+    if (h == NULL || dlclose(h) != 0) {
+      fprintf(stderr, "overhead: cannot load and unload %s\n", unload);
+      return 2;
+    }
+  }
   uint64_t sum;
   if (!strcmp(w, "st"))
     sum = single_thread();

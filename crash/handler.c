@@ -37,7 +37,9 @@
  * SIGSEGV and SIGBUS get the handler always, even with crash_report=0:
  * use-after-resize (engine/quarantine.c) turns faults on quarantined bucket
  * arrays into reports, and those faults are mapsan's own doing: a program
- * must never see them. SIGABRT, SIGFPE and SIGILL only with crash_report
+ * must never see them. A fault in an unloaded module's reserved range
+ * inside a map operation is reported by engine/unload.c first, then goes
+ * on as any crash. SIGABRT, SIGFPE and SIGILL only with crash_report
  * >= 1.
  *
  * ---- The program's view: sigaction() and signal() -----------------------
@@ -119,6 +121,7 @@
 #include "../base/interpose.h"
 #include "../base/options.h"
 #include "../engine/quarantine.h"
+#include "../engine/unload.h"
 #include "../reports/report.h"
 #include "report.h"
 #include "sigmask.h"
@@ -330,6 +333,11 @@ static MAPSAN_COLD void crash_handler(int sig, siginfo_t *info, void *ucv) {
     errno = saved_errno;
     return;
   }
+  /* A hash or compare inside a map operation that touched an unloaded
+   * module's range: reported with the map; then a crash as any other. */
+  if (from_kernel && (sig == SIGSEGV || sig == SIGBUS) &&
+      !mapsan_crash_reporting())
+    mapsan_unload_fault(sig, info, ucv);
   /* The program blocks this signal, mapsan's masks notwithstanding
    * (sigmask.c): a signal sent stays pending, as it would have; a
    * fault kills with the default action, as the kernel would have. */

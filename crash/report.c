@@ -39,6 +39,15 @@
  * snapshot made at start-up (modules.c). The offset is from the module's
  * first mapping, as in the other reports (reports/symbolize.c).
  *
+ * A fault whose address, or a pc, lies in the reserved range of a module
+ * dlclose unloaded (base/unloads.h: a call through a stale handler, a
+ * compare of a stale key) makes the report's kind use-after-unload: it
+ * names the module and gives its dlclose stack, kept inline in the log
+ * (the stack depot takes a lock). Frames in such a range are named after
+ * the module ("plugin.so (unloaded)+0x..."); the faulting stack of a call
+ * into one continues from the return address the call pushed, since the
+ * unloaded function has no unwind information any more.
+ *
  * Ages of map operations come from __rdtsc() deltas. The clock is
  * calibrated at crash time, against CLOCK_MONOTONIC, over the whole time
  * since start-up (both read at init): no start-up delay, and a longer
@@ -57,6 +66,7 @@
 #include "../base/base.h"
 #include "../base/buildid.h"
 #include "../base/options.h"
+#include "../base/unloads.h"
 #include "../base/writer.h"
 #include "../engine/thread.h"
 #include "../reports/journal.h"
@@ -104,6 +114,9 @@ struct thread_snap {
 };
 
 static uintptr_t frames[MAX_FRAMES];
+/* The unloaded module of a use-after-unload report, and a scratch copy for
+ * naming frames: the report owner's alone, as every static here. */
+static struct mapsan_unloaded crash_unl, frame_unl;
 static volatile int nframes;
 static volatile bool unwind_faulted, threads_faulted;
 static struct thread_snap snaps[MAX_THREADS] MAPSAN_BIG;
@@ -144,9 +157,25 @@ static void unwind_from(ucontext_t *uc) {
     return;
   }
   unw_cursor_t cursor;
-  if (mapsan_unw.init_local2(&cursor, (unw_context_t *)uc,
-                             UNW_INIT_SIGNAL_FRAME) < 0)
+  /* A call through a stale pointer faults on the first instruction of the
+   * unloaded function, which has no unwind information any more: its
+   * caller is the return address the call pushed, at the stack pointer,
+   * and the unwinding goes on from there as from a return. */
+  uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+  if (mapsan_unloaded_find(pc, true, &frame_unl)) {
+    static ucontext_t caller; /* the report owner's alone */
+    memcpy(&caller, uc, sizeof(caller));
+    uintptr_t sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+    frames[0] = pc;
+    nframes = 1;
+    caller.uc_mcontext.gregs[REG_RIP] = (greg_t) * (const uintptr_t *)sp;
+    caller.uc_mcontext.gregs[REG_RSP] = (greg_t)(sp + sizeof(uintptr_t));
+    if (mapsan_unw.init_local2(&cursor, (unw_context_t *)&caller, 0) < 0)
+      return;
+  } else if (mapsan_unw.init_local2(&cursor, (unw_context_t *)uc,
+                                    UNW_INIT_SIGNAL_FRAME) < 0) {
     return;
+  }
   do {
     unw_word_t ip = 0;
     if (mapsan_unw.get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
@@ -262,17 +291,48 @@ struct crash_facts {
   uint64_t now_tsc;
   int first; /* index of the first frame outside libmapsan, -1 if none */
   char signature[17];
+  /* use-after-unload: the pc or the fault address lies in a module that
+   * dlclose unloaded (its range still reserved); kind names the report. */
+  const char *kind;
+  const char *stale; /* "pc" or "address"; NULL: an ordinary crash */
+  uintptr_t stale_word;
 };
+
+
+/* Where pc lies: a loaded module, else one dlclose unloaded (its range
+ * still reserved, so nothing else is there). */
+struct place {
+  const char *name; /* NULL: nowhere known */
+  uintptr_t base;
+  bool unloaded;
+};
+
+static struct place place_of(uintptr_t pc) {
+  struct place p = {0};
+  const struct mapsan_module *m = mapsan_module_of(pc);
+  if (m) {
+    p.name = mapsan_module_name(m);
+    p.base = m->base;
+  } else if (mapsan_unloaded_find(pc, true, &frame_unl) &&
+             frame_unl.reserved) {
+    p.name = frame_unl.name;
+    p.base = frame_unl.base;
+    p.unloaded = true;
+  }
+  return p;
+}
 
 /* "0x... (module+0x...)" in text. */
 static void text_pc(struct mapsan_writer *o, uintptr_t pc) {
-  const struct mapsan_module *m = mapsan_module_of(pc);
+  struct place m = place_of(pc);
   mapsan_put_x(o, pc);
   mapsan_put_s(o, " (");
-  if (m) {
-    mapsan_put_s(o, mapsan_base_name(mapsan_module_name(m)));
+  if (m.name) {
+    mapsan_put_s(o, mapsan_base_name(m.name));
+    if (m.unloaded)
+      mapsan_put_s(o, " (unloaded)");
     mapsan_put_s(o, "+");
-    mapsan_put_x(o, pc - m->base);
+    mapsan_put_x(o, pc - m.base);
   } else {
     mapsan_put_s(o, "<unknown module>");
   }
@@ -281,6 +341,23 @@ static void text_pc(struct mapsan_writer *o, uintptr_t pc) {
 
 /* "pc":"0x..","module":"..","offset":"0x..","build_id":".." in JSON. */
 static void json_pc(struct mapsan_writer *o, uintptr_t pc) {
+  struct place pl = place_of(pc);
+  if (pl.unloaded) {
+    mapsan_put_s(o, "\"pc\":\"");
+    mapsan_put_x(o, pc);
+    mapsan_put_s(o, "\",\"module\":");
+    mapsan_put_jstr(o, pl.name);
+    mapsan_put_s(o, ",\"offset\":\"");
+    mapsan_put_x(o, pc - pl.base);
+    mapsan_put_s(o, "\"");
+    if (frame_unl.build_id[0]) {
+      mapsan_put_s(o, ",\"build_id\":\"");
+      mapsan_put_s(o, frame_unl.build_id);
+      mapsan_put_s(o, "\"");
+    }
+    mapsan_put_s(o, ",\"unloaded\":true");
+    return;
+  }
   struct mapsan_module *m = mapsan_module_of(pc);
   mapsan_put_s(o, "\"pc\":\"");
   mapsan_put_x(o, pc);
@@ -333,15 +410,18 @@ static void text_note(struct mapsan_writer *o, const struct crash_facts *f,
 }
 
 static void put_summary(struct mapsan_writer *o, const struct crash_facts *f) {
-  mapsan_put_s(o, "crash ");
+  mapsan_put_s(o, f->kind);
+  mapsan_put_s(o, " ");
   mapsan_put_s(o, f->signame);
   if (f->first >= 0) {
-    const struct mapsan_module *m = mapsan_module_of(frames[f->first]);
+    struct place m = place_of(frames[f->first]);
     mapsan_put_s(o, " (");
-    if (m) {
-      mapsan_put_s(o, mapsan_base_name(mapsan_module_name(m)));
+    if (m.name) {
+      mapsan_put_s(o, mapsan_base_name(m.name));
+      if (m.unloaded)
+        mapsan_put_s(o, " (unloaded)");
       mapsan_put_s(o, "+");
-      mapsan_put_x(o, frames[f->first] - m->base);
+      mapsan_put_x(o, frames[f->first] - m.base);
     } else {
       mapsan_put_x(o, frames[f->first]);
     }
@@ -349,10 +429,91 @@ static void put_summary(struct mapsan_writer *o, const struct crash_facts *f) {
   }
 }
 
+/* use-after-unload: the module the pc or address lies in, and its
+ * dlclose stack (kept inline in the log: the depot takes a lock). */
+static void text_unloaded(struct mapsan_writer *o, const struct crash_facts *f) {
+  const struct mapsan_unloaded *u = &crash_unl;
+  mapsan_put_s(o, "  The faulting ");
+  mapsan_put_s(o, f->stale);
+  mapsan_put_s(o, " ");
+  mapsan_put_x(o, f->stale_word);
+  mapsan_put_s(o, " lies in ");
+  mapsan_put_s(o, u->name);
+  mapsan_put_s(o, " (unloaded) [");
+  mapsan_put_x(o, u->lo);
+  mapsan_put_s(o, ", ");
+  mapsan_put_x(o, u->hi);
+  mapsan_put_s(o, ")");
+  if (u->build_id[0]) {
+    mapsan_put_s(o, ", build-id ");
+    mapsan_put_s(o, u->build_id);
+  }
+  mapsan_put_s(o, ", unloaded at ");
+  mapsan_put_time(o, u->time);
+  mapsan_put_s(o, ".\n  Module unloaded (dlclose) by ");
+  if (u->thread) {
+    mapsan_put_s(o, "thread T");
+    mapsan_put_u(o, u->thread);
+  } else {
+    mapsan_put_s(o, "an unknown thread");
+  }
+  mapsan_put_s(o, ":\n");
+  for (int i = 0; i < u->npcs && i < MAPSAN_UNLOAD_PCS; i++) {
+    mapsan_put_s(o, "    #");
+    mapsan_put_u(o, (uint64_t)i);
+    mapsan_put_s(o, " ");
+    text_pc(o, u->pcs[i]);
+    mapsan_put_s(o, "\n");
+  }
+  if (u->npcs == 0)
+    mapsan_put_s(o, "    <no stack>\n");
+}
+
+static void json_unloaded(struct mapsan_writer *o, const struct crash_facts *f) {
+  const struct mapsan_unloaded *u = &crash_unl;
+  mapsan_put_s(o, ",\"stale\":\"");
+  mapsan_put_s(o, f->stale);
+  mapsan_put_s(o, "\",\"stale_word\":\"");
+  mapsan_put_x(o, f->stale_word);
+  mapsan_put_s(o, "\",\"unloaded_module\":");
+  mapsan_put_jstr(o, u->name);
+  if (u->build_id[0]) {
+    mapsan_put_s(o, ",\"unloaded_build_id\":\"");
+    mapsan_put_s(o, u->build_id);
+    mapsan_put_s(o, "\"");
+  }
+  mapsan_put_s(o, ",\"unloaded_range\":[\"");
+  mapsan_put_x(o, u->lo);
+  mapsan_put_s(o, "\",\"");
+  mapsan_put_x(o, u->hi);
+  mapsan_put_s(o, "\"],\"unloaded_at\":\"");
+  mapsan_put_time(o, u->time);
+  mapsan_put_s(o, "\"");
+}
+
+/* The dlclose stack, after the current one in "stacks". */
+static void json_dlclose_stack(struct mapsan_writer *o) {
+  const struct mapsan_unloaded *u = &crash_unl;
+  mapsan_put_s(o, ",{\"role\":\"dlclose\"");
+  if (u->thread) {
+    mapsan_put_s(o, ",\"thread\":");
+    mapsan_put_u(o, u->thread);
+  }
+  mapsan_put_s(o, ",\"op\":\"dlclose\",\"frames\":[");
+  for (int i = 0; i < u->npcs && i < MAPSAN_UNLOAD_PCS; i++) {
+    mapsan_put_s(o, i ? ",{" : "{");
+    json_pc(o, u->pcs[i]);
+    mapsan_put_s(o, "}");
+  }
+  mapsan_put_s(o, "]}");
+}
+
 static size_t format_text(const struct crash_facts *f) {
   struct mapsan_writer o = mapsan_writer(text_buf, TEXT_CAP - TAIL_RESERVE);
   const char *code = code_name(f->sig, f->info->si_code);
-  mapsan_put_s(&o, "==================\nWARNING: mapsan: crash: ");
+  mapsan_put_s(&o, "==================\nWARNING: mapsan: ");
+  mapsan_put_s(&o, f->kind);
+  mapsan_put_s(&o, ": ");
   mapsan_put_s(&o, f->signame);
   mapsan_put_s(&o, " (");
   if (code)
@@ -389,6 +550,8 @@ static size_t format_text(const struct crash_facts *f) {
     mapsan_put_s(&o, "    <no stack>\n");
   if (unwind_faulted)
     mapsan_put_s(&o, "    <unwinding stopped: the stack is unreadable>\n");
+  if (f->stale)
+    text_unloaded(&o, f);
 
   int inflight = 0;
   for (int i = 0; i < nsnaps; i++)
@@ -468,7 +631,9 @@ static size_t format_json(const struct crash_facts *f) {
   mapsan_put_jstr(&o, host);
   mapsan_put_s(&o, ",\"time\":\"");
   mapsan_put_time(&o, f->time);
-  mapsan_put_s(&o, "\",\"kind\":\"crash\",\"signal\":\"");
+  mapsan_put_s(&o, "\",\"kind\":\"");
+  mapsan_put_s(&o, f->kind);
+  mapsan_put_s(&o, "\",\"signal\":\"");
   mapsan_put_s(&o, f->signame);
   mapsan_put_s(&o, "\",\"signal_code\":");
   const char *code = code_name(f->sig, f->info->si_code);
@@ -487,6 +652,8 @@ static size_t format_json(const struct crash_facts *f) {
     mapsan_put_s(&o, ",\"sender_pid\":");
     mapsan_put_i(&o, f->info->si_pid);
   }
+  if (f->stale)
+    json_unloaded(&o, f);
   char summary[600];
   struct mapsan_writer so = mapsan_writer(summary, sizeof(summary) - 1);
   put_summary(&so, f);
@@ -510,7 +677,10 @@ static size_t format_json(const struct crash_facts *f) {
     json_pc(&o, frames[i]);
     mapsan_put_s(&o, "}");
   }
-  mapsan_put_s(&o, "]}],\"threads\":[");
+  mapsan_put_s(&o, "]}");
+  if (f->stale)
+    json_dlclose_stack(&o);
+  mapsan_put_s(&o, "],\"threads\":[");
   for (int i = 0; i < nsnaps; i++) {
     if (o.len + 4096 > o.cap) {
       threads_not_shown += nsnaps - i;
@@ -551,12 +721,12 @@ static size_t format_json(const struct crash_facts *f) {
 static void make_signature(struct crash_facts *f) {
   uint64_t a = 0, b = 0; /* frame keys, sorted; the missing one is 0 */
   if (f->first >= 0) {
-    const struct mapsan_module *m = mapsan_module_of(frames[f->first]);
-    const char *mod = m ? mapsan_base_name(mapsan_module_name(m)) : "?";
-    uint64_t off = m ? frames[f->first] - m->base : 0;
+    struct place m = place_of(frames[f->first]);
+    const char *mod = m.name ? mapsan_base_name(m.name) : "?";
+    uint64_t off = m.name ? frames[f->first] - m.base : 0;
     b = mapsan_fnv(mapsan_fnv(MAPSAN_FNV_OFFSET, mod, strlen(mod)), &off, sizeof(off));
   }
-  uint64_t h = mapsan_fnv(MAPSAN_FNV_OFFSET, "crash", 5);
+  uint64_t h = mapsan_fnv(MAPSAN_FNV_OFFSET, f->kind, strlen(f->kind));
   h = mapsan_fnv(h, &a, sizeof(a));
   h = mapsan_fnv(h, &b, sizeof(b));
   static const char hex[] = "0123456789abcdef";
@@ -596,7 +766,7 @@ static void send_journal(const struct crash_facts *f, size_t json_len) {
   journal_message[m.len] = '\0';
   struct mapsan_journal_entry e = {
       .message = journal_message,
-      .kind = "crash",
+      .kind = f->kind,
       .signature = f->signature,
       .json = json_buf,
       .json_len = json_len,
@@ -677,6 +847,19 @@ void mapsan_crash_report(int sig, const char *signame, siginfo_t *info,
    * process; gethostname is uname, async-signal-safe). */
   if (host[0] == '\0' && gethostname(host, sizeof(host) - 1) != 0)
     strcpy(host, "unknown");
+  f.kind = "crash";
+  /* A fault on, or a pc in, the reserved range of an unloaded module. */
+  if ((sig == SIGSEGV || sig == SIGBUS) &&
+      mapsan_crash_kernel_fault(sig, info) &&
+      mapsan_unloaded_find((uintptr_t)info->si_addr, true, &crash_unl)) {
+    f.stale_word = (uintptr_t)info->si_addr;
+    f.stale = nframes > 0 && frames[0] == f.stale_word ? "pc" : "address";
+  } else if (nframes > 0 && mapsan_unloaded_find(frames[0], true, &crash_unl)) {
+    f.stale_word = frames[0];
+    f.stale = "pc";
+  }
+  if (f.stale)
+    f.kind = "use-after-unload";
   f.first = -1;
   for (int i = 0; i < nframes && f.first < 0; i++)
     if (!mapsan_is_runtime_pc(frames[i]))

@@ -978,6 +978,11 @@ struct mapsan_profile *mapsan_map_profile(const struct mapsan_op *op,
   return profile_attach(m, key);
 }
 
+bool mapsan_map_describe_at(uintptr_t addr, struct mapsan_map_info *out) {
+  struct mapsan_map *m = lookup(addr);
+  return m != NULL && mapsan_map_describe(m, addr, out);
+}
+
 /* ---- fork --------------------------------------------------------------- */
 
 void mapsan_maps_fork_prepare(void) { mapsan_lock_acquire(&table_lock); }

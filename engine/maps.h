@@ -137,6 +137,9 @@ uint64_t mapsan_map_gen(struct mapsan_map *m);
 bool mapsan_map_describe(struct mapsan_map *m, uintptr_t key,
                          struct mapsan_map_info *out);
 uintptr_t mapsan_map_key(struct mapsan_map *m);
+/* mapsan_map_describe for the map recorded at addr, if any (unload.c:
+ * the map of an operation in flight, from the thread's log). */
+bool mapsan_map_describe_at(uintptr_t addr, struct mapsan_map_info *out);
 
 /* The profile (engine/profile.h) of the tracked map op began on, or, when
  * op did not reach the engine (op->map NULL), of the tracked map at addr;

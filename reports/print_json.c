@@ -125,6 +125,32 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
     put(&o, ",\"inserts\":");
     put_u(&o, r->growth_inserts);
   }
+  if (r->unload.stale) {
+    const struct mapsan_report_unload *u = &r->unload;
+    put(&o, ",");
+    put_key_str(&o, "stale", u->stale);
+    put(&o, ",\"stale_word\":");
+    put_xstr(&o, u->word);
+    put(&o, ",\"stale_offset\":");
+    put_xstr(&o, u->word - u->base);
+    if (u->has_key) {
+      put(&o, ",\"key\":");
+      put_xstr(&o, u->key);
+    }
+    put(&o, ",");
+    put_key_str(&o, "unloaded_module", u->module);
+    if (u->build_id[0]) {
+      put(&o, ",");
+      put_key_str(&o, "unloaded_build_id", u->build_id);
+    }
+    put(&o, ",\"unloaded_range\":[");
+    put_xstr(&o, u->lo);
+    put(&o, ",");
+    put_xstr(&o, u->hi);
+    put(&o, "],\"unloaded_at\":\"");
+    mapsan_put_time(&o, u->time);
+    put(&o, "\"");
+  }
   if (r->usual_lock) {
     put(&o, ",\"usual_lock\":");
     put_xstr(&o, r->usual_lock);
@@ -243,6 +269,8 @@ static size_t print_json(const struct mapsan_resolved *res, char *buf,
       }
       if (fr->inlined)
         put(&o, ",\"inlined\":true");
+      if (fr->unloaded)
+        put(&o, ",\"unloaded\":true");
       put(&o, "}");
     }
     put(&o, "]}");

@@ -63,6 +63,8 @@ static void put_frames(struct mapsan_writer *o, const struct mapsan_resolved *re
     }
     put(o, " (");
     put(o, base_name(fr->module));
+    if (fr->unloaded)
+      put(o, " (unloaded)");
     put(o, "+");
     put_x(o, fr->offset);
     put(o, ")\n");
@@ -201,6 +203,39 @@ static void put_locks(struct mapsan_writer *o, const struct mapsan_resolved *res
   put(o, s->acc.nlocks > MAPSAN_REPORT_MAX_LOCKS ? ", ...\n" : "\n");
 }
 
+/* use-after-unload: what the stale word is and where it points. */
+static void put_unload(struct mapsan_writer *o, const struct mapsan_report *r) {
+  const struct mapsan_report_unload *u = &r->unload;
+  if (u->stale[0] == 'k' || u->stale[0] == 'v') /* key, value */
+    put3(o, "  The entry's ", u->stale, " holds ");
+  else if (u->stale[0] == 'p') /* a fault: the pc */
+    put(o, "  The operation called ");
+  else /* a fault: the address */
+    put(o, "  The operation touched ");
+  put_x(o, u->word);
+  put3(o, " (", base_name(u->module), " (unloaded)+");
+  put_x(o, u->word - u->base);
+  put3(o, "), which points into ", u->module, " (unloaded) [");
+  put_x(o, u->lo);
+  put(o, ", ");
+  put_x(o, u->hi);
+  put(o, ")");
+  if (u->build_id[0])
+    put3(o, ", build-id ", u->build_id, "");
+  put(o, ", unloaded at ");
+  mapsan_put_time(o, u->time);
+  if (u->has_key && !(u->key == u->word && u->stale[0] == 'k')) {
+    put(o, ". Its key is ");
+    put_x(o, u->key);
+  }
+  if (u->stale[0] == 'p')
+    put(o, ": a function pointer it called (the map's or an entry's) was "
+           "stale");
+  else if (u->stale[0] == 'a')
+    put(o, ": a key or value it hashed, compared or released points there");
+  put(o, ".\n\n");
+}
+
 static void put_heading(struct mapsan_writer *o, const struct mapsan_resolved *res,
                         const struct mapsan_report_stack *s,
                         const char *name) {
@@ -241,6 +276,13 @@ static void put_heading(struct mapsan_writer *o, const struct mapsan_resolved *r
     break;
   case MAPSAN_ROLE_MAP_CREATED:
     put3(o, "  Map created (", op, ") by ");
+    break;
+  case MAPSAN_ROLE_DLCLOSE:
+    put3(o, "  Module unloaded (", op, ") by ");
+    break;
+  case MAPSAN_ROLE_MODULE_OP:
+    put3(o, "  Latest operation on the map from the module's code (", op,
+         ", likely where it stored the entry; its call site only) by ");
     break;
   case MAPSAN_ROLE_THREAD_CREATED:
     put(o, "  Thread T");
@@ -301,6 +343,8 @@ size_t mapsan_print_text(const struct mapsan_resolved *res, char *buf,
     put_u(&o, r->growth_inserts);
     put(&o, " inserts of new keys) and never removed one.\n\n");
   }
+  if (r->unload.stale)
+    put_unload(&o, r);
   bool hinted = false;
   for (int i = 0; i < r->nstacks; i++) {
     const struct mapsan_report_stack *s = &r->stacks[i];

@@ -72,6 +72,8 @@ const char *mapsan_kind_name(enum mapsan_kind k) {
     return "nil-map-write";
   case MAPSAN_KIND_UNBOUNDED_GROWTH:
     return "unbounded-growth";
+  case MAPSAN_KIND_USE_AFTER_UNLOAD:
+    return "use-after-unload";
   case MAPSAN_KIND_CRASH:
     return "crash";
   }
@@ -98,6 +100,10 @@ const char *mapsan_role_name(enum mapsan_role r) {
     return "lock-created";
   case MAPSAN_ROLE_INSERT_SITE:
     return "insert-site";
+  case MAPSAN_ROLE_DLCLOSE:
+    return "dlclose";
+  case MAPSAN_ROLE_MODULE_OP:
+    return "module-op";
   }
   return "?";
 }

@@ -13,6 +13,7 @@
 #define MAPSAN_REPORT_H
 
 #include "../base/base.h"
+#include "../base/unloads.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@ enum mapsan_kind {
   MAPSAN_KIND_USE_AFTER_DESTROY,
   MAPSAN_KIND_NIL_MAP_WRITE,
   MAPSAN_KIND_UNBOUNDED_GROWTH, /* engine/profile.c: growth_limit */
+  MAPSAN_KIND_USE_AFTER_UNLOAD,
   MAPSAN_KIND_CRASH,
 };
 
@@ -40,6 +42,9 @@ enum mapsan_role {
   MAPSAN_ROLE_THREAD_CREATED,
   MAPSAN_ROLE_LOCK_CREATED,
   MAPSAN_ROLE_INSERT_SITE, /* unbounded-growth: a top inserting call site */
+  MAPSAN_ROLE_DLCLOSE, /* use-after-unload: the dlclose that unloaded it */
+  MAPSAN_ROLE_MODULE_OP, /* use-after-unload: the map's latest operation
+                            from the unloaded module's code, if known */
 };
 
 /* What a lock is, as the wrapper that first saw it knows (engine/sync.h):
@@ -110,6 +115,19 @@ struct mapsan_report {
   /* unbounded-growth: the limit, the entries after the crossing insert,
    * and the map's inserts of new keys so far (growth == 0: not that kind). */
   uint64_t growth_limit, growth_entries, growth_inserts;
+  /* use-after-unload (stale != NULL): the word that points into an
+   * unloaded module, where it was, the entry's key (its first word), and
+   * the module, copied from the unload log (which may evict it). */
+  struct mapsan_report_unload {
+    const char *stale; /* "key" or "value" */
+    uintptr_t word;
+    bool has_key;
+    uintptr_t key;
+    uintptr_t lo, hi, base; /* base: the module's load address */
+    int64_t time;
+    char module[MAPSAN_UNLOAD_NAME];
+    char build_id[65];
+  } unload;
   int nstacks;
   struct mapsan_report_stack stacks[MAPSAN_REPORT_MAX_STACKS];
 };

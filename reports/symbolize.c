@@ -44,6 +44,14 @@
  * Every frame also gets its module's GNU build-id (base/buildid.c: read
  * from the loaded notes, cached), so a report can be symbolized elsewhere.
  *
+ * A pc in the range of a module that dlclose unloaded (base/unloads.h:
+ * the range stays reserved while the module is logged, so nothing else is
+ * there) is named after that module, "(unloaded)", with its build-id and
+ * offset. Each session also reports the logged modules to libdw from
+ * their files at their old addresses (report_unloaded), when the file on
+ * disk still has the module's build-id (a hot reload may have replaced
+ * it), so that their frames get functions and lines too.
+ *
  * The symbolize option (base/options.inc) says how far this goes:
  *   0  never: libdw is not loaded at all (a fleet symbolizes offline with
  *      mapsan-report --symbolize); frames are module+offset+build-id from
@@ -57,6 +65,7 @@
  *      set (never in a signal handler).
  */
 #include "symbolize.h"
+#include "../base/unloads.h"
 
 #include "../base/base.h"
 #include "../base/buildid.h"
@@ -84,7 +93,7 @@
   X(dwfl_module_addrdie) X(dwfl_module_addrinfo) X(dwfl_module_addrname)     \
   X(dwfl_module_getsrc) X(dwfl_module_info) X(dwfl_report_begin)             \
   X(dwfl_report_end) X(dwfl_standard_find_debuginfo)                       \
-  X(dwfl_build_id_find_debuginfo) X(dwfl_module_build_id)
+  X(dwfl_build_id_find_debuginfo) X(dwfl_module_build_id) X(dwfl_report_elf)
 
 static struct {
 #define X(name) __typeof__(&name) name;
@@ -264,6 +273,33 @@ static int find_debuginfo(Dwfl_Module *mod, void **userdata,
                               crc, debuginfo_file_name);
 }
 
+/* A module dlclose unloaded, its range still reserved: reported to libdw
+ * from its file at its old load address, so that its frames get functions
+ * and lines, if the file on disk is still that module (same build-id: a
+ * hot reload may have replaced it). */
+static void report_unloaded(const struct mapsan_unloaded *u, void *arg) {
+  (void)arg;
+  size_t n = strlen(u->build_id) / 2;
+  unsigned char id[32];
+  if (!u->reserved || n == 0 || n > sizeof(id))
+    return;
+  for (size_t i = 0; i < n; i++) {
+    unsigned v = 0;
+    for (int d = 0; d < 2; d++) {
+      char c = u->build_id[2 * i + (size_t)d];
+      v = v * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    id[i] = (unsigned char)v;
+  }
+  int fd = open(u->name, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  bool same = file_has_build_id(fd, id, (int)n);
+  close(fd);
+  if (same)
+    dw.dwfl_report_elf(dwfl, u->name, u->name, -1, u->base, false);
+}
+
 static void refresh(void) {
   if (!dw_load())
     return;
@@ -281,6 +317,7 @@ static void refresh(void) {
     dwfl = NULL;
     return;
   }
+  mapsan_unloaded_each(report_unloaded, NULL);
   dwfl_report_end(dwfl, NULL, NULL);
 }
 
@@ -411,46 +448,16 @@ static const char *module_name(const char *name) {
   return name;
 }
 
-size_t mapsan_symbolize(uintptr_t pc, bool return_address,
-                        struct mapsan_frame *out, size_t max) {
-  if (max == 0)
-    return 0;
+/* The frames of pc from libdw's session (dwfl set): out[0..] filled as
+ * mapsan_symbolize says; 0 when no module holds it. */
+static size_t symbolize_dwfl(uintptr_t pc, uintptr_t lookup,
+                             struct mapsan_frame *out, size_t max) {
   struct mapsan_frame *f = &out[0];
-  memset(f, 0, sizeof(*f));
-  f->pc = pc;
-  f->module = "?";
-  uintptr_t lookup = return_address && pc > 0 ? pc - 1 : pc;
-  if (dwfl == NULL)
-    refresh();
-  if (dwfl == NULL && (mapsan_in_signal() || mapsan_opts.symbolize <= 0)) {
-    /* no libdw, no loader lock; symbolize=0: module+offset+build-id only */
-    struct dl_find_object obj;
-    if (_dl_find_object((void *)lookup, &obj) == 0) {
-      const char *name = obj.dlfo_link_map ? obj.dlfo_link_map->l_name : "";
-      const char *module = keep(module_name(name));
-      f->module = module ? module : "?";
-      f->offset = pc - (uintptr_t)obj.dlfo_map_start;
-    }
-    f->build_id = mapsan_build_id_of(lookup, true); /* no walk in a handler */
-    return 1;
-  }
-  if (dwfl == NULL) { /* no libdw: the dynamic linker's view */
-    Dl_info info;
-    if (dladdr((void *)lookup, &info) &&
-        info.dli_fname) {
-      const char *module = keep(module_name(info.dli_fname));
-      f->module = module ? module : "?";
-      f->offset = pc - (uintptr_t)info.dli_fbase;
-      f->function = keep(info.dli_sname);
-    }
-    f->build_id = mapsan_build_id_of(lookup, true);
-    return 1;
-  }
   Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
   if (mod == NULL) {
     refresh();
     if (dwfl == NULL || (mod = dwfl_addrmodule(dwfl, lookup)) == NULL)
-      return 1;
+      return 0;
   }
   f->build_id = mapsan_build_id_of(lookup, !mapsan_in_signal());
   Dwarf_Addr start = 0;
@@ -515,6 +522,63 @@ size_t mapsan_symbolize(uintptr_t pc, bool return_address,
   }
   scopes = chain;
   free(scopes);
+  return n ? n : 1;
+}
+
+size_t mapsan_symbolize(uintptr_t pc, bool return_address,
+                        struct mapsan_frame *out, size_t max) {
+  if (max == 0)
+    return 0;
+  struct mapsan_frame *f = &out[0];
+  memset(f, 0, sizeof(*f));
+  f->pc = pc;
+  f->module = "?";
+  uintptr_t lookup = return_address && pc > 0 ? pc - 1 : pc;
+  /* A pc of a module dlclose unloaded, whose range is still reserved:
+   * named after it, not after whatever the address space holds now. */
+  struct mapsan_unloaded u;
+  bool unloaded = mapsan_unloads_seen() &&
+                  mapsan_unloaded_find(lookup, true, &u) && u.reserved;
+  if (dwfl == NULL)
+    refresh();
+  if (unloaded) { /* libdw knows it if its file is still the module */
+    size_t n = dwfl ? symbolize_dwfl(pc, lookup, out, max) : 0;
+    const char *module = keep(u.name), *id = keep(u.build_id);
+    if (n == 0)
+      n = 1;
+    for (size_t i = 0; i < n; i++) {
+      out[i].module = module ? module : "?";
+      out[i].offset = pc - u.base;
+      out[i].build_id = id && id[0] ? id : NULL;
+      out[i].unloaded = true;
+    }
+    return n;
+  }
+  if (dwfl == NULL && (mapsan_in_signal() || mapsan_opts.symbolize <= 0)) {
+    /* no libdw, no loader lock; symbolize=0: module+offset+build-id only */
+    struct dl_find_object obj;
+    if (_dl_find_object((void *)lookup, &obj) == 0) {
+      const char *name = obj.dlfo_link_map ? obj.dlfo_link_map->l_name : "";
+      const char *module = keep(module_name(name));
+      f->module = module ? module : "?";
+      f->offset = pc - (uintptr_t)obj.dlfo_map_start;
+    }
+    f->build_id = mapsan_build_id_of(lookup, true); /* no walk in a handler */
+    return 1;
+  }
+  if (dwfl == NULL) { /* no libdw: the dynamic linker's view */
+    Dl_info info;
+    if (dladdr((void *)lookup, &info) &&
+        info.dli_fname) {
+      const char *module = keep(module_name(info.dli_fname));
+      f->module = module ? module : "?";
+      f->offset = pc - (uintptr_t)info.dli_fbase;
+      f->function = keep(info.dli_sname);
+    }
+    f->build_id = mapsan_build_id_of(lookup, true);
+    return 1;
+  }
+  size_t n = symbolize_dwfl(pc, lookup, out, max);
   return n ? n : 1;
 }
 

@@ -24,6 +24,7 @@ struct mapsan_frame {
   int line;
   bool inlined;         /* a call inlined into the next frame */
   const char *build_id; /* the module's GNU build-id, hex; NULL if none */
+  bool unloaded;        /* module is one dlclose unloaded (base/unloads.h) */
 };
 
 /* Fills out[0..] with the frames pc stands for (innermost first, at most

@@ -70,6 +70,7 @@
 #include "../engine/profile.h"
 #include "../engine/window.h"
 #include "../engine/sync.h"
+#include "../engine/unload.h"
 #include "map_wrap.h"
 
 
@@ -824,8 +825,11 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
   struct mapsan_op op;
   bool on = read_begin(&op, h, "lookup", pc, cfa);
   gpointer r = REAL(g_hash_table_lookup)(h, k);
-  if (on)
+  if (on) {
+    if (r != NULL) /* found: the entry's key equals k */
+      mapsan_unload_check(&op, &k, sizeof(k), &r, sizeof(r));
     mapsan_map_end(&op);
+  }
   prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
   return r;
 }
@@ -842,7 +846,21 @@ static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
                                                                   uintptr_t cfa) {
   struct mapsan_op op;
   bool on = read_begin(&op, h, "lookup_extended", pc, cfa);
-  gboolean r = REAL(g_hash_table_lookup_extended)(h, k, ok, v);
+  gboolean r;
+  if (!on || !mapsan_unloads_seen()) {
+    r = REAL(g_hash_table_lookup_extended)(h, k, ok, v);
+  } else {
+    /* The entry is checked even when the program asks for neither half. */
+    gpointer ok_ = NULL, v_ = NULL;
+    r = REAL(g_hash_table_lookup_extended)(h, k, &ok_, &v_);
+    if (r) {
+      mapsan_unload_check(&op, &ok_, sizeof(ok_), &v_, sizeof(v_));
+      if (ok)
+        *ok = ok_;
+      if (v)
+        *v = v_;
+    }
+  }
   if (on)
     mapsan_map_end(&op);
   prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
@@ -893,8 +911,11 @@ static MAPSAN_NOINLINE gpointer g_hash_table_find_slow(GHashTable *h, GHRFunc f,
   struct mapsan_op op;
   bool on = read_begin(&op, h, "find", pc, cfa);
   gpointer r = REAL(g_hash_table_find)(h, f, data);
-  if (on)
+  if (on) {
+    if (r != NULL)
+      mapsan_unload_check(&op, NULL, 0, &r, sizeof(r));
     mapsan_map_end(&op);
+  }
   prof_read(&op, h, PROF_ITER);
   return r;
 }
@@ -954,6 +975,20 @@ MAPSAN_EXPORT gpointer *g_hash_table_get_keys_as_array(GHashTable *h,
   FAST_OR_SLOW(g_hash_table_get_keys_as_array, h, (h, len));
 }
 
+/* foreach hands each entry to the program's function: after a module was
+ * unloaded, each goes through unload_each first (engine/unload.h). */
+struct unload_foreach {
+  struct mapsan_op *op;
+  GHFunc f;
+  gpointer data;
+};
+
+static void unload_each(gpointer k, gpointer v, gpointer arg) {
+  struct unload_foreach *c = arg;
+  mapsan_unload_check(c->op, &k, sizeof(k), &v, sizeof(v));
+  c->f(k, v, c->data);
+}
+
 static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
                                                       gpointer data,
                                                       uintptr_t pc,
@@ -968,7 +1003,12 @@ static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
   bool on = mapsan_map_begin(&op, h, API, "foreach", false);
   if (!on)
     note_sampled_out(h, &op);
-  REAL(g_hash_table_foreach)(h, f, data);
+  if (on && f != NULL && mapsan_unloads_seen()) {
+    struct unload_foreach c = {&op, f, data};
+    REAL(g_hash_table_foreach)(h, unload_each, &c);
+  } else {
+    REAL(g_hash_table_foreach)(h, f, data);
+  }
   if (on) {
     mapsan_map_end(&op);
     prof_read(&op, h, PROF_ITER);
@@ -1021,7 +1061,20 @@ g_hash_table_iter_next_slow(GHashTableIter *it, gpointer *k, gpointer *v,
     return REAL(g_hash_table_iter_next)(it, k, v);
   }
   mapsan_iter_check(&op, it);
-  gboolean r = REAL(g_hash_table_iter_next)(it, k, v);
+  gboolean r;
+  if (!mapsan_unloads_seen()) {
+    r = REAL(g_hash_table_iter_next)(it, k, v);
+  } else { /* the entry is checked even when the program asks for neither */
+    gpointer k_ = NULL, v_ = NULL;
+    r = REAL(g_hash_table_iter_next)(it, &k_, &v_);
+    if (r) {
+      mapsan_unload_check(&op, &k_, sizeof(k_), &v_, sizeof(v_));
+      if (k)
+        *k = k_;
+      if (v)
+        *v = v_;
+    }
+  }
   if (!r)
     mapsan_iter_end(it);
   mapsan_map_end(&op);

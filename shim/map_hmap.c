@@ -30,6 +30,7 @@
 #include "../engine/profile.h"
 #include "../engine/quarantine.h"
 #include "../engine/window.h"
+#include "../engine/unload.h"
 #include "map_wrap.h"
 
 #include <dlfcn.h>
@@ -299,7 +300,8 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
  * frame before the test: 25 more instructions a call (callgrind).
  * may_alloc: the call can allocate or release a bucket array, so the pool
  * must know the map and operation (lookup and len never do). */
-#define MAP_OP_SLOW(type, mp, oname, write, may_alloc, call, pc, cfa, pwhat) \
+#define MAP_OP_SLOW(type, mp, oname, write, may_alloc, call, pc, cfa, pwhat,  \
+                    check)                                                    \
   do {                                                                        \
     hmap *m_ = (mp);                                                          \
     if (PASS_THROUGH(m_))                                                     \
@@ -334,11 +336,36 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
       WITH_POOL_CTX(m_, on_, oname, &op, r_ = call);                         \
     else                                                                      \
       r_ = call;                                                              \
+    if (on_)                                                                  \
+      check(&op, m_, r_);                                                     \
     mapsan_map_end(&op);                                                      \
     if (MAPSAN_UNLIKELY(op.prof != NULL)) /* begin: profiles are on */       \
       prof_after(m_, &op, pwhat, (uintptr_t)r_);                              \
     return r_;                                                                \
   } while (0)
+
+/* The `check` of MAP_OP_SLOW: what a read hands the program, checked for
+ * words that point into an unloaded module (engine/unload.h). A lookup
+ * that found an entry: the key looked up (equal to the entry's, by the
+ * map's own equality) and the value slot; an iteration step, the key and
+ * value slots (it->key, it->val). */
+#define NO_CHECK(op, m, r) ((void)(r))
+
+static void check_lookup(struct mapsan_op *op, hmap *m, void *slot,
+                         const void *key) {
+  if (slot != NULL) /* found: the entry's key equals *key */
+    mapsan_unload_check(op, key, m->key_size, slot, m->val_size);
+}
+/* In lookup_slow, whose key is `key`. */
+#define CHECK_LOOKUP(op, m, r) check_lookup(op, m, r, key)
+
+static void check_iter(struct mapsan_op *op, hmap *m, bool more,
+                       hmap_iter *it) {
+  if (more)
+    mapsan_unload_check(op, it->key, m->key_size, it->val, m->val_size);
+}
+/* In iter_next_slow, whose iterator is `it`. */
+#define CHECK_ITER(op, m, r) check_iter(op, m, r, it)
 
 #define MAP_WRAPPER(fn, mp, slow, ...)                                        \
   MAPSAN_MARKED_OR_SLOW(fast.fn, untracked(mp), slow, __VA_ARGS__)
@@ -348,31 +375,31 @@ static MAPSAN_NOINLINE void *assign_slow(hmap *m, const void *key,
   if (m == NULL && mapsan_hooks_on())
     mapsan_map_nil_write(API, "assign"); /* then the library aborts */
   MAP_OP_SLOW(void *, m, "assign", true, true, REAL(hmap_assign)(m, key), pc,
-              cfa, PROF_ASSIGN);
+              cfa, PROF_ASSIGN, NO_CHECK);
 }
 
 static MAPSAN_NOINLINE bool delete_slow(hmap *m, const void *key,
                                         uintptr_t pc, uintptr_t cfa) {
   MAP_OP_SLOW(bool, m, "delete", true, true, REAL(hmap_delete)(m, key), pc,
-              cfa, PROF_DELETE);
+              cfa, PROF_DELETE, NO_CHECK);
 }
 
 static MAPSAN_NOINLINE void *lookup_slow(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
   MAP_OP_SLOW(void *, m, "lookup", false, false, REAL(hmap_lookup)(m, key),
-              pc, cfa, PROF_LOOKUP);
+              pc, cfa, PROF_LOOKUP, CHECK_LOOKUP);
 }
 
 static MAPSAN_NOINLINE size_t len_slow(hmap *m, uintptr_t pc,
                                        uintptr_t cfa) {
   MAP_OP_SLOW(size_t, m, "len", false, false, REAL(hmap_len)(m), pc, cfa,
-              PROF_NONE);
+              PROF_NONE, NO_CHECK);
 }
 
 static MAPSAN_NOINLINE bool iter_next_slow(hmap_iter *it, uintptr_t pc,
                                            uintptr_t cfa) {
   MAP_OP_SLOW(bool, it->map, "iter_next", false, true, REAL(hmap_iter_next)(it),
-              pc, cfa, PROF_NONE);
+              pc, cfa, PROF_NONE, CHECK_ITER);
 }
 
 MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {

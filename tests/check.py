@@ -27,6 +27,16 @@ The expectations live in the test's own source, so a test reads as one file:
   mapsan-crash-recent: OP MARK        the crash report lists OP from MARK
                                       among some thread's recent operations
   mapsan-crash: none                  no crash report at all
+  mapsan-unloaded: KIND MODULE STALE MARK
+                                      a report of KIND (use-after-unload, made
+                                      by a map operation or at crash time)
+                                      whose unloaded_module's file name is
+                                      MODULE, whose stale word was in STALE
+                                      (key, value, pc, address) and whose
+                                      dlclose stack has the line MARK
+(A crash-time report is one with a "signal": kind crash, or use-after-unload
+when the pc or fault address lay in an unloaded module; its frames are
+resolved with addr2line and it counts for the crash directives.)
   mapsan-exit: N | abort | signal:SIG expected exit status (default: 66 when
                                       reports are expected, else 0); abort is
                                       signal:ABRT, signal:SEGV a death by
@@ -237,9 +247,12 @@ def main():
 
     base = os.path.basename(source)
 
+    def is_crash(rep):
+        return 'signal' in rep
+
     def frame_line(rep, i, fr):
         """(basename, line) of frame i of a stack of rep."""
-        if 'file' not in fr and rep['kind'] == 'crash' and 'module' in fr:
+        if 'file' not in fr and is_crash(rep) and 'module' in fr:
             # Frame 0 of a crash is the faulting pc, not a return address.
             return module_line(fr['module'], fr['offset'], i > 0)
         return os.path.basename(fr.get('file', '')), fr.get('line')
@@ -248,7 +261,7 @@ def main():
         for s in rep['stacks']:
             if s['role'] == role and s['frames']:
                 fr = s['frames'][0]
-                if 'file' not in fr and rep['kind'] == 'crash':
+                if 'file' not in fr and is_crash(rep):
                     # The faulting pc itself, not a return address.
                     f, line = module_line(fr['module'], fr['offset'], False)
                     return line if f == base else None
@@ -258,7 +271,7 @@ def main():
         return None
 
     # Crash reports: what each thread was doing.
-    crashes = [r for r in reports if r['kind'] == 'crash']
+    crashes = [r for r in reports if is_crash(r)]
     test_map = re.search(r'mapsan-test-map=(0x[0-9a-f]+)', err)
     for which, op, mark in re.findall(
             r'mapsan-crash-(inflight|recent):\s*([\w-]+)[ \t]+(\w+)', text):
@@ -326,6 +339,33 @@ def main():
                     hit['overlapping'] != (ov.group(1) == 'true'):
                 print('FAIL: overlapping is %s' % hit['overlapping'])
                 ok = False
+    for kind, module, stale, mark in re.findall(
+            r'mapsan-unloaded:\s*([\w-]+)[ \t]+(\S+)[ \t]+(\w+)[ \t]+(\w+)',
+            text):
+        if mark not in marks:
+            print('FAIL: mark %s is not in %s' % (mark, source))
+            return 1
+        seen = []
+        found = None
+        # A report still unmatched first: one directive, one report.
+        for r in unmatched + [r for r in reports if r not in unmatched]:
+            if r['kind'] != kind:
+                continue
+            closes = [s for s in r['stacks'] if s['role'] == 'dlclose']
+            # Every frame of a dlclose stack is a return address.
+            lines = [frame_line(r, 1, f) for s in closes for f in s['frames']]
+            seen.append((os.path.basename(r.get('unloaded_module', '')),
+                         r.get('stale'), lines))
+            if os.path.basename(r.get('unloaded_module', '')) == module and \
+                    r.get('stale') == stale and (base, marks[mark]) in lines:
+                found = r
+                break
+        if found is None:
+            print('FAIL: no %s report naming %s (%s), unloaded at line %d; '
+                  'seen: %s' % (kind, module, stale, marks[mark], seen))
+            ok = False
+        elif found in unmatched:
+            unmatched.remove(found) # expected: the directive states it
     for kind, key, val in re.findall(
             r'mapsan-field:\s*([\w-]+)[ \t]+(\w+)[ \t]+(\S+)', text):
         if not any(r['kind'] == kind and key in r and
@@ -471,7 +511,7 @@ def main():
             len({r['pid'] for r in profiles}), pids.group(1)))
         ok = False
     for r in unmatched:
-        if r['kind'] == 'crash' and not crash_stated and \
+        if is_crash(r) and not crash_stated and \
                 want_exit.startswith('signal:'):
             print('crash report tolerated (the process died of a signal): %s'
                   % r['summary'])

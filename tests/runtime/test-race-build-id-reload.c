@@ -13,8 +13,11 @@
  * plugin. Every frame's build_id must equal its module file's note (the
  * second report's plugin frames were named after the first plugin).
  * The program prints where each plugin was mapped: the second lands on
- * the first (checked: "same address").
+ * the first (checked: "same address"). Only with the use-after-unload rule
+ * off (unload_keep=0): on, the first plugin's range stays reserved after
+ * its dlclose, and the second cannot be mapped there.
  *
+ * mapsan-options: unload_keep=0
  * mapsan-expect: write-write-race FIRST
  * mapsan-expect: write-write-race SECOND
  * mapsan-frames-build-id: true
