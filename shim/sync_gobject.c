@@ -74,12 +74,7 @@ static MAPSAN_NOINLINE void unref_stopped(gpointer object) {
     mapsan_sync_forget((uintptr_t)object);
 }
 
-MAPSAN_EXPORT void g_object_unref(gpointer object) {
-  if (MAPSAN_LIKELY(
-          !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))) {
-    unref_stopped(object);
-    return;
-  }
+static MAPSAN_NOINLINE void unref_live(gpointer object) {
   if (object == NULL || !mapsan_hooks_on()) {
     REAL(g_object_unref)(object);
     return;
@@ -98,4 +93,13 @@ MAPSAN_EXPORT void g_object_unref(gpointer object) {
   REAL(g_object_unref)(object);
   if (last)
     mapsan_sync_forget(key);
+}
+
+/* Both halves out of line, so that the wrapper is a load and a jump. */
+MAPSAN_EXPORT void g_object_unref(gpointer object) {
+  if (MAPSAN_LIKELY(
+          !atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)))
+    unref_stopped(object);
+  else
+    unref_live(object);
 }
