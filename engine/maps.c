@@ -384,7 +384,8 @@ bool mapsan_map_sample(void) { return sample_draw(); }
 /* ---- create / destroy --------------------------------------------------- */
 
 void mapsan_map_create(const void *addr, const struct mapsan_map_api *api,
-                       const char *opname, bool tracked) {
+                       const char *opname, bool tracked, uintptr_t pc,
+                       uintptr_t cfa) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL || addr == NULL)
     return;
@@ -397,7 +398,7 @@ void mapsan_map_create(const void *addr, const struct mapsan_map_api *api,
       mapsan_thread_access(t);
       e = mapsan_thread_epoch(t);
     }
-    fill_access(&a, t, mapsan_stack_capture(), opname, true);
+    fill_access(&a, t, mapsan_stack_capture_from(pc, cfa), opname, true);
   }
   insert((uintptr_t)addr, api, &a, e, mapsan_once_window(t), true, !tracked);
 }
@@ -427,21 +428,22 @@ static void forget_sampled_out(struct mapsan_map *m, uintptr_t addr) {
 }
 
 void mapsan_map_destroy(const void *addr, const struct mapsan_map_api *api,
-                        const char *opname) {
+                        const char *opname, uintptr_t pc, uintptr_t cfa) {
   struct mapsan_map *sm = lookup((uintptr_t)addr);
   if (sm && sm->sampled_out) {
     forget_sampled_out(sm, (uintptr_t)addr);
     return;
   }
   struct mapsan_op op;
-  op.caller_pc = op.caller_cfa = 0;
+  op.caller_pc = pc;
+  op.caller_cfa = cfa;
   if (!mapsan_map_begin(&op, addr, api, opname, true))
     return;
   mapsan_map_end(&op);
   struct mapsan_thread *t = mapsan_thread_current();
   struct mapsan_map *m = op.map;
   struct mapsan_access_rec a;
-  fill_access(&a, t, mapsan_stack_capture(), opname, true);
+  fill_access(&a, t, mapsan_stack_capture_from(pc, cfa), opname, true);
   mapsan_lock_acquire(&table_lock);
   seq_begin();
   mapsan_lock_acquire(&m->lock);

@@ -89,9 +89,12 @@ bool mapsan_map_sample(void);
 
 /* A map was created at addr (new/init). Replaces any shadow at addr.
  * tracked false (from mapsan_map_sample) leaves a marker that makes every
- * later call on it return at once. */
+ * later call on it return at once. pc, cfa: the program's call site, as
+ * MAPSAN_OP_CALLER records it (0, 0 if not known), so that the creation's
+ * stack can come from the call-site cache (stacks/stack.c). */
 void mapsan_map_create(const void *addr, const struct mapsan_map_api *api,
-                       const char *opname, bool tracked);
+                       const char *opname, bool tracked, uintptr_t pc,
+                       uintptr_t cfa);
 
 /* Forgets anything known at addr (a map created in place of an old one and
  * not tracked, by an API that remembers that in the map itself). */
@@ -100,7 +103,7 @@ void mapsan_map_forget(const void *addr);
 /* A map is about to be destroyed: checked as a write, then marked
  * destroyed (a later call on it is use-after-destroy). */
 void mapsan_map_destroy(const void *addr, const struct mapsan_map_api *api,
-                        const char *opname);
+                        const char *opname, uintptr_t pc, uintptr_t cfa);
 
 /* Begin/end of a read or write. begin returns false when the call must
  * not proceed into the engine's end (untracked, or reported as

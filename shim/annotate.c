@@ -59,12 +59,16 @@ MAPSAN_EXPORT void mapsan_annotate_happens_after(const volatile void *addr) {
 MAPSAN_EXPORT void mapsan_annotate_map_create(const volatile void *map) {
   if (mapsan_hooks_on())
     mapsan_map_create((const void *)map, &annotated_api, "create",
-                      mapsan_map_sample());
+                      mapsan_map_sample(),
+                      (uintptr_t)__builtin_return_address(0),
+                      (uintptr_t)__builtin_dwarf_cfa());
 }
 
 MAPSAN_EXPORT void mapsan_annotate_map_destroy(const volatile void *map) {
   if (mapsan_hooks_on())
-    mapsan_map_destroy((const void *)map, &annotated_api, "destroy");
+    mapsan_map_destroy((const void *)map, &annotated_api, "destroy",
+                       (uintptr_t)__builtin_return_address(0),
+                       (uintptr_t)__builtin_dwarf_cfa());
 }
 
 static void begin(const volatile void *map, const volatile void *it,

@@ -301,18 +301,23 @@ static void note_sampled_out(GHashTable *h, const struct mapsan_op *op) {
 
 /* ---- create, reference, destroy ----------------------------------------- */
 
+/* In an exported function: the program's call site (MAPSAN_OP_CALLER). */
+#define CALLER_PC ((uintptr_t)__builtin_return_address(0))
+#define CALLER_CFA ((uintptr_t)__builtin_dwarf_cfa())
+
 /* A new table: drawn, marked, and given a shadow only if tracked or if
  * marks are off (then the shadow is what remembers it is not). An untracked
  * marked table then costs mapsan nothing more, creation and destruction
  * included, as a project map: no shadow, no table lock, no sync object. */
-static GHashTable *created(GHashTable *h, const char *opname) {
+static GHashTable *created(GHashTable *h, const char *opname, uintptr_t pc,
+                           uintptr_t cfa) {
   if (h && mapsan_hooks_on()) {
     bool tracked = mapsan_map_sample();
     mark(h, !tracked);
     if (!tracked && atomic_load_explicit(&marks_on, memory_order_relaxed))
       mapsan_map_forget(h); /* a destroyed table's record at this address */
     else
-      mapsan_map_create(h, API, opname, tracked);
+      mapsan_map_create(h, API, opname, tracked, pc, cfa);
   }
   return h;
 }
@@ -320,7 +325,7 @@ static GHashTable *created(GHashTable *h, const char *opname) {
 MAPSAN_EXPORT GHashTable *g_hash_table_new(GHashFunc hash, GEqualFunc eq) {
   GHashTable *h = REAL(g_hash_table_new)(hash, eq);
   layout_learn(h, hash, eq, NULL, NULL);
-  return created(h, "new");
+  return created(h, "new", CALLER_PC, CALLER_CFA);
 }
 
 MAPSAN_EXPORT GHashTable *g_hash_table_new_full(GHashFunc hash, GEqualFunc eq,
@@ -328,11 +333,12 @@ MAPSAN_EXPORT GHashTable *g_hash_table_new_full(GHashFunc hash, GEqualFunc eq,
                                                 GDestroyNotify vd) {
   GHashTable *h = REAL(g_hash_table_new_full)(hash, eq, kd, vd);
   layout_learn(h, hash, eq, kd, vd);
-  return created(h, "new_full");
+  return created(h, "new_full", CALLER_PC, CALLER_CFA);
 }
 
 MAPSAN_EXPORT GHashTable *g_hash_table_new_similar(GHashTable *other) {
-  return created(REAL(g_hash_table_new_similar)(other), "new_similar");
+  return created(REAL(g_hash_table_new_similar)(other), "new_similar",
+                 CALLER_PC, CALLER_CFA);
 }
 
 MAPSAN_EXPORT GHashTable *g_hash_table_ref(GHashTable *h) {
@@ -347,7 +353,8 @@ MAPSAN_EXPORT GHashTable *g_hash_table_ref(GHashTable *h) {
  * else then); only the last reference goes to the real function, which
  * destroys the table. (Reading the count and then calling the real function
  * would let two threads both see 2 and neither acquire.) */
-static void unref(GHashTable *h, const char *opname) {
+static void unref(GHashTable *h, const char *opname, uintptr_t pc,
+                  uintptr_t cfa) {
   mapsan_sync_release((uintptr_t)h);
   if (!layout_ok()) {
     REAL(g_hash_table_unref)(h);
@@ -365,7 +372,7 @@ static void unref(GHashTable *h, const char *opname) {
          * own (kept, 52,799 of these were 54% of the sync objects left
          * at the end of GLib's gmenumodel /gmenu/dbus/threaded). */
         mapsan_sync_forget((uintptr_t)h);
-        mapsan_map_destroy(h, API, opname);
+        mapsan_map_destroy(h, API, opname, pc, cfa);
       }
       REAL(g_hash_table_unref)(h);
       return;
@@ -377,15 +384,13 @@ static void unref(GHashTable *h, const char *opname) {
 }
 
 static MAPSAN_NOINLINE void g_hash_table_unref_slow(GHashTable *h,
-                                                    uintptr_t pc_,
-                                                    uintptr_t cfa_) {
-  (void)pc_;
-  (void)cfa_;
+                                                    uintptr_t pc,
+                                                    uintptr_t cfa) {
   if (h == NULL || !mapsan_hooks_on()) {
     REAL(g_hash_table_unref)(h);
     return;
   }
-  unref(h, "unref");
+  unref(h, "unref", pc, cfa);
 }
 
 MAPSAN_EXPORT void g_hash_table_unref(GHashTable *h) {
@@ -410,7 +415,7 @@ static MAPSAN_NOINLINE void g_hash_table_destroy_slow(GHashTable *h,
     mapsan_map_end(&op);
   }
   REAL(g_hash_table_remove_all)(h);
-  unref(h, "destroy");
+  unref(h, "destroy", pc_, cfa_);
 }
 
 MAPSAN_EXPORT void g_hash_table_destroy(GHashTable *h) {

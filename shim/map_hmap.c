@@ -227,11 +227,12 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
 
 /* The map was drawn (tracked or not) before the real call, so that its
  * first bucket array already comes from the right allocator. */
-static void created(hmap *m, bool tracked, const char *opname) {
+static void created(hmap *m, bool tracked, const char *opname,
+                    const struct mapsan_op *op) {
   if (mapsan_opts.sample_rate > 1)
     m->tool_tag = tracked ? TAG_TRACKED : untracked_tag();
   if (tracked) {
-    mapsan_map_create(m, API, opname, true);
+    mapsan_map_create(m, API, opname, true, op->caller_pc, op->caller_cfa);
     apply_stress(m);
   } else {
     mapsan_map_forget(m);
@@ -249,7 +250,7 @@ MAPSAN_EXPORT hmap *hmap_new(const hmap_type *t, size_t hint) {
   if (m) {
     if (tracked)
       mapsan_pool_adopt(m->buckets, m);
-    created(m, tracked, "new");
+    created(m, tracked, "new", &op);
   }
   return m;
 }
@@ -263,7 +264,7 @@ MAPSAN_EXPORT void hmap_init(hmap *m, const hmap_type *t, size_t hint) {
   MAPSAN_OP_CALLER(&op);
   bool tracked = mapsan_map_sample();
   WITH_POOL_CTX(m, tracked, "init", &op, REAL(hmap_init)(m, t, hint));
-  created(m, tracked, "init");
+  created(m, tracked, "init", &op);
 }
 
 MAPSAN_EXPORT void hmap_free(hmap *m) {
@@ -273,7 +274,7 @@ MAPSAN_EXPORT void hmap_free(hmap *m) {
   }
   struct mapsan_op op;
   MAPSAN_OP_CALLER(&op);
-  mapsan_map_destroy(m, API, "free");
+  mapsan_map_destroy(m, API, "free", op.caller_pc, op.caller_cfa);
   WITH_POOL_CTX(m, true, "free", &op, REAL(hmap_free)(m));
 }
 
@@ -284,7 +285,7 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
   }
   struct mapsan_op op;
   MAPSAN_OP_CALLER(&op);
-  mapsan_map_destroy(m, API, "destroy");
+  mapsan_map_destroy(m, API, "destroy", op.caller_pc, op.caller_cfa);
   WITH_POOL_CTX(m, true, "destroy", &op, REAL(hmap_destroy)(m));
 }
 

@@ -117,7 +117,7 @@ static const void *map; /* the map the current case uses */
 static void new_map(void) {
   static int next;
   map = &map_slots[next++];
-  mapsan_map_create(map, &test_api, "new", true);
+  mapsan_map_create(map, &test_api, "new", true, 0, 0);
 }
 
 static void touch(bool write) {
