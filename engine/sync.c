@@ -310,7 +310,7 @@ static void acquire(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
     mapsan_sync_publish(t);
 }
 
-void mapsan_lock_acquired_slow(uintptr_t addr, unsigned how) {
+static inline void lock_acquired(uintptr_t addr, unsigned how) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
@@ -320,7 +320,7 @@ void mapsan_lock_acquired_slow(uintptr_t addr, unsigned how) {
   mapsan_thread_lock_push(t, addr, (enum mapsan_lock_mode)(how & 1));
 }
 
-void mapsan_lock_releasing_slow(uintptr_t addr) {
+static inline void lock_releasing(uintptr_t addr) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
@@ -338,7 +338,7 @@ MAPSAN_NOINLINE void mapsan_lock_acquired_live(uintptr_t addr, unsigned how) {
   if (!mapsan_hooks_on())
     return;
   mapsan_enter();
-  mapsan_lock_acquired_slow(addr, how);
+  lock_acquired(addr, how);
   mapsan_leave();
 }
 
@@ -346,7 +346,7 @@ MAPSAN_NOINLINE void mapsan_lock_releasing_live(uintptr_t addr) {
   if (!mapsan_hooks_on())
     return;
   mapsan_enter();
-  mapsan_lock_releasing_slow(addr);
+  lock_releasing(addr);
   mapsan_leave();
 }
 

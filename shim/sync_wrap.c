@@ -9,6 +9,7 @@
 typedef int (*unlock_int_fn)(void *);
 typedef void (*unlock_void_fn)(void *);
 
+/* Here when the clocks run or the real function is not resolved yet. */
 int mapsan_unlock_slow_int(void *obj, enum mapsan_real_id id) {
   mapsan_lock_releasing((uintptr_t)obj);
   mapsan_fnptr f = mapsan_real_get(id);
