@@ -31,6 +31,8 @@
  */
 #include "buildid.h"
 
+#include <errno.h>
+
 #include "base.h"
 
 #include <elf.h>
@@ -236,9 +238,17 @@ static bool still_loaded(const struct entry *e) {
   if (e->elf == 0)
     return true; /* nothing to compare with */
   char hex[MAPSAN_BUILD_ID_HEX];
+  int saved = errno;
+  errno = 0;
   int r = mapsan_read_build_id(e->elf, hex);
+  /* Unreadable: gone (EFAULT: unmapped, or an unloaded module's reserved
+   * range), or process_vm_readv refused (seccomp: EPERM, ENOSYS), when
+   * nothing can be compared and the entry stays (marking it dead would
+   * walk the modules and add an entry on every lookup). */
+  bool refused = r < 0 && (errno == EPERM || errno == ENOSYS);
+  errno = saved;
   if (r < 0)
-    return false;
+    return refused;
   return r == 0 ? e->hex[0] == '\0' : strcmp(hex, e->hex) == 0;
 }
 

@@ -337,10 +337,10 @@ static void report_init(struct mapsan_report *r, enum mapsan_kind kind,
  * lookup. */
 
 static MAPSAN_TLS uint64_t sample_state;
-static MAPSAN_TLS uint64_t sample_skip; /* maps until the next draw; 0: none
-                                           drawn yet on this thread */
+static MAPSAN_TLS uint64_t sample_skip; /* maps until the next tracked one;
+                                           0: none tracked yet on this thread */
 
-static uint64_t sample_gap(uint64_t rate) {
+static uint64_t sample_next(void) {
   uint64_t x = sample_state;
   if (MAPSAN_UNLIKELY(x == 0)) {
     struct timespec ts;
@@ -353,19 +353,19 @@ static uint64_t sample_gap(uint64_t rate) {
   x ^= x >> 7;
   x ^= x << 17;
   sample_state = x;
-  return 1 + x % (2 * rate - 1);
+  return x;
 }
 
+/* Until a thread's first tracked map, each map is drawn on its own with
+ * probability 1/rate (x uniform over [1, 2^64): below 2^64 / rate), so
+ * that a thread making few maps is sampled at the stated rate too (a first
+ * gap drawn like the others would track its first map with probability
+ * 1/(2N-1)); from then on, gaps. */
 static MAPSAN_NOINLINE bool sample_draw_slow(uint64_t rate) {
-  if (sample_skip == 0) { /* this thread's first map: where in a gap */
-    sample_skip = sample_gap(rate);
-    if (sample_skip > 1) {
-      sample_skip--;
-      return false;
-    }
-  }
-  sample_skip = sample_gap(rate);
-  return true;
+  bool hit = sample_skip != 0 || sample_next() <= UINT64_MAX / rate;
+  if (hit)
+    sample_skip = 1 + sample_next() % (2 * rate - 1);
+  return hit;
 }
 
 static inline bool sample_draw(void) {

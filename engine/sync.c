@@ -150,7 +150,7 @@ static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
   HASH_FIND(hh, s->objs, &addr, sizeof(addr), o);
   if (o && o->kind == MAPSAN_LOCK_KIND_UNKNOWN &&
       kind != MAPSAN_LOCK_KIND_UNKNOWN) {
-    o->kind = (uint8_t)kind;
+    __atomic_store_n(&o->kind, (uint8_t)kind, __ATOMIC_RELAXED);
     o->create_stack = mapsan_stack_capture(); /* first seen as a lock */
   }
   if (o || !create)
@@ -167,7 +167,7 @@ static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
   atomic_store_explicit(&o->tag, TAG_EMPTY, memory_order_relaxed);
   atomic_store_explicit(&o->rtag, TAG_EMPTY, memory_order_relaxed);
   o->marked = false;
-  o->kind = (uint8_t)kind;
+  __atomic_store_n(&o->kind, (uint8_t)kind, __ATOMIC_RELAXED);
   /* The first-seen stack is shown for locks only (a report's lock labels),
    * so only a lock's sighting pays for it: objects made by plain edges
    * (every shared GObject's unref, every GSource) were a twelfth of full
@@ -207,8 +207,14 @@ static struct sync_obj *lock_obj(struct mapsan_thread *t, uintptr_t addr,
   struct stripe *s = stripe_lock(addr);
   *sp = s;
   if (hint &&
-      atomic_load_explicit(&hint->gen, memory_order_relaxed) == gen)
+      atomic_load_explicit(&hint->gen, memory_order_relaxed) == gen) {
+    if (hint->kind == MAPSAN_LOCK_KIND_UNKNOWN &&
+        kind != MAPSAN_LOCK_KIND_UNKNOWN) {
+      __atomic_store_n(&hint->kind, (uint8_t)kind, __ATOMIC_RELAXED);
+      hint->create_stack = mapsan_stack_capture(); /* first seen as a lock */
+    }
     return hint;
+  }
   struct sync_obj *o = get_locked(s, addr, true, kind);
   struct mapsan_sync_cache_entry *e = cache_entry(t, addr);
   e->addr = addr;
@@ -260,7 +266,12 @@ static void acquire_only(struct mapsan_thread *t, uintptr_t addr,
   mapsan_window_sync(t);
   uint64_t gen = 0;
   struct sync_obj *o = cached(t, addr, &gen);
-  if (o &&
+  /* A lock whose object a plain edge or a release made first has no kind
+   * or first-seen stack yet: its first acquisition as a lock takes the
+   * stripe lock to record them (lock_obj), even when the tags would skip. */
+  if (o && (how >> 1 == MAPSAN_LOCK_KIND_UNKNOWN ||
+            __atomic_load_n(&o->kind, __ATOMIC_RELAXED) !=
+                MAPSAN_LOCK_KIND_UNKNOWN) &&
       tag_known(atomic_load_explicit(&o->tag, memory_order_acquire), t) &&
       (!writer ||
        tag_known(atomic_load_explicit(&o->rtag, memory_order_acquire), t)) &&

@@ -260,9 +260,7 @@ static bool reborn(uintptr_t addr) {
 
 /* ---- the untracked mark (sampling) -------------------------------------- */
 
-/* The low half of the table's address, scrambled by a constant: one
- * instruction to compute, and garbage left by a freed table at another
- * address does not match. */
+/* Where a table's mark is (MARK_UNTRACKED, MARK_TRACKED: see above). */
 static _Atomic uint32_t *pad_of(GHashTable *h) {
   return (_Atomic uint32_t *)(void *)((char *)h + GHT_PAD_OFF);
 }
