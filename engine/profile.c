@@ -72,6 +72,7 @@
 #include "../stacks/stack.h"
 #include "thread.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
@@ -283,8 +284,11 @@ void mapsan_profile_tick_slow(void) {
   uint64_t next = now + period_ns();
   if (atomic_compare_exchange_strong_explicit(&next_due_ns, &due, next,
                                               memory_order_relaxed,
-                                              memory_order_relaxed))
+                                              memory_order_relaxed)) {
+    int saved = errno; /* inside a program's insert or removal */
     mapsan_profile_dump(false);
+    errno = saved;
+  }
 }
 
 /* ---- records ------------------------------------------------------------ */

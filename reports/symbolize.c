@@ -455,6 +455,10 @@ static size_t symbolize_dwfl(uintptr_t pc, uintptr_t lookup,
   struct mapsan_frame *f = &out[0];
   Dwfl_Module *mod = dwfl_addrmodule(dwfl, lookup);
   if (mod == NULL) {
+    /* Not in a signal handler (a fault reported from it, engine/unload.c,
+     * the guarded pool): a refresh rebuilds libdw's whole session. */
+    if (mapsan_in_signal())
+      return 0;
     refresh();
     if (dwfl == NULL || (mod = dwfl_addrmodule(dwfl, lookup)) == NULL)
       return 0;
