@@ -41,6 +41,7 @@
  * and narrowed after one is evicted, so it always covers every entry.
  */
 #include "unloads.h"
+#include "lines.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,20 +90,6 @@ static bool reserve(uintptr_t lo, uintptr_t hi) {
 
 static char maps_buf[8192] MAPSAN_BIG;
 
-static uintptr_t hex(const char **p, const char *end) {
-  uintptr_t v = 0;
-  for (; *p < end; (*p)++) {
-    char c = **p;
-    if (c >= '0' && c <= '9')
-      v = v * 16 + (uintptr_t)(c - '0');
-    else if (c >= 'a' && c <= 'f')
-      v = v * 16 + (uintptr_t)(c - 'a' + 10);
-    else
-      break;
-  }
-  return v;
-}
-
 /* A range checked by still_ours: what /proc/self/maps shows in it. */
 struct check {
   uintptr_t lo, hi;
@@ -111,13 +98,19 @@ struct check {
 };
 
 /* One line of the maps file, against each range of c[0..n). */
-static void check_line(const char *p, const char *end, struct check *c,
-                       size_t n) {
-  uintptr_t a = hex(&p, end);
+struct checks {
+  struct check *c;
+  size_t n;
+};
+
+static void check_line(const char *p, const char *end, void *arg) {
+  struct check *c = ((struct checks *)arg)->c;
+  size_t n = ((struct checks *)arg)->n;
+  uintptr_t a = mapsan_parse_hex(&p, end);
   if (p >= end || *p != '-')
     return;
   p++;
-  uintptr_t b = hex(&p, end);
+  uintptr_t b = mapsan_parse_hex(&p, end);
   /* " ---p 00000000 00:00 0" and no path */
   static const char anon[] = " ---p 00000000 00:00 0";
   size_t len = sizeof(anon) - 1;
@@ -148,34 +141,9 @@ static void still_ours(struct check *c, size_t n) {
       c[i].covered = c[i].hi - c[i].lo;
     return;
   }
-  bool skipping = false; /* inside a line too long for the buffer */
-  size_t have = 0;
-  for (;;) {
-    ssize_t got = read(fd, maps_buf + have, sizeof(maps_buf) - have);
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got <= 0)
-      break;
-    have += (size_t)got;
-    size_t start = 0;
-    for (size_t i = 0; i < have; i++) {
-      if (maps_buf[i] != '\n')
-        continue;
-      if (!skipping)
-        check_line(maps_buf + start, maps_buf + i, c, n);
-      skipping = false;
-      start = i + 1;
-    }
-    if (start == 0 && have == sizeof(maps_buf)) { /* a very long path */
-      if (!skipping)
-        check_line(maps_buf, maps_buf + have, c, n);
-      skipping = true;
-      have = 0;
-      continue;
-    }
-    memmove(maps_buf, maps_buf + start, have - start);
-    have -= start;
-  }
+  struct checks cs = {c, n};
+  /* a very long line's head still has the range */
+  mapsan_read_lines(fd, maps_buf, sizeof(maps_buf), true, check_line, &cs);
   close(fd);
 }
 

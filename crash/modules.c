@@ -27,6 +27,7 @@
 
 #include "../base/base.h"
 #include "../base/buildid.h"
+#include "../base/lines.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -64,17 +65,7 @@ static uint32_t add_name(char *pool, size_t *used, const char *s, size_t n) {
 }
 
 static const char *hex_field(const char *p, const char *end, uintptr_t *v) {
-  uintptr_t x = 0;
-  for (; p < end; p++) {
-    char c = *p;
-    if (c >= '0' && c <= '9')
-      x = x * 16 + (uintptr_t)(c - '0');
-    else if (c >= 'a' && c <= 'f')
-      x = x * 16 + (uintptr_t)(c - 'a' + 10);
-    else
-      break;
-  }
-  *v = x;
+  *v = mapsan_parse_hex(&p, end);
   return p;
 }
 
@@ -88,7 +79,8 @@ static const char *skip_field(const char *p, const char *end) {
 
 /* One line of /proc/self/maps:
  *   lo-hi perms offset dev inode   path */
-static void maps_line(const char *p, const char *end) {
+static void maps_line(const char *p, const char *end, void *arg) {
+  (void)arg;
   uintptr_t lo, hi, off;
   p = hex_field(p, end, &lo);
   if (p >= end || *p != '-')
@@ -136,32 +128,8 @@ static bool modules_from_proc(void) {
     fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return false;
-  size_t have = 0;
-  bool skipping = false; /* inside a line too long for the buffer */
-  for (;;) {
-    ssize_t n = read(fd, maps_buf + have, sizeof(maps_buf) - have);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    have += (size_t)n;
-    size_t start = 0;
-    for (size_t i = 0; i < have; i++) {
-      if (maps_buf[i] != '\n')
-        continue;
-      if (!skipping)
-        maps_line(maps_buf + start, maps_buf + i);
-      skipping = false;
-      start = i + 1;
-    }
-    if (start == 0 && have == sizeof(maps_buf)) {
-      skipping = true;
-      have = 0;
-      continue;
-    }
-    memmove(maps_buf, maps_buf + start, have - start);
-    have -= start;
-  }
+  /* a line too long for the buffer is a path too long to keep: skipped */
+  mapsan_read_lines(fd, maps_buf, sizeof(maps_buf), false, maps_line, NULL);
   close(fd);
   return nmodules > 0;
 }
