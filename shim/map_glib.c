@@ -98,13 +98,9 @@ static const struct mapsan_map_api glib_api = {
 #define GHT_BIG_OFF 24 /* have_big_keys (bit 0), have_big_values (bit 1) */
 
 static _Atomic int layout; /* 0 unknown, 1 verified, -1 does not match */
-/* Untracked marks are written and trusted (sample_rate > 1 and the padding
- * verified). */
-static _Atomic bool marks_on;
 /* The fast path's real functions: copied from the real-function table
- * when marks turn on (layout_ok), NULL before, so that a non-NULL entry
- * also says the mark can be trusted and the fast path tests nothing else
- * (14 -> 11 instructions a call). */
+ * when marks turn on (layout_decide), before untracked_key says a mark
+ * can match, so that the fast path jumps through them untested. */
 static mapsan_fnptr fast_real[MAPSAN_REAL_COUNT];
 
 static int field(GHashTable *h, size_t off) {
@@ -127,6 +123,13 @@ static uintptr_t word_at(GHashTable *h, size_t off) {
 #define MARK_UNTRACKED 0x6d61706eu
 #define MARK_TRACKED 0x74726b64u
 static _Atomic uint64_t untracked_key = UINT64_MAX;
+
+/* Untracked marks are written and trusted: sample_rate > 1, the padding
+ * verified and the fast path's functions resolved (layout_decide). */
+static bool marks_on(void) {
+  return atomic_load_explicit(&untracked_key, memory_order_relaxed) !=
+         UINT64_MAX;
+}
 
 /* Every g_hash_table_ function mapsan wraps is in fast_real. */
 static bool family_complete(void) {
@@ -157,7 +160,6 @@ static void layout_decide(int l, bool pad_ok) {
       mapsan_real_copy_family("g_hash_table_", fast_real);
       on = family_complete();
     }
-    atomic_store_explicit(&marks_on, on, memory_order_relaxed);
     if (on)
       atomic_store_explicit(&untracked_key, MARK_UNTRACKED,
                             memory_order_release);
@@ -274,7 +276,7 @@ static bool marked_untracked(GHashTable *h) {
 }
 
 static void mark(GHashTable *h, bool is_untracked) {
-  if (layout_ok() && atomic_load_explicit(&marks_on, memory_order_relaxed))
+  if (layout_ok() && marks_on())
     atomic_store_explicit(pad_of(h),
                           is_untracked ? MARK_UNTRACKED : MARK_TRACKED,
                           memory_order_relaxed);
@@ -312,7 +314,7 @@ static GHashTable *created(GHashTable *h, const char *opname, uintptr_t pc,
   if (h && mapsan_hooks_on()) {
     bool tracked = mapsan_map_sample();
     mark(h, !tracked);
-    if (!tracked && atomic_load_explicit(&marks_on, memory_order_relaxed))
+    if (!tracked && marks_on())
       mapsan_map_forget(h); /* a destroyed table's record at this address */
     else
       mapsan_map_create(h, API, opname, tracked, pc, cfa);
@@ -805,7 +807,7 @@ static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
     return false;
   /* A drawn table between canary windows: a read checks nothing there (a
    * write still goes to the engine, for GLib's iterator rule). */
-  if (atomic_load_explicit(&marks_on, memory_order_relaxed) &&
+  if (marks_on() &&
       atomic_load_explicit(pad_of(h), memory_order_relaxed) == MARK_TRACKED &&
       mapsan_window_closed()) {
     op->sampled_out = false; /* drawn: its profile counts it */
