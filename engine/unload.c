@@ -23,7 +23,11 @@
  *
  * 2. What is a use. The engine does not scan maps: an entry is checked
  *    when the program is handed it, by the read that returns it (a lookup's
- *    value, an iteration's key and value; the wrappers say which,
+ *    value, with the key looked up named but not checked: it is the
+ *    caller's own, and a host that unregisters a plugin's function pointer
+ *    after dlclose looks it up harmlessly; an iteration's key and value;
+ *    a stored key lookup_extended returns that is not the caller's
+ *    pointer; the wrappers say which,
  *    shim/map_glib.c and map_hmap.c). So an entry removed, or a map
  *    destroyed, before any use is never looked at (unregistering after
  *    dlclose without calling is harmless), and the cost is per entry
@@ -342,10 +346,10 @@ static MAPSAN_COLD MAPSAN_NOINLINE void report(struct mapsan_op *op,
 }
 
 void mapsan_unload_check_entry(struct mapsan_op *op, const void *key,
-                               size_t key_size, const void *val,
-                               size_t val_size) {
+                               size_t key_size, bool key_out,
+                               const void *val, size_t val_size) {
   struct mapsan_unloaded u;
-  uintptr_t w = stale_word(key, key_size, &u);
+  uintptr_t w = key_out ? stale_word(key, key_size, &u) : 0;
   if (w != 0) {
     report(op, "key", w, key, key_size, &u);
     return;

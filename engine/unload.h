@@ -30,10 +30,12 @@ void mapsan_unload_after(struct mapsan_unload_ctx *c);
 /* An entry of the map of op (in flight, begun and not ended) was handed to
  * the program by op: key_size bytes at key and val_size bytes at val
  * (either may be NULL/0), read as pointer-aligned 8-byte words. Reports
- * the first word that lies in an unloaded module. */
+ * the first word that lies in an unloaded module; the key's words only if
+ * key_out (the read handed the key out: an iteration, a stored key that is
+ * not the caller's own), else the key is only named in the report. */
 void mapsan_unload_check_entry(struct mapsan_op *op, const void *key,
-                               size_t key_size, const void *val,
-                               size_t val_size);
+                               size_t key_size, bool key_out,
+                               const void *val, size_t val_size);
 
 /* For the SIGSEGV/SIGBUS handler (crash/handler.c), before its crash
  * report: a fault on, or a pc in, an unloaded module's reserved range,
@@ -63,17 +65,17 @@ static inline bool mapsan_unload_hull_hit(const void *p, size_t size,
 /* The same, costing one load until a module has been unloaded, and then
  * two compares a word outside the log's hull. */
 static inline void mapsan_unload_check(struct mapsan_op *op, const void *key,
-                                       size_t key_size, const void *val,
-                                       size_t val_size) {
+                                       size_t key_size, bool key_out,
+                                       const void *val, size_t val_size) {
   if (MAPSAN_LIKELY(!mapsan_unloads_seen()) || op->map == NULL)
     return;
   uintptr_t lo = atomic_load_explicit(&mapsan_unloads_lo_min,
                                       memory_order_relaxed);
   uintptr_t hi = atomic_load_explicit(&mapsan_unloads_hi_max,
                                       memory_order_relaxed);
-  if (mapsan_unload_hull_hit(key, key_size, lo, hi) ||
+  if ((key_out && mapsan_unload_hull_hit(key, key_size, lo, hi)) ||
       mapsan_unload_hull_hit(val, val_size, lo, hi))
-    mapsan_unload_check_entry(op, key, key_size, val, val_size);
+    mapsan_unload_check_entry(op, key, key_size, key_out, val, val_size);
 }
 
 #endif

@@ -831,8 +831,8 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
   bool on = read_begin(&op, h, "lookup", pc, cfa);
   gpointer r = REAL(g_hash_table_lookup)(h, k);
   if (on) {
-    if (r != NULL) /* found: the entry's key equals k */
-      mapsan_unload_check(&op, &k, sizeof(k), &r, sizeof(r));
+    if (r != NULL) /* the value is handed out; k is the caller's own */
+      mapsan_unload_check(&op, &k, sizeof(k), false, &r, sizeof(r));
     mapsan_map_end(&op);
   }
   prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
@@ -859,7 +859,11 @@ static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
     gpointer ok_ = NULL, v_ = NULL;
     r = REAL(g_hash_table_lookup_extended)(h, k, &ok_, &v_);
     if (r) {
-      mapsan_unload_check(&op, &ok_, sizeof(ok_), &v_, sizeof(v_));
+      /* The stored key is handed out only when it is not the pointer the
+       * caller passed (a table keyed by content): a caller that looks up
+       * its own stale pointer (g_direct_hash keyed by a plugin's function,
+       * unregistered after dlclose) learns nothing from the map. */
+      mapsan_unload_check(&op, &ok_, sizeof(ok_), ok_ != k, &v_, sizeof(v_));
       if (ok)
         *ok = ok_;
       if (v)
@@ -918,7 +922,7 @@ static MAPSAN_NOINLINE gpointer g_hash_table_find_slow(GHashTable *h, GHRFunc f,
   gpointer r = REAL(g_hash_table_find)(h, f, data);
   if (on) {
     if (r != NULL)
-      mapsan_unload_check(&op, NULL, 0, &r, sizeof(r));
+      mapsan_unload_check(&op, NULL, 0, false, &r, sizeof(r));
     mapsan_map_end(&op);
   }
   prof_read(&op, h, PROF_ITER);
@@ -990,7 +994,7 @@ struct unload_foreach {
 
 static void unload_each(gpointer k, gpointer v, gpointer arg) {
   struct unload_foreach *c = arg;
-  mapsan_unload_check(c->op, &k, sizeof(k), &v, sizeof(v));
+  mapsan_unload_check(c->op, &k, sizeof(k), true, &v, sizeof(v));
   c->f(k, v, c->data);
 }
 
@@ -1073,7 +1077,7 @@ g_hash_table_iter_next_slow(GHashTableIter *it, gpointer *k, gpointer *v,
     gpointer k_ = NULL, v_ = NULL;
     r = REAL(g_hash_table_iter_next)(it, &k_, &v_);
     if (r) {
-      mapsan_unload_check(&op, &k_, sizeof(k_), &v_, sizeof(v_));
+      mapsan_unload_check(&op, &k_, sizeof(k_), true, &v_, sizeof(v_));
       if (k)
         *k = k_;
       if (v)

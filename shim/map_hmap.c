@@ -347,15 +347,16 @@ MAPSAN_EXPORT void hmap_destroy(hmap *m) {
 
 /* The `check` of MAP_OP_SLOW: what a read hands the program, checked for
  * words that point into an unloaded module (engine/unload.h). A lookup
- * that found an entry: the key looked up (equal to the entry's, by the
- * map's own equality) and the value slot; an iteration step, the key and
+ * that found an entry: the value slot (the key is the caller's own: a
+ * caller that looks up a stale pointer of its own, to unregister it after
+ * dlclose, learns nothing from the map); an iteration step, the key and
  * value slots (it->key, it->val). */
 #define NO_CHECK(op, m, r) ((void)(r))
 
 static void check_lookup(struct mapsan_op *op, hmap *m, void *slot,
                          const void *key) {
-  if (slot != NULL) /* found: the entry's key equals *key */
-    mapsan_unload_check(op, key, m->key_size, slot, m->val_size);
+  if (slot != NULL)
+    mapsan_unload_check(op, key, m->key_size, false, slot, m->val_size);
 }
 /* In lookup_slow, whose key is `key`. */
 #define CHECK_LOOKUP(op, m, r) check_lookup(op, m, r, key)
@@ -363,7 +364,7 @@ static void check_lookup(struct mapsan_op *op, hmap *m, void *slot,
 static void check_iter(struct mapsan_op *op, hmap *m, bool more,
                        hmap_iter *it) {
   if (more)
-    mapsan_unload_check(op, it->key, m->key_size, it->val, m->val_size);
+    mapsan_unload_check(op, it->key, m->key_size, true, it->val, m->val_size);
 }
 /* In iter_next_slow, whose iterator is `it`. */
 #define CHECK_ITER(op, m, r) check_iter(op, m, r, it)
