@@ -16,18 +16,28 @@
 #include "../base/interpose.h"
 #include "../base/options.h"
 #include "../engine/unload.h"
+#include "../stacks/frames.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 
+/* Any dlclose may unmap code, and another module may be mapped there
+ * later: the frame sizes learned for stack walks are dropped after it
+ * (stacks/frames.c; one atomic increment). */
+static int real_dlclose(void *handle) {
+  int r = REAL(dlclose)(handle);
+  mapsan_frames_forget();
+  return r;
+}
+
 MAPSAN_EXPORT int dlclose(void *handle) {
   if (!mapsan_hooks_on() || mapsan_opts.unload_keep <= 0)
-    return REAL(dlclose)(handle);
+    return real_dlclose(handle);
   int saved = errno;
   struct mapsan_unload_ctx *c = mapsan_unload_before(
       (uintptr_t)__builtin_return_address(0), (uintptr_t)__builtin_dwarf_cfa());
   errno = saved;
-  int r = REAL(dlclose)(handle);
+  int r = real_dlclose(handle);
   saved = errno;
   mapsan_unload_after(c);
   errno = saved;

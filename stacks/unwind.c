@@ -19,6 +19,7 @@
  * report would not.
  */
 #include "unwind.h"
+#include "frames.h"
 
 #include "../base/base.h"
 
@@ -105,6 +106,39 @@ static MAPSAN_NOINLINE int step_backtrace(void **buf, int size) {
     if (mapsan_unw.get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
       break;
     buf[n++] = (void *)(uintptr_t)ip;
+  }
+  return n;
+}
+
+MAPSAN_NOINLINE int mapsan_unwind_frames(struct mapsan_frame *out, int size,
+                                         bool *complete) {
+  unw_context_t uc;
+  unw_cursor_t c;
+  *complete = false;
+  if (!mapsan_unwind_ready() || mapsan_unw.getcontext(&uc) != 0 ||
+      mapsan_unw.init_local(&c, &uc) != 0)
+    return 0;
+  int n = 0;
+  for (;;) {
+    int r = mapsan_unw.step(&c);
+    if (r == 0)
+      *complete = true;
+    if (r <= 0 || n == size)
+      break;
+    unw_word_t ip, sp, rbp;
+    if (mapsan_unw.get_reg(&c, UNW_REG_IP, &ip) < 0 ||
+        mapsan_unw.get_reg(&c, UNW_REG_SP, &sp) < 0 ||
+        mapsan_unw.get_reg(&c, UNW_X86_64_RBP, &rbp) < 0)
+      break;
+    if (ip == 0) {
+      *complete = true;
+      break;
+    }
+    out[n].ip = ip;
+    out[n].sp = sp;
+    out[n].rbp = rbp;
+    out[n].signal = mapsan_unw.is_signal_frame(&c) > 0;
+    n++;
   }
   return n;
 }
@@ -237,7 +271,8 @@ bool mapsan_unwind_load(void) {
               resolve(h, STR(unw_init_local), &f.init_local) &&
               resolve(h, STR(unw_init_local2), &f.init_local2) &&
               resolve(h, STR(unw_get_reg), &f.get_reg) &&
-              resolve(h, STR(unw_step), &f.step);
+              resolve(h, STR(unw_step), &f.step) &&
+              resolve(h, STR(unw_is_signal_frame), &f.is_signal_frame);
     struct link_map *lm = NULL;
     if (ok && dlinfo(h, RTLD_DI_LINKMAP, &lm) == 0 && lm != NULL)
       dl_iterate_phdr(find_text, lm);

@@ -62,6 +62,7 @@ struct mapsan_unwind_fns {
   __typeof__(&unw_init_local2) init_local2;
   __typeof__(&unw_get_reg) get_reg;
   __typeof__(&unw_step) step;
+  __typeof__(&unw_is_signal_frame) is_signal_frame;
 };
 extern MAPSAN_HIDDEN struct mapsan_unwind_fns mapsan_unw;
 
@@ -85,6 +86,15 @@ enum { MAPSAN_FAST_UNWIND_THREADS = 64 };
 /* The caller's stack (return addresses, as unw_backtrace gives them; see
  * "Captures" above) if loaded, else 0 frames. Never loads. */
 int mapsan_unwind_backtrace(void **buf, int size);
+
+/* The caller's callers' frames, stepped with unw_step, their exact stack
+ * pointers and rbp (frames.h) into out, at most size; *complete is set
+ * when the stack ended within them. 0 frames if libunwind is not loaded.
+ * Never loads. For learning frame sizes (stack.c): slower than
+ * mapsan_unwind_backtrace (see "Captures" above), so only when the walk
+ * meets a frame it does not know. */
+struct mapsan_frame;
+int mapsan_unwind_frames(struct mapsan_frame *out, int size, bool *complete);
 
 /* True when pc lies in libunwind's text (shim/unwind_validate.c answers
  * libunwind's own calls). Async-signal-safe. */
