@@ -25,21 +25,20 @@
  * A library dlclose'd and another mapped in its place between two walks
  * would be found under the old entry: so a lookup made for a report, out
  * of a signal handler, first checks the entry against the module's notes
- * as mapped now (mapsan_read_build_id: a few process_vm_readv calls a
- * frame, reports being rare), and walks again when they differ. The crash
+ * as mapped now (mapsan_read_build_id: a few validated copies a frame,
+ * memread.c, reports being rare), and walks again when they differ. The crash
  * path reads the mapped module's notes itself (crash/modules.c).
  */
 #include "buildid.h"
 
-#include <errno.h>
 
 #include "base.h"
+#include "memread.h"
 
 #include <elf.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #define MAX_MODULES 1024
@@ -103,10 +102,9 @@ static bool note_build_id(const struct dl_phdr_info *info, char *out) {
 }
 
 /* Copies n bytes at addr of this process into dst; false unless all of
- * them were readable. */
+ * them were readable (memread.h). */
 static bool copy_in(void *dst, uintptr_t addr, size_t n) {
-  struct iovec to = {dst, n}, from = {(void *)addr, n};
-  return process_vm_readv(getpid(), &to, 1, &from, 1, 0) == (ssize_t)n;
+  return mapsan_mem_copy(dst, (const void *)addr, n);
 }
 
 #define MAX_PHDRS 32
@@ -238,17 +236,9 @@ static bool still_loaded(const struct entry *e) {
   if (e->elf == 0)
     return true; /* nothing to compare with */
   char hex[MAPSAN_BUILD_ID_HEX];
-  int saved = errno;
-  errno = 0;
   int r = mapsan_read_build_id(e->elf, hex);
-  /* Unreadable: gone (EFAULT: unmapped, or an unloaded module's reserved
-   * range), or process_vm_readv refused (seccomp: EPERM, ENOSYS), when
-   * nothing can be compared and the entry stays (marking it dead would
-   * walk the modules and add an entry on every lookup). */
-  bool refused = r < 0 && (errno == EPERM || errno == ENOSYS);
-  errno = saved;
-  if (r < 0)
-    return refused;
+  if (r < 0) /* unmapped, or an unloaded module's reserved range */
+    return false;
   return r == 0 ? e->hex[0] == '\0' : strcmp(hex, e->hex) == 0;
 }
 

@@ -27,9 +27,9 @@ bool mapsan_notes_build_id(const void *notes, size_t len, size_t align,
 /* The build-id of the ELF image whose header (file offset 0) is mapped at
  * elf, read from its program headers and PT_NOTE segments as mapped: 1
  * with hex filled, 0 for an image without one, -1 when elf holds no
- * readable ELF image. Every byte is copied with process_vm_readv, which
- * fails with EFAULT where nothing readable is mapped (a library unmapped
- * by another thread meanwhile): it cannot fault. Async-signal-safe,
+ * readable ELF image. Every byte is copied with mapsan_mem_copy (memread.h),
+ * which fails where nothing readable is mapped (a library unmapped by
+ * another thread meanwhile) instead of faulting. Async-signal-safe,
  * allocates nothing, uses about 3 KiB of stack. */
 int mapsan_read_build_id(uintptr_t elf, char hex[MAPSAN_BUILD_ID_HEX]);
 

@@ -17,11 +17,10 @@
  * So the crash report reads each module's build-id from the module itself:
  * the ELF header at the module's offset-0 mapping (/proc says where), its
  * program headers, its PT_NOTE segments (mapsan_read_build_id: every byte
- * copied with process_vm_readv from this process, which fails with EFAULT
- * on an address not mapped readable, a library unmapped by another thread
- * since /proc was read: a validated read that cannot fault, with no
- * descriptor and nothing loaded; what it copies is checked as it is
- * parsed). The cache is the fallback.
+ * copied with mapsan_mem_copy, which fails on an address not mapped
+ * readable, a library unmapped by another thread since /proc was read:
+ * a validated read with no descriptor kept and nothing loaded (base/
+ * memread.c); what it copies is checked as it is parsed). The cache is the fallback.
  */
 #include "modules.h"
 

@@ -28,8 +28,8 @@ void mapsan_modules_load(void);
 struct mapsan_module *mapsan_module_of(uintptr_t pc);
 
 /* m's GNU build-id as hex, or NULL: read from the module's own notes in
- * memory, copied with process_vm_readv (a module unmapped meanwhile, or
- * memory that is not an ELF image, gives NULL, never a fault), once per
+ * memory, copied with mapsan_mem_copy (a module unmapped meanwhile, or
+ * memory that is not an ELF image, gives NULL; base/memread.c), once per
  * module and table; else from base/buildid.c's cache. So a library
  * dlopen'ed after the last walk of the loaded modules has its build-id,
  * and one loaded where a dlclose'd one was has its own. Async-signal-safe,

@@ -14,18 +14,19 @@
  * is not made: both ends are FAKE_FD, a negative number no descriptor ever
  * has. libunwind's drain read and its closes fail with EBADF and touch
  * nothing; its write, syscall(SYS_write, FAKE_FD, addr, 1), is answered
- * here by copying the byte with process_vm_readv from this process, which
- * fails with EFAULT exactly where the pipe write would. Every other
+ * here with a readability probe (base/memread.h: rt_sigprocmask, which no
+ * sandbox refuses, reading the word), which fails with EFAULT exactly
+ * where the pipe write would. Every other
  * syscall passes straight through; every other pipe2 is recorded as a
  * channel (shim/sync_fd.c) once made.
  */
 #include "../base/interpose.h"
+#include "../base/memread.h"
 #include "../stacks/unwind.h"
 #include "sync_fd.h"
 
 #include <errno.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #define FAKE_FD (-2)
@@ -45,18 +46,12 @@ MAPSAN_EXPORT int pipe2(int fds[2], int flags) {
 }
 
 /* 1 if the byte at addr is readable, else -1 with errno EFAULT (as the pipe
- * write). Where process_vm_readv is refused (seccomp), the page is known
- * mapped (mincore) and is taken as readable. */
+ * write). */
 static long validate(const void *addr) {
-  char byte;
-  struct iovec local = {&byte, 1}, remote = {(void *)addr, 1};
-  long r = syscall(SYS_process_vm_readv, (long)getpid(), &local, 1L, &remote,
-                   1L, 0L);
-  if (r == 1)
+  if (mapsan_mem_readable(addr))
     return 1;
-  if (r < 0 && errno == EFAULT)
-    return -1;
-  return 1;
+  errno = EFAULT;
+  return -1;
 }
 
 /* syscall(2) is variadic, and GLib calls it for every futex wait and wake,

@@ -1,0 +1,104 @@
+/*
+ * memread.c: reading this process's memory where it may not be mapped.
+ *
+ * A build-id is read from a module's notes as mapped now (buildid.c, for
+ * reports and crash reports), and libunwind checks a word before it reads
+ * it through a frame it cannot trust (shim/unwind_validate.c). Both used
+ * process_vm_readv on this process: it copies, or fails with EFAULT, and
+ * cannot fault. But it is a debugging call: the hardening most
+ * distributions' service units use, systemd's
+ * SystemCallFilter=@system-service, leaves it out (it is in @debug), and
+ * such a filter kills the process with SIGSYS unless the unit also sets
+ * SystemCallErrorNumber=; a container runtime's default profile may refuse
+ * it. A report, or an unwind, would then kill the program it runs in.
+ *
+ * Readability is asked of rt_sigprocmask instead, which every filter
+ * allows (glibc calls it around each thread creation and signal): the
+ * kernel copies the new mask from user memory before it looks at `how`,
+ * so with an invalid `how` the call is a probe that fails with EFAULT, or
+ * with EINVAL leaving the mask untouched. It reads the 8 bytes of the
+ * aligned word holding the byte asked about: the same page.
+ *
+ * A copy uses process_vm_readv while the process has no seccomp filter
+ * (/proc/self/status says so; a filter, once installed, is never removed,
+ * so that answer is kept; without /proc a filter is assumed), and
+ * otherwise probes each page and copies with memcpy: a library unmapped by
+ * another thread between the probe and the copy would then fault in
+ * mapsan, a window of a few instructions that only a dlclose racing a
+ * report can hit.
+ */
+#include "memread.h"
+
+#include "lines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define PAGE 4096 /* at most the page size: probes are per 4 KiB */
+
+bool mapsan_mem_readable(const void *p) {
+  uintptr_t word = (uintptr_t)p & ~(uintptr_t)7;
+  int saved = errno;
+  long r = syscall(SYS_rt_sigprocmask, 0x7fffffff, word, NULL, 8);
+  bool ok = !(r < 0 && errno == EFAULT);
+  errno = saved;
+  return ok;
+}
+
+static _Atomic bool filtered; /* a seccomp filter was seen: for good */
+
+static void status_line(const char *b, const char *e, void *arg) {
+  static const char key[] = "Seccomp:";
+  if ((size_t)(e - b) < sizeof(key) - 1 || memcmp(b, key, sizeof(key) - 1))
+    return;
+  for (b += sizeof(key) - 1; b < e && (*b == ' ' || *b == '\t'); b++)
+    ;
+  *(int *)arg = b < e ? *b - '0' : 1;
+}
+
+/* Whether the process may have a seccomp filter. */
+static bool maybe_filtered(void) {
+  if (atomic_load_explicit(&filtered, memory_order_relaxed))
+    return true;
+  int mode = 1; /* unknown: assume one */
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[512];
+    mode = -1;
+    mapsan_read_lines(fd, buf, sizeof(buf), true, status_line, &mode);
+    close(fd);
+    if (mode < 0)
+      mode = 1; /* no Seccomp line: a kernel that does not say */
+  }
+  if (mode != 0)
+    atomic_store_explicit(&filtered, true, memory_order_relaxed);
+  return mode != 0;
+}
+
+bool mapsan_mem_copy(void *dst, const void *src, size_t n) {
+  if (n == 0)
+    return true;
+  int saved = errno;
+  bool ok;
+  if (!maybe_filtered()) {
+    struct iovec to = {dst, n}, from = {(void *)src, n};
+    ok = process_vm_readv(getpid(), &to, 1, &from, 1, 0) == (ssize_t)n;
+  } else {
+    uintptr_t a = (uintptr_t)src, end = a + n;
+    ok = end > a;
+    for (uintptr_t pg = a & ~(uintptr_t)(PAGE - 1); ok && pg < end;
+         pg += PAGE)
+      ok = mapsan_mem_readable((const void *)(pg > a ? pg : a));
+    if (ok)
+      memcpy(dst, src, n);
+  }
+  errno = saved;
+  return ok;
+}
