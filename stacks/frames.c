@@ -93,6 +93,10 @@ static struct frame_ent *_Atomic tab;
 static _Atomic uint32_t frames_gen = 1; /* 1..0xffff */
 static mapsan_lock learn_lock = MAPSAN_LOCK_INIT;
 static uint32_t tab_used, tab_used_gen; /* under learn_lock */
+/* The table is full in generation tab_full_gen: an unknown frame then
+ * means an unwind (the walk says NO), not a learning unwind that would
+ * record nothing, at ten times unw_backtrace's cost, on every miss. */
+static _Atomic uint32_t tab_full_gen;
 
 static inline uint32_t slot_of(uintptr_t pc) {
   return (uint32_t)((pc * 0x9e3779b97f4a7c15ull) >> (64 - TAB_BITS));
@@ -134,7 +138,9 @@ int mapsan_frames_walk(uintptr_t pc, uintptr_t cfa, uintptr_t lo,
   for (;;) {
     uint64_t info = lookup(t, ra, gen);
     if (info == 0)
-      return MAPSAN_WALK_UNKNOWN;
+      return atomic_load_explicit(&tab_full_gen, memory_order_relaxed) == gen
+                 ? MAPSAN_WALK_NO
+                 : MAPSAN_WALK_UNKNOWN;
     unsigned fl = INFO_FLAGS(info);
     if (MAPSAN_LIKELY(!(fl & (F_RUNTIME | F_END | F_VARIABLE | F_FP)))) {
       if (n == max)
@@ -198,8 +204,10 @@ static void record(struct frame_ent *t, uintptr_t pc, uintptr_t size,
     }
     if (KEY_GEN(k) == gen)
       continue;
-    if (tab_used >= TAB_FULL)
+    if (tab_used >= TAB_FULL) {
+      atomic_store_explicit(&tab_full_gen, gen, memory_order_relaxed);
       return;
+    }
     tab_used++;
     /* A reader that matched the old key sees the key change (lookup). */
     atomic_store_explicit(&e->key, 0, memory_order_relaxed);
@@ -207,6 +215,7 @@ static void record(struct frame_ent *t, uintptr_t pc, uintptr_t size,
     atomic_store_explicit(&e->key, want, memory_order_release);
     return;
   }
+  atomic_store_explicit(&tab_full_gen, gen, memory_order_relaxed); /* crowded */
 }
 
 void mapsan_frames_learn(const struct mapsan_frame *f, int n, bool complete) {
