@@ -125,6 +125,11 @@ void mapsan_sync_joined(pthread_t th);
 /* init/destroy: forget what was known at this address (address reuse). */
 void mapsan_sync_forget(uintptr_t addr);
 
+/* mapsan_sync_acquire, then mapsan_sync_forget, for the last owner of an
+ * object about to be destroyed (a table's last unref): one stripe lock,
+ * and no object made when nothing was ever released at addr. */
+void mapsan_sync_acquire_forget(uintptr_t addr);
+
 /* True the first time it is called for addr (until addr is forgotten):
  * for a wrapper that must do something once per object. */
 bool mapsan_sync_mark_once(uintptr_t addr);

@@ -355,8 +355,8 @@ MAPSAN_EXPORT GHashTable *g_hash_table_ref(GHashTable *h) {
  * would let two threads both see 2 and neither acquire.) */
 static void unref(GHashTable *h, const char *opname, uintptr_t pc,
                   uintptr_t cfa) {
-  mapsan_sync_release((uintptr_t)h);
   if (!layout_ok()) {
+    mapsan_sync_release((uintptr_t)h);
     REAL(g_hash_table_unref)(h);
     return;
   }
@@ -365,18 +365,21 @@ static void unref(GHashTable *h, const char *opname, uintptr_t pc,
   for (;;) {
     if (old <= 1) { /* the last (or a bad count: GLib reports it) */
       if (old == 1) {
-        mapsan_sync_acquire((uintptr_t)h);
-        /* The table's clock has been taken; dropped while the table is
-         * still ours, so that a table made at this address later, which
-         * another thread may unref at once, starts with a clock of its
-         * own (kept, 52,799 of these were 54% of the sync objects left
-         * at the end of GLib's gmenumodel /gmenu/dbus/threaded). */
-        mapsan_sync_forget((uintptr_t)h);
+        /* What the other unrefs released is taken, and the table's clock
+         * dropped while the table is still ours, so that a table made at
+         * this address later, which another thread may unref at once,
+         * starts with a clock of its own (kept, 52,799 of these were 54%
+         * of the sync objects left at the end of GLib's gmenumodel
+         * /gmenu/dbus/threaded). This unref's own release would be taken
+         * back at once: it is not made. */
+        mapsan_sync_acquire_forget((uintptr_t)h);
         mapsan_map_destroy(h, API, opname, pc, cfa);
       }
       REAL(g_hash_table_unref)(h);
       return;
     }
+    /* Before the decrement that the last unref may see. */
+    mapsan_sync_release((uintptr_t)h);
     if (__atomic_compare_exchange_n(rc, &old, old - 1, false,
                                     __ATOMIC_RELEASE, __ATOMIC_RELAXED))
       return;
