@@ -436,7 +436,8 @@ struct glib_write {
   int version;
   size_t size;
   /* For the profile: the map's, when profiles are on and the layout is
-   * verified (else NULL); entries and occupied slots before the call. */
+   * verified (else NULL); occupied slots and (unless the result tells the
+   * outcome: write_begin) entries before the call. */
   struct mapsan_profile *prof;
   unsigned nnodes, noccupied;
 };
@@ -476,14 +477,24 @@ static bool inserts_key(const char *o) {
  * write, and once in a while (profile.h). The entry widths and set mode
  * (have_big_keys, have_big_values, a values array apart from the keys)
  * are read here only: a write that widens the entries without resizing is
- * seen at the next of these. */
+ * seen at the next of these, unless it moved the values array. */
+
+/* What a write compares with the profile's shape2, the value at the last
+ * description (0 before the first): the slot count, which a resize
+ * changes, mixed with the values array's address, which a set's first
+ * distinct value changes (GLib then gives it a values array of its own). */
+static inline uint64_t prof_shape2(GHashTable *h, size_t size) {
+  return (uint64_t)size ^ word_at(h, GHT_VALUES_OFF);
+}
 static MAPSAN_NOINLINE void prof_storage(const struct glib_write *w,
                                          size_t size, bool same_size) {
   GHashTable *h = w->h;
   struct mapsan_prof_storage st = {0};
   unsigned big = (unsigned)field(h, GHT_BIG_OFF) & 3;
   bool set = word_at(h, GHT_VALUES_OFF) == word_at(h, GHT_KEYS_OFF);
+  st.map = h;
   st.shape = (uint64_t)size << 3 | big << 1 | set;
+  st.shape2 = prof_shape2(h, size);
   if (size > w->size)
     st.grows = 1;
   else if (size < w->size)
@@ -495,53 +506,107 @@ static MAPSAN_NOINLINE void prof_storage(const struct glib_write *w,
   mapsan_profile_storage(w->prof, &st);
 }
 
-/* With the layout verified (write_begin read nnodes then). */
+/* After a write that holds n entries now and held before entries before
+ * it, with the slot count size now: a same-size rehash (the top of this
+ * part) or not, and the storage described if it changed, a sample is due
+ * or the table was never described. */
+static MAPSAN_NOINLINE void prof_storage_check(const struct glib_write *w,
+                                               unsigned before, unsigned n,
+                                               size_t size, bool sample) {
+  bool same_size = w->noccupied - before >= 2 && size == w->size && n > 0 &&
+                   (unsigned)field(w->h, GHT_NOCCUPIED_OFF) == n;
+  if (prof_shape2(w->h, size) != mapsan_profile_hot(w->prof)->shape2 ||
+      same_size || sample)
+    prof_storage(w, size, same_size);
+}
+
+/* The storage check of a write that held before entries and holds n now
+ * (inline part): a resize changes the slot count (or the table was never
+ * described: shape2), and a rehash at the same size leaves no tombstone
+ * (occupied slots == entries) where there were two or more, which no
+ * single insert or removal does otherwise. Plain reads of the profile,
+ * folded into the compares. */
+static inline void prof_storage_after(const struct glib_write *w,
+                                      GHashTable *h, unsigned before,
+                                      unsigned n, bool sample) {
+  size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                __ATOMIC_RELAXED);
+  uint64_t shape2 = prof_shape2(h, size);
+  if (MAPSAN_UNLIKELY(sample)) { /* the periodic check ran */
+    prof_storage_check(w, before, n, size, true);
+    return;
+  }
+  if (MAPSAN_UNLIKELY(shape2 != mapsan_profile_hot(w->prof)->shape2 ||
+                      ((unsigned)field(h, GHT_NOCCUPIED_OFF) == n &&
+                       w->noccupied - before >= 2)))
+    prof_storage_check(w, before, n, size, false);
+}
+
+/* insert, replace, add: added is the real call's result, true when the key
+ * was new (GLib 2.40 and later), so nothing but the occupied slots is read
+ * before the call. A replacement never resizes (GLib resizes after a new
+ * key or a removal only). */
+static inline void prof_put(const struct glib_write *w, gboolean added) {
+  struct mapsan_profile *p = w->prof;
+  if (!added) {
+    mapsan_profile_replaced(p);
+    return;
+  }
+  GHashTable *h = w->h;
+  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
+  bool sample = mapsan_profile_inserted(p, &w->op, h, n);
+  prof_storage_after(w, h, n - 1, n, sample);
+}
+
+/* remove, steal, steal_extended: found is the real call's result. */
+static inline void prof_del(const struct glib_write *w, gboolean found) {
+  if (!found)
+    return;
+  GHashTable *h = w->h;
+  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
+  bool sample = mapsan_profile_removed(w->prof, h, 1, n);
+  prof_storage_after(w, h, n + 1, n, sample);
+}
+
+/* The other writes (remove_all, steal_all, foreach_remove, foreach_steal,
+ * iter_remove, iter_steal, iter_replace): from the entries before and
+ * after (write_begin read nnodes then). */
 static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
   GHashTable *h = w->h;
   struct mapsan_profile *p = w->prof;
   unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
-  size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
-                                __ATOMIC_RELAXED);
   bool sample = false;
   if (n > w->nnodes)
     sample = mapsan_profile_inserted(p, &w->op, h, n);
   else if (n < w->nnodes)
-    sample = mapsan_profile_removed(p, w->nnodes - n, n);
+    sample = mapsan_profile_removed(p, h, w->nnodes - n, n);
   else if (inserts_key(w->op.opname))
     mapsan_profile_replaced(p);
-  bool same_size = MAPSAN_UNLIKELY(w->noccupied - w->nnodes >= 2) &&
-                   size == w->size && n > 0 &&
-                   (unsigned)field(h, GHT_NOCCUPIED_OFF) == n;
-  if (MAPSAN_UNLIKELY(size != w->size || same_size || sample ||
-                      mapsan_profile_hot(p)->shape == 0))
-    prof_storage(w, size, same_size);
+  size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                __ATOMIC_RELAXED);
+  prof_storage_check(w, w->nnodes, n, size, sample);
 }
 
 enum prof_read { PROF_HIT, PROF_MISS, PROF_ITER };
 
-/* A read's outcome, after the real call. op as read_begin (or begin) left
- * it: begun on a tracked table, or not begun on a drawn one between canary
- * windows (op->map NULL, sampled_out false). */
-static inline void prof_read(const struct mapsan_op *op, GHashTable *h,
-                             enum prof_read what) {
-  if (MAPSAN_LIKELY(!mapsan_profile_on))
-    return;
+/* A read's outcome, after the real call, with op as read_begin (or begin)
+ * left it: op->prof set when profiles are on and the table is tracked
+ * (begun, or drawn and between canary windows). */
+static inline void prof_read(const struct mapsan_op *op, enum prof_read what) {
   struct mapsan_profile *p = op->prof;
-  if (p == NULL) {
-    if (op->sampled_out || op->map != NULL)
-      return;
-    p = mapsan_map_profile(op, h); /* a drawn table between windows */
-    if (p == NULL)
-      return;
-  }
+  if (MAPSAN_LIKELY(p == NULL))
+    return;
   if (what == PROF_ITER)
     mapsan_profile_iteration(p);
   else
     mapsan_profile_lookup(p, what == PROF_HIT);
 }
 
+/* by_result: the write's outcome is told by its result (prof_put,
+ * prof_del), else by the entries before and after (prof_write). */
 static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
-                        const char *opname, uintptr_t pc, uintptr_t cfa) {
+                        const char *opname, uintptr_t pc, uintptr_t cfa,
+                        bool by_result) {
   if (!mapsan_hooks_on())
     return false;
   if (h == NULL) {
@@ -558,25 +623,36 @@ static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
   w->it = it;
   if (it)
     mapsan_iter_check(&w->op, it);
-  w->version = version_of(h);
-  w->size = size_of(h);
-  w->prof = w->op.prof && layout_ok() ? w->op.prof : NULL;
-  if (w->prof) {
-    w->nnodes = (unsigned)field(h, GHT_NNODES_OFF);
+  bool lay = layout_ok();
+  w->version = lay ? field(h, GHT_VERSION_OFF) : 0;
+  w->size = lay ? __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                  __ATOMIC_RELAXED)
+                : 0;
+  w->prof = NULL;
+  if (MAPSAN_UNLIKELY(w->op.prof != NULL) && lay) {
+    w->prof = w->op.prof;
     w->noccupied = (unsigned)field(h, GHT_NOCCUPIED_OFF);
+    if (!by_result)
+      w->nnodes = (unsigned)field(h, GHT_NNODES_OFF);
   }
   return true;
 }
 
 /* After the real call: a new bucket array is a resize, a new version a
- * structural modification. */
+ * structural modification. The caller counts the write for the profile
+ * after (w->prof set). */
 static void write_end(struct glib_write *w) {
   if (size_of(w->h) != w->size)
     mapsan_map_resized(&w->op);
   if (version_of(w->h) != w->version)
     mapsan_map_modified(&w->op, w->it);
   mapsan_map_end(&w->op);
-  if (w->prof)
+}
+
+/* write_end, then the profile's count by the entries before and after. */
+static void write_end_count(struct glib_write *w) {
+  write_end(w);
+  if (MAPSAN_UNLIKELY(w->prof != NULL))
     prof_write(w);
 }
 
@@ -589,10 +665,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_insert_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "insert", pc, cfa))
+  if (!write_begin(&w, h, NULL, "insert", pc, cfa, true))
     return REAL(g_hash_table_insert)(h, k, v);
   gboolean r = REAL(g_hash_table_insert)(h, k, v);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.prof != NULL))
+    prof_put(&w, r);
   return r;
 }
 
@@ -607,10 +685,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_replace_slow(GHashTable *h,
                                                           uintptr_t pc,
                                                           uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "replace", pc, cfa))
+  if (!write_begin(&w, h, NULL, "replace", pc, cfa, true))
     return REAL(g_hash_table_replace)(h, k, v);
   gboolean r = REAL(g_hash_table_replace)(h, k, v);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.prof != NULL))
+    prof_put(&w, r);
   return r;
 }
 
@@ -623,10 +703,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_add_slow(GHashTable *h, gpointer k,
                                                       uintptr_t pc,
                                                       uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "add", pc, cfa))
+  if (!write_begin(&w, h, NULL, "add", pc, cfa, true))
     return REAL(g_hash_table_add)(h, k);
   gboolean r = REAL(g_hash_table_add)(h, k);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.prof != NULL))
+    prof_put(&w, r);
   return r;
 }
 
@@ -639,10 +721,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_remove_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "remove", pc, cfa))
+  if (!write_begin(&w, h, NULL, "remove", pc, cfa, true))
     return REAL(g_hash_table_remove)(h, k);
   gboolean r = REAL(g_hash_table_remove)(h, k);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.prof != NULL))
+    prof_del(&w, r);
   return r;
 }
 
@@ -655,10 +739,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_steal_slow(GHashTable *h,
                                                         uintptr_t pc,
                                                         uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "steal", pc, cfa))
+  if (!write_begin(&w, h, NULL, "steal", pc, cfa, true))
     return REAL(g_hash_table_steal)(h, k);
   gboolean r = REAL(g_hash_table_steal)(h, k);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.prof != NULL))
+    prof_del(&w, r);
   return r;
 }
 
@@ -673,10 +759,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_steal_extended_slow(GHashTable *h,
                                                                  uintptr_t pc,
                                                                  uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "steal_extended", pc, cfa))
+  if (!write_begin(&w, h, NULL, "steal_extended", pc, cfa, true))
     return REAL(g_hash_table_steal_extended)(h, k, sk, sv);
   gboolean r = REAL(g_hash_table_steal_extended)(h, k, sk, sv);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.prof != NULL))
+    prof_del(&w, r);
   return r;
 }
 
@@ -690,10 +778,10 @@ static MAPSAN_NOINLINE void g_hash_table_remove_all_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, h, NULL, "remove_all", pc, cfa);
+  bool on = write_begin(&w, h, NULL, "remove_all", pc, cfa, false);
   REAL(g_hash_table_remove_all)(h);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_remove_all(GHashTable *h) {
@@ -704,10 +792,10 @@ static MAPSAN_NOINLINE void g_hash_table_steal_all_slow(GHashTable *h,
                                                         uintptr_t pc,
                                                         uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, h, NULL, "steal_all", pc, cfa);
+  bool on = write_begin(&w, h, NULL, "steal_all", pc, cfa, false);
   REAL(g_hash_table_steal_all)(h);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_steal_all(GHashTable *h) {
@@ -720,10 +808,10 @@ static MAPSAN_NOINLINE guint g_hash_table_foreach_remove_slow(GHashTable *h,
                                                               uintptr_t pc,
                                                               uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "foreach_remove", pc, cfa))
+  if (!write_begin(&w, h, NULL, "foreach_remove", pc, cfa, false))
     return REAL(g_hash_table_foreach_remove)(h, f, data);
   guint r = REAL(g_hash_table_foreach_remove)(h, f, data);
-  write_end(&w);
+  write_end_count(&w);
   return r;
 }
 
@@ -738,10 +826,10 @@ static MAPSAN_NOINLINE guint g_hash_table_foreach_steal_slow(GHashTable *h,
                                                              uintptr_t pc,
                                                              uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "foreach_steal", pc, cfa))
+  if (!write_begin(&w, h, NULL, "foreach_steal", pc, cfa, false))
     return REAL(g_hash_table_foreach_steal)(h, f, data);
   guint r = REAL(g_hash_table_foreach_steal)(h, f, data);
-  write_end(&w);
+  write_end_count(&w);
   return r;
 }
 
@@ -754,10 +842,10 @@ static MAPSAN_NOINLINE void g_hash_table_iter_remove_slow(GHashTableIter *it,
                                                           uintptr_t pc,
                                                           uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, table_of(it), it, "iter_remove", pc, cfa);
+  bool on = write_begin(&w, table_of(it), it, "iter_remove", pc, cfa, false);
   REAL(g_hash_table_iter_remove)(it);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_iter_remove(GHashTableIter *it) {
@@ -768,10 +856,10 @@ static MAPSAN_NOINLINE void g_hash_table_iter_steal_slow(GHashTableIter *it,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, table_of(it), it, "iter_steal", pc, cfa);
+  bool on = write_begin(&w, table_of(it), it, "iter_steal", pc, cfa, false);
   REAL(g_hash_table_iter_steal)(it);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_iter_steal(GHashTableIter *it) {
@@ -783,10 +871,10 @@ static MAPSAN_NOINLINE void g_hash_table_iter_replace_slow(GHashTableIter *it,
                                                            uintptr_t pc,
                                                            uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, table_of(it), it, "iter_replace", pc, cfa);
+  bool on = write_begin(&w, table_of(it), it, "iter_replace", pc, cfa, false);
   REAL(g_hash_table_iter_replace)(it, v);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
@@ -801,17 +889,17 @@ MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
 static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
                        uintptr_t pc, uintptr_t cfa) {
   op->map = NULL;
-  op->prof = NULL;
-  op->sampled_out = true; /* not counted (prof_read) unless said below */
+  op->prof = NULL; /* not counted (prof_read) unless set below */
   if (!mapsan_hooks_on() || h == NULL)
     return false;
   /* A drawn table between canary windows: a read checks nothing there (a
-   * write still goes to the engine, for GLib's iterator rule). */
+   * write still goes to the engine, for GLib's iterator rule), and its
+   * profile, found by address, counts it. */
   if (marks_on() &&
       atomic_load_explicit(pad_of(h), memory_order_relaxed) == MARK_TRACKED &&
       mapsan_window_closed()) {
-    op->sampled_out = false; /* drawn: its profile counts it */
-    op->opname = opname;
+    if (MAPSAN_UNLIKELY(mapsan_profile_on))
+      op->prof = mapsan_map_profile(op, h);
     return false;
   }
   op->caller_pc = pc;
@@ -835,7 +923,7 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
       mapsan_unload_check(&op, &k, sizeof(k), &r, sizeof(r));
     mapsan_map_end(&op);
   }
-  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
+  prof_read(&op, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -868,7 +956,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
   }
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
+  prof_read(&op, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -887,7 +975,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_contains_slow(GHashTable *h,
   gboolean r = REAL(g_hash_table_contains)(h, k);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
+  prof_read(&op, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -921,7 +1009,7 @@ static MAPSAN_NOINLINE gpointer g_hash_table_find_slow(GHashTable *h, GHRFunc f,
       mapsan_unload_check(&op, NULL, 0, &r, sizeof(r));
     mapsan_map_end(&op);
   }
-  prof_read(&op, h, PROF_ITER);
+  prof_read(&op, PROF_ITER);
   return r;
 }
 
@@ -938,7 +1026,7 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_keys_slow(GHashTable *h,
   GList *r = REAL(g_hash_table_get_keys)(h);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, PROF_ITER);
+  prof_read(&op, PROF_ITER);
   return r;
 }
 
@@ -954,7 +1042,7 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_values_slow(GHashTable *h,
   GList *r = REAL(g_hash_table_get_values)(h);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, PROF_ITER);
+  prof_read(&op, PROF_ITER);
   return r;
 }
 
@@ -971,7 +1059,7 @@ static MAPSAN_NOINLINE gpointer *g_hash_table_get_keys_as_array_slow(GHashTable 
   gpointer *r = REAL(g_hash_table_get_keys_as_array)(h, len);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, PROF_ITER);
+  prof_read(&op, PROF_ITER);
   return r;
 }
 
@@ -1016,7 +1104,7 @@ static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
   }
   if (on) {
     mapsan_map_end(&op);
-    prof_read(&op, h, PROF_ITER);
+    prof_read(&op, PROF_ITER);
   }
 }
 
@@ -1044,7 +1132,7 @@ static MAPSAN_NOINLINE void g_hash_table_iter_init_slow(GHashTableIter *it,
     if (layout_ok())
       mapsan_iter_begin(&op, it);
     mapsan_map_end(&op);
-    prof_read(&op, h, PROF_ITER);
+    prof_read(&op, PROF_ITER);
   }
 }
 

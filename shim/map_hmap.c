@@ -132,8 +132,8 @@ static void check_first_sight(hmap *m, const struct mapsan_op *op) {
 /* ---- map health (engine/profile.h) ---------------------------------------- */
 
 /* What an operation tells the profile, read from the map's fields around
- * the real call: count (entries); for the storage B, noverflow,
- * oldbuckets, same_size and bucket_size, and grows and same_size_grows
+ * the real call: count (entries); for the storage buckets, oldbuckets, B,
+ * noverflow, same_size and bucket_size, and grows and same_size_grows
  * (growths started). These are private fields of the public struct
  * (include/hmap.h): if map/hmap.c changes them, update this. */
 enum prof_what { PROF_NONE, PROF_ASSIGN, PROF_DELETE, PROF_CLEAR,
@@ -154,19 +154,24 @@ static uint64_t prof_bytes(const hmap *m) {
          (uint64_t)(nb + pre + extra + old) * m->bucket_size;
 }
 
-/* The storage's shape: a growth (doubling or same-size) starts and ends.
- * The overflow buckets change too often to follow: they are sampled (one
- * insert reaching a new peak or removal in MAPSAN_PROFILE_TICK of a
- * thread), so the records' overflow-bucket figures are samples. */
-static inline uint64_t prof_shape(const hmap *m) {
-  return (uint64_t)m->B | (uint64_t)(m->oldbuckets != NULL) << 62 |
-         (uint64_t)(m->buckets != NULL) << 63;
+/* The storage's shape, as compared after each insert and removal: the old
+ * bucket array's address, which changes when a growth (doubling or
+ * same-size) starts and when it ends (with bit 0 set, so that a profile
+ * never described, whose shape2 is 0, differs: its first insert describes
+ * the storage, including the first array made). A clear is described
+ * always. The overflow buckets change too often to follow: they are
+ * sampled (at the periodic check, profile.h), so the records'
+ * overflow-bucket figures are samples. */
+static inline uint64_t prof_shape2(const hmap *m) {
+  return (uintptr_t)m->oldbuckets | 1;
 }
 
-static MAPSAN_NOINLINE void prof_storage(const hmap *m, struct mapsan_profile *p,
-                                         uint64_t shape) {
+static MAPSAN_NOINLINE void prof_storage(const hmap *m,
+                                         struct mapsan_profile *p) {
   struct mapsan_prof_storage st = {0};
-  st.shape = shape;
+  st.map = m;
+  st.shape = (uintptr_t)m->buckets;
+  st.shape2 = prof_shape2(m);
   st.resizes_total = true;
   st.grows = m->grows;
   st.same_size_grows = m->same_size_grows;
@@ -187,6 +192,7 @@ static MAPSAN_NOINLINE void prof_storage(const hmap *m, struct mapsan_profile *p
 static inline void prof_after(hmap *m, const struct mapsan_op *op,
                               enum prof_what what, uintptr_t res) {
   struct mapsan_profile *p = op->prof;
+  struct mapsan_profile_hot *h = mapsan_profile_hot(p);
   size_t n = m->count;
   bool sample = false;
   switch (what) {
@@ -199,7 +205,7 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
     mapsan_profile_iteration(p);
     return;
   case PROF_ASSIGN:
-    if (n <= mapsan_profile_hot(p)->size) {
+    if (n <= h->size) { /* a plain read, folded into the compare */
       mapsan_profile_replaced(p);
       return;
     }
@@ -208,19 +214,20 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
   case PROF_DELETE:
     if (!res)
       return;
-    sample = mapsan_profile_removed(p, 1, n);
+    sample = mapsan_profile_removed(p, m, 1, n);
     break;
   case PROF_CLEAR: {
-    uint64_t before = mapsan_profile_hot(p)->size;
+    uint64_t before = MAPSAN_PROFILE_GET(h->size);
     if (before == 0)
       return;
-    sample = mapsan_profile_removed(p, before, n);
+    mapsan_profile_removed(p, m, before, n);
+    sample = true;
     break;
   }
   }
-  uint64_t shape = prof_shape(m);
-  if (sample || mapsan_profile_shape_changed(p, shape))
-    prof_storage(m, p, shape);
+  if (MAPSAN_UNLIKELY(sample ||
+                      prof_shape2(m) != h->shape2))
+    prof_storage(m, p);
 }
 
 /* ---- create and destroy --------------------------------------------------- */
