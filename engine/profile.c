@@ -106,6 +106,8 @@
 #define MAPSAN_PROFILE_MAX_RECORDS 1024
 /* Released profiles kept from reuse (the top of the file). */
 #define MAPSAN_PROFILE_QUARANTINE 256
+/* Profiles allocated at a time. */
+#define MAPSAN_PROFILE_SLAB 32
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
@@ -205,15 +207,22 @@ static uint64_t inserts_of(const struct mapsan_profile *p) {
 struct mapsan_profile *mapsan_profile_new(uintptr_t addr, const char *api,
                                           const struct mapsan_access_rec *created) {
   mapsan_lock_acquire(&profile_lock);
+  if (free_profiles == NULL) {
+    /* A slab at a time: a program that makes many maps pays one
+     * allocation per MAPSAN_PROFILE_SLAB profiles. */
+    struct mapsan_profile *slab =
+        mapsan_malloc(MAPSAN_PROFILE_SLAB * sizeof(*slab));
+    for (int i = 0; slab && i < MAPSAN_PROFILE_SLAB; i++) {
+      slab[i].next = free_profiles;
+      free_profiles = &slab[i];
+    }
+  }
   struct mapsan_profile *p = free_profiles;
-  if (p)
-    free_profiles = p->next;
-  else
-    p = mapsan_malloc(sizeof(*p));
   if (p == NULL) {
     mapsan_lock_release(&profile_lock);
     return NULL;
   }
+  free_profiles = p->next;
   memset(p, 0, sizeof(*p));
   STORE(p->hot.key, addr);
   p->hot.check_at = next_check(0);

@@ -522,10 +522,11 @@ static MAPSAN_NOINLINE void prof_storage_check(const struct glib_write *w,
 
 /* The storage check of a write that held before entries and holds n now
  * (inline part): a resize changes the slot count (or the table was never
- * described: shape2), and a rehash at the same size leaves no tombstone
- * (occupied slots == entries) where there were two or more, which no
- * single insert or removal does otherwise. Plain reads of the profile,
- * folded into the compares. */
+ * described: shape2), and a rehash at the same size leaves fewer occupied
+ * slots than before (it clears the tombstones), which no single insert or
+ * removal does otherwise (an insert adds one or reuses a tombstone, a
+ * removal leaves one). prof_storage_check applies the exact rule. Plain
+ * reads of the profile, folded into the compares. */
 static inline void prof_storage_after(const struct glib_write *w,
                                       GHashTable *h, unsigned before,
                                       unsigned n, bool sample) {
@@ -537,8 +538,7 @@ static inline void prof_storage_after(const struct glib_write *w,
     return;
   }
   if (MAPSAN_UNLIKELY(shape2 != mapsan_profile_hot(w->prof)->shape2 ||
-                      ((unsigned)field(h, GHT_NOCCUPIED_OFF) == n &&
-                       w->noccupied - before >= 2)))
+                      (unsigned)field(h, GHT_NOCCUPIED_OFF) < w->noccupied))
     prof_storage_check(w, before, n, size, false);
 }
 
