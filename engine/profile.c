@@ -225,6 +225,7 @@ struct mapsan_profile *mapsan_profile_new(uintptr_t addr, const char *api,
   free_profiles = p->next;
   memset(p, 0, sizeof(*p));
   STORE(p->hot.key, addr);
+  STORE(p->hot.guard, 1); /* not described yet (profile.h) */
   p->hot.check_at = next_check(0);
   p->api = api;
   p->id = ++next_id;
@@ -244,6 +245,7 @@ void mapsan_profile_release(struct mapsan_profile *p) {
   mapsan_lock_acquire(&profile_lock);
   p->prev->next = p->next;
   p->next->prev = p->prev;
+  STORE(p->hot.guard, 1);
   STORE(p->hot.key, 0);
   p->next = NULL;
   if (quarantine_tail)
@@ -289,6 +291,16 @@ void mapsan_profile_site_slow(struct mapsan_profile *p, uintptr_t pc) {
     h->sites[i] = h->sites[i - 1];
     h->sites[i - 1] = t;
   }
+}
+
+/* mapsan_profile_inserted's rest when the site is not the top one. */
+bool mapsan_profile_inserted_slow(struct mapsan_profile *p,
+                                  const struct mapsan_op *op,
+                                  const void *addr, uint64_t size) {
+  mapsan_profile_site_slow(p, op->caller_pc);
+  if (size >= LOAD(p->hot.check_at))
+    return mapsan_profile_peak_slow(p, op, addr, size);
+  return false;
 }
 
 static MAPSAN_NOINLINE MAPSAN_COLD void report_growth(struct mapsan_profile *p,
@@ -352,6 +364,7 @@ void mapsan_profile_storage(struct mapsan_profile *p,
     return; /* released (the top of the file) */
   STORE(p->hot.shape, s->shape);
   STORE(p->hot.shape2, s->shape2);
+  STORE(p->hot.guard, (uintptr_t)s->map ^ s->shape2);
   if (s->resizes_total) {
     STORE(p->grows, s->grows);
     STORE(p->same_size_grows, s->same_size_grows);

@@ -36,6 +36,12 @@ struct mapsan_profile_hot {
   /* The map's address while the profile is the map's; 0 once released
    * (profile.c: a write that raced the map's end counts nothing). */
   uintptr_t key;
+  /* key ^ shape2 once the storage was described, else 1 (never such a
+   * value: both are multiples of 8); 1 again once released. A wrapper's
+   * write compares it with its map's address mixed with its shape word
+   * (mapsan_profile_guard_ok): one compare says both that the profile is
+   * still the map's and that the storage kept its shape. */
+  uint64_t guard;
   uint64_t lookups[2]; /* [0]: hits, [1]: misses */
   uint64_t replacements, iterations;
   uint64_t removals; /* inserts: the sum of the sites' counts (profile.c) */
@@ -44,8 +50,9 @@ struct mapsan_profile_hot {
   uint64_t size, peak_size;
   /* The next size, above the peak, that calls mapsan_profile_peak_slow. */
   uint64_t check_at;
-  /* The wrapper's key of the storage's shape, last seen (two words; 0 0:
-   * not yet described). */
+  /* The wrapper's key of the storage's shape, last described (two words;
+   * 0 0: not yet; shape2, a multiple of 8, is the one a write compares,
+   * through guard). */
   uint64_t shape, shape2;
   int nsites;     /* inserting call sites, most inserts first */
   struct mapsan_profile_site sites[MAPSAN_PROFILE_SITES];
@@ -75,6 +82,9 @@ extern MAPSAN_HIDDEN uint64_t mapsan_profile_limit;
 /* Out of line: an inserting site that is not the top one; a size at or
  * above check_at (growth_limit passed, or the periodic check due). */
 void mapsan_profile_site_slow(struct mapsan_profile *p, uintptr_t pc);
+bool mapsan_profile_inserted_slow(struct mapsan_profile *p,
+                                  const struct mapsan_op *op,
+                                  const void *addr, uint64_t size);
 bool mapsan_profile_peak_slow(struct mapsan_profile *p,
                               const struct mapsan_op *op, const void *addr,
                               uint64_t size);
@@ -100,11 +110,27 @@ static inline void mapsan_profile_iteration(struct mapsan_profile *p) {
   MAPSAN_PROFILE_ADD(mapsan_profile_hot(p)->iterations, 1);
 }
 
+/* Before counting an insert or a removal: is the profile still the map
+ * at addr's, with its storage of shape word shape2 as last described? A
+ * plain read, folded into the compare. When not, the wrapper goes out of
+ * line: mapsan_profile_owned says whether the map was released (count
+ * nothing) or its storage changed (count, then describe it). */
+static inline bool mapsan_profile_guard_ok(struct mapsan_profile *p,
+                                           const void *addr,
+                                           uint64_t shape2) {
+  return MAPSAN_LIKELY(mapsan_profile_hot(p)->guard ==
+                       ((uintptr_t)addr ^ shape2));
+}
+
+static inline bool mapsan_profile_owned(struct mapsan_profile *p,
+                                        const void *addr) {
+  return MAPSAN_PROFILE_GET(mapsan_profile_hot(p)->key) == (uintptr_t)addr;
+}
+
 /* op inserted one new key into the map at addr, which holds size entries
- * now. Uses op->caller_pc (the inserting call site); with growth_limit,
+ * now (the caller checked the guard or mapsan_profile_owned). Uses op->caller_pc (the inserting call site); with growth_limit,
  * op->caller_cfa and op->opname too. A site of pc 0 (unknown) is counted
- * in an empty table's first slot, and not listed. Nothing is counted if
- * the profile is no longer addr's (released: profile.c). Returns true once
+ * in an empty table's first slot, and not listed. Returns true once
  * in a while (when the periodic check ran): the wrapper may then describe
  * the storage even if its shape did not change (a sample of what changes
  * too often to follow, such as hmap's overflow buckets). */
@@ -112,26 +138,24 @@ static inline bool mapsan_profile_inserted(struct mapsan_profile *p,
                                            const struct mapsan_op *op,
                                            const void *addr, uint64_t size) {
   struct mapsan_profile_hot *h = mapsan_profile_hot(p);
-  if (MAPSAN_UNLIKELY(h->key != (uintptr_t)addr))
-    return false;
   MAPSAN_PROFILE_SET(h->size, size);
-  if (MAPSAN_LIKELY(h->sites[0].pc == op->caller_pc))
-    MAPSAN_PROFILE_ADD(h->sites[0].count, 1);
-  else
-    mapsan_profile_site_slow(p, op->caller_pc);
+  /* The rare paths are tail calls: nothing stays live across a call. */
+  if (MAPSAN_UNLIKELY(h->sites[0].pc != op->caller_pc))
+    return mapsan_profile_inserted_slow(p, op, addr, size);
+  MAPSAN_PROFILE_ADD(h->sites[0].count, 1);
   if (MAPSAN_UNLIKELY(size >= h->check_at))
     return mapsan_profile_peak_slow(p, op, addr, size);
   return false;
 }
 
-/* n entries were removed from the map at addr, which holds size now.
- * Returns as mapsan_profile_inserted. */
+/* n entries were removed from the map at addr, which holds size now (the
+ * caller checked as for mapsan_profile_inserted). Returns as
+ * mapsan_profile_inserted. */
 static inline bool mapsan_profile_removed(struct mapsan_profile *p,
                                           const void *addr, uint64_t n,
                                           uint64_t size) {
   struct mapsan_profile_hot *h = mapsan_profile_hot(p);
-  if (MAPSAN_UNLIKELY(h->key != (uintptr_t)addr))
-    return false;
+  (void)addr;
   uint64_t r = MAPSAN_PROFILE_GET(h->removals) + n;
   MAPSAN_PROFILE_SET(h->removals, r);
   MAPSAN_PROFILE_SET(h->size, size);

@@ -479,10 +479,11 @@ static bool inserts_key(const char *o) {
  * are read here only: a write that widens the entries without resizing is
  * seen at the next of these, unless it moved the values array. */
 
-/* What a write compares with the profile's shape2, the value at the last
- * description (0 before the first): the slot count, which a resize
- * changes, mixed with the values array's address, which a set's first
- * distinct value changes (GLib then gives it a values array of its own). */
+/* What a write compares with the profile's shape2 (through its guard,
+ * profile.h), the value at the last description: the slot count (a power
+ * of 2, 8 or more), which a resize changes, mixed with the values array's
+ * address, which a set's first distinct value changes (GLib then gives it
+ * a values array of its own). */
 static inline uint64_t prof_shape2(GHashTable *h, size_t size) {
   return (uint64_t)size ^ word_at(h, GHT_VALUES_OFF);
 }
@@ -520,26 +521,55 @@ static MAPSAN_NOINLINE void prof_storage_check(const struct glib_write *w,
     prof_storage(w, size, same_size);
 }
 
-/* The storage check of a write that held before entries and holds n now
- * (inline part): a resize changes the slot count (or the table was never
- * described: shape2), and a rehash at the same size leaves fewer occupied
- * slots than before (it clears the tombstones), which no single insert or
- * removal does otherwise (an insert adds one or reuses a tombstone, a
- * removal leaves one). prof_storage_check applies the exact rule. Plain
- * reads of the profile, folded into the compares. */
-static inline void prof_storage_after(const struct glib_write *w,
-                                      GHashTable *h, unsigned before,
-                                      unsigned n, bool sample) {
+/* prof_storage_check after one new key (insert) or one removal, reading
+ * the entries and slots again (so that the inline part keeps nothing live
+ * across its calls). */
+static MAPSAN_NOINLINE void prof_storage_check1(const struct glib_write *w,
+                                                bool insert, bool sample) {
+  unsigned n = (unsigned)field(w->h, GHT_NNODES_OFF);
+  size_t size = __atomic_load_n((size_t *)((char *)w->h + GHT_SIZE_OFF),
+                                __ATOMIC_RELAXED);
+  prof_storage_check(w, insert ? n - 1 : n + 1, n, size, sample);
+}
+
+/* A write of a new key or removal whose guard (profile.h) did not match:
+ * the profile was released (nothing counted), or the storage changed or
+ * was never described (counted, then checked and described). */
+static MAPSAN_NOINLINE void prof_slow(const struct glib_write *w,
+                                      bool insert) {
+  struct mapsan_profile *p = w->prof;
+  if (!mapsan_profile_owned(p, w->h))
+    return;
+  unsigned n = (unsigned)field(w->h, GHT_NNODES_OFF);
+  if (insert)
+    mapsan_profile_inserted(p, &w->op, w->h, n);
+  else
+    mapsan_profile_removed(p, w->h, 1, n);
+  prof_storage_check1(w, insert, true);
+}
+
+/* The inline part for one new key (insert) or one removal: the guard
+ * compares the profile's owner and the storage's shape word (the slot
+ * count, which a resize changes, and the values array) at once; a rehash
+ * at the same size leaves fewer occupied slots than before (it clears the
+ * tombstones), which no single insert or removal does otherwise (an insert
+ * adds one or reuses a tombstone, a removal leaves one):
+ * prof_storage_check applies the exact rule. */
+static inline void prof_change(const struct glib_write *w, bool insert) {
+  GHashTable *h = w->h;
+  struct mapsan_profile *p = w->prof;
   size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
                                 __ATOMIC_RELAXED);
-  uint64_t shape2 = prof_shape2(h, size);
-  if (MAPSAN_UNLIKELY(sample)) { /* the periodic check ran */
-    prof_storage_check(w, before, n, size, true);
+  if (!mapsan_profile_guard_ok(p, h, prof_shape2(h, size))) {
+    prof_slow(w, insert);
     return;
   }
-  if (MAPSAN_UNLIKELY(shape2 != mapsan_profile_hot(w->prof)->shape2 ||
-                      (unsigned)field(h, GHT_NOCCUPIED_OFF) < w->noccupied))
-    prof_storage_check(w, before, n, size, false);
+  if (MAPSAN_UNLIKELY((unsigned)field(h, GHT_NOCCUPIED_OFF) < w->noccupied))
+    prof_storage_check1(w, insert, false);
+  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
+  if (MAPSAN_UNLIKELY(insert ? mapsan_profile_inserted(p, &w->op, h, n)
+                             : mapsan_profile_removed(p, h, 1, n)))
+    prof_storage_check1(w, insert, true);
 }
 
 /* insert, replace, add: added is the real call's result, true when the key
@@ -547,25 +577,17 @@ static inline void prof_storage_after(const struct glib_write *w,
  * before the call. A replacement never resizes (GLib resizes after a new
  * key or a removal only). */
 static inline void prof_put(const struct glib_write *w, gboolean added) {
-  struct mapsan_profile *p = w->prof;
   if (!added) {
-    mapsan_profile_replaced(p);
+    mapsan_profile_replaced(w->prof);
     return;
   }
-  GHashTable *h = w->h;
-  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
-  bool sample = mapsan_profile_inserted(p, &w->op, h, n);
-  prof_storage_after(w, h, n - 1, n, sample);
+  prof_change(w, true);
 }
 
 /* remove, steal, steal_extended: found is the real call's result. */
 static inline void prof_del(const struct glib_write *w, gboolean found) {
-  if (!found)
-    return;
-  GHashTable *h = w->h;
-  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
-  bool sample = mapsan_profile_removed(w->prof, h, 1, n);
-  prof_storage_after(w, h, n + 1, n, sample);
+  if (found)
+    prof_change(w, false);
 }
 
 /* The other writes (remove_all, steal_all, foreach_remove, foreach_steal,
@@ -574,6 +596,8 @@ static inline void prof_del(const struct glib_write *w, gboolean found) {
 static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
   GHashTable *h = w->h;
   struct mapsan_profile *p = w->prof;
+  if (!mapsan_profile_owned(p, h))
+    return;
   unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
   bool sample = false;
   if (n > w->nnodes)
@@ -598,8 +622,8 @@ static inline void prof_read(const struct mapsan_op *op, enum prof_read what) {
     return;
   if (what == PROF_ITER)
     mapsan_profile_iteration(p);
-  else
-    mapsan_profile_lookup(p, what == PROF_HIT);
+  else /* indexed: fewer instructions here than mapsan_profile_lookup's */
+    MAPSAN_PROFILE_ADD(mapsan_profile_hot(p)->lookups[what == PROF_MISS], 1);
 }
 
 /* by_result: the write's outcome is told by its result (prof_put,

@@ -154,16 +154,16 @@ static uint64_t prof_bytes(const hmap *m) {
          (uint64_t)(nb + pre + extra + old) * m->bucket_size;
 }
 
-/* The storage's shape, as compared after each insert and removal: the old
- * bucket array's address, which changes when a growth (doubling or
- * same-size) starts and when it ends (with bit 0 set, so that a profile
- * never described, whose shape2 is 0, differs: its first insert describes
- * the storage, including the first array made). A clear is described
- * always. The overflow buckets change too often to follow: they are
- * sampled (at the periodic check, profile.h), so the records'
+/* The storage's shape, as compared after each insert and removal (through
+ * the profile's guard, profile.h): the old bucket array's address, which
+ * changes when a growth (doubling or same-size) starts and when it ends
+ * (a profile never described differs: its first insert or removal
+ * describes the storage, the first array made included). A clear is
+ * described always. The overflow buckets change too often to follow: they
+ * are sampled (at the periodic check, profile.h), so the records'
  * overflow-bucket figures are samples. */
 static inline uint64_t prof_shape2(const hmap *m) {
-  return (uintptr_t)m->oldbuckets | 1;
+  return (uintptr_t)m->oldbuckets;
 }
 
 static MAPSAN_NOINLINE void prof_storage(const hmap *m,
@@ -181,6 +181,27 @@ static MAPSAN_NOINLINE void prof_storage(const hmap *m,
   mapsan_profile_storage(p, &st);
 }
 
+/* An insert (n entries now), a removal or a clear whose guard did not
+ * match: the profile was released (nothing counted), or the storage
+ * changed shape or was never described (counted, then described). */
+static MAPSAN_NOINLINE void prof_slow(hmap *m, const struct mapsan_op *op,
+                                      enum prof_what what, size_t n) {
+  struct mapsan_profile *p = op->prof;
+  if (!mapsan_profile_owned(p, m))
+    return;
+  if (what == PROF_ASSIGN) {
+    mapsan_profile_inserted(p, op, m, n);
+  } else if (what == PROF_DELETE) {
+    mapsan_profile_removed(p, m, 1, n);
+  } else {
+    uint64_t before = MAPSAN_PROFILE_GET(mapsan_profile_hot(p)->size);
+    if (before == 0)
+      return;
+    mapsan_profile_removed(p, m, before, n);
+  }
+  prof_storage(m, p);
+}
+
 /* After the real call, with op->prof set (begin, or found by address for a
  * drawn map between canary windows). Inline: `what` is a constant at each
  * use, so a lookup or a replacement costs one increment, a new key or a
@@ -192,9 +213,8 @@ static MAPSAN_NOINLINE void prof_storage(const hmap *m,
 static inline void prof_after(hmap *m, const struct mapsan_op *op,
                               enum prof_what what, uintptr_t res) {
   struct mapsan_profile *p = op->prof;
-  struct mapsan_profile_hot *h = mapsan_profile_hot(p);
   size_t n = m->count;
-  bool sample = false;
+  bool sample;
   switch (what) {
   case PROF_NONE:
     return;
@@ -205,8 +225,13 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
     mapsan_profile_iteration(p);
     return;
   case PROF_ASSIGN:
-    if (n <= h->size) { /* a plain read, folded into the compare */
+    /* A plain read of the size, folded into the compare. */
+    if (n <= mapsan_profile_hot(p)->size) {
       mapsan_profile_replaced(p);
+      return;
+    }
+    if (!mapsan_profile_guard_ok(p, m, prof_shape2(m))) {
+      prof_slow(m, op, what, n);
       return;
     }
     sample = mapsan_profile_inserted(p, op, m, n);
@@ -214,19 +239,17 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
   case PROF_DELETE:
     if (!res)
       return;
+    if (!mapsan_profile_guard_ok(p, m, prof_shape2(m))) {
+      prof_slow(m, op, what, n);
+      return;
+    }
     sample = mapsan_profile_removed(p, m, 1, n);
     break;
-  case PROF_CLEAR: {
-    uint64_t before = MAPSAN_PROFILE_GET(h->size);
-    if (before == 0)
-      return;
-    mapsan_profile_removed(p, m, before, n);
-    sample = true;
-    break;
+  case PROF_CLEAR:
+    prof_slow(m, op, what, n);
+    return;
   }
-  }
-  if (MAPSAN_UNLIKELY(sample ||
-                      prof_shape2(m) != h->shape2))
+  if (MAPSAN_UNLIKELY(sample))
     prof_storage(m, p);
 }
 
