@@ -533,19 +533,23 @@ static MAPSAN_NOINLINE void prof_storage_check1(const struct glib_write *w,
 }
 
 /* A write of a new key or removal whose guard (profile.h) did not match:
- * the profile was released (nothing counted), or the storage changed or
- * was never described (counted, then checked and described). */
+ * the profile was released (nothing counted), or the storage was resized,
+ * got its own values array or was never described (counted, then
+ * described: not a same-size rehash, which moves neither). */
 static MAPSAN_NOINLINE void prof_slow(const struct glib_write *w,
                                       bool insert) {
   struct mapsan_profile *p = w->prof;
-  if (!mapsan_profile_owned(p, w->h))
+  GHashTable *h = w->h;
+  if (!mapsan_profile_owned(p, h))
     return;
-  unsigned n = (unsigned)field(w->h, GHT_NNODES_OFF);
+  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
   if (insert)
-    mapsan_profile_inserted(p, &w->op, w->h, n);
+    mapsan_profile_inserted(p, &w->op, h, n);
   else
-    mapsan_profile_removed(p, w->h, 1, n);
-  prof_storage_check1(w, insert, true);
+    mapsan_profile_removed(p, h, 1, n);
+  prof_storage(w, __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                  __ATOMIC_RELAXED),
+               false);
 }
 
 /* The inline part for one new key (insert) or one removal: the guard
