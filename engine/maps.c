@@ -782,14 +782,15 @@ static inline uint64_t op_id_next(struct mapsan_thread *t) {
 
 bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                       const struct mapsan_map_api *api, const char *opname, bool write) {
-  op->map = NULL;
-  op->prof = NULL;
+  op->map = NULL; /* and op->prof NULL on every return of false below */
   op->opname = opname;
   op->sampled_out = false;
   op->first_sight = false;
   struct mapsan_thread *t = mapsan_thread_current();
-  if (MAPSAN_UNLIKELY(t == NULL || addr == NULL))
+  if (MAPSAN_UNLIKELY(t == NULL || addr == NULL)) {
+    op->prof = NULL;
     return false;
+  }
   uintptr_t key = (uintptr_t)addr;
   struct mapsan_map *m = lookup(key);
   if (MAPSAN_UNLIKELY(m == NULL)) {
@@ -798,18 +799,21 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   }
   if (m->sampled_out) {
     op->sampled_out = true;
+    op->prof = NULL;
     return false;
   }
   if (MAPSAN_UNLIKELY(
                  atomic_load_explicit(&m->destroyed, memory_order_acquire))) {
     if (!reborn(key, api)) {
       report_destroyed(m, key, t, opname, write);
+      op->prof = NULL;
       return false;
     }
     m = first_sight(key, api); /* the dead map's record is forgotten */
     op->first_sight = true;
     if (m->sampled_out) {
       op->sampled_out = true;
+      op->prof = NULL;
       return false;
     }
   }
