@@ -435,10 +435,9 @@ struct glib_write {
   GHashTableIter *it;
   int version;
   size_t size;
-  /* For the profile: the map's, when profiles are on and the layout is
-   * verified (else NULL); occupied slots and (unless the result tells the
-   * outcome: write_begin) entries before the call. */
-  struct mapsan_profile *prof;
+  /* For the profile (op.prof: the map's, when profiles are on and the
+   * layout is verified, else NULL): occupied slots and (unless the result
+   * tells the outcome: write_begin) entries before the call. */
   unsigned nnodes, noccupied;
 };
 
@@ -504,7 +503,7 @@ static MAPSAN_NOINLINE void prof_storage(const struct glib_write *w,
     st.same_size_grows = same_size;
   st.bytes = (uint64_t)size * (4 + ((big & 1) ? 8 : 4) +
                                (set ? 0 : (big & 2) ? 8 : 4));
-  mapsan_profile_storage(w->prof, &st);
+  mapsan_profile_storage(w->op.prof, &st);
 }
 
 /* After a write that holds n entries now and held before entries before
@@ -516,7 +515,7 @@ static MAPSAN_NOINLINE void prof_storage_check(const struct glib_write *w,
                                                size_t size, bool sample) {
   bool same_size = w->noccupied - before >= 2 && size == w->size && n > 0 &&
                    (unsigned)field(w->h, GHT_NOCCUPIED_OFF) == n;
-  if (prof_shape2(w->h, size) != mapsan_profile_hot(w->prof)->shape2 ||
+  if (prof_shape2(w->h, size) != mapsan_profile_hot(w->op.prof)->shape2 ||
       same_size || sample)
     prof_storage(w, size, same_size);
 }
@@ -538,7 +537,7 @@ static MAPSAN_NOINLINE void prof_storage_check1(const struct glib_write *w,
  * described: not a same-size rehash, which moves neither). */
 static MAPSAN_NOINLINE void prof_slow(const struct glib_write *w,
                                       bool insert) {
-  struct mapsan_profile *p = w->prof;
+  struct mapsan_profile *p = w->op.prof;
   GHashTable *h = w->h;
   if (!mapsan_profile_owned(p, h))
     return;
@@ -561,7 +560,7 @@ static MAPSAN_NOINLINE void prof_slow(const struct glib_write *w,
  * prof_storage_check applies the exact rule. */
 static inline void prof_change(const struct glib_write *w, bool insert) {
   GHashTable *h = w->h;
-  struct mapsan_profile *p = w->prof;
+  struct mapsan_profile *p = w->op.prof;
   size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
                                 __ATOMIC_RELAXED);
   if (!mapsan_profile_guard_ok(p, h, prof_shape2(h, size))) {
@@ -582,7 +581,7 @@ static inline void prof_change(const struct glib_write *w, bool insert) {
  * key or a removal only). */
 static inline void prof_put(const struct glib_write *w, gboolean added) {
   if (!added) {
-    mapsan_profile_replaced(w->prof);
+    mapsan_profile_replaced(w->op.prof);
     return;
   }
   prof_change(w, true);
@@ -599,7 +598,7 @@ static inline void prof_del(const struct glib_write *w, gboolean found) {
  * after (write_begin read nnodes then). */
 static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
   GHashTable *h = w->h;
-  struct mapsan_profile *p = w->prof;
+  struct mapsan_profile *p = w->op.prof;
   if (!mapsan_profile_owned(p, h))
     return;
   unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
@@ -656,19 +655,21 @@ static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
   w->size = lay ? __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
                                   __ATOMIC_RELAXED)
                 : 0;
-  w->prof = NULL;
-  if (MAPSAN_UNLIKELY(w->op.prof != NULL) && lay) {
-    w->prof = w->op.prof;
-    w->noccupied = (unsigned)field(h, GHT_NOCCUPIED_OFF);
-    if (!by_result)
-      w->nnodes = (unsigned)field(h, GHT_NNODES_OFF);
+  if (MAPSAN_UNLIKELY(w->op.prof != NULL)) {
+    if (lay) {
+      w->noccupied = (unsigned)field(h, GHT_NOCCUPIED_OFF);
+      if (!by_result)
+        w->nnodes = (unsigned)field(h, GHT_NNODES_OFF);
+    } else {
+      w->op.prof = NULL; /* the fields read would not be GLib's */
+    }
   }
   return true;
 }
 
 /* After the real call: a new bucket array is a resize, a new version a
  * structural modification. The caller counts the write for the profile
- * after (w->prof set). */
+ * after (w->op.prof set). */
 static void write_end(struct glib_write *w) {
   if (size_of(w->h) != w->size)
     mapsan_map_resized(&w->op);
@@ -680,7 +681,7 @@ static void write_end(struct glib_write *w) {
 /* write_end, then the profile's count by the entries before and after. */
 static void write_end_count(struct glib_write *w) {
   write_end(w);
-  if (MAPSAN_UNLIKELY(w->prof != NULL))
+  if (MAPSAN_UNLIKELY(w->op.prof != NULL))
     prof_write(w);
 }
 
@@ -697,7 +698,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_insert_slow(GHashTable *h,
     return REAL(g_hash_table_insert)(h, k, v);
   gboolean r = REAL(g_hash_table_insert)(h, k, v);
   write_end(&w);
-  if (MAPSAN_UNLIKELY(w.prof != NULL))
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
     prof_put(&w, r);
   return r;
 }
@@ -717,7 +718,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_replace_slow(GHashTable *h,
     return REAL(g_hash_table_replace)(h, k, v);
   gboolean r = REAL(g_hash_table_replace)(h, k, v);
   write_end(&w);
-  if (MAPSAN_UNLIKELY(w.prof != NULL))
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
     prof_put(&w, r);
   return r;
 }
@@ -735,7 +736,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_add_slow(GHashTable *h, gpointer k,
     return REAL(g_hash_table_add)(h, k);
   gboolean r = REAL(g_hash_table_add)(h, k);
   write_end(&w);
-  if (MAPSAN_UNLIKELY(w.prof != NULL))
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
     prof_put(&w, r);
   return r;
 }
@@ -753,7 +754,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_remove_slow(GHashTable *h,
     return REAL(g_hash_table_remove)(h, k);
   gboolean r = REAL(g_hash_table_remove)(h, k);
   write_end(&w);
-  if (MAPSAN_UNLIKELY(w.prof != NULL))
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
     prof_del(&w, r);
   return r;
 }
@@ -771,7 +772,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_steal_slow(GHashTable *h,
     return REAL(g_hash_table_steal)(h, k);
   gboolean r = REAL(g_hash_table_steal)(h, k);
   write_end(&w);
-  if (MAPSAN_UNLIKELY(w.prof != NULL))
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
     prof_del(&w, r);
   return r;
 }
@@ -791,7 +792,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_steal_extended_slow(GHashTable *h,
     return REAL(g_hash_table_steal_extended)(h, k, sk, sv);
   gboolean r = REAL(g_hash_table_steal_extended)(h, k, sk, sv);
   write_end(&w);
-  if (MAPSAN_UNLIKELY(w.prof != NULL))
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
     prof_del(&w, r);
   return r;
 }
@@ -917,17 +918,20 @@ MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
 static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
                        uintptr_t pc, uintptr_t cfa) {
   op->map = NULL;
-  op->prof = NULL; /* not counted (prof_read) unless set below */
-  if (!mapsan_hooks_on() || h == NULL)
+  /* op->prof: NULL unless the table's profile counts the read (prof_read);
+   * begin sets it. */
+  if (!mapsan_hooks_on() || h == NULL) {
+    op->prof = NULL;
     return false;
+  }
   /* A drawn table between canary windows: a read checks nothing there (a
    * write still goes to the engine, for GLib's iterator rule), and its
    * profile, found by address, counts it. */
   if (marks_on() &&
       atomic_load_explicit(pad_of(h), memory_order_relaxed) == MARK_TRACKED &&
       mapsan_window_closed()) {
-    if (MAPSAN_UNLIKELY(mapsan_profile_on))
-      op->prof = mapsan_map_profile(op, h);
+    op->prof = MAPSAN_UNLIKELY(mapsan_profile_on) ? mapsan_map_profile(op, h)
+                                                  : NULL;
     return false;
   }
   op->caller_pc = pc;
