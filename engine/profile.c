@@ -338,7 +338,8 @@ static MAPSAN_NOINLINE MAPSAN_COLD void report_growth(struct mapsan_profile *p,
  * the rule, checked at the first peak above it only (removals never decrease, so a
  * map that had one then never qualifies later); the insert that passes the
  * limit is the first of them. Past a multiple of MAPSAN_PROFILE_TICK: the
- * periodic check, and true (profile.h). */
+ * periodic check; past a multiple of MAPSAN_PROFILE_SAMPLE, true too
+ * (profile.h). */
 bool mapsan_profile_peak_slow(struct mapsan_profile *p,
                               const struct mapsan_op *op, const void *addr,
                               uint64_t size) {
@@ -355,7 +356,8 @@ bool mapsan_profile_peak_slow(struct mapsan_profile *p,
   if (size < tick)
     return false; /* no multiple of MAPSAN_PROFILE_TICK passed */
   mapsan_profile_tick_slow();
-  return true;
+  /* The storage sampled when a multiple of MAPSAN_PROFILE_SAMPLE passed. */
+  return size / MAPSAN_PROFILE_SAMPLE != (at - 1) / MAPSAN_PROFILE_SAMPLE;
 }
 
 void mapsan_profile_storage(struct mapsan_profile *p,

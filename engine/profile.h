@@ -96,6 +96,10 @@ void mapsan_profile_tick_slow(void);
  * churning map checks the clock now and then, a map that neither grows nor
  * shrinks never. */
 #define MAPSAN_PROFILE_TICK 64
+/* One in this many of a map's removals, and its size passing a multiple of
+ * it above its peak, also make mapsan_profile_inserted/removed return true
+ * (the storage sampled). */
+#define MAPSAN_PROFILE_SAMPLE 256
 
 static inline void mapsan_profile_lookup(struct mapsan_profile *p, bool hit) {
   struct mapsan_profile_hot *h = mapsan_profile_hot(p);
@@ -164,7 +168,7 @@ static inline bool mapsan_profile_removed(struct mapsan_profile *p,
   if (MAPSAN_LIKELY(r % MAPSAN_PROFILE_TICK >= n))
     return false; /* no multiple of TICK crossed */
   mapsan_profile_tick_slow();
-  return true;
+  return r % MAPSAN_PROFILE_SAMPLE < n;
 }
 
 /* The storage after a write, for mapsan_profile_storage: called by a
