@@ -386,8 +386,8 @@ void mapsan_profile_storage(struct mapsan_profile *p,
   }
 }
 
-/* Is a periodic dump due? (profile.h: every MAPSAN_PROFILE_TICK inserts
- * and removals of a thread.) */
+/* Is a periodic dump due? (profile.h: at one in MAPSAN_PROFILE_TICK of a
+ * map's removals and peak sizes.) */
 void mapsan_profile_tick_slow(void) {
   uint64_t due = atomic_load_explicit(&next_due_ns, memory_order_relaxed);
   if (due == 0)

@@ -132,12 +132,13 @@ static inline bool mapsan_profile_owned(struct mapsan_profile *p,
 }
 
 /* op inserted one new key into the map at addr, which holds size entries
- * now (the caller checked the guard or mapsan_profile_owned). Uses op->caller_pc (the inserting call site); with growth_limit,
+ * now (the caller checked the guard or mapsan_profile_owned). Uses
+ * op->caller_pc (the inserting call site); with growth_limit,
  * op->caller_cfa and op->opname too. A site of pc 0 (unknown) is counted
- * in an empty table's first slot, and not listed. Returns true once
- * in a while (when the periodic check ran): the wrapper may then describe
- * the storage even if its shape did not change (a sample of what changes
- * too often to follow, such as hmap's overflow buckets). */
+ * in an empty table's first slot, and not listed. Returns true once in a
+ * while (MAPSAN_PROFILE_SAMPLE): the wrapper then describes the storage
+ * even if its shape did not change (a sample of what changes too often to
+ * follow, such as hmap's overflow buckets). */
 static inline bool mapsan_profile_inserted(struct mapsan_profile *p,
                                            const struct mapsan_op *op,
                                            const void *addr, uint64_t size) {

@@ -160,8 +160,8 @@ static uint64_t prof_bytes(const hmap *m) {
  * (a profile never described differs: its first insert or removal
  * describes the storage, the first array made included). A clear is
  * described always. The overflow buckets change too often to follow: they
- * are sampled (at the periodic check, profile.h), so the records'
- * overflow-bucket figures are samples. */
+ * are sampled (one change in MAPSAN_PROFILE_SAMPLE, profile.h), so the
+ * records' overflow-bucket figures are samples. */
 static inline uint64_t prof_shape2(const hmap *m) {
   return (uintptr_t)m->oldbuckets;
 }
