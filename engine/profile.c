@@ -37,16 +37,19 @@
  * (maps.c), and begin hands it to the wrapper with the operation: with
  * both options off op->prof is NULL and a wrapper tests only that. After
  * the real call a lookup, a replaced value or an iteration is one
- * increment inline (profile.h), a new key or a removal about fifteen
- * instructions (the size stored, the top site's count, a compare with
- * check_at, the storage's shape compared), and only rare events call in
- * here (a size past check_at: growth_limit or the periodic check; a new
- * inserting site; the storage described when its shape changed or once in
- * a while). The peak is kept lazily: an insert stores only the size, and
- * a removal or the check_at path raises the peak (peak_of is the larger
- * of the two). Measured in full mode (docs/PERFORMANCE.md): 2-4% more
- * instructions on bench/run's map rows with the counters on, and nothing
- * with both options off. The hot counters come first in the profile.
+ * increment inline (profile.h), a new key or a removal 14-18
+ * instructions (one compare of the guard word, which says both that the
+ * profile is still the map's and that its storage kept its shape; the
+ * size stored; the top site's count; a compare with check_at), and only
+ * rare events call in here (a size past check_at: growth_limit or the
+ * periodic check; a new inserting site; the storage described when its
+ * shape changed or once in MAPSAN_PROFILE_SAMPLE changes), as tail calls.
+ * The peak is kept lazily: an insert stores only the size, and a removal
+ * or the check_at path raises the peak (peak_of is the larger of the
+ * two). Measured in full mode (docs/PERFORMANCE.md): 0.8-3.3% more
+ * instructions on bench/run's map rows with the counters on, 0.3-1.7%
+ * with both options off (begin's load of the profile pointer and the
+ * wrappers' test of it). The hot counters come first in the profile.
  * Writes to a map are ordered by the program (or they race, which is
  * reported), so the counters are relaxed single-instruction increments or
  * load/store pairs with no atomic read-modify-write. Concurrent readers
@@ -56,21 +59,23 @@
  * call made a 2-thread GLib workload 1.6x slower).
  *
  * A profile's end. When its map is destroyed or its shadow recycled the
- * profile leaves the live list and its key (the map's address) is cleared;
- * an operation that began before may still hold it and count after its
- * real call. Two things keep such a late write from landing in another
- * map's numbers: a released profile waits in a quarantine of
- * MAPSAN_PROFILE_QUARANTINE before the free list, so it is reused only
- * after that many more maps ended; and the writes that can report or
- * change the storage (an insert of a new key, a removal, the storage)
- * first compare the profile's key with the map they operated on, one
- * compare, and count nothing on a mismatch. What is left is a late read
- * counter or replacement landing in a profile that ended (harmless) or, if
- * the thread stalled between that compare and its stores for as long as
- * 256 other maps took to end, one count in another map's profile: counts
- * only, never memory (profiles are never freed, and the site table's
- * indices are bounded). Not tested: a test would have to stop a thread
- * between two instructions.
+ * profile leaves the live list, its key (the map's address) is cleared
+ * and its guard set to 1; an operation that began before may still hold
+ * it and count after its real call. Two things keep such a late write
+ * from landing in another map's numbers: a released profile waits in a
+ * quarantine of MAPSAN_PROFILE_QUARANTINE before the free list, so it is
+ * reused only after that many more maps ended; and every write compares
+ * first, once: an insert of a new key or a removal the guard (key ^
+ * shape, the compare it makes anyway for the storage), a replacement and
+ * the storage the key, with the map it operated on, and counts nothing
+ * when the profile is not the map's (test-profile-release-race: an assign
+ * held inside its hash function while its map's profile is released and
+ * reused). What is left: the read counters (lookups, iterations) are not
+ * checked, so a read held inside its real call while its map and
+ * MAPSAN_PROFILE_QUARANTINE others end can add one to another map's read
+ * counters; and a write that stalls that long between its compare and its
+ * stores, one count. Counts only, never memory (profiles are never freed,
+ * and the site table's indices are bounded).
  *
  * Records. With map_profile=1 the live profiles are written at exit (the
  * summary's moment, preload/init.c) and, with map_profile_period=S, every S

@@ -106,8 +106,13 @@ static inline void mapsan_profile_lookup(struct mapsan_profile *p, bool hit) {
   MAPSAN_PROFILE_ADD(*(hit ? &h->lookups[0] : &h->lookups[1]), 1);
 }
 
-static inline void mapsan_profile_replaced(struct mapsan_profile *p) {
-  MAPSAN_PROFILE_ADD(mapsan_profile_hot(p)->replacements, 1);
+/* A value replaced in the map at addr: counted if the profile is still
+ * its (one compare, profile.c). */
+static inline void mapsan_profile_replaced(struct mapsan_profile *p,
+                                           const void *addr) {
+  struct mapsan_profile_hot *h = mapsan_profile_hot(p);
+  if (MAPSAN_LIKELY(h->key == (uintptr_t)addr))
+    MAPSAN_PROFILE_ADD(h->replacements, 1);
 }
 
 static inline void mapsan_profile_iteration(struct mapsan_profile *p) {

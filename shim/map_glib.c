@@ -581,7 +581,7 @@ static inline void prof_change(const struct glib_write *w, bool insert) {
  * key or a removal only). */
 static inline void prof_put(const struct glib_write *w, gboolean added) {
   if (!added) {
-    mapsan_profile_replaced(w->op.prof);
+    mapsan_profile_replaced(w->op.prof, w->h);
     return;
   }
   prof_change(w, true);
@@ -608,7 +608,7 @@ static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
   else if (n < w->nnodes)
     sample = mapsan_profile_removed(p, h, w->nnodes - n, n);
   else if (inserts_key(w->op.opname))
-    mapsan_profile_replaced(p);
+    mapsan_profile_replaced(p, h);
   size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
                                 __ATOMIC_RELAXED);
   prof_storage_check(w, w->nnodes, n, size, sample);

@@ -227,7 +227,7 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
   case PROF_ASSIGN:
     /* A plain read of the size, folded into the compare. */
     if (n <= mapsan_profile_hot(p)->size) {
-      mapsan_profile_replaced(p);
+      mapsan_profile_replaced(p, m);
       return;
     }
     if (!mapsan_profile_guard_ok(p, m, prof_shape2(m))) {
