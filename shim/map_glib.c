@@ -611,7 +611,11 @@ static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
     mapsan_profile_replaced(p, h);
   size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
                                 __ATOMIC_RELAXED);
-  prof_storage_check(w, w->nnodes, n, size, sample);
+  /* As prof_change: a resize, a new values array, a sample or fewer
+   * occupied slots (a rehash, or a remove_all) call for the check. */
+  if (sample || prof_shape2(h, size) != mapsan_profile_hot(p)->shape2 ||
+      (unsigned)field(h, GHT_NOCCUPIED_OFF) < w->noccupied)
+    prof_storage_check(w, w->nnodes, n, size, sample);
 }
 
 enum prof_read { PROF_HIT, PROF_MISS, PROF_ITER };
