@@ -99,8 +99,8 @@ struct mapsan_map {
   /* Not drawn by sample_rate: kept only so that lookups answer "untracked"
    * at once; nothing else of it is used. */
   bool sampled_out;
-  /* Map health (profile.h): made at the first counted operation when
-   * profiles are on, ended with the map. */
+  /* Map health (profile.h): made with the shadow when profiles are on
+   * (else NULL), released when the map ends or its shadow is recycled. */
   struct mapsan_profile *_Atomic prof;
 };
 
@@ -232,6 +232,11 @@ static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *ap
                                  mapsan_epoch created_epoch,
                                  uint64_t created_once, bool replace,
                                  bool sampled_out) {
+  /* A tracked map's profile is made with its shadow, so that begin only
+   * hands it over (profile.h). */
+  struct mapsan_profile *prof = NULL;
+  if (MAPSAN_UNLIKELY(mapsan_profile_on) && !sampled_out)
+    prof = mapsan_profile_new(addr, api->name, created);
   mapsan_lock_acquire(&table_lock);
   seq_begin();
   struct table *t = cur_table;
@@ -243,6 +248,7 @@ static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *ap
         !atomic_load_explicit(&m->destroyed, memory_order_relaxed)) {
       seq_end();
       mapsan_lock_release(&table_lock);
+      mapsan_profile_release(prof);
       return m;
     }
     if (m)
@@ -281,7 +287,7 @@ static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *ap
   m->strict_iters = api->strict_iters;
   atomic_store_explicit(&m->bucket_gen, 0, memory_order_relaxed);
   m->sampled_out = sampled_out;
-  atomic_store_explicit(&m->prof, NULL, memory_order_relaxed);
+  atomic_store_explicit(&m->prof, prof, memory_order_release);
   atomic_store_explicit(&m->key, addr, memory_order_relaxed);
   mapsan_lock_release(&m->lock);
   uint32_t j = hash_addr(addr) & t->mask;
@@ -466,9 +472,6 @@ void mapsan_map_destroy(const void *addr, const struct mapsan_map_api *api,
   seq_end();
   mapsan_lock_release(&table_lock);
 }
-
-static struct mapsan_profile *profile_attach(struct mapsan_map *m,
-                                            uintptr_t key);
 
 /* ---- the access rules --------------------------------------------------- */
 
@@ -779,14 +782,15 @@ static inline uint64_t op_id_next(struct mapsan_thread *t) {
 
 bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                       const struct mapsan_map_api *api, const char *opname, bool write) {
-  op->map = NULL;
-  op->prof = NULL;
+  op->map = NULL; /* and op->prof NULL on every return of false below */
   op->opname = opname;
   op->sampled_out = false;
   op->first_sight = false;
   struct mapsan_thread *t = mapsan_thread_current();
-  if (MAPSAN_UNLIKELY(t == NULL || addr == NULL))
+  if (MAPSAN_UNLIKELY(t == NULL || addr == NULL)) {
+    op->prof = NULL;
     return false;
+  }
   uintptr_t key = (uintptr_t)addr;
   struct mapsan_map *m = lookup(key);
   if (MAPSAN_UNLIKELY(m == NULL)) {
@@ -795,27 +799,27 @@ bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
   }
   if (m->sampled_out) {
     op->sampled_out = true;
+    op->prof = NULL;
     return false;
   }
   if (MAPSAN_UNLIKELY(
                  atomic_load_explicit(&m->destroyed, memory_order_acquire))) {
     if (!reborn(key, api)) {
       report_destroyed(m, key, t, opname, write);
+      op->prof = NULL;
       return false;
     }
     m = first_sight(key, api); /* the dead map's record is forgotten */
     op->first_sight = true;
     if (m->sampled_out) {
       op->sampled_out = true;
+      op->prof = NULL;
       return false;
     }
   }
   op->map = m;
-  if (MAPSAN_UNLIKELY(mapsan_profile_on)) {
-    op->prof = atomic_load_explicit(&m->prof, memory_order_acquire);
-    if (MAPSAN_UNLIKELY(op->prof == NULL))
-      op->prof = profile_attach(m, key);
-  }
+  /* Made with the shadow when profiles are on (insert); NULL otherwise. */
+  op->prof = atomic_load_explicit(&m->prof, memory_order_acquire);
   op->t = t;
   op->id = 0;
   op->write = write;
@@ -951,33 +955,13 @@ uintptr_t mapsan_map_key(struct mapsan_map *m) {
 
 /* ---- map health (profile.c) --------------------------------------------- */
 
-static MAPSAN_NOINLINE struct mapsan_profile *profile_attach(struct mapsan_map *m,
-                                                            uintptr_t key) {
-  mapsan_lock_acquire(&m->lock);
-  struct mapsan_profile *p = NULL;
-  if (m->key == key && !m->sampled_out &&
-      !atomic_load_explicit(&m->destroyed, memory_order_relaxed)) {
-    p = atomic_load_explicit(&m->prof, memory_order_relaxed);
-    if (p == NULL) {
-      p = mapsan_profile_new(key, m->api->name, &m->created);
-      atomic_store_explicit(&m->prof, p, memory_order_release);
-    }
-  }
-  mapsan_lock_release(&m->lock);
-  return p;
-}
-
 struct mapsan_profile *mapsan_map_profile(const struct mapsan_op *op,
                                           const void *addr) {
   uintptr_t key = (uintptr_t)addr;
   struct mapsan_map *m = op->map ? op->map : lookup(key);
   if (m == NULL || m->sampled_out)
     return NULL;
-  struct mapsan_profile *p =
-      atomic_load_explicit(&m->prof, memory_order_acquire);
-  if (MAPSAN_LIKELY(p != NULL))
-    return p;
-  return profile_attach(m, key);
+  return atomic_load_explicit(&m->prof, memory_order_acquire);
 }
 
 bool mapsan_map_describe_at(uintptr_t addr, struct mapsan_map_info *out) {

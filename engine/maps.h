@@ -69,8 +69,8 @@ struct mapsan_op {
    * begin, so that stacks can be cached per call site (stacks/stack.c);
    * 0 when unknown. */
   uintptr_t caller_pc, caller_cfa;
-  /* Set by begin when profiles are on (engine/profile.h): the map's
-   * counters, for the wrapper to bump after the real call; NULL otherwise. */
+  /* Set by begin (engine/profile.h): the map's counters when profiles are
+   * on, for the wrapper to bump after the real call; NULL otherwise. */
   struct mapsan_profile *prof;
 };
 
@@ -145,8 +145,9 @@ uintptr_t mapsan_map_key(struct mapsan_map *m);
 bool mapsan_map_describe_at(uintptr_t addr, struct mapsan_map_info *out);
 
 /* The profile (engine/profile.h) of the tracked map op began on, or, when
- * op did not reach the engine (op->map NULL), of the tracked map at addr;
- * made at first use. NULL for an untracked or destroyed map. */
+ * op did not reach the engine (op->map NULL), of the tracked map at addr
+ * (made with its shadow). NULL for an untracked or destroyed map, or with
+ * profiles off. */
 struct mapsan_profile *mapsan_map_profile(const struct mapsan_op *op,
                                           const void *addr);
 

@@ -29,39 +29,70 @@
  * space-saving rule (a site not in a full table replaces the least counted
  * one and inherits its count plus one): exact while at most that many
  * sites insert, and the sites that insert most stay in the table with
- * counts that overstate by at most the smallest count.
+ * counts that overstate by at most the smallest count. Every insert adds
+ * one to one count, so the counts sum to the inserts: no counter of its
+ * own (inserts_of).
  *
- * Cost and concurrency. begin (maps.c) hands the wrapper the map's
- * profile with the operation; after the real call a lookup, a replaced
- * value or an iteration is one increment inline (profile.h), a new key or
- * a removal a dozen loads and stores, and only rare events call in here (a
- * new peak above growth_limit, a new inserting site, the storage described
- * when its shape changed or once in a while). Measured in full mode
- * (docs/PERFORMANCE.md): about 17 instructions a map operation on
- * bench/run's single-thread project-map mix (+5%), about 40 a GLib write;
- * with both options off, the tests of mapsan_profile_on and op->prof cost
- * 1-2%. The hot counters come first in the profile. Writes to a map are
- * ordered by the program (or they race, which is reported), so the
- * counters are relaxed load/store pairs with no atomic read-modify-write.
- * Concurrent readers of one map may lose an increment of a read counter
- * now and then: the read counters are exact for maps read by one thread at
- * a time and a lower bound otherwise (platform-notes: a shared atomic
- * increment per call made a 2-thread GLib workload 1.6x slower).
+ * Cost and concurrency. A tracked map's profile is made with its shadow
+ * (maps.c), and begin hands it to the wrapper with the operation: with
+ * both options off op->prof is NULL and a wrapper tests only that. After
+ * the real call a lookup, a replaced value or an iteration is one
+ * increment inline (profile.h), a new key or a removal 14-18
+ * instructions (one compare of the guard word, which says both that the
+ * profile is still the map's and that its storage kept its shape; the
+ * size stored; the top site's count; a compare with check_at), and only
+ * rare events call in here (a size past check_at: growth_limit or the
+ * periodic check; a new inserting site; the storage described when its
+ * shape changed or once in MAPSAN_PROFILE_SAMPLE changes), as tail calls.
+ * The peak is kept lazily: an insert stores only the size, and a removal
+ * or the check_at path raises the peak (peak_of is the larger of the
+ * two). Measured in full mode (docs/PERFORMANCE.md): 0.8-3.3% more
+ * instructions on bench/run's map rows with the counters on, 0.3-1.7%
+ * with both options off (begin's load of the profile pointer and the
+ * wrappers' test of it). The hot counters come first in the profile.
+ * Writes to a map are ordered by the program (or they race, which is
+ * reported), so the counters are relaxed single-instruction increments or
+ * load/store pairs with no atomic read-modify-write. Concurrent readers
+ * of one map may lose an increment of a read counter now and then: the
+ * read counters are exact for maps read by one thread at a time and a
+ * lower bound otherwise (platform-notes: a shared atomic increment per
+ * call made a 2-thread GLib workload 1.6x slower).
+ *
+ * A profile's end. When its map is destroyed or its shadow recycled the
+ * profile leaves the live list, its key (the map's address) is cleared
+ * and its guard set to 1; an operation that began before may still hold
+ * it and count after its real call. Two things keep such a late write
+ * from landing in another map's numbers: a released profile waits in a
+ * quarantine of MAPSAN_PROFILE_QUARANTINE before the free list, so it is
+ * reused only after that many more maps ended; and every write compares
+ * first, once: an insert of a new key or a removal the guard (key ^
+ * shape, the compare it makes anyway for the storage), a replacement and
+ * the storage the key, with the map it operated on, and counts nothing
+ * when the profile is not the map's (test-profile-release-race: an assign
+ * held inside its hash function while its map's profile is released and
+ * reused). What is left: the read counters (lookups, iterations) are not
+ * checked, so a read held inside its real call while its map and
+ * MAPSAN_PROFILE_QUARANTINE others end can add one to another map's read
+ * counters; and a write that stalls that long between its compare and its
+ * stores, one count. Counts only, never memory (profiles are never freed,
+ * and the site table's indices are bounded).
  *
  * Records. With map_profile=1 the live profiles are written at exit (the
  * summary's moment, preload/init.c) and, with map_profile_period=S, every S
- * seconds: one in MAPSAN_PROFILE_TICK of a thread's removals and inserts
- * that reach a new peak size reads the clock, and the first to see the
- * period over writes the records (no timer thread, no signal: a process
- * whose tracked maps neither grow nor shrink writes none until exit). At
+ * seconds: one in MAPSAN_PROFILE_TICK of a map's removals, and its size
+ * passing a multiple of MAPSAN_PROFILE_TICK above its peak, read the
+ * clock, and the first to see the period over writes the records (no
+ * timer thread, no signal: a process whose tracked maps neither grow nor
+ * shrink writes none until exit). At
  * most MAPSAN_PROFILE_MAX_RECORDS a time, the largest by peak size. A map
  * destroyed before then is not described: its profile ends with it (a map
  * that is destroyed does not grow without bound). A forked child keeps its
  * parent's profiles as they were at the fork, counts on, and writes its
  * own records at its own exit.
  *
- * Memory: one profile per tracked map while it lives (type-stable, on a
- * free list when the map ends), plus a buffer of records at each dump.
+ * Memory: one profile per tracked map while it lives (type-stable; in
+ * quarantine, then on a free list when the map ends), plus a buffer of
+ * records at each dump.
  */
 #include "profile.h"
 
@@ -78,6 +109,14 @@
 #include <time.h>
 
 #define MAPSAN_PROFILE_MAX_RECORDS 1024
+/* Released profiles kept from reuse (the top of the file). */
+#define MAPSAN_PROFILE_QUARANTINE 256
+/* Profiles allocated at a time. */
+#define MAPSAN_PROFILE_SLAB 32
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define ADD(x, v) STORE(x, LOAD(x) + (v))
 
 struct mapsan_profile {
   /* What the wrappers' inline functions touch (profile.h): first. */
@@ -88,9 +127,9 @@ struct mapsan_profile {
   bool has_chain;
   uint64_t chain, peak_chain;
   _Atomic bool reported; /* unbounded-growth, once */
-  /* Set at creation, read by dumps. */
-  uintptr_t key;          /* the map's address; 0 on the free list */
-  struct mapsan_profile *prev, *next; /* the live list; next: free list */
+  /* Set at creation, read by dumps (the map's address: hot.key). */
+  struct mapsan_profile *prev, *next; /* the live list; next: quarantine,
+                                       * free list */
   const char *api;
   uint64_t id;
   uint64_t born_ns;
@@ -107,6 +146,10 @@ static mapsan_lock profile_lock = MAPSAN_LOCK_INIT;
 MAPSAN_FORK_LEAF(profile_lock)
 static struct mapsan_profile live = {.prev = &live, .next = &live};
 static struct mapsan_profile *free_profiles;
+/* Released profiles wait here, oldest first, before the free list (the
+ * top of the file). */
+static struct mapsan_profile *quarantine_head, *quarantine_tail;
+static unsigned quarantined;
 static uint64_t next_id;
 static uint64_t start_ns;
 static _Atomic uint64_t next_due_ns; /* the next periodic dump; 0: none */
@@ -141,20 +184,54 @@ void mapsan_profile_init(void) {
 
 /* ---- life of a profile -------------------------------------------------- */
 
+/* The next peak size above size at which mapsan_profile_peak_slow runs:
+ * the next multiple of MAPSAN_PROFILE_TICK, or growth_limit + 1 before it. */
+static uint64_t next_check(uint64_t size) {
+  uint64_t next = (size | (MAPSAN_PROFILE_TICK - 1)) + 1;
+  if (mapsan_profile_limit < UINT64_MAX && mapsan_profile_limit >= size &&
+      mapsan_profile_limit + 1 < next)
+    next = mapsan_profile_limit + 1;
+  return next;
+}
+
+/* Inserts of new keys: each counted once in the site table, whose counts
+ * the space-saving rule keeps summing to the number of inserts. */
+/* The peak size: the hot counters' peak so far, or the size since. */
+static uint64_t peak_of(const struct mapsan_profile *p) {
+  uint64_t peak = LOAD(p->hot.peak_size), size = LOAD(p->hot.size);
+  return size > peak ? size : peak;
+}
+
+static uint64_t inserts_of(const struct mapsan_profile *p) {
+  uint64_t n = 0;
+  for (int i = 0; i < MAPSAN_PROFILE_SITES; i++)
+    n += LOAD(p->hot.sites[i].count);
+  return n;
+}
+
 struct mapsan_profile *mapsan_profile_new(uintptr_t addr, const char *api,
                                           const struct mapsan_access_rec *created) {
   mapsan_lock_acquire(&profile_lock);
+  if (free_profiles == NULL) {
+    /* A slab at a time: a program that makes many maps pays one
+     * allocation per MAPSAN_PROFILE_SLAB profiles. */
+    struct mapsan_profile *slab =
+        mapsan_malloc(MAPSAN_PROFILE_SLAB * sizeof(*slab));
+    for (int i = 0; slab && i < MAPSAN_PROFILE_SLAB; i++) {
+      slab[i].next = free_profiles;
+      free_profiles = &slab[i];
+    }
+  }
   struct mapsan_profile *p = free_profiles;
-  if (p)
-    free_profiles = p->next;
-  else
-    p = mapsan_malloc(sizeof(*p));
   if (p == NULL) {
     mapsan_lock_release(&profile_lock);
     return NULL;
   }
+  free_profiles = p->next;
   memset(p, 0, sizeof(*p));
-  p->key = addr;
+  STORE(p->hot.key, addr);
+  STORE(p->hot.guard, 1); /* not described yet (profile.h) */
+  p->hot.check_at = next_check(0);
   p->api = api;
   p->id = ++next_id;
   p->born_ns = now_ns();
@@ -173,17 +250,25 @@ void mapsan_profile_release(struct mapsan_profile *p) {
   mapsan_lock_acquire(&profile_lock);
   p->prev->next = p->next;
   p->next->prev = p->prev;
-  p->key = 0;
-  p->next = free_profiles;
-  free_profiles = p;
+  STORE(p->hot.guard, 1);
+  STORE(p->hot.key, 0);
+  p->next = NULL;
+  if (quarantine_tail)
+    quarantine_tail->next = p;
+  else
+    quarantine_head = p;
+  quarantine_tail = p;
+  if (++quarantined > MAPSAN_PROFILE_QUARANTINE) {
+    struct mapsan_profile *q = quarantine_head;
+    quarantine_head = q->next;
+    quarantined--;
+    q->next = free_profiles;
+    free_profiles = q;
+  }
   mapsan_lock_release(&profile_lock);
 }
 
 /* ---- counting ----------------------------------------------------------- */
-
-#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
-#define ADD(x, v) STORE(x, LOAD(x) + (v))
 
 /* The space-saving table (the top of the file), kept sorted by count, most
  * first; the inline path counted the top site already. */
@@ -194,8 +279,11 @@ void mapsan_profile_site_slow(struct mapsan_profile *p, uintptr_t pc) {
     i++;
   if (i == n) {
     if (n < MAPSAN_PROFILE_SITES) {
+      /* The first site keeps what an unknown site (pc 0) counted in the
+       * empty table's first slot: every insert stays in the sum. */
       h->sites[n].pc = pc;
-      h->sites[n].count = 0;
+      if (n > 0)
+        h->sites[n].count = 0;
       h->nsites = ++n;
     } else {
       i = n - 1;
@@ -208,6 +296,16 @@ void mapsan_profile_site_slow(struct mapsan_profile *p, uintptr_t pc) {
     h->sites[i] = h->sites[i - 1];
     h->sites[i - 1] = t;
   }
+}
+
+/* mapsan_profile_inserted's rest when the site is not the top one. */
+bool mapsan_profile_inserted_slow(struct mapsan_profile *p,
+                                  const struct mapsan_op *op,
+                                  const void *addr, uint64_t size) {
+  mapsan_profile_site_slow(p, op->caller_pc);
+  if (size >= LOAD(p->hot.check_at))
+    return mapsan_profile_peak_slow(p, op, addr, size);
+  return false;
 }
 
 static MAPSAN_NOINLINE MAPSAN_COLD void report_growth(struct mapsan_profile *p,
@@ -223,7 +321,7 @@ static MAPSAN_NOINLINE MAPSAN_COLD void report_growth(struct mapsan_profile *p,
   rep.generation = rep.current_generation = -1;
   rep.growth_limit = (uint64_t)mapsan_opts.growth_limit;
   rep.growth_entries = size;
-  rep.growth_inserts = LOAD(p->hot.inserts);
+  rep.growth_inserts = inserts_of(p);
   struct mapsan_access_rec cur = {0};
   cur.thread = t ? t->num : 0;
   cur.stack = mapsan_stack_capture_from(op->caller_pc, op->caller_cfa);
@@ -241,18 +339,39 @@ static MAPSAN_NOINLINE MAPSAN_COLD void report_growth(struct mapsan_profile *p,
   mapsan_report_submit(&rep);
 }
 
-/* A new peak above the limit (profile.h), only ever reached by an insert:
- * the insert that passes the limit is the first of them. */
-void mapsan_profile_peak(struct mapsan_profile *p, const struct mapsan_op *op,
-                         const void *addr, uint64_t size) {
-  if (LOAD(p->hot.removals) == 0 &&
+/* A size at or above check_at (profile.h), a new peak. Past growth_limit:
+ * the rule, checked at the first peak above it only (removals never decrease, so a
+ * map that had one then never qualifies later); the insert that passes the
+ * limit is the first of them. Past a multiple of MAPSAN_PROFILE_TICK: the
+ * periodic check; past a multiple of MAPSAN_PROFILE_SAMPLE, true too
+ * (profile.h). */
+bool mapsan_profile_peak_slow(struct mapsan_profile *p,
+                              const struct mapsan_op *op, const void *addr,
+                              uint64_t size) {
+  uint64_t at = LOAD(p->hot.check_at);
+  if (size > LOAD(p->hot.peak_size))
+    STORE(p->hot.peak_size, size);
+  STORE(p->hot.check_at, next_check(size));
+  if (size > mapsan_profile_limit && at <= mapsan_profile_limit + 1 &&
+      LOAD(p->hot.removals) == 0 &&
       !atomic_exchange_explicit(&p->reported, true, memory_order_relaxed))
     report_growth(p, op, addr, size);
+  uint64_t tick = (at + MAPSAN_PROFILE_TICK - 1) &
+                  ~(uint64_t)(MAPSAN_PROFILE_TICK - 1);
+  if (size < tick)
+    return false; /* no multiple of MAPSAN_PROFILE_TICK passed */
+  mapsan_profile_tick_slow();
+  /* The storage sampled when a multiple of MAPSAN_PROFILE_SAMPLE passed. */
+  return size / MAPSAN_PROFILE_SAMPLE != (at - 1) / MAPSAN_PROFILE_SAMPLE;
 }
 
 void mapsan_profile_storage(struct mapsan_profile *p,
                             const struct mapsan_prof_storage *s) {
+  if (LOAD(p->hot.key) != (uintptr_t)s->map)
+    return; /* released (the top of the file) */
   STORE(p->hot.shape, s->shape);
+  STORE(p->hot.shape2, s->shape2);
+  STORE(p->hot.guard, (uintptr_t)s->map ^ s->shape2);
   if (s->resizes_total) {
     STORE(p->grows, s->grows);
     STORE(p->same_size_grows, s->same_size_grows);
@@ -272,8 +391,8 @@ void mapsan_profile_storage(struct mapsan_profile *p,
   }
 }
 
-/* Is a periodic dump due? (profile.h: every MAPSAN_PROFILE_TICK inserts
- * and removals of a thread.) */
+/* Is a periodic dump due? (profile.h: at one in MAPSAN_PROFILE_TICK of a
+ * map's removals and peak sizes.) */
 void mapsan_profile_tick_slow(void) {
   uint64_t due = atomic_load_explicit(&next_due_ns, memory_order_relaxed);
   if (due == 0)
@@ -296,19 +415,19 @@ void mapsan_profile_tick_slow(void) {
 static void snapshot(const struct mapsan_profile *p, struct mapsan_profile_rec *r,
                      bool final, uint64_t now) {
   memset(r, 0, sizeof(*r));
-  r->map = p->key;
+  r->map = LOAD(p->hot.key);
   r->api = p->api;
   r->map_id = p->id;
   r->final = final;
   r->uptime_ms = (now - start_ns) / 1000000;
   r->age_ms = (now - p->born_ns) / 1000000;
   r->size = LOAD(p->hot.size);
-  r->peak_size = LOAD(p->hot.peak_size);
-  r->inserts = LOAD(p->hot.inserts);
+  r->peak_size = peak_of(p);
+  r->inserts = inserts_of(p);
   r->replacements = LOAD(p->hot.replacements);
   r->removals = LOAD(p->hot.removals);
-  r->hits = LOAD(p->hot.hits);
-  r->misses = LOAD(p->hot.misses);
+  r->hits = LOAD(p->hot.lookups[0]);
+  r->misses = LOAD(p->hot.lookups[1]);
   r->iterations = LOAD(p->hot.iterations);
   r->grows = LOAD(p->grows);
   r->same_size_grows = LOAD(p->same_size_grows);
@@ -376,7 +495,7 @@ void mapsan_profile_dump(bool final) {
       heapify(recs, n, false);
       chose = true;
     }
-    if (LOAD(p->hot.peak_size) > recs[0].peak_size) {
+    if (peak_of(p) > recs[0].peak_size) {
       snapshot(p, &recs[0], final, now);
       sift_down(recs, n, 0, false);
     }

@@ -438,9 +438,9 @@ struct glib_write {
   GHashTableIter *it;
   int version;
   size_t size;
-  /* For the profile: the map's, when profiles are on and the layout is
-   * verified (else NULL); entries and occupied slots before the call. */
-  struct mapsan_profile *prof;
+  /* For the profile (op.prof: the map's, when profiles are on and the
+   * layout is verified, else NULL): occupied slots and (unless the result
+   * tells the outcome: write_begin) entries before the call. */
   unsigned nnodes, noccupied;
 };
 
@@ -479,14 +479,25 @@ static bool inserts_key(const char *o) {
  * write, and once in a while (profile.h). The entry widths and set mode
  * (have_big_keys, have_big_values, a values array apart from the keys)
  * are read here only: a write that widens the entries without resizing is
- * seen at the next of these. */
+ * seen at the next of these, unless it moved the values array. */
+
+/* What a write compares with the profile's shape2 (through its guard,
+ * profile.h), the value at the last description: the slot count (a power
+ * of 2, 8 or more), which a resize changes, mixed with the values array's
+ * address, which a set's first distinct value changes (GLib then gives it
+ * a values array of its own). */
+static inline uint64_t prof_shape2(GHashTable *h, size_t size) {
+  return (uint64_t)size ^ word_at(h, GHT_VALUES_OFF);
+}
 static MAPSAN_NOINLINE void prof_storage(const struct glib_write *w,
                                          size_t size, bool same_size) {
   GHashTable *h = w->h;
   struct mapsan_prof_storage st = {0};
   unsigned big = (unsigned)field(h, GHT_BIG_OFF) & 3;
   bool set = word_at(h, GHT_VALUES_OFF) == word_at(h, GHT_KEYS_OFF);
+  st.map = h;
   st.shape = (uint64_t)size << 3 | big << 1 | set;
+  st.shape2 = prof_shape2(h, size);
   if (size > w->size)
     st.grows = 1;
   else if (size < w->size)
@@ -495,56 +506,141 @@ static MAPSAN_NOINLINE void prof_storage(const struct glib_write *w,
     st.same_size_grows = same_size;
   st.bytes = (uint64_t)size * (4 + ((big & 1) ? 8 : 4) +
                                (set ? 0 : (big & 2) ? 8 : 4));
-  mapsan_profile_storage(w->prof, &st);
+  mapsan_profile_storage(w->op.prof, &st);
 }
 
-/* With the layout verified (write_begin read nnodes then). */
-static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
+/* After a write that holds n entries now and held before entries before
+ * it, with the slot count size now: a same-size rehash (the top of this
+ * part) or not, and the storage described if it changed, a sample is due
+ * or the table was never described. */
+static MAPSAN_NOINLINE void prof_storage_check(const struct glib_write *w,
+                                               unsigned before, unsigned n,
+                                               size_t size, bool sample) {
+  bool same_size = w->noccupied - before >= 2 && size == w->size && n > 0 &&
+                   (unsigned)field(w->h, GHT_NOCCUPIED_OFF) == n;
+  if (prof_shape2(w->h, size) != mapsan_profile_hot(w->op.prof)->shape2 ||
+      same_size || sample)
+    prof_storage(w, size, same_size);
+}
+
+/* prof_storage_check after one new key (insert) or one removal, reading
+ * the entries and slots again (so that the inline part keeps nothing live
+ * across its calls). */
+static MAPSAN_NOINLINE void prof_storage_check1(const struct glib_write *w,
+                                                bool insert, bool sample) {
+  unsigned n = (unsigned)field(w->h, GHT_NNODES_OFF);
+  size_t size = __atomic_load_n((size_t *)((char *)w->h + GHT_SIZE_OFF),
+                                __ATOMIC_RELAXED);
+  prof_storage_check(w, insert ? n - 1 : n + 1, n, size, sample);
+}
+
+/* A write of a new key or removal whose guard (profile.h) did not match:
+ * the profile was released (nothing counted), or the storage was resized,
+ * got its own values array or was never described (counted, then
+ * described: not a same-size rehash, which moves neither). */
+static MAPSAN_NOINLINE void prof_slow(const struct glib_write *w,
+                                      bool insert) {
+  struct mapsan_profile *p = w->op.prof;
   GHashTable *h = w->h;
-  struct mapsan_profile *p = w->prof;
+  if (!mapsan_profile_owned(p, h))
+    return;
   unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
+  if (insert)
+    mapsan_profile_inserted(p, &w->op, h, n);
+  else
+    mapsan_profile_removed(p, h, 1, n);
+  prof_storage(w, __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                  __ATOMIC_RELAXED),
+               false);
+}
+
+/* The inline part for one new key (insert) or one removal: the guard
+ * compares the profile's owner and the storage's shape word (the slot
+ * count, which a resize changes, and the values array) at once; a rehash
+ * at the same size leaves fewer occupied slots than before (it clears the
+ * tombstones), which no single insert or removal does otherwise (an insert
+ * adds one or reuses a tombstone, a removal leaves one):
+ * prof_storage_check applies the exact rule. */
+static inline void prof_change(const struct glib_write *w, bool insert) {
+  GHashTable *h = w->h;
+  struct mapsan_profile *p = w->op.prof;
   size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
                                 __ATOMIC_RELAXED);
+  if (!mapsan_profile_guard_ok(p, h, prof_shape2(h, size))) {
+    prof_slow(w, insert);
+    return;
+  }
+  if (MAPSAN_UNLIKELY((unsigned)field(h, GHT_NOCCUPIED_OFF) < w->noccupied))
+    prof_storage_check1(w, insert, false);
+  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
+  if (MAPSAN_UNLIKELY(insert ? mapsan_profile_inserted(p, &w->op, h, n)
+                             : mapsan_profile_removed(p, h, 1, n)))
+    prof_storage_check1(w, insert, true);
+}
+
+/* insert, replace, add: added is the real call's result, true when the key
+ * was new (GLib 2.40 and later), so nothing but the occupied slots is read
+ * before the call. A replacement never resizes (GLib resizes after a new
+ * key or a removal only). */
+static inline void prof_put(const struct glib_write *w, gboolean added) {
+  if (!added) {
+    mapsan_profile_replaced(w->op.prof, w->h);
+    return;
+  }
+  prof_change(w, true);
+}
+
+/* remove, steal, steal_extended: found is the real call's result. */
+static inline void prof_del(const struct glib_write *w, gboolean found) {
+  if (found)
+    prof_change(w, false);
+}
+
+/* The other writes (remove_all, steal_all, foreach_remove, foreach_steal,
+ * iter_remove, iter_steal, iter_replace): from the entries before and
+ * after (write_begin read nnodes then). */
+static MAPSAN_NOINLINE void prof_write(const struct glib_write *w) {
+  GHashTable *h = w->h;
+  struct mapsan_profile *p = w->op.prof;
+  if (!mapsan_profile_owned(p, h))
+    return;
+  unsigned n = (unsigned)field(h, GHT_NNODES_OFF);
   bool sample = false;
   if (n > w->nnodes)
     sample = mapsan_profile_inserted(p, &w->op, h, n);
   else if (n < w->nnodes)
-    sample = mapsan_profile_removed(p, w->nnodes - n, n);
+    sample = mapsan_profile_removed(p, h, w->nnodes - n, n);
   else if (inserts_key(w->op.opname))
-    mapsan_profile_replaced(p);
-  bool same_size = MAPSAN_UNLIKELY(w->noccupied - w->nnodes >= 2) &&
-                   size == w->size && n > 0 &&
-                   (unsigned)field(h, GHT_NOCCUPIED_OFF) == n;
-  if (MAPSAN_UNLIKELY(size != w->size || same_size || sample ||
-                      mapsan_profile_hot(p)->shape == 0))
-    prof_storage(w, size, same_size);
+    mapsan_profile_replaced(p, h);
+  size_t size = __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                __ATOMIC_RELAXED);
+  /* As prof_change: a resize, a new values array, a sample or fewer
+   * occupied slots (a rehash, or a remove_all) call for the check. */
+  if (sample || prof_shape2(h, size) != mapsan_profile_hot(p)->shape2 ||
+      (unsigned)field(h, GHT_NOCCUPIED_OFF) < w->noccupied)
+    prof_storage_check(w, w->nnodes, n, size, sample);
 }
 
 enum prof_read { PROF_HIT, PROF_MISS, PROF_ITER };
 
-/* A read's outcome, after the real call. op as read_begin (or begin) left
- * it: begun on a tracked table, or not begun on a drawn one between canary
- * windows (op->map NULL, sampled_out false). */
-static inline void prof_read(const struct mapsan_op *op, GHashTable *h,
-                             enum prof_read what) {
-  if (MAPSAN_LIKELY(!mapsan_profile_on))
-    return;
+/* A read's outcome, after the real call, with op as read_begin (or begin)
+ * left it: op->prof set when profiles are on and the table is tracked
+ * (begun, or drawn and between canary windows). */
+static inline void prof_read(const struct mapsan_op *op, enum prof_read what) {
   struct mapsan_profile *p = op->prof;
-  if (p == NULL) {
-    if (op->sampled_out || op->map != NULL)
-      return;
-    p = mapsan_map_profile(op, h); /* a drawn table between windows */
-    if (p == NULL)
-      return;
-  }
+  if (MAPSAN_LIKELY(p == NULL))
+    return;
   if (what == PROF_ITER)
     mapsan_profile_iteration(p);
-  else
-    mapsan_profile_lookup(p, what == PROF_HIT);
+  else /* indexed: fewer instructions here than mapsan_profile_lookup's */
+    MAPSAN_PROFILE_ADD(mapsan_profile_hot(p)->lookups[what == PROF_MISS], 1);
 }
 
+/* by_result: the write's outcome is told by its result (prof_put,
+ * prof_del), else by the entries before and after (prof_write). */
 static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
-                        const char *opname, uintptr_t pc, uintptr_t cfa) {
+                        const char *opname, uintptr_t pc, uintptr_t cfa,
+                        bool by_result) {
   if (!mapsan_hooks_on())
     return false;
   if (h == NULL) {
@@ -561,25 +657,38 @@ static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
   w->it = it;
   if (it)
     mapsan_iter_check(&w->op, it);
-  w->version = version_of(h);
-  w->size = size_of(h);
-  w->prof = w->op.prof && layout_ok() ? w->op.prof : NULL;
-  if (w->prof) {
-    w->nnodes = (unsigned)field(h, GHT_NNODES_OFF);
-    w->noccupied = (unsigned)field(h, GHT_NOCCUPIED_OFF);
+  bool lay = layout_ok();
+  w->version = lay ? field(h, GHT_VERSION_OFF) : 0;
+  w->size = lay ? __atomic_load_n((size_t *)((char *)h + GHT_SIZE_OFF),
+                                  __ATOMIC_RELAXED)
+                : 0;
+  if (MAPSAN_UNLIKELY(w->op.prof != NULL)) {
+    if (lay) {
+      w->noccupied = (unsigned)field(h, GHT_NOCCUPIED_OFF);
+      if (!by_result)
+        w->nnodes = (unsigned)field(h, GHT_NNODES_OFF);
+    } else {
+      w->op.prof = NULL; /* the fields read would not be GLib's */
+    }
   }
   return true;
 }
 
 /* After the real call: a new bucket array is a resize, a new version a
- * structural modification. */
+ * structural modification. The caller counts the write for the profile
+ * after (w->op.prof set). */
 static void write_end(struct glib_write *w) {
   if (size_of(w->h) != w->size)
     mapsan_map_resized(&w->op);
   if (version_of(w->h) != w->version)
     mapsan_map_modified(&w->op, w->it);
   mapsan_map_end(&w->op);
-  if (w->prof)
+}
+
+/* write_end, then the profile's count by the entries before and after. */
+static void write_end_count(struct glib_write *w) {
+  write_end(w);
+  if (MAPSAN_UNLIKELY(w->op.prof != NULL))
     prof_write(w);
 }
 
@@ -592,10 +701,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_insert_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "insert", pc, cfa))
+  if (!write_begin(&w, h, NULL, "insert", pc, cfa, true))
     return REAL(g_hash_table_insert)(h, k, v);
   gboolean r = REAL(g_hash_table_insert)(h, k, v);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
+    prof_put(&w, r);
   return r;
 }
 
@@ -610,10 +721,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_replace_slow(GHashTable *h,
                                                           uintptr_t pc,
                                                           uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "replace", pc, cfa))
+  if (!write_begin(&w, h, NULL, "replace", pc, cfa, true))
     return REAL(g_hash_table_replace)(h, k, v);
   gboolean r = REAL(g_hash_table_replace)(h, k, v);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
+    prof_put(&w, r);
   return r;
 }
 
@@ -626,10 +739,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_add_slow(GHashTable *h, gpointer k,
                                                       uintptr_t pc,
                                                       uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "add", pc, cfa))
+  if (!write_begin(&w, h, NULL, "add", pc, cfa, true))
     return REAL(g_hash_table_add)(h, k);
   gboolean r = REAL(g_hash_table_add)(h, k);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
+    prof_put(&w, r);
   return r;
 }
 
@@ -642,10 +757,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_remove_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "remove", pc, cfa))
+  if (!write_begin(&w, h, NULL, "remove", pc, cfa, true))
     return REAL(g_hash_table_remove)(h, k);
   gboolean r = REAL(g_hash_table_remove)(h, k);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
+    prof_del(&w, r);
   return r;
 }
 
@@ -658,10 +775,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_steal_slow(GHashTable *h,
                                                         uintptr_t pc,
                                                         uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "steal", pc, cfa))
+  if (!write_begin(&w, h, NULL, "steal", pc, cfa, true))
     return REAL(g_hash_table_steal)(h, k);
   gboolean r = REAL(g_hash_table_steal)(h, k);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
+    prof_del(&w, r);
   return r;
 }
 
@@ -676,10 +795,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_steal_extended_slow(GHashTable *h,
                                                                  uintptr_t pc,
                                                                  uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "steal_extended", pc, cfa))
+  if (!write_begin(&w, h, NULL, "steal_extended", pc, cfa, true))
     return REAL(g_hash_table_steal_extended)(h, k, sk, sv);
   gboolean r = REAL(g_hash_table_steal_extended)(h, k, sk, sv);
   write_end(&w);
+  if (MAPSAN_UNLIKELY(w.op.prof != NULL))
+    prof_del(&w, r);
   return r;
 }
 
@@ -693,10 +814,10 @@ static MAPSAN_NOINLINE void g_hash_table_remove_all_slow(GHashTable *h,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, h, NULL, "remove_all", pc, cfa);
+  bool on = write_begin(&w, h, NULL, "remove_all", pc, cfa, false);
   REAL(g_hash_table_remove_all)(h);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_remove_all(GHashTable *h) {
@@ -707,10 +828,10 @@ static MAPSAN_NOINLINE void g_hash_table_steal_all_slow(GHashTable *h,
                                                         uintptr_t pc,
                                                         uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, h, NULL, "steal_all", pc, cfa);
+  bool on = write_begin(&w, h, NULL, "steal_all", pc, cfa, false);
   REAL(g_hash_table_steal_all)(h);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_steal_all(GHashTable *h) {
@@ -723,10 +844,10 @@ static MAPSAN_NOINLINE guint g_hash_table_foreach_remove_slow(GHashTable *h,
                                                               uintptr_t pc,
                                                               uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "foreach_remove", pc, cfa))
+  if (!write_begin(&w, h, NULL, "foreach_remove", pc, cfa, false))
     return REAL(g_hash_table_foreach_remove)(h, f, data);
   guint r = REAL(g_hash_table_foreach_remove)(h, f, data);
-  write_end(&w);
+  write_end_count(&w);
   return r;
 }
 
@@ -741,10 +862,10 @@ static MAPSAN_NOINLINE guint g_hash_table_foreach_steal_slow(GHashTable *h,
                                                              uintptr_t pc,
                                                              uintptr_t cfa) {
   struct glib_write w;
-  if (!write_begin(&w, h, NULL, "foreach_steal", pc, cfa))
+  if (!write_begin(&w, h, NULL, "foreach_steal", pc, cfa, false))
     return REAL(g_hash_table_foreach_steal)(h, f, data);
   guint r = REAL(g_hash_table_foreach_steal)(h, f, data);
-  write_end(&w);
+  write_end_count(&w);
   return r;
 }
 
@@ -757,10 +878,10 @@ static MAPSAN_NOINLINE void g_hash_table_iter_remove_slow(GHashTableIter *it,
                                                           uintptr_t pc,
                                                           uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, table_of(it), it, "iter_remove", pc, cfa);
+  bool on = write_begin(&w, table_of(it), it, "iter_remove", pc, cfa, false);
   REAL(g_hash_table_iter_remove)(it);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_iter_remove(GHashTableIter *it) {
@@ -771,10 +892,10 @@ static MAPSAN_NOINLINE void g_hash_table_iter_steal_slow(GHashTableIter *it,
                                                          uintptr_t pc,
                                                          uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, table_of(it), it, "iter_steal", pc, cfa);
+  bool on = write_begin(&w, table_of(it), it, "iter_steal", pc, cfa, false);
   REAL(g_hash_table_iter_steal)(it);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_iter_steal(GHashTableIter *it) {
@@ -786,10 +907,10 @@ static MAPSAN_NOINLINE void g_hash_table_iter_replace_slow(GHashTableIter *it,
                                                            uintptr_t pc,
                                                            uintptr_t cfa) {
   struct glib_write w;
-  bool on = write_begin(&w, table_of(it), it, "iter_replace", pc, cfa);
+  bool on = write_begin(&w, table_of(it), it, "iter_replace", pc, cfa, false);
   REAL(g_hash_table_iter_replace)(it, v);
   if (on)
-    write_end(&w);
+    write_end_count(&w);
 }
 
 MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
@@ -804,17 +925,20 @@ MAPSAN_EXPORT void g_hash_table_iter_replace(GHashTableIter *it, gpointer v) {
 static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
                        uintptr_t pc, uintptr_t cfa) {
   op->map = NULL;
-  op->prof = NULL;
-  op->sampled_out = true; /* not counted (prof_read) unless said below */
-  if (!mapsan_hooks_on() || h == NULL)
+  /* op->prof: NULL unless the table's profile counts the read (prof_read);
+   * begin sets it. */
+  if (!mapsan_hooks_on() || h == NULL) {
+    op->prof = NULL;
     return false;
+  }
   /* A drawn table between canary windows: a read checks nothing there (a
-   * write still goes to the engine, for GLib's iterator rule). */
+   * write still goes to the engine, for GLib's iterator rule), and its
+   * profile, found by address, counts it. */
   if (marks_on() &&
       atomic_load_explicit(pad_of(h), memory_order_relaxed) == MARK_TRACKED &&
       mapsan_window_closed()) {
-    op->sampled_out = false; /* drawn: its profile counts it */
-    op->opname = opname;
+    op->prof = MAPSAN_UNLIKELY(mapsan_profile_on) ? mapsan_map_profile(op, h)
+                                                  : NULL;
     return false;
   }
   op->caller_pc = pc;
@@ -838,7 +962,7 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
       mapsan_unload_check(&op, &k, sizeof(k), false, &r, sizeof(r));
     mapsan_map_end(&op);
   }
-  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
+  prof_read(&op, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -875,7 +999,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
   }
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
+  prof_read(&op, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -894,7 +1018,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_contains_slow(GHashTable *h,
   gboolean r = REAL(g_hash_table_contains)(h, k);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, r ? PROF_HIT : PROF_MISS);
+  prof_read(&op, r ? PROF_HIT : PROF_MISS);
   return r;
 }
 
@@ -928,7 +1052,7 @@ static MAPSAN_NOINLINE gpointer g_hash_table_find_slow(GHashTable *h, GHRFunc f,
       mapsan_unload_check(&op, NULL, 0, false, &r, sizeof(r));
     mapsan_map_end(&op);
   }
-  prof_read(&op, h, PROF_ITER);
+  prof_read(&op, PROF_ITER);
   return r;
 }
 
@@ -945,7 +1069,7 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_keys_slow(GHashTable *h,
   GList *r = REAL(g_hash_table_get_keys)(h);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, PROF_ITER);
+  prof_read(&op, PROF_ITER);
   return r;
 }
 
@@ -961,7 +1085,7 @@ static MAPSAN_NOINLINE GList *g_hash_table_get_values_slow(GHashTable *h,
   GList *r = REAL(g_hash_table_get_values)(h);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, PROF_ITER);
+  prof_read(&op, PROF_ITER);
   return r;
 }
 
@@ -978,7 +1102,7 @@ static MAPSAN_NOINLINE gpointer *g_hash_table_get_keys_as_array_slow(GHashTable 
   gpointer *r = REAL(g_hash_table_get_keys_as_array)(h, len);
   if (on)
     mapsan_map_end(&op);
-  prof_read(&op, h, PROF_ITER);
+  prof_read(&op, PROF_ITER);
   return r;
 }
 
@@ -1023,7 +1147,7 @@ static MAPSAN_NOINLINE void g_hash_table_foreach_slow(GHashTable *h, GHFunc f,
   }
   if (on) {
     mapsan_map_end(&op);
-    prof_read(&op, h, PROF_ITER);
+    prof_read(&op, PROF_ITER);
   }
 }
 
@@ -1051,7 +1175,7 @@ static MAPSAN_NOINLINE void g_hash_table_iter_init_slow(GHashTableIter *it,
     if (layout_ok())
       mapsan_iter_begin(&op, it);
     mapsan_map_end(&op);
-    prof_read(&op, h, PROF_ITER);
+    prof_read(&op, PROF_ITER);
   }
 }
 

@@ -132,8 +132,8 @@ static void check_first_sight(hmap *m, const struct mapsan_op *op) {
 /* ---- map health (engine/profile.h) ---------------------------------------- */
 
 /* What an operation tells the profile, read from the map's fields around
- * the real call: count (entries); for the storage B, noverflow,
- * oldbuckets, same_size and bucket_size, and grows and same_size_grows
+ * the real call: count (entries); for the storage buckets, oldbuckets, B,
+ * noverflow, same_size and bucket_size, and grows and same_size_grows
  * (growths started). These are private fields of the public struct
  * (include/hmap.h): if map/hmap.c changes them, update this. */
 enum prof_what { PROF_NONE, PROF_ASSIGN, PROF_DELETE, PROF_CLEAR,
@@ -154,19 +154,24 @@ static uint64_t prof_bytes(const hmap *m) {
          (uint64_t)(nb + pre + extra + old) * m->bucket_size;
 }
 
-/* The storage's shape: a growth (doubling or same-size) starts and ends.
- * The overflow buckets change too often to follow: they are sampled (one
- * insert reaching a new peak or removal in MAPSAN_PROFILE_TICK of a
- * thread), so the records' overflow-bucket figures are samples. */
-static inline uint64_t prof_shape(const hmap *m) {
-  return (uint64_t)m->B | (uint64_t)(m->oldbuckets != NULL) << 62 |
-         (uint64_t)(m->buckets != NULL) << 63;
+/* The storage's shape, as compared after each insert and removal (through
+ * the profile's guard, profile.h): the old bucket array's address, which
+ * changes when a growth (doubling or same-size) starts and when it ends
+ * (a profile never described differs: its first insert or removal
+ * describes the storage, the first array made included). A clear is
+ * described always. The overflow buckets change too often to follow: they
+ * are sampled (one change in MAPSAN_PROFILE_SAMPLE, profile.h), so the
+ * records' overflow-bucket figures are samples. */
+static inline uint64_t prof_shape2(const hmap *m) {
+  return (uintptr_t)m->oldbuckets;
 }
 
-static MAPSAN_NOINLINE void prof_storage(const hmap *m, struct mapsan_profile *p,
-                                         uint64_t shape) {
+static MAPSAN_NOINLINE void prof_storage(const hmap *m,
+                                         struct mapsan_profile *p) {
   struct mapsan_prof_storage st = {0};
-  st.shape = shape;
+  st.map = m;
+  st.shape = (uintptr_t)m->buckets;
+  st.shape2 = prof_shape2(m);
   st.resizes_total = true;
   st.grows = m->grows;
   st.same_size_grows = m->same_size_grows;
@@ -174,6 +179,27 @@ static MAPSAN_NOINLINE void prof_storage(const hmap *m, struct mapsan_profile *p
   st.has_chain = true;
   st.chain = m->noverflow;
   mapsan_profile_storage(p, &st);
+}
+
+/* An insert (n entries now), a removal or a clear whose guard did not
+ * match: the profile was released (nothing counted), or the storage
+ * changed shape or was never described (counted, then described). */
+static MAPSAN_NOINLINE void prof_slow(hmap *m, const struct mapsan_op *op,
+                                      enum prof_what what, size_t n) {
+  struct mapsan_profile *p = op->prof;
+  if (!mapsan_profile_owned(p, m))
+    return;
+  if (what == PROF_ASSIGN) {
+    mapsan_profile_inserted(p, op, m, n);
+  } else if (what == PROF_DELETE) {
+    mapsan_profile_removed(p, m, 1, n);
+  } else {
+    uint64_t before = MAPSAN_PROFILE_GET(mapsan_profile_hot(p)->size);
+    if (before == 0)
+      return;
+    mapsan_profile_removed(p, m, before, n);
+  }
+  prof_storage(m, p);
 }
 
 /* After the real call, with op->prof set (begin, or found by address for a
@@ -188,7 +214,7 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
                               enum prof_what what, uintptr_t res) {
   struct mapsan_profile *p = op->prof;
   size_t n = m->count;
-  bool sample = false;
+  bool sample;
   switch (what) {
   case PROF_NONE:
     return;
@@ -199,8 +225,13 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
     mapsan_profile_iteration(p);
     return;
   case PROF_ASSIGN:
+    /* A plain read of the size, folded into the compare. */
     if (n <= mapsan_profile_hot(p)->size) {
-      mapsan_profile_replaced(p);
+      mapsan_profile_replaced(p, m);
+      return;
+    }
+    if (!mapsan_profile_guard_ok(p, m, prof_shape2(m))) {
+      prof_slow(m, op, what, n);
       return;
     }
     sample = mapsan_profile_inserted(p, op, m, n);
@@ -208,19 +239,18 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
   case PROF_DELETE:
     if (!res)
       return;
-    sample = mapsan_profile_removed(p, 1, n);
-    break;
-  case PROF_CLEAR: {
-    uint64_t before = mapsan_profile_hot(p)->size;
-    if (before == 0)
+    if (!mapsan_profile_guard_ok(p, m, prof_shape2(m))) {
+      prof_slow(m, op, what, n);
       return;
-    sample = mapsan_profile_removed(p, before, n);
+    }
+    sample = mapsan_profile_removed(p, m, 1, n);
     break;
+  case PROF_CLEAR:
+    prof_slow(m, op, what, n);
+    return;
   }
-  }
-  uint64_t shape = prof_shape(m);
-  if (sample || mapsan_profile_shape_changed(p, shape))
-    prof_storage(m, p, shape);
+  if (MAPSAN_UNLIKELY(sample))
+    prof_storage(m, p);
 }
 
 /* ---- create and destroy --------------------------------------------------- */

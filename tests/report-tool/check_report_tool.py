@@ -51,6 +51,12 @@ What it proves, case by case:
              inline SVG chart of size over time for each, the sorting
              script, no external resource); exit status 1 (the registry's
              unbounded-growth report is in the files too)
+  profile-order
+             --profile over hand-written map-profile records of one map
+             written out of time order (fixtures-profile-order: uptime 3000,
+             1000, 2000 ms, none final): the map's numbers are its latest
+             record's by uptime_ms (size, peak, inserts 300), not the last
+             line's (200), and its size series is in time order
   profile-browser
              the same page in headless Chromium: it loads with no console
              error or script exception, and clicking column headers sorts
@@ -737,6 +743,29 @@ def case_profile(srcroot, launcher, fleet):
         expect(status == 2, "--html without --profile is a usage error")
 
 
+def case_profile_order():
+    fixtures = os.path.join(os.path.dirname(FIXTURES),
+                            "fixtures-profile-order")
+    status, out, err = run("--profile", "--json", fixtures)
+    expect(status == 0 and err == "", "status %d, err %r" % (status, err))
+    doc = json.loads(out)
+    expect(doc["maps"] == 1 and doc["records"] == 3, "doc %r" % {
+        k: doc[k] for k in ("maps", "records")})
+    site = doc["sites"][0]
+    expect(site["size"] == 300 and site["peak_size"] == 300 and
+           site["inserts"] == 300 and site["insert_sites"] == [
+               {"site": "register_handler registry.c:38", "count": 300}],
+           "the latest record's numbers: %r" % {k: site[k] for k in (
+               "size", "peak_size", "inserts", "insert_sites")})
+    expect(site["series"][0]["points"] == [[1000, 100], [2000, 200],
+                                           [3000, 300]],
+           "series in time order: %r" % site["series"])
+    status, out, err = run("--profile", fixtures)
+    row = out.splitlines()[1].split()
+    expect(status == 0 and row[:2] == ["1", "300"] and row[-1] == "(300)",
+           "table row %r" % row)
+
+
 # Run in the page before its own script: records errors; then, after it,
 # clicks headers and writes what each order was into the body.
 BROWSER_PROBE_HEAD = """<script>
@@ -1262,7 +1291,8 @@ def main(argv):
     TOOL, FIXTURES = os.path.abspath(argv[2]), os.path.abspath(argv[3])
     cases = {"table": case_table, "json": case_json, "sarif": case_sarif,
              "malformed": case_malformed, "empty": case_empty,
-             "paths": case_paths, "usage": case_usage}
+             "paths": case_paths, "usage": case_usage,
+             "profile-order": case_profile_order}
     try:
         if case == "demo":
             case_demo(*argv[4:7])
