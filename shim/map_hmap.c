@@ -259,8 +259,13 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
  * first bucket array already comes from the right allocator. */
 static void created(hmap *m, bool tracked, const char *opname,
                     const struct mapsan_op *op) {
-  if (mapsan_opts.sample_rate > 1)
+  if (mapsan_opts.sample_rate > 1) {
+    /* A drawn map's reads between windows take the fast path's functions
+     * too (drawn_between_windows): resolved here, not only for the first
+     * untracked map (a program whose one map is drawn had none). */
+    (void)fast_ready();
     m->tool_tag = tracked ? TAG_TRACKED : untracked_tag();
+  }
   if (tracked) {
     mapsan_map_create(m, API, opname, true, op->caller_pc, op->caller_cfa);
     apply_stress(m);
