@@ -155,15 +155,18 @@ static uint64_t prof_bytes(const hmap *m) {
 }
 
 /* The storage's shape, as compared after each insert and removal (through
- * the profile's guard, profile.h): the old bucket array's address, which
- * changes when a growth (doubling or same-size) starts and when it ends
- * (a profile never described differs: its first insert or removal
- * describes the storage, the first array made included). A clear is
+ * the profile's guard, profile.h): the current and old bucket arrays'
+ * addresses mixed, which change when a growth (doubling or same-size)
+ * starts and when it ends, also when both happen within one call (a tiny
+ * map's growth evacuates all at once: the old array was NULL before and is
+ * again after); both are multiples of 8, so the mix never equals the
+ * guard's 1 (a profile never described differs: its first insert or
+ * removal describes the storage, the first array made included). A clear is
  * described always. The overflow buckets change too often to follow: they
  * are sampled (one change in MAPSAN_PROFILE_SAMPLE, profile.h), so the
  * records' overflow-bucket figures are samples. */
 static inline uint64_t prof_shape2(const hmap *m) {
-  return (uintptr_t)m->oldbuckets;
+  return (uintptr_t)m->buckets ^ (uintptr_t)m->oldbuckets;
 }
 
 static MAPSAN_NOINLINE void prof_storage(const hmap *m,

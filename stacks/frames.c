@@ -25,18 +25,20 @@
  *     pointer; FP below), and the walk computes their CFA from the rbp
  *     their callee saved at its own CFA - 16 whenever the callee also keeps
  *     a frame pointer, checking it against the learned size while the size
- *     has never varied. A size seen to change marks the return address
- *     VARIABLE: from then on only that rule walks past it, and without it
- *     the capture unwinds with libunwind (stack.c's old path).
+ *     has never varied. When the callee keeps none (frame 0, whose callee
+ *     is mapsan's wrapper; -O2 code called by such a frame), the learned
+ *     size is used only if the next frame confirms it the same way (it
+ *     keeps a frame pointer, and the rbp saved at the supposed CFA - 16
+ *     gives its CFA as its own size does); otherwise the capture unwinds.
+ *     A size seen to change marks the return address VARIABLE: from then
+ *     on only the saved rbp walks past it, and without one the capture
+ *     unwinds with libunwind (stack.c's old path).
  *   - a signal frame, and a frame whose caller's stack pointer is not above
  *     its own (another stack): VARIABLE at once.
  *   - the outermost frame (thread start, _start): END, nothing above.
- * A frame the size of which changes but that keeps no frame pointer is
- * walked with its first size until a learning unwind sees the change; the
- * slot read then holds whatever lies there, and the walk goes on only if
- * that word is itself a return address the table knows: a wrong stack
- * needs a frame of varying size without a frame pointer (GCC gives every
- * alloca frame one) and a known return address at exactly the wrong slot.
+ * A frame the size of which changes but that keeps no frame pointer would
+ * be walked with its first size: GCC and Clang give every frame of varying
+ * size a frame pointer, so that needs hand-written assembly.
  * mapsan's own frames are learned too (marked RUNTIME, left out of stacks,
  * as stack.c's unwind drops them): the thread trampoline lies mid-stack.
  *
@@ -134,6 +136,11 @@ int mapsan_frames_walk(uintptr_t pc, uintptr_t cfa, uintptr_t lo,
   uint32_t gen = atomic_load_explicit(&frames_gen, memory_order_acquire);
   uintptr_t ra = pc, sp = cfa; /* sp: the CFA of ra's callee */
   unsigned callee = 0;         /* the callee's flags (the wrapper: none) */
+  /* The frame just crossed keeps a frame pointer but its callee does not,
+   * so its CFA came from its learned size, which an alloca may have
+   * changed since: this frame must confirm it with the rbp the crossed one
+   * saved (below), or the walk gives up. */
+  bool confirm = false;
   int n = 0;
   for (;;) {
     uint64_t info = lookup(t, ra, gen);
@@ -142,7 +149,8 @@ int mapsan_frames_walk(uintptr_t pc, uintptr_t cfa, uintptr_t lo,
                  ? MAPSAN_WALK_NO
                  : MAPSAN_WALK_UNKNOWN;
     unsigned fl = INFO_FLAGS(info);
-    if (MAPSAN_LIKELY(!(fl & (F_RUNTIME | F_END | F_VARIABLE | F_FP)))) {
+    if (MAPSAN_LIKELY(!(fl & (F_RUNTIME | F_END | F_VARIABLE | F_FP)) &&
+                      !confirm)) {
       if (n == max)
         return n;
       pcs[n] = ra;
@@ -150,6 +158,8 @@ int mapsan_frames_walk(uintptr_t pc, uintptr_t cfa, uintptr_t lo,
       n++;
       sp += INFO_SIZE(info); /* >= 8: the return address (learn) */
     } else {
+      if (confirm && (fl & (F_FP | F_VARIABLE | F_END)) != F_FP)
+        return MAPSAN_WALK_NO; /* nothing here can confirm the last size */
       if (!(fl & F_RUNTIME)) {
         if (n == max)
           return n;
@@ -161,16 +171,20 @@ int mapsan_frames_walk(uintptr_t pc, uintptr_t cfa, uintptr_t lo,
         return n;
       uintptr_t up; /* this frame's CFA */
       if ((fl & F_FP) && (callee & F_FP)) {
-        /* sp - 16 >= lo: sp only grows from cfa */
+        /* sp - 16 >= lo: sp only grows from cfa. The callee saved this
+         * frame's rbp there, which is this frame's CFA - 16: if the
+         * callee's CFA (sp) was wrong, this word is not that. */
         up = *(const uintptr_t *)(sp - 2 * sizeof(uintptr_t)) + 16;
         if (!(fl & F_VARIABLE) && up != sp + INFO_SIZE(info))
           return MAPSAN_WALK_UNKNOWN; /* learn it again: now it varies */
         if (up < sp + sizeof(uintptr_t))
           return MAPSAN_WALK_NO;
+        confirm = false;
       } else if (fl & F_VARIABLE) {
         return MAPSAN_WALK_NO;
       } else {
         up = sp + INFO_SIZE(info);
+        confirm = (fl & F_FP) != 0;
       }
       sp = up;
     }
@@ -195,6 +209,8 @@ static void record(struct frame_ent *t, uintptr_t pc, uintptr_t size,
       if (INFO_SIZE(old) != size || ((ofl ^ fl) & (F_END | F_RUNTIME)) ||
           (fl & F_VARIABLE))
         nfl |= F_VARIABLE;
+      if ((ofl ^ fl) & F_END) /* seen with a caller after all: not the end */
+        nfl &= ~(unsigned)F_END;
       if (nfl & F_NOFP)
         nfl &= ~(unsigned)F_FP;
       if (nfl != ofl)
@@ -273,16 +289,31 @@ void mapsan_frames_learn(const struct mapsan_frame *f, int n, bool complete) {
 }
 
 void mapsan_frames_forget(void) {
-  /* 16 bits of generation in a key; 0 is an empty entry's. A reader still
-   * walking with the generation 0xffff generations old would take entries
-   * written since for its own: a walk takes microseconds, 65535 dlcloses
-   * do not. */
-  uint32_t g = atomic_load_explicit(&frames_gen, memory_order_relaxed), n;
-  do
-    n = g == 0xffff ? 1 : g + 1;
-  while (!atomic_compare_exchange_weak_explicit(&frames_gen, &g, n,
-                                                memory_order_acq_rel,
-                                                memory_order_relaxed));
+  /* 16 bits of generation in a key. Before the count wraps, the table is
+   * emptied (a program that dlcloses on every request, PAM's modules,
+   * gets there): an entry of generation 1 kept from 65535 generations ago
+   * would otherwise read as current. A reader walking meanwhile finds
+   * empty entries, a miss. */
+  uint32_t g = atomic_load_explicit(&frames_gen, memory_order_relaxed);
+  while (MAPSAN_LIKELY(g < 0xffff)) /* this call's own step, after its unmap */
+    if (atomic_compare_exchange_weak_explicit(&frames_gen, &g, g + 1,
+                                              memory_order_acq_rel,
+                                              memory_order_relaxed))
+      return;
+  mapsan_lock_acquire(&learn_lock);
+  g = atomic_load_explicit(&frames_gen, memory_order_relaxed);
+  if (g == 0xffff) {
+    struct frame_ent *t = atomic_load_explicit(&tab, memory_order_relaxed);
+    for (uint32_t i = 0; t != NULL && i < TAB_SIZE; i++)
+      atomic_store_explicit(&t[i].key, 0, memory_order_relaxed);
+    tab_used = 0;
+    tab_used_gen = 1;
+    atomic_store_explicit(&tab_full_gen, 0, memory_order_relaxed);
+    atomic_store_explicit(&frames_gen, 1, memory_order_release);
+  } else {
+    atomic_fetch_add_explicit(&frames_gen, 1, memory_order_acq_rel);
+  }
+  mapsan_lock_release(&learn_lock);
 }
 
 void mapsan_frames_fork_child(void) { mapsan_lock_reset(&learn_lock); }

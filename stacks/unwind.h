@@ -87,7 +87,7 @@ enum { MAPSAN_FAST_UNWIND_THREADS = 64 };
  * "Captures" above) if loaded, else 0 frames. Never loads. */
 int mapsan_unwind_backtrace(void **buf, int size);
 
-/* The caller's callers' frames, stepped with unw_step, their exact stack
+/* The caller's frame and its callers', stepped with unw_step, their exact stack
  * pointers and rbp (frames.h) into out, at most size; *complete is set
  * when the stack ended within them. 0 frames if libunwind is not loaded.
  * Never loads. For learning frame sizes (stack.c): slower than
