@@ -12,20 +12,25 @@
  * SystemCallErrorNumber=; a container runtime's default profile may refuse
  * it. A report, or an unwind, would then kill the program it runs in.
  *
- * Readability is asked of rt_sigprocmask instead, which every filter
- * allows (glibc calls it around each thread creation and signal): the
- * kernel copies the new mask from user memory before it looks at `how`,
- * so with an invalid `how` the call is a probe that fails with EFAULT, or
- * with EINVAL leaving the mask untouched. It reads the 8 bytes of the
- * aligned word holding the byte asked about: the same page.
+ * Readability is asked of rt_sigprocmask instead, which filters allow
+ * (glibc calls it around each thread creation and signal): the kernel
+ * copies the new mask from user memory before it looks at `how`, so with
+ * an invalid `how` the call is a probe that fails with EFAULT, or with
+ * EINVAL leaving the mask untouched. It reads the 8 bytes of the aligned
+ * word holding the byte asked about: the same page. That order is the
+ * kernel's, not an ABI promise: at start-up the probe is tried on a
+ * PROT_NONE page and on a readable one, and if either answers wrong,
+ * nothing is taken as readable (libunwind stops at such a frame; a copy
+ * under a filter fails: no build-id), rather than something unreadable.
  *
  * A copy uses process_vm_readv while the process has no seccomp filter
- * (/proc/self/status says so; a filter, once installed, is never removed,
- * so that answer is kept; without /proc a filter is assumed), and
- * otherwise probes each page and copies with memcpy: a library unmapped by
- * another thread between the probe and the copy would then fault in
- * mapsan, a window of a few instructions that only a dlclose racing a
- * report can hit.
+ * (/proc/self/status says so at start-up; a filter the program installs
+ * later is seen at its prctl(PR_SET_SECCOMP) or syscall(SYS_seccomp),
+ * before the real call; without /proc a filter is assumed), and otherwise
+ * probes each page and copies with memcpy: a library unmapped by another
+ * thread between the probe and the copy would then fault in mapsan, a
+ * window of a few instructions that only a dlclose racing a report can
+ * hit. A filter installed by raw system call instructions is not seen.
  */
 #include "memread.h"
 
@@ -33,17 +38,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #define PAGE 4096 /* at most the page size: probes are per 4 KiB */
 
-bool mapsan_mem_readable(const void *p) {
+static bool probe_broken; /* set at start-up only */
+static _Atomic bool filtered; /* a seccomp filter was seen: for good */
+
+static bool probe(const void *p) {
   uintptr_t word = (uintptr_t)p & ~(uintptr_t)7;
   int saved = errno;
   long r = syscall(SYS_rt_sigprocmask, 0x7fffffff, word, NULL, 8);
@@ -52,7 +60,13 @@ bool mapsan_mem_readable(const void *p) {
   return ok;
 }
 
-static _Atomic bool filtered; /* a seccomp filter was seen: for good */
+bool mapsan_mem_readable(const void *p) {
+  return !probe_broken && probe(p);
+}
+
+void mapsan_mem_seccomp_coming(void) {
+  atomic_store_explicit(&filtered, true, memory_order_seq_cst);
+}
 
 static void status_line(const char *b, const char *e, void *arg) {
   static const char key[] = "Seccomp:";
@@ -63,11 +77,9 @@ static void status_line(const char *b, const char *e, void *arg) {
   *(int *)arg = b < e ? *b - '0' : 1;
 }
 
-/* Whether the process may have a seccomp filter. */
-static bool maybe_filtered(void) {
-  if (atomic_load_explicit(&filtered, memory_order_relaxed))
-    return true;
-  int mode = 1; /* unknown: assume one */
+void mapsan_mem_init(void) {
+  int saved = errno;
+  int mode = 1; /* unknown: assume a filter */
   int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
   if (fd >= 0) {
     char buf[512];
@@ -78,8 +90,13 @@ static bool maybe_filtered(void) {
       mode = 1; /* no Seccomp line: a kernel that does not say */
   }
   if (mode != 0)
-    atomic_store_explicit(&filtered, true, memory_order_relaxed);
-  return mode != 0;
+    mapsan_mem_seccomp_coming();
+  uint64_t here = 0;
+  void *none = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  probe_broken = none == MAP_FAILED || probe(none) || !probe(&here);
+  if (none != MAP_FAILED)
+    munmap(none, PAGE);
+  errno = saved;
 }
 
 bool mapsan_mem_copy(void *dst, const void *src, size_t n) {
@@ -87,7 +104,7 @@ bool mapsan_mem_copy(void *dst, const void *src, size_t n) {
     return true;
   int saved = errno;
   bool ok;
-  if (!maybe_filtered()) {
+  if (!atomic_load_explicit(&filtered, memory_order_seq_cst)) {
     struct iovec to = {dst, n}, from = {(void *)src, n};
     ok = process_vm_readv(getpid(), &to, 1, &from, 1, 0) == (ssize_t)n;
   } else {

@@ -36,6 +36,7 @@
  * last the allocator's (base/alloc.c), which any of the others may take.
  */
 #include "../base/interpose.h"
+#include "../base/memread.h"
 #include "../base/options.h"
 
 #include "../crash/crash.h"
@@ -151,6 +152,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
     return; /* mapsan_active stays false: every wrapper passes through */
   }
   mapsan_runtime_text_init();
+  mapsan_mem_init(); /* a seccomp filter? (base/memread.c) */
   /* With every map tracked the first capture is moments away: load
    * libunwind now, so the crash handler can unwind from the start. When
    * sampling, the first capture loads it (stacks/unwind.h). */

@@ -59,9 +59,10 @@ static long validate(const void *addr) {
  * variadic C function must copy its arguments out of the va_list and make
  * a call (30 instructions a syscall, a third of mapsan's cost in GLib's
  * `cancellable` test with no map drawn). The exported entry is written in
- * assembly: anything but SYS_write goes to the real function, all argument
- * registers and the stack untouched; SYS_write, and every call while the
- * real function is not resolved yet, goes to syscall_slow, which takes the
+ * assembly: anything but SYS_write and SYS_seccomp (seccomp.c) goes to the
+ * real function, all argument registers and the stack untouched; those
+ * two, and every call while the real function is not resolved yet, go to
+ * syscall_slow, which takes the
  * seven arguments where the caller put them (six registers, the seventh on
  * the stack above the return address) and sees the caller's return
  * address as its own. */
@@ -76,6 +77,8 @@ long mapsan_syscall_slow(long number, long a0, long a1, long a2, long a3,
   if (MAPSAN_UNLIKELY(number == SYS_write && (int)a0 == FAKE_FD) &&
       mapsan_unwind_owns_pc((uintptr_t)__builtin_return_address(0)))
     return validate((const void *)a1);
+  if (number == SYS_seccomp) /* a filter may kill for process_vm_readv */
+    mapsan_mem_seccomp_coming();
   __typeof__(&syscall) real = REAL(syscall);
   __atomic_store_n(&mapsan_syscall_real, (mapsan_fnptr)real, __ATOMIC_RELEASE);
   return real(number, a0, a1, a2, a3, a4, a5);
@@ -89,6 +92,8 @@ __asm__(".text\n"
         "  .cfi_startproc\n"
         "  endbr64\n"
         "  cmpq $" STR(SYS_write) ", %rdi\n"
+        "  je mapsan_syscall_slow\n"
+        "  cmpq $" STR(SYS_seccomp) ", %rdi\n"
         "  je mapsan_syscall_slow\n"
         "  movq mapsan_syscall_real(%rip), %rax\n"
         "  testq %rax, %rax\n"

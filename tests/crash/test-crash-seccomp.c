@@ -1,6 +1,7 @@
 /*
  * test-crash-seccomp: a crash in a program sandboxed as hardened services
- * are (process_vm_readv kills the process: tests/runtime/seccomp-test.h).
+ * are (process_vm_readv kills the process: tests/runtime/seccomp-test.h),
+ * installed after start-up with syscall(SYS_seccomp) as libseccomp does.
  * The crash report still names every frame's module with its build-id,
  * read from the mapped notes through a readability probe every filter
  * allows (base/memread.c), and the process dies of its own SIGSEGV, not
@@ -20,7 +21,7 @@
 static int *volatile nowhere; /* NULL, and the compiler cannot know it */
 
 int main(void) {
-  sandbox_without_debug_calls();
+  sandbox_without_debug_calls(1); /* syscall(SYS_seccomp), as libseccomp */
   hmap *m = hmap_new(&hmap_u64_u64, 0);
   uint64_t k = 1;
   *(uint64_t *)hmap_assign(m, &k) = 1;

@@ -1,6 +1,7 @@
 /*
  * test-race-seccomp: a race in a program sandboxed as hardened services
- * are (seccomp-test.h: process_vm_readv kills the process). The report is
+ * are (seccomp-test.h: process_vm_readv kills the process), installed
+ * after start-up with prctl. The report is
  * made as anywhere else, every frame with its module's build-id (read
  * from the mapped notes through a readability probe every filter allows,
  * base/memread.c), and the program ends as it would: exit status 66 for
@@ -29,7 +30,7 @@ static void *writer(void *arg) {
 }
 
 int main(void) {
-  sandbox_without_debug_calls();
+  sandbox_without_debug_calls(0); /* prctl */
   m = hmap_new(&hmap_u64_u64, 0);
   pthread_t th;
   pthread_create(&th, NULL, writer, NULL);
