@@ -58,10 +58,10 @@ static void apply_stress(hmap *m) {
  * value with sample_rate=1) means "ask the engine". A copied header copies
  * the tag, which is what a copy should do.
  *
- * TAG_UNTRACKED is written only once the real functions of the fast path
- * are all resolved (fast_ready), so that the wrappers jump through them
- * without testing them for NULL: 5 instructions a call instead of 8
- * (objdump). A map is tagged by the thread that created or first met it,
+ * TAG_UNTRACKED and TAG_TRACKED are written only once the real functions
+ * of the fast path are all resolved (fast_ready), so that the wrappers jump
+ * through them without testing them for NULL: 5 instructions a call instead
+ * of 8 (objdump); a drawn map's calls between windows use them too. A map is tagged by the thread that created or first met it,
  * after fast_ready's stores; any other thread that sees the tag got the map
  * from it through the program's own ordering. */
 #define TAG_TRACKED 1
@@ -263,11 +263,10 @@ static inline void prof_after(hmap *m, const struct mapsan_op *op,
 static void created(hmap *m, bool tracked, const char *opname,
                     const struct mapsan_op *op) {
   if (mapsan_opts.sample_rate > 1) {
-    /* A drawn map's reads between windows take the fast path's functions
-     * too (drawn_between_windows): resolved here, not only for the first
-     * untracked map (a program whose one map is drawn had none). */
-    (void)fast_ready();
-    m->tool_tag = tracked ? TAG_TRACKED : untracked_tag();
+    /* A drawn map's calls between windows go to the fast path's functions
+     * too (drawn_between_windows), so it is tagged only once they are
+     * resolved; else 0, and the engine answers for it. */
+    m->tool_tag = tracked ? (fast_ready() ? TAG_TRACKED : 0) : untracked_tag();
   }
   if (tracked) {
     mapsan_map_create(m, API, opname, true, op->caller_pc, op->caller_cfa);
@@ -417,8 +416,8 @@ static void check_iter(struct mapsan_op *op, hmap *m, bool more,
  * drawn was 1.14x). In full mode the window word ends it at its second
  * test. The call that is due to poll for a window goes the slow way, so
  * that the wrapper makes no call of its own (a frame for it would cost
- * every untracked call two instructions). fast_resolved: a map can be
- * tagged tracked before fast_ready. */
+ * every untracked call two instructions). A map is tagged tracked only
+ * once fast_ready (created). */
 static inline bool drawn_between_windows(const hmap *m) {
   /* The tag read again, not reused from untracked()'s compare: a register
    * for it would cost the untracked path a load and a compare instead of
@@ -426,12 +425,39 @@ static inline bool drawn_between_windows(const hmap *m) {
   if (m == NULL ||
       __atomic_load_n(&m->tool_tag, __ATOMIC_RELAXED) != TAG_TRACKED ||
       atomic_load_explicit(&mapsan_window_gen, memory_order_acquire) != 0 ||
-      mapsan_window_skips <= 1 || mapsan_profile_on ||
-      !atomic_load_explicit(&fast_resolved, memory_order_acquire))
+      mapsan_window_skips <= 1 || mapsan_profile_on)
     return false; /* the slow half (which polls for a window) */
   mapsan_window_skips--; /* mapsan_window_closed's count, without its poll */
   return true;
 }
+
+/* A drawn map's write between windows: only the pool must know the map
+ * (its bucket arrays come from the guarded pool), so the wrapper jumps to
+ * a lean half that names it and calls the library, not to the slow half
+ * (about 60 instructions a write; the lock-bound row with its one map
+ * drawn was 1.39x). */
+#define DRAWN_WRITE(fn, type, oname, params, args)                            \
+  static MAPSAN_NOINLINE type fn##_drawn params {                             \
+    struct mapsan_pool_ctx ctx_ = {API, m, true, oname, pc, cfa};             \
+    struct mapsan_pool_ctx *saved_ = mapsan_pool_cur;                         \
+    mapsan_pool_cur = &ctx_;                                                  \
+    type r_ = fast.fn args;                                                   \
+    mapsan_pool_cur = saved_;                                                 \
+    return r_;                                                                \
+  }
+DRAWN_WRITE(assign, void *, "assign",
+            (hmap * m, const void *key, uintptr_t pc, uintptr_t cfa), (m, key))
+DRAWN_WRITE(delete, bool, "delete",
+            (hmap * m, const void *key, uintptr_t pc, uintptr_t cfa), (m, key))
+
+#define MAP_WRAPPER_WRITE(fn, mp, slow, ...)                                  \
+  do {                                                                        \
+    if (MAPSAN_LIKELY(untracked(mp)))                                         \
+      return fast.fn(__VA_ARGS__);                                            \
+    return (drawn_between_windows(mp) ? fn##_drawn : slow)(                   \
+        __VA_ARGS__, (uintptr_t)__builtin_return_address(0),                  \
+        (uintptr_t)__builtin_dwarf_cfa());                                    \
+  } while (0)
 
 #define MAP_WRAPPER_READ(fn, mp, slow, ...)                                   \
   MAPSAN_MARKED_OR_SLOW(fast.fn,                                              \
@@ -471,11 +497,11 @@ static MAPSAN_NOINLINE bool iter_next_slow(hmap_iter *it, uintptr_t pc,
 }
 
 MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {
-  MAP_WRAPPER(assign, m, assign_slow, m, key);
+  MAP_WRAPPER_WRITE(assign, m, assign_slow, m, key);
 }
 
 MAPSAN_EXPORT bool hmap_delete(hmap *m, const void *key) {
-  MAP_WRAPPER(delete, m, delete_slow, m, key);
+  MAP_WRAPPER_WRITE(delete, m, delete_slow, m, key);
 }
 
 /* clear returns nothing: give MAP_OP an int. */
