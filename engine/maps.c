@@ -913,6 +913,13 @@ uint64_t mapsan_map_iter_attach(struct mapsan_map *m, int delta) {
   return gen;
 }
 
+bool mapsan_map_write_quiet(const void *addr) {
+  struct mapsan_map *m = lookup((uintptr_t)addr);
+  return m != NULL && !m->sampled_out &&
+         !atomic_load_explicit(&m->destroyed, memory_order_acquire) &&
+         atomic_load_explicit(&m->live_iters, memory_order_acquire) == 0;
+}
+
 void mapsan_map_set_strict_iters(const void *addr) {
   struct mapsan_map *m = lookup((uintptr_t)addr);
   if (m == NULL)

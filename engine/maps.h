@@ -125,6 +125,12 @@ void mapsan_map_modified(struct mapsan_op *op, const void *via_iter);
  * from creation). */
 void mapsan_map_set_strict_iters(const void *addr);
 
+/* Between canary windows, for a drawn map's write: whether the engine has
+ * nothing to do for it: its shadow lives (a write after destroy is still
+ * reported, by begin) and no iterator is attached (the iterator rule needs
+ * the modification). One shadow lookup, no lock. */
+bool mapsan_map_write_quiet(const void *addr);
+
 /* op's map got new storage (a resize inside the call): a new generation. */
 void mapsan_map_resized(struct mapsan_op *op);
 
