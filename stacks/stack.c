@@ -242,14 +242,17 @@ out:
  * and would only make the depot larger. Returns the count: 0 when
  * libunwind cannot be loaded. The first call loads it (unwind.h). */
 static size_t unwind(uintptr_t *pcs) {
-  void *buf[MAPSAN_STACK_MAX_FRAMES];
+  /* Room for mapsan's own frames on top, so that a deep stack keeps as
+   * many of the program's frames as the frame walk gives it (one stack,
+   * one id, whichever path took it). */
+  void *buf[MAPSAN_STACK_MAX_FRAMES + 16];
   if (MAPSAN_UNLIKELY(!mapsan_unwind_load()))
     return 0;
   mapsan_enter(); /* libunwind may take locks we intercept */
-  int n = mapsan_unwind_backtrace(buf, MAPSAN_STACK_MAX_FRAMES);
+  int n = mapsan_unwind_backtrace(buf, MAPSAN_STACK_MAX_FRAMES + 16);
   mapsan_leave();
   size_t kept = 0;
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < n && kept < MAPSAN_STACK_MAX_FRAMES; i++)
     if (!mapsan_is_runtime_pc((uintptr_t)buf[i]))
       pcs[kept++] = (uintptr_t)buf[i];
   return kept;
