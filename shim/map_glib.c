@@ -672,9 +672,15 @@ static bool write_begin(struct glib_write *w, GHashTable *h, GHashTableIter *it,
     mapsan_map_nil_write(API, opname);
     return false;
   }
-  /* A drawn table between windows, no iterator attached: GLib alone (the
-   * bucket-array generation counts the resizes seen in windows). */
-  if (it == NULL && drawn_between_windows(h) && mapsan_map_write_quiet(h))
+  /* A drawn table between windows, not destroyed, no iterator attached:
+   * GLib alone. This polls for a window as read_begin does. The bucket-
+   * array generation then counts only the resizes of writes that go
+   * through the engine (exact within an iterator's life: no write is
+   * quiet while one is attached), and a crash inside such a write has it
+   * neither in flight nor among the thread's recent operations. */
+  if (it == NULL && !mapsan_profile_on && marks_on() &&
+      atomic_load_explicit(pad_of(h), memory_order_relaxed) == MARK_TRACKED &&
+      mapsan_window_closed() && mapsan_map_write_quiet(h))
     return false;
   w->op.caller_pc = pc;
   w->op.caller_cfa = cfa;
@@ -961,8 +967,9 @@ static bool read_begin(struct mapsan_op *op, GHashTable *h, const char *opname,
     return false;
   }
   /* A drawn table between canary windows: a read checks nothing there (a
-   * write still goes to the engine, for GLib's iterator rule), and its
-   * profile, found by address, counts it. */
+   * write goes to the engine only when the table is destroyed or has an
+   * iterator attached: write_begin), and its profile, found by address,
+   * counts it. */
   if (marks_on() &&
       atomic_load_explicit(pad_of(h), memory_order_relaxed) == MARK_TRACKED &&
       mapsan_window_closed()) {

@@ -61,9 +61,10 @@ static void apply_stress(hmap *m) {
  * TAG_UNTRACKED and TAG_TRACKED are written only once the real functions
  * of the fast path are all resolved (fast_ready), so that the wrappers jump
  * through them without testing them for NULL: 5 instructions a call instead
- * of 8 (objdump); a drawn map's calls between windows use them too. A map is tagged by the thread that created or first met it,
- * after fast_ready's stores; any other thread that sees the tag got the map
- * from it through the program's own ordering. */
+ * of 8 (objdump); a drawn map's calls between windows use them too. A map
+ * is tagged by the thread that created or first met it, after fast_ready's
+ * stores; any other thread that sees the tag got the map from it through
+ * the program's own ordering. */
 #define TAG_TRACKED 1
 #define TAG_UNTRACKED 2
 
@@ -409,15 +410,15 @@ static void check_iter(struct mapsan_op *op, hmap *m, bool more,
 #define MAP_WRAPPER(fn, mp, slow, ...)                                        \
   MAPSAN_MARKED_OR_SLOW(fast.fn, untracked(mp), slow, __VA_ARGS__)
 
-/* A drawn map between canary windows, when map health is off: nothing to
- * do for a call that never allocates (lookup, len), which then costs the
- * untracked map's compare and jump plus a few tests, not the slow half's
- * frame (20 instructions a lookup; bench/run's 4-thread row with a map
- * drawn was 1.14x). In full mode the window word ends it at its second
- * test. The call that is due to poll for a window goes the slow way, so
- * that the wrapper makes no call of its own (a frame for it would cost
- * every untracked call two instructions). A map is tagged tracked only
- * once fast_ready (created). */
+/* A drawn map between canary windows, when map health is off and hooks
+ * are on: nothing to check, so a read (lookup, len) costs the untracked
+ * map's compare and jump plus a few tests, not the slow half's frame (20
+ * instructions a lookup; bench/run's 4-thread row with a map drawn was
+ * 1.14x), and a write goes to DRAWN_WRITE's lean half. In full mode the
+ * window word ends it at its second test. The call that is due to poll for
+ * a window goes the slow way, so that the wrapper makes no call of its own
+ * (a frame for it would cost every untracked call two instructions). A map
+ * is tagged tracked only once fast_ready (created). */
 static inline bool drawn_between_windows(const hmap *m) {
   /* The tag read again, not reused from untracked()'s compare: a register
    * for it would cost the untracked path a load and a compare instead of
@@ -425,7 +426,7 @@ static inline bool drawn_between_windows(const hmap *m) {
   if (m == NULL ||
       __atomic_load_n(&m->tool_tag, __ATOMIC_RELAXED) != TAG_TRACKED ||
       atomic_load_explicit(&mapsan_window_gen, memory_order_acquire) != 0 ||
-      mapsan_window_skips <= 1 || mapsan_profile_on)
+      mapsan_window_skips <= 1 || mapsan_profile_on || !mapsan_hooks_on())
     return false; /* the slow half (which polls for a window) */
   mapsan_window_skips--; /* mapsan_window_closed's count, without its poll */
   return true;
