@@ -305,14 +305,10 @@ static void note_sampled_out(GHashTable *h, const struct mapsan_op *op) {
  * call that is due to poll for a window goes the slow way. MARK_TRACKED
  * counts only with marks on, when fast_real is filled. */
 static inline bool drawn_between_windows(GHashTable *h) {
-  if (h == NULL ||
-      atomic_load_explicit(pad_of(h), memory_order_relaxed) != MARK_TRACKED ||
-      !marks_on() ||
-      atomic_load_explicit(&mapsan_window_gen, memory_order_acquire) != 0 ||
-      mapsan_window_skips <= 1 || mapsan_profile_on)
-    return false;
-  mapsan_window_skips--; /* mapsan_window_closed's count, without its poll */
-  return true;
+  return h != NULL &&
+         atomic_load_explicit(pad_of(h), memory_order_relaxed) ==
+             MARK_TRACKED &&
+         marks_on() && mapsan_between_windows_quiet();
 }
 
 #define FAST_OR_SLOW_READ(name, hx, args)                                     \

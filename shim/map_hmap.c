@@ -121,9 +121,12 @@ static void check_first_sight(hmap *m, const struct mapsan_op *op) {
 
 /* Names the operation for the pool while `call` runs. */
 #define WITH_POOL_CTX(ctx_map, is_tracked, opname, op, call)                  \
+  WITH_POOL_CTX_AT(ctx_map, is_tracked, opname, (op)->caller_pc,              \
+                   (op)->caller_cfa, call)
+#define WITH_POOL_CTX_AT(ctx_map, is_tracked, opname, pc, cfa, call)          \
   do {                                                                        \
     struct mapsan_pool_ctx ctx_ = {API, (ctx_map), (is_tracked), (opname),    \
-                                   (op)->caller_pc, (op)->caller_cfa};        \
+                                   (pc), (cfa)};                              \
     struct mapsan_pool_ctx *saved_ = mapsan_pool_cur;                         \
     mapsan_pool_cur = &ctx_;                                                  \
     call;                                                                     \
@@ -423,13 +426,9 @@ static inline bool drawn_between_windows(const hmap *m) {
   /* The tag read again, not reused from untracked()'s compare: a register
    * for it would cost the untracked path a load and a compare instead of
    * one compare with memory. */
-  if (m == NULL ||
-      __atomic_load_n(&m->tool_tag, __ATOMIC_RELAXED) != TAG_TRACKED ||
-      atomic_load_explicit(&mapsan_window_gen, memory_order_acquire) != 0 ||
-      mapsan_window_skips <= 1 || mapsan_profile_on || !mapsan_hooks_on())
-    return false; /* the slow half (which polls for a window) */
-  mapsan_window_skips--; /* mapsan_window_closed's count, without its poll */
-  return true;
+  return m != NULL &&
+         __atomic_load_n(&m->tool_tag, __ATOMIC_RELAXED) == TAG_TRACKED &&
+         mapsan_hooks_on() && mapsan_between_windows_quiet();
 }
 
 /* A drawn map's write between windows: only the pool must know the map
@@ -439,11 +438,8 @@ static inline bool drawn_between_windows(const hmap *m) {
  * drawn was 1.39x). */
 #define DRAWN_WRITE(fn, type, oname, params, args)                            \
   static MAPSAN_NOINLINE type fn##_drawn params {                             \
-    struct mapsan_pool_ctx ctx_ = {API, m, true, oname, pc, cfa};             \
-    struct mapsan_pool_ctx *saved_ = mapsan_pool_cur;                         \
-    mapsan_pool_cur = &ctx_;                                                  \
-    type r_ = fast.fn args;                                                   \
-    mapsan_pool_cur = saved_;                                                 \
+    type r_;                                                                  \
+    WITH_POOL_CTX_AT(m, true, oname, pc, cfa, r_ = fast.fn args);             \
     return r_;                                                                \
   }
 DRAWN_WRITE(assign, void *, "assign",

@@ -9,6 +9,8 @@
 #define MAPSAN_MAP_WRAP_H
 
 #include "../base/base.h"
+#include "../engine/profile.h"
+#include "../engine/window.h"
 
 #include <stdint.h>
 
@@ -59,4 +61,16 @@
          (uintptr_t)__builtin_dwarf_cfa());                                   \
   } while (0)
 
+/* A drawn map between canary windows has nothing to check; this is the
+ * part of that test which is not the map's: no window open, not this
+ * thread's turn to poll for one (the slow half polls: a wrapper that made
+ * the call itself would build a frame on the untracked path too), map
+ * health off. Takes the turn's count, as mapsan_window_closed would. */
+static inline bool mapsan_between_windows_quiet(void) {
+  if (atomic_load_explicit(&mapsan_window_gen, memory_order_acquire) != 0 ||
+      mapsan_window_skips <= 1 || mapsan_profile_on)
+    return false;
+  mapsan_window_skips--;
+  return true;
+}
 #endif
