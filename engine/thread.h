@@ -141,6 +141,11 @@ struct mapsan_thread {
   /* Map operation ids (maps.c): the next to hand out and the end of the
    * block this thread reserved from the process-wide counter. */
   uint64_t op_next, op_end;
+  /* The shadow (engine/maps.c) of the map this thread last began an
+   * operation on, and its address: begin skips the table lookup while the
+   * shadow still holds that address (shadows are recycled, never freed). */
+  uintptr_t map_cache_key;
+  struct mapsan_map *map_cache;
   /* The canary window (window.h) this thread last saw open, the window
    * word it last saw (0: none open), and how many tracked accesses or
    * clock operations until it looks at the time. */
