@@ -132,19 +132,15 @@ MAPSAN_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m) {
 }
 
 MAPSAN_EXPORT int pthread_mutex_lock(pthread_mutex_t *m) {
-  int r = REAL(pthread_mutex_lock)(m);
-  if (r == 0)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
-                         MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
-  return r;
+  MAPSAN_LOCK_INT(m, REAL(pthread_mutex_lock)(m),
+                  MAPSAN_LOCK_HOW(MAPSAN_LOCK_WRITE,
+                                  MAPSAN_LOCK_KIND_PTHREAD_MUTEX));
 }
 
 MAPSAN_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
-  int r = REAL(pthread_mutex_trylock)(m);
-  if (r == 0)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
-                         MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
-  return r;
+  MAPSAN_LOCK_INT(m, REAL(pthread_mutex_trylock)(m),
+                  MAPSAN_LOCK_HOW(MAPSAN_LOCK_WRITE,
+                                  MAPSAN_LOCK_KIND_PTHREAD_MUTEX));
 }
 
 MAPSAN_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m,
@@ -188,10 +184,8 @@ MAPSAN_EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *l) {
 
 #define RWLOCK_ACQ(name, mode, params, args)                                  \
   MAPSAN_EXPORT int name params {                                             \
-    int r = REAL(name) args;                                                  \
-    if (r == 0)                                                               \
-      mapsan_lock_acquired(ADDR(l), mode, MAPSAN_LOCK_KIND_PTHREAD_RWLOCK);   \
-    return r;                                                                 \
+    MAPSAN_LOCK_INT(l, REAL(name) args,                                       \
+                    MAPSAN_LOCK_HOW(mode, MAPSAN_LOCK_KIND_PTHREAD_RWLOCK));  \
   }
 
 RWLOCK_ACQ(pthread_rwlock_rdlock, MAPSAN_LOCK_READ, (pthread_rwlock_t *l), (l))

@@ -1,6 +1,7 @@
 /*
- * sync_wrap.c: the out-of-line half of the unlock wrappers (sync_wrap.h):
- * the release recorded while the clocks run, then the real unlock.
+ * sync_wrap.c: the out-of-line halves of the lock wrappers (sync_wrap.h):
+ * the release recorded while the clocks run, then the real unlock; the
+ * acquisition recorded after a real lock that returned 0.
  */
 #include "sync_wrap.h"
 
@@ -20,4 +21,10 @@ void mapsan_unlock_slow_void(void *obj, enum mapsan_real_id id) {
   mapsan_lock_releasing((uintptr_t)obj);
   mapsan_fnptr f = mapsan_real_get(id);
   ((unlock_void_fn)f)(obj);
+}
+
+int mapsan_lock_acquired_int(void *obj, int r, unsigned how) {
+  if (r == 0)
+    mapsan_lock_acquired_live((uintptr_t)obj, how);
+  return r;
 }
