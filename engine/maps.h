@@ -12,13 +12,14 @@
  * operation in flight (ids are unique in the process), and the id of the
  * operation that made each access record: a race is "overlapping" only
  * when the recorded access's own operation was still in flight when the
- * current one began, a proof that the two were in flight at once; a modification generation for iterators; the
- * creation stack; a majority vote of the lock held at writes (the lockset
+ * current one began, a proof that the two were in flight at once; a
+ * modification generation for iterators; the creation stack; a majority vote of the lock held at writes (the lockset
  * hint).
  *
  * Cost: the common case — this thread already accessed the map in its
- * current epoch — is a lock-free shadow lookup, two word stores and one
- * comparison; no stack, no lock. Everything else takes the map's own
+ * current epoch — is inline in the wrapper (mapsan_map_begin below): the
+ * thread's cached shadow, one comparison, the thread's operation log; no
+ * table lookup, no stack, no lock, no shared write. Everything else takes the map's own
  * shadow lock, and captures a stack only when the map's record changes,
  * i.e. at most once per (map, thread, epoch). A race report needs the
  * previous access's stack: it is that record's, captured at the first
