@@ -18,14 +18,6 @@
   (*(const uintptr_t *)(a) != *(const uintptr_t *)(b))
 #include "alloc.h"
 
-/* uthash doubles a table's buckets when one chain reaches this length (its
- * default is 10). Each link is another record, a cache miss when records
- * are many: GLib's `cancellable` keeps 100,000 sync objects alive at once,
- * and finding or making one walked chains of cold records for an eighth
- * of full mode's time (perf). At 4 the tables stay under about one
- * record a bucket (16 bytes a bucket). */
-#define HASH_BKT_CAPACITY_THRESH 4U
-
 /* uthash's own allocations come from mapsan's allocator too (alloc.c). */
 #define uthash_malloc(sz) mapsan_malloc(sz)
 #define uthash_free(ptr, sz) mapsan_free(ptr)

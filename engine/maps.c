@@ -851,8 +851,12 @@ static MAPSAN_NOINLINE bool begin_lookup(struct mapsan_op *op,
       return false;
     }
   }
-  t->map_cache_key = key;
+  /* The shadow before its address: the inline begin (maps.h) trusts a
+   * matching address to come with a shadow, also in a signal handler that
+   * interrupts this thread between the two stores. */
   t->map_cache = m;
+  atomic_signal_fence(memory_order_seq_cst);
+  t->map_cache_key = key;
   return begin_tracked(op, t, m, key, write);
 }
 

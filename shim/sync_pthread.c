@@ -145,20 +145,16 @@ MAPSAN_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m) {
 
 MAPSAN_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m,
                                           const struct timespec *t) {
-  int r = REAL(pthread_mutex_timedlock)(m, t);
-  if (r == 0)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
-                         MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
-  return r;
+  MAPSAN_LOCK_INT(m, REAL(pthread_mutex_timedlock)(m, t),
+                  MAPSAN_LOCK_HOW(MAPSAN_LOCK_WRITE,
+                                  MAPSAN_LOCK_KIND_PTHREAD_MUTEX));
 }
 
 MAPSAN_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t c,
                                           const struct timespec *t) {
-  int r = REAL(pthread_mutex_clocklock)(m, c, t);
-  if (r == 0)
-    mapsan_lock_acquired(ADDR(m), MAPSAN_LOCK_WRITE,
-                         MAPSAN_LOCK_KIND_PTHREAD_MUTEX);
-  return r;
+  MAPSAN_LOCK_INT(m, REAL(pthread_mutex_clocklock)(m, c, t),
+                  MAPSAN_LOCK_HOW(MAPSAN_LOCK_WRITE,
+                                  MAPSAN_LOCK_KIND_PTHREAD_MUTEX));
 }
 
 MAPSAN_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m) {
