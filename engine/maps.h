@@ -145,7 +145,11 @@ void mapsan_map_end_announced(struct mapsan_op *op);
   /* Map health (profile.h): made with the shadow when profiles are on       \
    * (else NULL), released when the map ends or its shadow is recycled. */    \
   struct mapsan_profile *_Atomic prof;
-struct mapsan_map_hot {
+/* The inline begin reads a shadow, which maps.c defines and writes as
+ * struct mapsan_map, through this type: may_alias exempts the reads from
+ * type-based alias analysis (the two types share the first fields, which
+ * static asserts in maps.c keep at the same offsets). */
+struct __attribute__((may_alias)) mapsan_map_hot {
   MAPSAN_MAP_HOT_FIELDS
 };
 
