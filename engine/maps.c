@@ -860,10 +860,18 @@ static MAPSAN_NOINLINE bool begin_lookup(struct mapsan_op *op,
   return begin_tracked(op, t, m, key, write);
 }
 
-/* The thread's cached shadow is used only while it still holds key (a
- * recycled shadow's key is cleared first: evict_locked), is drawn and is
- * not destroyed: what lookup would have found, 5 instructions instead of
- * 17 (callgrind, bench/overhead st). */
+bool mapsan_map_begin_cached(struct mapsan_op *op, const char *opname,
+                             bool write) {
+  struct mapsan_thread *t = mapsan_cur_thread;
+  op->opname = opname;
+  op->sampled_out = false;
+  op->first_sight = false;
+  return begin_tracked(op, t, t->map_cache, t->map_cache_key, write);
+}
+
+/* Not the thread's cached shadow (maps.h: a cached shadow is used only
+ * while it still holds the address, since a recycled shadow's key is
+ * cleared first, evict_locked, and while it is drawn and not destroyed). */
 bool mapsan_map_begin_full(struct mapsan_op *op, const void *addr,
                            const struct mapsan_map_api *api,
                            const char *opname, bool write) {
@@ -876,16 +884,7 @@ bool mapsan_map_begin_full(struct mapsan_op *op, const void *addr,
     op->prof = NULL;
     return false;
   }
-  uintptr_t key = (uintptr_t)addr;
-  struct mapsan_map *m = t->map_cache;
-  if (MAPSAN_LIKELY(t->map_cache_key == key && m != NULL &&
-                    atomic_load_explicit(&m->key, memory_order_relaxed) ==
-                        key &&
-                    !m->sampled_out &&
-                    !atomic_load_explicit(&m->destroyed,
-                                          memory_order_acquire)))
-    return begin_tracked(op, t, m, key, write);
-  return begin_lookup(op, t, key, api, write);
+  return begin_lookup(op, t, (uintptr_t)addr, api, write);
 }
 
 /* The end of an operation begin announced (op->id: not between canary
