@@ -21,7 +21,11 @@
  * LIFO free list; freed blocks are reused by their class, never returned
  * to the system.
  * A block larger than the largest class gets its own mapping, returned by
- * free. Every block starts with a 16-byte header (its class, or its
+ * free, except that a few of up to 512 KiB are kept for reuse (zeroed
+ * again): each thread's call-site cache is one (stacks/stack.c), and
+ * unmapping memory in a multithreaded process makes every other CPU flush
+ * its TLB (stress-clean-100k-threads: two munmaps a thread, 10x native's
+ * time in the kernel). Every block starts with a 16-byte header (its class, or its
  * mapping's size), which keeps 16-byte alignment. One futex lock, under which
  * nothing else is taken, held for a few instructions: allocation is on
  * mapsan's slow paths only. Fork takes it after every other lock.
@@ -59,6 +63,47 @@ void mapsan_alloc_fork_parent(void) { mapsan_lock_release(&lock); }
 void mapsan_alloc_fork_child(void) { mapsan_lock_reset(&lock); }
 
 static struct free_block *free_list[NCLASS];
+
+#define LARGE_KEEP 16
+#define LARGE_KEEP_MAX ((size_t)512 << 10)
+static struct hdr *large_kept[LARGE_KEEP]; /* under lock */
+static int nlarge_kept;
+
+/* A kept mapping of exactly size bytes, zeroed past its header, or NULL. */
+static struct hdr *take_large(size_t size) {
+  struct hdr *h = NULL;
+  mapsan_lock_acquire(&lock);
+  for (int i = 0; i < nlarge_kept; i++)
+    if (large_kept[i]->map_size == size) {
+      h = large_kept[i];
+      large_kept[i] = large_kept[--nlarge_kept];
+      break;
+    }
+  mapsan_lock_release(&lock);
+  if (h)
+    memset((char *)h + HDR, 0, size - HDR);
+  return h;
+}
+
+size_t mapsan_alloc_kept_bytes(void) {
+  size_t n = 0;
+  mapsan_lock_acquire(&lock);
+  for (int i = 0; i < nlarge_kept; i++)
+    n += large_kept[i]->map_size;
+  mapsan_lock_release(&lock);
+  return n;
+}
+
+static bool keep_large(struct hdr *h) {
+  if (h->map_size > LARGE_KEEP_MAX)
+    return false;
+  mapsan_lock_acquire(&lock);
+  bool kept = nlarge_kept < LARGE_KEEP;
+  if (kept)
+    large_kept[nlarge_kept++] = h;
+  mapsan_lock_release(&lock);
+  return kept;
+}
 static char *bump, *bump_end; /* the chunk being carved */
 
 /* Even classes are powers of two, odd ones 1.5 times the one below; all
@@ -111,7 +156,9 @@ void *mapsan_malloc(size_t n) {
   struct hdr *h;
   if (total > class_bytes(NCLASS - 1)) {
     size_t size = (total + 4095) & ~(size_t)4095;
-    h = map(size);
+    h = size <= LARGE_KEEP_MAX ? take_large(size) : NULL;
+    if (h == NULL)
+      h = map(size);
     if (h == NULL)
       return NULL;
     h->cls = LARGE;
@@ -150,6 +197,8 @@ void mapsan_free(void *p) {
     return;
   struct hdr *h = hdr_of(p);
   if (h->cls == LARGE) {
+    if (keep_large(h))
+      return;
     atomic_fetch_sub_explicit(&mapped_bytes, h->map_size,
                               memory_order_relaxed);
     munmap(h, h->map_size);

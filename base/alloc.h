@@ -18,6 +18,8 @@ void mapsan_free(void *p);
 /* Bytes mapped for mapsan's records (chunks and large blocks), for the
  * summary at exit (verbosity=1). */
 size_t mapsan_alloc_mapped_bytes(void);
+/* Of those, the large blocks freed and kept for reuse (alloc.c). */
+size_t mapsan_alloc_kept_bytes(void);
 
 /* Around fork (preload/init.c), after every other mapsan lock. */
 void mapsan_alloc_fork_prepare(void);

@@ -143,9 +143,22 @@ MAPSAN_NOINLINE int mapsan_unwind_frames(struct mapsan_frame *out, int size,
   return n;
 }
 
+/* A thread's first few captures take the unw_step loop: unw_backtrace's
+ * per-thread cache is a 256 KiB mapping, unmapped when the thread exits,
+ * and an munmap in a multithreaded process makes every other CPU flush its
+ * TLB; a short-lived thread that captures a stack or two (its creation, a
+ * first access) paid that for nothing (stress-clean-100k-threads: a third
+ * of its kernel time). */
+#define STEP_FIRST 8
+static MAPSAN_TLS uint8_t early_captures;
+
 static bool fast_allowed(void) {
   if (MAPSAN_LIKELY(lot != 0))
     return lot == 1;
+  if (early_captures < STEP_FIRST) {
+    early_captures++;
+    return false;
+  }
   int n = atomic_load_explicit(&fast_threads, memory_order_relaxed);
   while (n < MAPSAN_FAST_UNWIND_THREADS)
     if (atomic_compare_exchange_weak_explicit(&fast_threads, &n, n + 1,
