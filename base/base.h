@@ -153,6 +153,18 @@ static inline void mapsan_lock_acquire(mapsan_lock *l) {
   mapsan_lock_slow(l);
 }
 
+/* Takes l if it is free; false (and nothing held) if not. */
+static inline bool mapsan_lock_try_acquire(mapsan_lock *l) {
+  mapsan_enter();
+  uint32_t free_state = 0;
+  if (atomic_compare_exchange_strong_explicit(&l->state, &free_state, 1,
+                                              memory_order_acquire,
+                                              memory_order_relaxed))
+    return true;
+  mapsan_leave();
+  return false;
+}
+
 static inline void mapsan_lock_release(mapsan_lock *l) {
   if (MAPSAN_UNLIKELY(atomic_exchange_explicit(&l->state, 0,
                                                memory_order_release) == 2))

@@ -64,6 +64,10 @@ bool mapsan_mem_readable(const void *p) {
   return !probe_broken && probe(p);
 }
 
+bool mapsan_mem_sandboxed(void) {
+  return atomic_load_explicit(&filtered, memory_order_acquire);
+}
+
 void mapsan_mem_seccomp_coming(void) {
   atomic_store_explicit(&filtered, true, memory_order_seq_cst);
 }

@@ -17,6 +17,10 @@ void mapsan_mem_init(void);
  * syscall(SYS_seccomp)): called before the real call. Async-signal-safe. */
 void mapsan_mem_seccomp_coming(void);
 
+/* A seccomp filter was seen (at start-up or since): system calls beyond
+ * the ordinary may kill the process. */
+bool mapsan_mem_sandboxed(void);
+
 /* Whether the 8-byte-aligned word holding the byte at p is readable now.
  * Async-signal-safe; one system call. */
 bool mapsan_mem_readable(const void *p);

@@ -154,6 +154,7 @@ static struct mapsan_thread *create_locked(uint32_t parent_num,
   t->inherited_own = 0;
   mapsan_vclock_reserve(&t->vc, slot + 1);
   t->vc.c[slot] = t->own_start;
+  atomic_store_explicit(&t->pub_clock, t->own_start, memory_order_relaxed);
   ir->info.num = t->num;
   ir->info.tid = t->tid;
   ir->info.create_stack = create_stack;
@@ -237,6 +238,36 @@ void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src) {
   t->vc.c[t->slot] = own;
 }
 
+void mapsan_thread_learn_all(struct mapsan_thread *t) {
+  mapsan_lock_acquire(&registry_lock);
+  uint32_t limit = atomic_load_explicit(&mapsan_threads_slot_limit,
+                                        memory_order_acquire);
+  if (limit > slot_cap)
+    limit = slot_cap;
+  mapsan_vclock_reserve(&t->vc, limit);
+  bool changed = false;
+  for (uint32_t s = 0; s < limit; s++) {
+    if (s == t->slot)
+      continue;
+    uint64_t c = slot_top[s];
+    struct mapsan_thread *o =
+        atomic_load_explicit(&mapsan_threads_by_slot[s], memory_order_acquire);
+    if (slot_used[s] && o != NULL) {
+      uint64_t pub = atomic_load_explicit(&o->pub_clock, memory_order_relaxed);
+      c = pub > 0 ? pub - 1 : 0;
+    }
+    if (c > t->vc.c[s]) {
+      t->vc.c[s] = c;
+      changed = true;
+    }
+  }
+  mapsan_lock_release(&registry_lock);
+  if (t->own_start > 0 && t->own_start - 1 > t->inherited_own)
+    t->inherited_own = t->own_start - 1;
+  if (changed)
+    t->joined_ver = ++t->vc_ver;
+}
+
 bool mapsan_thread_held_grow(struct mapsan_thread *t) {
   uint32_t cap = t->held_cap * 2;
   struct mapsan_held_lock *h = mapsan_malloc(cap * sizeof(*h));
@@ -283,6 +314,10 @@ void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
   if (t == NULL)
     return;
   st->parent_num = t->num;
+  /* The child starts from this clock: a release (window.c). */
+  if (!mapsan_window_always &&
+      atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
+    mapsan_window_enter(t);
   st->follow = t->spawn_follow ? t->spawn_follow : t->follow;
   st->publish = t->spawn_follow ? t->spawn_publish : t->publish;
   mapsan_vclock_copy(&st->vc, &t->vc);
@@ -358,6 +393,10 @@ void mapsan_thread_finish(void) {
   mapsan_altstack_thread_exit();
   if (t == NULL)
     return;
+  /* The joiner learns this clock: a release (window.c). */
+  if (!mapsan_window_always &&
+      atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
+    mapsan_window_enter(t);
   mapsan_lock_acquire(&registry_lock);
   if (!t->detached) {
     struct join_rec *jr = mapsan_calloc(1, sizeof(*jr));

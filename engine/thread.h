@@ -152,6 +152,11 @@ struct mapsan_thread {
   uint64_t window_gen;
   uint64_t window_seen;
   uint32_t window_countdown;
+  /* The window in which this thread last learned every clock (window.c,
+   * "rebound locks"), and its own clock as others may read it then: the
+   * value of vc.c[slot], stored at every tick. */
+  uint64_t entered_gen;
+  _Atomic uint64_t pub_clock;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };
@@ -196,7 +201,8 @@ void mapsan_clocks_go_live(void);
 
 /* t's clock ticks: what it does next is not covered by what it released. */
 static inline void mapsan_thread_tick(struct mapsan_thread *t) {
-  t->vc.c[t->slot]++;
+  atomic_store_explicit(&t->pub_clock, ++t->vc.c[t->slot],
+                        memory_order_relaxed);
   t->vc_ver++;
   t->dirty = false;
   t->tick_due = false;
@@ -255,6 +261,13 @@ static inline bool mapsan_thread_ordered(const struct mapsan_thread *t,
     return c >= t->own_start || c <= t->inherited_own;
   return c <= mapsan_vclock_get(&t->vc, slot);
 }
+
+/* t learns every thread's clock as of now, except what each has not
+ * released yet (window.c, "rebound locks"): its vector clock takes, per
+ * slot, the live occupant's clock less one (a thread's accesses since its
+ * last tick are not released yet), or the highest clock of the slot's
+ * finished occupants; earlier occupants of t's own slot count as known. */
+void mapsan_thread_learn_all(struct mapsan_thread *t);
 
 /* t joins src into its clock (an acquire). */
 void mapsan_thread_acquire(struct mapsan_thread *t, const mapsan_vclock *src);

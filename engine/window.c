@@ -40,10 +40,34 @@
  * Time is read once every COUNTDOWN tracked accesses or clock operations of
  * a thread, never on every one. sample_budget=100 (and full mode) opens one
  * window for good.
+ *
+ * Rebound locks. Between windows a lock wrapper records nothing, yet its
+ * test and tail call were the whole of a canary's cost on lock-heavy code
+ * (1.13x instructions on bench/run's lock-bound loop): so while no window
+ * is open the program's PLT slots for lock operations point at the real
+ * functions (base/rebind.c), and a window opens only once they point at
+ * the wrappers again (rebind_lock is held from that rewrite to the window's
+ * opening, and a close rewrites them only while no window is open). That
+ * breaks one premise above: a thread that entered the real lock function
+ * before the rewrite, waited, and got the lock after the window opened,
+ * acquired it unrecorded; the releaser's accesses of this window would then
+ * look unordered with its own. So a thread's first clock work or tracked
+ * access in a window (mapsan_window_enter) is preceded by learning every
+ * thread's clock less what each has not released (thread.c,
+ * mapsan_thread_learn_all). Every release that such an unrecorded acquire
+ * can depend on happened before the thread's own later events, and a
+ * release ticks the releaser's clock past what it released, so the
+ * releaser's current clock less one covers it: nothing recorded in the
+ * window before the thread's entry can look unordered with it. The price,
+ * in detection: accesses of a window made before a thread's first event in
+ * it are taken as ordered before that thread, while the accesses each
+ * thread makes at its current clock stay unordered with everyone else (a
+ * racy loop is still found from its next iteration).
  */
 #include "window.h"
 
 #include "../base/options.h"
+#include "../base/rebind.h"
 
 #include <time.h>
 
@@ -72,6 +96,43 @@ static uint64_t now_ns(void) {
 
 static bool unbounded(void) {
   return mapsan_opts.sample_rate <= 1 || mapsan_opts.sample_budget >= 100;
+}
+
+/* The lock calls are rebound between windows (set at start-up), and are
+ * now (under rebind_lock: set before the rewrite starts and cleared when
+ * the rewrite back is complete, so a fork between the two leaves a child
+ * that rewrites them back before its first window). */
+static bool rebinding;
+static bool rebound;
+
+/* After a close: the slots to the real functions, unless a window opened
+ * meanwhile or another thread is rewriting them. */
+static void rebind_closed(void) {
+  if (!rebinding || !mapsan_rebind_trylock())
+    return;
+  if (!rebound &&
+      atomic_load_explicit(&mapsan_window_gen, memory_order_acquire) == 0) {
+    rebound = true;
+    mapsan_rebind(true);
+  }
+  mapsan_rebind_unlock();
+}
+
+/* Before an open: the slots back to the wrappers, with rebind_lock held
+ * (the caller opens the window, then releases it). False: no window now. */
+static bool unbind_for_open(void) {
+  if (!rebinding)
+    return true;
+  if (!mapsan_rebind_trylock())
+    return false;
+  if (rebound) {
+    if (!mapsan_rebind(false)) {
+      mapsan_rebind_unlock();
+      return false;
+    }
+    rebound = false;
+  }
+  return true;
 }
 
 /* Under window_lock. */
@@ -107,15 +168,31 @@ static uint64_t decide(void) {
     start_ns = now;
   gen = atomic_load_explicit(&mapsan_window_gen, memory_order_relaxed);
   uint64_t budget = (uint64_t)mapsan_opts.sample_budget;
+  bool closed = false, may_open = false;
   if (gen != 0 && now - opened_ns >= window_ns()) {
     close_window(now);
     gen = 0;
+    closed = true;
   } else if (gen == 0 && budget > 0 &&
              (covered_ns + window_ns()) * 100 <= (now - start_ns) * budget) {
+    may_open = true;
+  }
+  mapsan_lock_release(&window_lock);
+  if (closed)
+    rebind_closed();
+  if (!may_open || !unbind_for_open())
+    return gen;
+  /* The slots point at the wrappers; no other thread can open a window
+   * while rebind_lock is held, nor rewrite the slots. */
+  mapsan_lock_acquire(&window_lock);
+  gen = atomic_load_explicit(&mapsan_window_gen, memory_order_relaxed);
+  if (gen == 0) {
     open_window(now);
     gen = last_gen;
   }
   mapsan_lock_release(&window_lock);
+  if (rebinding)
+    mapsan_rebind_unlock();
   return gen;
 }
 
@@ -126,6 +203,7 @@ bool mapsan_window_track_slow(struct mapsan_thread *t) {
   if (gen == 0)
     return false;
   if (t->window_gen != gen) {
+    mapsan_window_enter(t);
     t->window_gen = gen;
     mapsan_thread_tick(t); /* new epochs for a new window */
     mapsan_thread_held_sync(t, gen); /* the locks held as this window saw */
@@ -146,13 +224,29 @@ void mapsan_window_sync_slow(struct mapsan_thread *t) {
     decide();
 }
 
+void mapsan_window_enter_slow(struct mapsan_thread *t) {
+  uint64_t gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
+  if (gen == 0 || gen == t->entered_gen)
+    return;
+  t->entered_gen = gen;
+  if (rebinding)
+    mapsan_thread_learn_all(t);
+}
+
 void mapsan_window_init(void) {
   if (unbounded()) {
     decide();
     mapsan_window_always = true; /* threads registered from now on are in
                                     it: thread.c */
+    return;
   }
+  if (!mapsan_opts.sample_rebind || !mapsan_rebind_ready())
+    return;
+  rebinding = true;
+  rebind_closed();
 }
+
+void mapsan_window_fork_child(void) { mapsan_rebind_fork_child(); }
 
 void mapsan_window_stats(uint64_t *opened, unsigned *permille) {
   mapsan_lock_acquire(&window_lock);

@@ -58,9 +58,22 @@ static inline bool mapsan_window_closed(void) {
  * tracked map is touched). */
 void mapsan_window_sync_slow(struct mapsan_thread *t);
 
+/* t's first clock work or tracked access in the window now open: with the
+ * lock calls rebound between windows, t first learns every clock
+ * (window.c, "rebound locks"). */
+void mapsan_window_enter_slow(struct mapsan_thread *t);
+
+static inline void mapsan_window_enter(struct mapsan_thread *t) {
+  if (MAPSAN_UNLIKELY(t->entered_gen !=
+                      atomic_load_explicit(&mapsan_window_gen,
+                                           memory_order_acquire)))
+    mapsan_window_enter_slow(t);
+}
+
 static inline void mapsan_window_sync(struct mapsan_thread *t) {
   if (MAPSAN_LIKELY(mapsan_window_always))
     return;
+  mapsan_window_enter(t);
   if (MAPSAN_UNLIKELY(t->window_countdown <= 1))
     mapsan_window_sync_slow(t);
   else
@@ -70,6 +83,9 @@ static inline void mapsan_window_sync(struct mapsan_thread *t) {
 /* At start-up, before the first thread is registered: in full mode the one
  * window opens now, so every lock a thread takes is in its list. */
 void mapsan_window_init(void);
+
+/* In the child after fork (preload/init.c). */
+void mapsan_window_fork_child(void);
 
 /* For the summary: windows opened, and the share of the run they covered
  * in per mille. */

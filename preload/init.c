@@ -51,6 +51,8 @@
 #include "../crash/sigmask.h"
 #include "../engine/sync.h"
 #include "../engine/window.h"
+#include "../base/rebind.h"
+#include "../shim/sync_wrap.h"
 #include "../engine/thread.h"
 
 #include <pthread.h>
@@ -76,6 +78,8 @@ static void print_summary(void) {
   uint64_t windows;
   unsigned permille;
   mapsan_window_stats(&windows, &permille);
+  unsigned long parked, unparked;
+  mapsan_rebind_stats(&parked, &unparked);
   struct mapsan_pool_stats ps;
   mapsan_pool_get_stats(&ps);
   int n = snprintf(buf, sizeof(buf),
@@ -83,14 +87,16 @@ static void print_summary(void) {
                    "live arrays, %zu KiB mapped, %zu KiB cached; quarantine: "
                    "%zu arrays, %zu KiB (budget %ld MiB); engine: %zu map "
                    "records, %zu sync objects, %zu KiB of records; canary "
-                   "windows: %llu, %u.%u%% of the run\n",
+                   "windows: %llu, %u.%u%% of the run; lock slots rebound: %lu, back: "
+                   "%lu\n",
                    mapsan_report_count(), mapsan_report_suppressed(),
                    (int)getpid(), ps.live_arrays, ps.mapped_bytes >> 10,
                    ps.cached_bytes >> 10,
                    ps.quarantined_arrays, ps.quarantined_bytes >> 10,
                    mapsan_opts.quarantine_mb, mapsan_maps_held(),
                    mapsan_sync_live(), mapsan_alloc_mapped_bytes() >> 10,
-                   (unsigned long long)windows, permille / 10, permille % 10);
+                   (unsigned long long)windows, permille / 10, permille % 10,
+                   parked, unparked);
   if (n > 0)
     mapsan_write_all(2, buf, (size_t)n);
   mapsan_report_list_suppressed();
@@ -160,6 +166,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
     mapsan_unwind_load();
   mapsan_report_init();
   mapsan_report_set_thread_info(mapsan_thread_info_get);
+  mapsan_sync_rebind_init();
   mapsan_window_init(); /* before the first thread: engine/window.h */
   mapsan_profile_init();
   mapsan_thread_init();
@@ -286,6 +293,7 @@ static void fork_child(void) {
   mapsan_sync_fork_child();
   mapsan_iters_fork_child();
   mapsan_maps_fork_child();
+  mapsan_window_fork_child();
   mapsan_report_fork_child();
   mapsan_reentry = fork_saved_reentry;
 }

@@ -1,0 +1,309 @@
+/*
+ * rebind.c: between canary windows, the program calls the C library's and
+ * GLib's lock functions directly, not mapsan's wrappers.
+ *
+ * Why. While no window is open the vector clocks are stopped and a lock
+ * wrapper records nothing (engine/window.h): it is the real call plus a
+ * test. That test, the tail call and the frame around the real call are
+ * still 12 instructions a lock and 7 an unlock, and on a lock-bound loop
+ * (lock, one map call, unlock: ~190 instructions natively) they were the
+ * canary's whole cost, 1.13x, against a goal of 1.03x. No wrapper can be
+ * cheaper than a call through a pointer, so between windows there is no
+ * wrapper: each loaded object's PLT slot for a lock operation, which the
+ * loader bound to mapsan's wrapper, is pointed at the function the wrapper
+ * itself calls (REAL: the next definition after libmapsan, so another
+ * interposer after mapsan is still called), and pointed back when a
+ * window opens. Full mode never does this.
+ *
+ * Which slots. R_X86_64_JUMP_SLOT relocations naming one of the functions
+ * the shim hands over (shim/sync_rebind.c: those whose wrappers do nothing
+ * but the real call while the clocks are stopped). A slot holding the wrapper or
+ * not yet bound (lazy binding: it points back into its own object's PLT)
+ * gets the real function; a slot holding the real function gets the
+ * wrapper back; a slot holding anything else (bound elsewhere by the
+ * loader's rules) is left alone. Calls through a function pointer (GOT
+ * entries of R_X86_64_GLOB_DAT, `&pthread_mutex_lock` kept in data) keep
+ * the wrapper: a pointer the program can compare is never changed.
+ *
+ * Slots under RELRO (an object linked with -z now, as Debian builds GLib)
+ * are read-only once relocated. Those of the objects loaded at start-up are
+ * made writable for the store and read-only again, page by page, exactly
+ * the pages the loader protected (it rounds the RELRO end down: the page
+ * past it stays writable and is never touched); the loader is done with
+ * them before any constructor runs, and they are never unloaded. Not in a
+ * process with a seccomp filter (a sandbox may kill for mprotect): there
+ * they are left alone, and a process that installs its filter after some
+ * were rewritten gets no window from then on (a slot that cannot be pointed
+ * back would leave lock operations unrecorded inside a window). A RELRO
+ * slot of an object loaded later is left alone: while another thread's
+ * dlopen is relocating it, the loader may still be writing into it before
+ * protecting it, and a protection change of ours could fault the loader.
+ *
+ * Safety. The walk runs inside dl_iterate_phdr, which holds the loader's
+ * list lock: no object leaves while its slots are written (dlclose takes
+ * the object off the list under that lock before unmapping it). A slot is
+ * written with one aligned 8-byte store, so a thread calling through it
+ * concurrently jumps to either function, and both are correct at that
+ * moment (a window's opening records nothing until the rewrite is done,
+ * engine/window.c). Never from mapsan's signal handlers (the loader's lock).
+ * The caller holds rebind_lock, taken with try-lock only: a thread that holds
+ * the loader's lock (in a dl_iterate_phdr callback of the program's) may
+ * take a lock and reach here; it must not wait for a thread that waits for
+ * the loader's lock.
+ *
+ * Why a window's opening needs more than the rewrite: a thread that entered
+ * the real lock function before the slots were pointed back, and returns
+ * with the lock after the window opened, acquired it unrecorded. The engine
+ * covers that (engine/window.c, "rebound locks").
+ */
+#include "rebind.h"
+#include "interpose.h"
+#include "memread.h"
+
+#include <elf.h>
+#include <link.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* The interposer's names, as interceptors.inc spells them. */
+static const char *const real_names[] = {
+#define MAPSAN_INTERCEPTOR(name, version) #name,
+#include "interceptors.inc"
+#undef MAPSAN_INTERCEPTOR
+};
+
+#define NPARK_MAX 64
+static const struct mapsan_rebind_fn *fns;
+static size_t nfns;
+/* Per function: mapsan's wrapper, 0 when the loader bound the name to
+ * another library's definition (one preloaded before libmapsan: its slots
+ * are not ours to touch). */
+static uintptr_t wrapper[NPARK_MAX];
+
+#define STARTUP_MAX 256
+static uintptr_t startup_base[STARTUP_MAX];
+static const ElfW(Phdr) *startup_phdr[STARTUP_MAX];
+static int nstartup;
+
+static mapsan_lock rebind_lock = MAPSAN_LOCK_INIT;
+static _Atomic unsigned long parked_total, unparked_total;
+
+static int note_startup(struct dl_phdr_info *info, size_t size, void *data) {
+  (void)size;
+  (void)data;
+  if (nstartup < STARTUP_MAX) {
+    startup_base[nstartup] = info->dlpi_addr;
+    startup_phdr[nstartup] = info->dlpi_phdr;
+    nstartup++;
+  }
+  return 0;
+}
+
+void mapsan_rebind_init(const struct mapsan_rebind_fn *f, size_t n) {
+  if (n > NPARK_MAX)
+    n = NPARK_MAX;
+  for (size_t i = 0; i < n; i++) {
+    uintptr_t w = (uintptr_t)f[i].wrapper;
+    wrapper[i] = mapsan_is_runtime_pc(w) ? w : 0;
+  }
+  dl_iterate_phdr(note_startup, NULL);
+  fns = f;
+  nfns = n;
+}
+
+bool mapsan_rebind_ready(void) { return nfns > 0; }
+
+static bool is_startup(const struct dl_phdr_info *info) {
+  for (int i = 0; i < nstartup; i++)
+    if (startup_base[i] == info->dlpi_addr &&
+        startup_phdr[i] == info->dlpi_phdr)
+      return true;
+  return false;
+}
+
+/* The function's index in fns, or -1. A filter first: GLib's libraries
+ * have thousands of g_ slots, and the walk runs at every window's edge. */
+static int park_index(const char *name) {
+  switch (name[0]) {
+  case 'p':
+    if (strncmp(name, "pthread_", 8) != 0)
+      return -1;
+    break;
+  case 'm':
+    if (strncmp(name, "mtx_", 4) != 0)
+      return -1;
+    break;
+  case 'g':
+    if (name[1] != '_' || (strncmp(name + 2, "mutex_", 6) != 0 &&
+                           strncmp(name + 2, "rec_mutex_", 10) != 0 &&
+                           strncmp(name + 2, "rw_lock_", 8) != 0))
+      return -1;
+    break;
+  default:
+    return -1;
+  }
+  for (size_t i = 0; i < nfns; i++)
+    if (strcmp(name, real_names[fns[i].id]) == 0)
+      return (int)i;
+  return -1;
+}
+
+static uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) v) {
+  return v < base ? base + v : v; /* glibc relocates most entries in place */
+}
+
+struct pass {
+  bool to_real;
+  bool sandboxed; /* no mprotect under a seccomp filter */
+  bool failed;    /* a slot could not be pointed back at its wrapper */
+  uintptr_t real[NPARK_MAX];
+  long page;
+};
+
+struct object {
+  const struct dl_phdr_info *info;
+  uintptr_t relro_lo, relro_hi; /* the pages the loader made read-only */
+};
+
+static bool in_load(const struct object *o, uintptr_t a, bool writable) {
+  for (int i = 0; i < o->info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &o->info->dlpi_phdr[i];
+    uintptr_t lo = o->info->dlpi_addr + ph->p_vaddr;
+    if (ph->p_type == PT_LOAD && a >= lo && a < lo + ph->p_memsz &&
+        (!writable || (ph->p_flags & PF_W)))
+      return true;
+  }
+  return false;
+}
+
+/* What the slot should hold for this pass, or 0 to leave it. */
+static uintptr_t wanted(const struct pass *p, const struct object *o,
+                        int k, bool undefined, uintptr_t cur) {
+  uintptr_t real = p->real[k];
+  if (real == 0 || wrapper[k] == 0)
+    return 0;
+  /* Not bound yet: the slot points into its object's own PLT. (An object
+   * that defines the name itself and was bound to it, RTLD_DEEPBIND, is
+   * left alone: its symbol is not undefined.) */
+  bool unbound = undefined && in_load(o, cur, false);
+  if (p->to_real)
+    return cur == wrapper[k] || unbound ? real : 0;
+  return cur == real ? wrapper[k] : 0;
+}
+
+static void store(uintptr_t *slot, uintptr_t v) {
+  __atomic_store_n(slot, v, __ATOMIC_RELAXED);
+}
+
+static int visit(struct dl_phdr_info *info, size_t size, void *data) {
+  (void)size;
+  struct pass *p = data;
+  struct object o = {info, 0, 0};
+  const ElfW(Dyn) *dyn = NULL;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_DYNAMIC)
+      dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
+    else if (ph->p_type == PT_GNU_RELRO) {
+      uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+      uintptr_t mask = ~(uintptr_t)(p->page - 1);
+      o.relro_lo = lo & mask;
+      o.relro_hi = (lo + ph->p_memsz) & mask;
+    }
+  }
+  /* Not libmapsan's own slots (its calls to these names are its own). */
+  if (dyn == NULL || in_load(&o, (uintptr_t)&mapsan_rebind, false))
+    return 0;
+  uintptr_t base = info->dlpi_addr;
+  const ElfW(Rela) *rel = NULL;
+  size_t relsz = 0;
+  const ElfW(Sym) *symtab = NULL;
+  const char *strtab = NULL;
+  bool rela = true;
+  for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++) {
+    if (d->d_tag == DT_JMPREL)
+      rel = (const ElfW(Rela) *)dyn_addr(base, d->d_un.d_ptr);
+    else if (d->d_tag == DT_PLTRELSZ)
+      relsz = d->d_un.d_val;
+    else if (d->d_tag == DT_SYMTAB)
+      symtab = (const ElfW(Sym) *)dyn_addr(base, d->d_un.d_ptr);
+    else if (d->d_tag == DT_STRTAB)
+      strtab = (const char *)dyn_addr(base, d->d_un.d_ptr);
+    else if (d->d_tag == DT_PLTREL)
+      rela = d->d_un.d_val == DT_RELA;
+  }
+  if (rel == NULL || symtab == NULL || strtab == NULL || !rela)
+    return 0;
+  bool startup = is_startup(info);
+  for (size_t i = 0; i < relsz / sizeof(*rel); i++) {
+    if (ELF64_R_TYPE(rel[i].r_info) != R_X86_64_JUMP_SLOT)
+      continue;
+    const ElfW(Sym) *sym = &symtab[ELF64_R_SYM(rel[i].r_info)];
+    int k = park_index(strtab + sym->st_name);
+    if (k < 0)
+      continue;
+    uintptr_t *slot = (uintptr_t *)(base + rel[i].r_offset);
+    uintptr_t a = (uintptr_t)slot;
+    if (!in_load(&o, a, true))
+      continue;
+    bool relro = a >= o.relro_lo && a < o.relro_hi;
+    if (relro && !startup)
+      continue;
+    uintptr_t v = wanted(p, &o, k, sym->st_shndx == SHN_UNDEF,
+                         __atomic_load_n(slot, __ATOMIC_RELAXED));
+    if (v == 0)
+      continue;
+    if (relro && p->sandboxed) {
+      /* Rewritten before the program installed its filter: it cannot be
+       * pointed back, so no window may open (the pass fails). */
+      if (!p->to_real)
+        p->failed = true;
+      continue;
+    }
+    if (relro) {
+      void *page = (void *)(a & ~(uintptr_t)(p->page - 1));
+      if (mprotect(page, (size_t)p->page, PROT_READ | PROT_WRITE) != 0) {
+        p->failed |= !p->to_real;
+        continue;
+      }
+      store(slot, v);
+      mprotect(page, (size_t)p->page, PROT_READ);
+    } else {
+      store(slot, v);
+    }
+    atomic_fetch_add_explicit(p->to_real ? &parked_total : &unparked_total, 1,
+                              memory_order_relaxed);
+  }
+  return 0;
+}
+
+bool mapsan_rebind_trylock(void) {
+  return mapsan_lock_try_acquire(&rebind_lock);
+}
+
+void mapsan_rebind_unlock(void) { mapsan_lock_release(&rebind_lock); }
+
+bool mapsan_rebind(bool to_real) {
+  if (nfns == 0 || mapsan_in_signal())
+    return false;
+  struct pass p = {.to_real = to_real,
+                   .sandboxed = mapsan_mem_sandboxed(),
+                   .page = sysconf(_SC_PAGESIZE)};
+  if (p.page <= 0)
+    return false;
+  for (size_t i = 0; i < nfns; i++)
+    p.real[i] = (uintptr_t)__atomic_load_n(&mapsan_real_table[fns[i].id],
+                                           __ATOMIC_ACQUIRE);
+  mapsan_enter(); /* the loader's callbacks run no hooks of ours */
+  dl_iterate_phdr(visit, &p);
+  mapsan_leave();
+  return !p.failed;
+}
+
+void mapsan_rebind_stats(unsigned long *parked, unsigned long *unparked) {
+  *parked = atomic_load_explicit(&parked_total, memory_order_relaxed);
+  *unparked = atomic_load_explicit(&unparked_total, memory_order_relaxed);
+}
+
+void mapsan_rebind_fork_child(void) { mapsan_lock_reset(&rebind_lock); }

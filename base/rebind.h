@@ -1,0 +1,46 @@
+/*
+ * rebind.h: the program's PLT slots for lock operations, pointed at the
+ * real functions while no canary window is open (rebind.c).
+ */
+#ifndef MAPSAN_REBIND_H
+#define MAPSAN_REBIND_H
+
+#include "interpose.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A function whose PLT slots may be rewritten: its real-function id and
+ * mapsan's wrapper. */
+struct mapsan_rebind_fn {
+  enum mapsan_real_id id;
+  mapsan_fnptr wrapper;
+};
+
+/* Takes the functions (the array must live for good) and records the
+ * objects loaded at start-up (their slots under RELRO may be rewritten: the
+ * loader is done with them). From the constructor, before any thread but
+ * the first runs. */
+void mapsan_rebind_init(const struct mapsan_rebind_fn *fns, size_t n);
+bool mapsan_rebind_ready(void);
+
+/* Points every rewritable PLT slot of the lock operations (rebind.c lists
+ * them) at the real functions (to_real) or back at mapsan's wrappers.
+ * False when it could not be done (inside a signal handler of mapsan's, or
+ * a slot could not be pointed back): with to_real false the caller must
+ * then not start recording lock operations. Callers serialize
+ * through mapsan_rebind_lock. */
+bool mapsan_rebind(bool to_real);
+
+/* Taken with try-lock only (rebind.c: the loader's lock is taken inside). */
+bool mapsan_rebind_trylock(void);
+void mapsan_rebind_unlock(void);
+
+/* Slots rewritten so far to the real functions, and back (for the exit
+ * summary and the tests). */
+void mapsan_rebind_stats(unsigned long *parked, unsigned long *unparked);
+
+/* In the child after fork: the lock is free again. */
+void mapsan_rebind_fork_child(void);
+
+#endif
