@@ -1,6 +1,7 @@
 /*
  * rebind.c: between canary windows, the program calls the C library's and
- * GLib's lock functions directly, not mapsan's wrappers.
+ * GLib's lock functions, and the maps' read functions, directly, not
+ * mapsan's wrappers.
  *
  * Why. While no window is open the vector clocks are stopped and a lock
  * wrapper records nothing (engine/window.h): it is the real call plus a
@@ -16,8 +17,8 @@
  * window opens. Full mode never does this.
  *
  * Which slots. R_X86_64_JUMP_SLOT relocations naming one of the functions
- * the shim hands over (shim/sync_rebind.c: those whose wrappers do nothing
- * but the real call while the clocks are stopped). A slot holding the wrapper or
+ * the shim hands over (shim/bypass.c: those whose wrappers do nothing but
+ * the real call while no window is open: lock operations, map reads). A slot holding the wrapper or
  * not yet bound (lazy binding: it points back into its own object's PLT)
  * gets the real function; a slot holding the real function gets the
  * wrapper back; a slot holding anything else (bound elsewhere by the
@@ -137,7 +138,12 @@ static int park_index(const char *name) {
   case 'g':
     if (name[1] != '_' || (strncmp(name + 2, "mutex_", 6) != 0 &&
                            strncmp(name + 2, "rec_mutex_", 10) != 0 &&
-                           strncmp(name + 2, "rw_lock_", 8) != 0))
+                           strncmp(name + 2, "rw_lock_", 8) != 0 &&
+                           strncmp(name + 2, "hash_table_", 11) != 0))
+      return -1;
+    break;
+  case 'h':
+    if (strncmp(name, "hmap_", 5) != 0)
       return -1;
     break;
   default:

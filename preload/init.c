@@ -52,7 +52,7 @@
 #include "../engine/sync.h"
 #include "../engine/window.h"
 #include "../base/rebind.h"
-#include "../shim/sync_wrap.h"
+#include "../shim/bypass.h"
 #include "../engine/thread.h"
 
 #include <pthread.h>
@@ -166,7 +166,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
     mapsan_unwind_load();
   mapsan_report_init();
   mapsan_report_set_thread_info(mapsan_thread_info_get);
-  mapsan_sync_rebind_init();
+  mapsan_bypass_init();
   mapsan_window_init(); /* before the first thread: engine/window.h */
   mapsan_profile_init();
   mapsan_thread_init();

@@ -35,10 +35,6 @@ static inline bool mapsan_clocks_running(void) {
 
 int mapsan_lock_acquired_int(void *obj, int r, unsigned how);
 
-/* Hands base/rebind.c the lock wrappers a canary bypasses between windows
- * (sync_rebind.c); from the constructor. */
-void mapsan_sync_rebind_init(void);
-
 /* The body of an acquisition `int name(T *obj, ...)`: `call` is the real
  * call, 0 when it acquired; `how` is MAPSAN_LOCK_HOW (sync.h). */
 #define MAPSAN_LOCK_INT(obj, call, how)                                       \
