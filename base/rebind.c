@@ -18,13 +18,16 @@
  *
  * Which slots. R_X86_64_JUMP_SLOT relocations naming one of the functions
  * the shim hands over (shim/bypass.c: those whose wrappers do nothing but
- * the real call while no window is open: lock operations, map reads). A slot holding the wrapper or
- * not yet bound (lazy binding: it points back into its own object's PLT)
- * gets the real function; a slot holding the real function gets the
- * wrapper back; a slot holding anything else (bound elsewhere by the
- * loader's rules) is left alone. Calls through a function pointer (GOT
- * entries of R_X86_64_GLOB_DAT, `&pthread_mutex_lock` kept in data) keep
- * the wrapper: a pointer the program can compare is never changed.
+ * the real call while no window is open: lock operations, map reads). A
+ * slot holding the wrapper, or not bound yet in an object loaded at
+ * start-up (lazy binding: it points back into its own object's PLT, and
+ * the loader would bind it to the wrapper), gets the real function and is
+ * remembered; only remembered slots get the wrapper back. Anything else
+ * (a slot the loader bound elsewhere, an RTLD_DEEPBIND library's, an
+ * auditor's PLT stub left unbound in a later object) is left alone. Calls
+ * through a function pointer (GOT entries of R_X86_64_GLOB_DAT,
+ * `&pthread_mutex_lock` kept in data) keep the wrapper: a pointer the
+ * program can compare is never changed.
  *
  * Slots under RELRO (an object linked with -z now, as Debian builds GLib)
  * are read-only once relocated. Those of the objects loaded at start-up are
@@ -183,19 +186,55 @@ static bool in_load(const struct object *o, uintptr_t a, bool writable) {
   return false;
 }
 
+/* The slots this process rewrote to a real function, so that only those
+ * are pointed back (a slot the loader itself bound to the real function,
+ * in an RTLD_DEEPBIND library, stays so): open addressing on the slot's
+ * address, under rebind_lock, emptied after each complete rewrite back. A
+ * slot that finds the set full is left at its wrapper. */
+#define PARKED_MAX 4096
+static uintptr_t parked_set[PARKED_MAX];
+static unsigned nparked;
+
+static unsigned parked_home(uintptr_t a) {
+  return (unsigned)(((uint64_t)a * 0x9e3779b97f4a7c15ull) >> 52);
+}
+
+static bool parked_has(uintptr_t a) {
+  for (unsigned i = parked_home(a);; i = (i + 1) % PARKED_MAX) {
+    if (parked_set[i] == a)
+      return true;
+    if (parked_set[i] == 0)
+      return false;
+  }
+}
+
+static bool parked_add(uintptr_t a) {
+  if (nparked >= PARKED_MAX / 2)
+    return false;
+  unsigned i = parked_home(a);
+  while (parked_set[i] != 0 && parked_set[i] != a)
+    i = (i + 1) % PARKED_MAX;
+  if (parked_set[i] == 0) {
+    parked_set[i] = a;
+    nparked++;
+  }
+  return true;
+}
+
 /* What the slot should hold for this pass, or 0 to leave it. */
 static uintptr_t wanted(const struct pass *p, const struct object *o,
-                        int k, bool undefined, uintptr_t cur) {
+                        int k, bool undefined, bool startup, uintptr_t a,
+                        uintptr_t cur) {
   uintptr_t real = p->real[k];
   if (real == 0 || wrapper[k] == 0)
     return 0;
-  /* Not bound yet: the slot points into its object's own PLT. (An object
-   * that defines the name itself and was bound to it, RTLD_DEEPBIND, is
-   * left alone: its symbol is not undefined.) */
-  bool unbound = undefined && in_load(o, cur, false);
-  if (p->to_real)
-    return cur == wrapper[k] || unbound ? real : 0;
-  return cur == real ? wrapper[k] : 0;
+  if (!p->to_real)
+    return cur == real && parked_has(a) ? wrapper[k] : 0;
+  /* Not bound yet: the slot points into its object's own PLT, and the
+   * loader would bind it to the wrapper (an object loaded at start-up: in
+   * the global scope; one loaded later may have RTLD_DEEPBIND). */
+  bool unbound = startup && undefined && in_load(o, cur, false);
+  return cur == wrapper[k] || unbound ? real : 0;
 }
 
 static void store(uintptr_t *slot, uintptr_t v) {
@@ -256,9 +295,9 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
     bool relro = a >= o.relro_lo && a < o.relro_hi;
     if (relro && !startup)
       continue;
-    uintptr_t v = wanted(p, &o, k, sym->st_shndx == SHN_UNDEF,
+    uintptr_t v = wanted(p, &o, k, sym->st_shndx == SHN_UNDEF, startup, a,
                          __atomic_load_n(slot, __ATOMIC_RELAXED));
-    if (v == 0)
+    if (v == 0 || (p->to_real && !parked_add(a)))
       continue;
     if (relro && p->sandboxed) {
       /* Rewritten before the program installed its filter: it cannot be
@@ -303,6 +342,10 @@ bool mapsan_rebind(bool to_real) {
                                            __ATOMIC_ACQUIRE);
   mapsan_enter(); /* the loader's callbacks run no hooks of ours */
   dl_iterate_phdr(visit, &p);
+  if (!to_real && !p.failed) {
+    memset(parked_set, 0, sizeof(parked_set));
+    nparked = 0;
+  }
   mapsan_leave();
   return !p.failed;
 }
@@ -312,4 +355,6 @@ void mapsan_rebind_stats(unsigned long *parked, unsigned long *unparked) {
   *unparked = atomic_load_explicit(&unparked_total, memory_order_relaxed);
 }
 
+void mapsan_rebind_fork_prepare(void) { mapsan_lock_acquire(&rebind_lock); }
+void mapsan_rebind_fork_parent(void) { mapsan_lock_release(&rebind_lock); }
 void mapsan_rebind_fork_child(void) { mapsan_lock_reset(&rebind_lock); }

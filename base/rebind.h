@@ -40,7 +40,13 @@ void mapsan_rebind_unlock(void);
  * summary and the tests). */
 void mapsan_rebind_stats(unsigned long *parked, unsigned long *unparked);
 
-/* In the child after fork: the lock is free again. */
+/* Around fork (preload/init.c): rebind_lock is taken first, so that no
+ * rewrite is under way when the process forks. glibc's fork does not reset
+ * the loader's list lock, which the rewrite's dl_iterate_phdr holds: a
+ * child forked in the middle of a rewrite would wait for it forever at its
+ * next window's edge. */
+void mapsan_rebind_fork_prepare(void);
+void mapsan_rebind_fork_parent(void);
 void mapsan_rebind_fork_child(void);
 
 #endif

@@ -446,19 +446,29 @@ void mapsan_cond_wait_cancelled(void *mutex) {
   errno = saved;
 }
 
+/* Plain edges may be recorded in a signal handler (sem_post, a write to
+ * a pipe: async-signal-safe): see edge_entry (thread.h, window.c). */
 void mapsan_sync_release_live(uintptr_t addr) {
   mapsan_enter(); /* the thread's clock is ticked: see base.h, "signals" */
   struct mapsan_thread *t = mapsan_thread_current();
-  if (t)
+  if (t) {
+    bool outer = t->edge_entry;
+    t->edge_entry = true;
     release(t, addr, false);
+    t->edge_entry = outer;
+  }
   mapsan_leave();
 }
 
 void mapsan_sync_acquire_live(uintptr_t addr) {
   mapsan_enter();
   struct mapsan_thread *t = mapsan_thread_current();
-  if (t)
+  if (t) {
+    bool outer = t->edge_entry;
+    t->edge_entry = true;
     acquire(t, addr, MAPSAN_LOCK_WRITE);
+    t->edge_entry = outer;
+  }
   mapsan_leave();
 }
 

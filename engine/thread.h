@@ -157,6 +157,10 @@ struct mapsan_thread {
    * value of vc.c[slot], stored at every tick. */
   uint64_t entered_gen;
   _Atomic uint64_t pub_clock;
+  /* Inside an edge a signal handler may record (sem_post, a write to a
+   * pipe...): entering a window there learns, but does not count as the
+   * thread's entry (window.c). */
+  bool edge_entry;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };

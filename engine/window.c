@@ -62,7 +62,13 @@
  * in detection: accesses of a window made before a thread's first event in
  * it are taken as ordered before that thread, while the accesses each
  * thread makes at its current clock stay unordered with everyone else (a
- * racy loop is still found from its next iteration).
+ * racy loop is still found from its next iteration; a tick that is not a
+ * release, an implicit edge's follow or a once window's opening, and a
+ * finished thread's last accesses count as learned too: missed races, never
+ * false ones). A plain edge recorded in a signal handler (sem_post, a pipe
+ * write) learns without counting as the thread's entry: the thread it
+ * interrupted may be inside a rebound lock call that returns with the lock
+ * later, and its own next event learns again.
  */
 #include "window.h"
 
@@ -104,6 +110,11 @@ static bool unbounded(void) {
  * that rewrites them back before its first window). */
 static bool rebinding;
 static bool rebound;
+/* A rewrite back failed (a seccomp filter installed after RELRO slots were
+ * rewritten, an mprotect refused): no window opens again, and no thread
+ * walks the objects again at every look at the time (under rebind_lock;
+ * read without it as a hint). */
+static _Atomic bool windows_over;
 
 /* After a close: the slots to the real functions, unless a window opened
  * meanwhile or another thread is rewriting them. */
@@ -127,6 +138,7 @@ static bool unbind_for_open(void) {
     return false;
   if (rebound) {
     if (!mapsan_rebind(false)) {
+      atomic_store_explicit(&windows_over, true, memory_order_relaxed);
       mapsan_rebind_unlock();
       return false;
     }
@@ -174,6 +186,7 @@ static uint64_t decide(void) {
     gen = 0;
     closed = true;
   } else if (gen == 0 && budget > 0 &&
+             !atomic_load_explicit(&windows_over, memory_order_relaxed) &&
              (covered_ns + window_ns()) * 100 <= (now - start_ns) * budget) {
     may_open = true;
   }
@@ -183,16 +196,22 @@ static uint64_t decide(void) {
   if (!may_open || !unbind_for_open())
     return gen;
   /* The slots point at the wrappers; no other thread can open a window
-   * while rebind_lock is held, nor rewrite the slots. */
+   * while rebind_lock is held, nor rewrite the slots. The window starts
+   * now, not when the rewrite began. */
   mapsan_lock_acquire(&window_lock);
   gen = atomic_load_explicit(&mapsan_window_gen, memory_order_relaxed);
   if (gen == 0) {
-    open_window(now);
+    open_window(now_ns());
     gen = last_gen;
   }
   mapsan_lock_release(&window_lock);
-  if (rebinding)
+  if (rebinding) {
     mapsan_rebind_unlock();
+    /* A thread that closed the window while the lock was held here could
+     * not rewrite the slots: done for it. */
+    if (atomic_load_explicit(&mapsan_window_gen, memory_order_acquire) == 0)
+      rebind_closed();
+  }
   return gen;
 }
 
@@ -228,7 +247,12 @@ void mapsan_window_enter_slow(struct mapsan_thread *t) {
   uint64_t gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
   if (gen == 0 || gen == t->entered_gen)
     return;
-  t->entered_gen = gen;
+  /* A plain edge may be recorded by a signal handler that interrupted this
+   * thread inside a rebound lock call (one that may return with the lock,
+   * unrecorded, later): it learns, but the thread's own next event learns
+   * again. */
+  if (!t->edge_entry)
+    t->entered_gen = gen;
   if (rebinding)
     mapsan_thread_learn_all(t);
 }
@@ -245,8 +269,6 @@ void mapsan_window_init(void) {
   rebinding = true;
   rebind_closed();
 }
-
-void mapsan_window_fork_child(void) { mapsan_rebind_fork_child(); }
 
 void mapsan_window_stats(uint64_t *opened, unsigned *permille) {
   mapsan_lock_acquire(&window_lock);

@@ -84,9 +84,6 @@ static inline void mapsan_window_sync(struct mapsan_thread *t) {
  * window opens now, so every lock a thread takes is in its list. */
 void mapsan_window_init(void);
 
-/* In the child after fork (preload/init.c). */
-void mapsan_window_fork_child(void);
-
 /* For the summary: windows opened, and the share of the run they covered
  * in per mille. */
 void mapsan_window_stats(uint64_t *opened, unsigned *permille);

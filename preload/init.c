@@ -258,6 +258,7 @@ static void fork_prepare(void) {
     return;
   fork_saved_reentry = mapsan_reentry;
   mapsan_enter();
+  mapsan_rebind_fork_prepare(); /* first: it is held while others are taken */
   mapsan_report_fork_prepare();
   mapsan_maps_fork_prepare();
   mapsan_iters_fork_prepare();
@@ -279,6 +280,7 @@ static void fork_parent(void) {
   mapsan_iters_fork_parent();
   mapsan_maps_fork_parent();
   mapsan_report_fork_parent();
+  mapsan_rebind_fork_parent();
   mapsan_leave();
 }
 
@@ -293,7 +295,7 @@ static void fork_child(void) {
   mapsan_sync_fork_child();
   mapsan_iters_fork_child();
   mapsan_maps_fork_child();
-  mapsan_window_fork_child();
+  mapsan_rebind_fork_child();
   mapsan_report_fork_child();
   mapsan_reentry = fork_saved_reentry;
 }
