@@ -61,6 +61,7 @@
  * covers that (engine/window.c, "rebound locks").
  */
 #include "rebind.h"
+#include "alloc.h"
 #include "interpose.h"
 #include "memread.h"
 
@@ -118,13 +119,6 @@ void mapsan_rebind_init(const struct mapsan_rebind_fn *f, size_t n) {
 
 bool mapsan_rebind_ready(void) { return nfns > 0; }
 
-static bool is_startup(const struct dl_phdr_info *info) {
-  for (int i = 0; i < nstartup; i++)
-    if (startup_base[i] == info->dlpi_addr &&
-        startup_phdr[i] == info->dlpi_phdr)
-      return true;
-  return false;
-}
 
 /* The function's index in fns, or -1. A filter first: GLib's libraries
  * have thousands of g_ slots, and the walk runs at every window's edge. */
@@ -274,25 +268,37 @@ static void relro_flush(struct pass *p, const struct object *o,
   b->n = 0;
 }
 
-static int visit(struct dl_phdr_info *info, size_t size, void *data) {
-  (void)size;
-  struct pass *p = data;
-  struct object o = {info, 0, 0};
-  const ElfW(Dyn) *dyn = NULL;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type == PT_DYNAMIC)
-      dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
-    else if (ph->p_type == PT_GNU_RELRO) {
-      uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-      uintptr_t mask = ~(uintptr_t)(p->page - 1);
-      o.relro_lo = lo & mask;
-      o.relro_hi = (lo + ph->p_memsz) & mask;
-    }
-  }
-  /* Not libmapsan's own slots (its calls to these names are its own). */
-  if (dyn == NULL || in_load(&o, (uintptr_t)&mapsan_rebind, false))
-    return 0;
+/* One slot for a listed function: its address, the function's index in
+ * fns, and whether the object leaves the name undefined (imports it). */
+struct found {
+  uintptr_t *slot;
+  uint8_t k;
+  bool undefined;
+};
+
+/* The slots of a start-up object, found at its first walk and kept (such
+ * an object is never unloaded): a later walk, at every window's edge,
+ * reads a few dozen entries instead of every PLT relocation of every
+ * library (GLib's have thousands: 2.6% of `actions`' instructions under
+ * callgrind, whose slowness multiplies the windows). */
+struct found_list {
+  int n;
+  struct found f[];
+};
+static struct found_list *startup_found[STARTUP_MAX];
+
+static int startup_index(const struct dl_phdr_info *info) {
+  for (int i = 0; i < nstartup; i++)
+    if (startup_base[i] == info->dlpi_addr &&
+        startup_phdr[i] == info->dlpi_phdr)
+      return i;
+  return -1;
+}
+
+/* The JUMP_SLOTs of listed functions, up to max into out; returns how
+ * many there are. */
+static int each_slot(const struct dl_phdr_info *info, const ElfW(Dyn) *dyn,
+                     struct found *out, int max) {
   uintptr_t base = info->dlpi_addr;
   const ElfW(Rela) *rel = NULL;
   size_t relsz = 0;
@@ -313,8 +319,7 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
   }
   if (rel == NULL || symtab == NULL || strtab == NULL || !rela)
     return 0;
-  bool startup = is_startup(info);
-  struct relro_batch b = {0};
+  int n = 0;
   for (size_t i = 0; i < relsz / sizeof(*rel); i++) {
     if (ELF64_R_TYPE(rel[i].r_info) != R_X86_64_JUMP_SLOT)
       continue;
@@ -322,14 +327,66 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
     int k = park_index(strtab + sym->st_name);
     if (k < 0)
       continue;
-    uintptr_t *slot = (uintptr_t *)(base + rel[i].r_offset);
+    if (out != NULL && n < max)
+      out[n] = (struct found){(uintptr_t *)(base + rel[i].r_offset),
+                              (uint8_t)k, sym->st_shndx == SHN_UNDEF};
+    n++;
+  }
+  return n;
+}
+
+static int visit(struct dl_phdr_info *info, size_t size, void *data) {
+  (void)size;
+  struct pass *p = data;
+  struct object o = {info, 0, 0};
+  const ElfW(Dyn) *dyn = NULL;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_DYNAMIC)
+      dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
+    else if (ph->p_type == PT_GNU_RELRO) {
+      uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+      uintptr_t mask = ~(uintptr_t)(p->page - 1);
+      o.relro_lo = lo & mask;
+      o.relro_hi = (lo + ph->p_memsz) & mask;
+    }
+  }
+  /* Not libmapsan's own slots (its calls to these names are its own). */
+  if (dyn == NULL || in_load(&o, (uintptr_t)&mapsan_rebind, false))
+    return 0;
+  int si = startup_index(info);
+  bool startup = si >= 0;
+  struct found local[NPARK_MAX];
+  const struct found *list = local;
+  int n;
+  if (startup && startup_found[si] != NULL) {
+    list = startup_found[si]->f;
+    n = startup_found[si]->n;
+  } else {
+    n = each_slot(info, dyn, local, NPARK_MAX);
+    if (n > NPARK_MAX)
+      n = NPARK_MAX; /* an object importing a name twice: the rest left */
+    if (startup) {
+      struct found_list *l =
+          mapsan_malloc(sizeof(*l) + (size_t)n * sizeof(l->f[0]));
+      if (l != NULL) {
+        l->n = n;
+        memcpy(l->f, local, (size_t)n * sizeof(local[0]));
+        startup_found[si] = l;
+      }
+    }
+  }
+  struct relro_batch b = {0};
+  for (int i = 0; i < n; i++) {
+    uintptr_t *slot = list[i].slot;
     uintptr_t a = (uintptr_t)slot;
+    int k = list[i].k;
     if (!in_load(&o, a, true))
       continue;
     bool relro = a >= o.relro_lo && a < o.relro_hi;
     if (relro && !startup)
       continue;
-    uintptr_t v = wanted(p, &o, k, sym->st_shndx == SHN_UNDEF, startup, a,
+    uintptr_t v = wanted(p, &o, k, list[i].undefined, startup, a,
                          __atomic_load_n(slot, __ATOMIC_RELAXED));
     if (v == 0 || (p->to_real && !parked_add(a)))
       continue;
