@@ -222,7 +222,9 @@ bool mapsan_window_track_slow(struct mapsan_thread *t) {
   if (gen == 0)
     return false;
   if (t->window_gen != gen) {
-    mapsan_window_enter(t);
+    /* Learned for this window even if it closed since decide(): the
+     * access is recorded in it. */
+    mapsan_window_enter_slow(t, gen);
     t->window_gen = gen;
     mapsan_thread_tick(t); /* new epochs for a new window */
     mapsan_thread_held_sync(t, gen); /* the locks held as this window saw */
@@ -243,8 +245,7 @@ void mapsan_window_sync_slow(struct mapsan_thread *t) {
     decide();
 }
 
-void mapsan_window_enter_slow(struct mapsan_thread *t) {
-  uint64_t gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
+void mapsan_window_enter_slow(struct mapsan_thread *t, uint64_t gen) {
   if (gen == 0 || gen == t->entered_gen)
     return;
   /* A plain edge may be recorded by a signal handler that interrupted this

@@ -61,13 +61,12 @@ void mapsan_window_sync_slow(struct mapsan_thread *t);
 /* t's first clock work or tracked access in the window now open: with the
  * lock calls rebound between windows, t first learns every clock
  * (window.c, "rebound locks"). */
-void mapsan_window_enter_slow(struct mapsan_thread *t);
+void mapsan_window_enter_slow(struct mapsan_thread *t, uint64_t gen);
 
 static inline void mapsan_window_enter(struct mapsan_thread *t) {
-  if (MAPSAN_UNLIKELY(t->entered_gen !=
-                      atomic_load_explicit(&mapsan_window_gen,
-                                           memory_order_acquire)))
-    mapsan_window_enter_slow(t);
+  uint64_t gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
+  if (MAPSAN_UNLIKELY(t->entered_gen != gen))
+    mapsan_window_enter_slow(t, gen);
 }
 
 static inline void mapsan_window_sync(struct mapsan_thread *t) {
