@@ -59,8 +59,12 @@ static bool contains(const struct dl_phdr_info *info, uintptr_t addr) {
   return false;
 }
 
+static uintptr_t dyn_addr_at(uintptr_t base, ElfW(Addr) v) {
+  return v < base ? base + v : v;
+}
+
 static uintptr_t dyn_addr(const struct dl_phdr_info *info, ElfW(Addr) v) {
-  return v < info->dlpi_addr ? info->dlpi_addr + v : v;
+  return dyn_addr_at(info->dlpi_addr, v);
 }
 
 /* Finds the object's tables; false (answer "maybe") without a GNU hash. */
@@ -197,3 +201,36 @@ bool mapsan_elf_set_may_define(struct mapsan_elf_set *set, const char *name) {
   return mapsan_elf_set_find(set, name, &a) != MAPSAN_ELF_ABSENT;
 }
 
+bool mapsan_elf_plt(uintptr_t base, const void *dynp,
+                    struct mapsan_elf_plt *out) {
+  size_t size = 0;
+  bool rela = true;
+  memset(out, 0, sizeof(*out));
+  out->base = base;
+  for (const ElfW(Dyn) *d = dynp; d->d_tag != DT_NULL; d++) {
+    if (d->d_tag == DT_JMPREL)
+      out->rela = (const void *)dyn_addr_at(base, d->d_un.d_ptr);
+    else if (d->d_tag == DT_PLTRELSZ)
+      size = d->d_un.d_val;
+    else if (d->d_tag == DT_SYMTAB)
+      out->symtab = (const void *)dyn_addr_at(base, d->d_un.d_ptr);
+    else if (d->d_tag == DT_STRTAB)
+      out->strtab = (const char *)dyn_addr_at(base, d->d_un.d_ptr);
+    else if (d->d_tag == DT_PLTREL)
+      rela = d->d_un.d_val == DT_RELA;
+  }
+  out->n = size / sizeof(ElfW(Rela));
+  return out->rela != NULL && out->symtab != NULL && out->strtab != NULL &&
+         rela;
+}
+
+const char *mapsan_elf_plt_slot(const struct mapsan_elf_plt *p, size_t i,
+                                uintptr_t **slot, bool *undefined) {
+  const ElfW(Rela) *r = (const ElfW(Rela) *)p->rela + i;
+  if (ELF64_R_TYPE(r->r_info) != R_X86_64_JUMP_SLOT)
+    return NULL;
+  const ElfW(Sym) *sym = (const ElfW(Sym) *)p->symtab + ELF64_R_SYM(r->r_info);
+  *slot = (uintptr_t *)(p->base + r->r_offset);
+  *undefined = sym->st_shndx == SHN_UNDEF;
+  return p->strtab + sym->st_name;
+}

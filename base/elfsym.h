@@ -5,6 +5,7 @@
 #define MAPSAN_ELFSYM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The searchable objects loaded after libmapsan, at one moment: valid
@@ -37,6 +38,23 @@ enum {
 };
 int mapsan_elf_set_find(struct mapsan_elf_set *set, const char *name,
                         uintptr_t *addr);
+
+/* An object's PLT relocations, from its dynamic section (dyn: its
+ * ElfW(Dyn) array as loaded; base: its load bias). False without any. */
+struct mapsan_elf_plt {
+  uintptr_t base;
+  const void *rela; /* ElfW(Rela)[n] */
+  size_t n;
+  const void *symtab; /* ElfW(Sym) */
+  const char *strtab;
+};
+bool mapsan_elf_plt(uintptr_t base, const void *dyn, struct mapsan_elf_plt *out);
+
+/* Relocation i: the name of the function whose PLT slot it fills, with
+ * the slot's address and whether the object imports the name (leaves it
+ * undefined), or NULL when it is not an R_X86_64_JUMP_SLOT. */
+const char *mapsan_elf_plt_slot(const struct mapsan_elf_plt *p, size_t i,
+                                uintptr_t **slot, bool *undefined);
 
 
 #endif

@@ -62,6 +62,7 @@
  */
 #include "rebind.h"
 #include "alloc.h"
+#include "elfsym.h"
 #include "interpose.h"
 #include "memread.h"
 
@@ -152,10 +153,6 @@ static int park_index(const char *name) {
   return -1;
 }
 
-static uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) v) {
-  return v < base ? base + v : v; /* glibc relocates most entries in place */
-}
-
 struct pass {
   bool to_real;
   bool sandboxed; /* no mprotect under a seccomp filter */
@@ -185,12 +182,12 @@ static bool in_load(const struct object *o, uintptr_t a, bool writable) {
  * in an RTLD_DEEPBIND library, stays so): open addressing on the slot's
  * address, under rebind_lock, emptied after each complete rewrite back. A
  * slot that finds the set full is left at its wrapper. */
-#define PARKED_MAX 4096
+#define PARKED_MAX 512 /* 4 KiB: a page a canary process keeps resident */
 static uintptr_t parked_set[PARKED_MAX];
 static unsigned nparked;
 
 static unsigned parked_home(uintptr_t a) {
-  return (unsigned)(((uint64_t)a * 0x9e3779b97f4a7c15ull) >> 52);
+  return (unsigned)(((uint64_t)a * 0x9e3779b97f4a7c15ull) >> 55);
 }
 
 static bool parked_has(uintptr_t a) {
@@ -299,37 +296,19 @@ static int startup_index(const struct dl_phdr_info *info) {
  * many there are. */
 static int each_slot(const struct dl_phdr_info *info, const ElfW(Dyn) *dyn,
                      struct found *out, int max) {
-  uintptr_t base = info->dlpi_addr;
-  const ElfW(Rela) *rel = NULL;
-  size_t relsz = 0;
-  const ElfW(Sym) *symtab = NULL;
-  const char *strtab = NULL;
-  bool rela = true;
-  for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++) {
-    if (d->d_tag == DT_JMPREL)
-      rel = (const ElfW(Rela) *)dyn_addr(base, d->d_un.d_ptr);
-    else if (d->d_tag == DT_PLTRELSZ)
-      relsz = d->d_un.d_val;
-    else if (d->d_tag == DT_SYMTAB)
-      symtab = (const ElfW(Sym) *)dyn_addr(base, d->d_un.d_ptr);
-    else if (d->d_tag == DT_STRTAB)
-      strtab = (const char *)dyn_addr(base, d->d_un.d_ptr);
-    else if (d->d_tag == DT_PLTREL)
-      rela = d->d_un.d_val == DT_RELA;
-  }
-  if (rel == NULL || symtab == NULL || strtab == NULL || !rela)
+  struct mapsan_elf_plt plt;
+  if (!mapsan_elf_plt(info->dlpi_addr, dyn, &plt))
     return 0;
   int n = 0;
-  for (size_t i = 0; i < relsz / sizeof(*rel); i++) {
-    if (ELF64_R_TYPE(rel[i].r_info) != R_X86_64_JUMP_SLOT)
-      continue;
-    const ElfW(Sym) *sym = &symtab[ELF64_R_SYM(rel[i].r_info)];
-    int k = park_index(strtab + sym->st_name);
+  for (size_t i = 0; i < plt.n; i++) {
+    uintptr_t *slot;
+    bool undefined;
+    const char *name = mapsan_elf_plt_slot(&plt, i, &slot, &undefined);
+    int k = name ? park_index(name) : -1;
     if (k < 0)
       continue;
-    if (out != NULL && n < max)
-      out[n] = (struct found){(uintptr_t *)(base + rel[i].r_offset),
-                              (uint8_t)k, sym->st_shndx == SHN_UNDEF};
+    if (n < max)
+      out[n] = (struct found){slot, (uint8_t)k, undefined};
     n++;
   }
   return n;

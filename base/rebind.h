@@ -1,6 +1,7 @@
 /*
- * rebind.h: the program's PLT slots for lock operations, pointed at the
- * real functions while no canary window is open (rebind.c).
+ * rebind.h: the program's PLT slots for the wrappers a canary bypasses
+ * (lock operations, map reads: shim/bypass.c), pointed at the real
+ * functions while no canary window is open (rebind.c).
  */
 #ifndef MAPSAN_REBIND_H
 #define MAPSAN_REBIND_H
@@ -24,12 +25,12 @@ struct mapsan_rebind_fn {
 void mapsan_rebind_init(const struct mapsan_rebind_fn *fns, size_t n);
 bool mapsan_rebind_ready(void);
 
-/* Points every rewritable PLT slot of the lock operations (rebind.c lists
- * them) at the real functions (to_real) or back at mapsan's wrappers.
+/* Points every rewritable PLT slot of the functions given to init at the
+ * real functions (to_real), or those it rewrote back at mapsan's wrappers.
  * False when it could not be done (inside a signal handler of mapsan's, or
  * a slot could not be pointed back): with to_real false the caller must
- * then not start recording lock operations. Callers serialize
- * through mapsan_rebind_lock. */
+ * then not start recording lock operations. The caller holds the lock
+ * below. */
 bool mapsan_rebind(bool to_real);
 
 /* Taken with try-lock only (rebind.c: the loader's lock is taken inside). */

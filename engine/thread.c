@@ -315,9 +315,7 @@ void mapsan_thread_prepare_create(struct mapsan_thread_start *st,
     return;
   st->parent_num = t->num;
   /* The child starts from this clock: a release (window.c). */
-  if (!mapsan_window_always &&
-      atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
-    mapsan_window_enter(t);
+  mapsan_window_enter(t);
   st->follow = t->spawn_follow ? t->spawn_follow : t->follow;
   st->publish = t->spawn_follow ? t->spawn_publish : t->publish;
   mapsan_vclock_copy(&st->vc, &t->vc);
@@ -394,9 +392,7 @@ void mapsan_thread_finish(void) {
   if (t == NULL)
     return;
   /* The joiner learns this clock: a release (window.c). */
-  if (!mapsan_window_always &&
-      atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire))
-    mapsan_window_enter(t);
+  mapsan_window_enter(t);
   mapsan_lock_acquire(&registry_lock);
   if (!t->detached) {
     struct join_rec *jr = mapsan_calloc(1, sizeof(*jr));

@@ -58,14 +58,17 @@ static inline bool mapsan_window_closed(void) {
  * tracked map is touched). */
 void mapsan_window_sync_slow(struct mapsan_thread *t);
 
-/* t's first clock work or tracked access in the window now open: with the
- * lock calls rebound between windows, t first learns every clock
- * (window.c, "rebound locks"). */
+/* Before t's clock work, tracked access or release of its clock (thread
+ * creation, exit): in the first one of a window, with the lock calls
+ * rebound between windows, t learns every clock (window.c, "rebound
+ * locks"). Nothing in full mode or while no window is open. */
 void mapsan_window_enter_slow(struct mapsan_thread *t, uint64_t gen);
 
 static inline void mapsan_window_enter(struct mapsan_thread *t) {
+  if (MAPSAN_LIKELY(mapsan_window_always))
+    return;
   uint64_t gen = atomic_load_explicit(&mapsan_window_gen, memory_order_acquire);
-  if (MAPSAN_UNLIKELY(t->entered_gen != gen))
+  if (MAPSAN_UNLIKELY(gen != 0 && t->entered_gen != gen))
     mapsan_window_enter_slow(t, gen);
 }
 

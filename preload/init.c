@@ -87,7 +87,7 @@ static void print_summary(void) {
                    "live arrays, %zu KiB mapped, %zu KiB cached; quarantine: "
                    "%zu arrays, %zu KiB (budget %ld MiB); engine: %zu map "
                    "records, %zu sync objects, %zu KiB of records; canary "
-                   "windows: %llu, %u.%u%% of the run; lock slots rebound: %lu, back: "
+                   "windows: %llu, %u.%u%% of the run; PLT slots rebound: %lu, back: "
                    "%lu\n",
                    mapsan_report_count(), mapsan_report_suppressed(),
                    (int)getpid(), ps.live_arrays, ps.mapped_bytes >> 10,

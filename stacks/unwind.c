@@ -22,6 +22,7 @@
 #include "frames.h"
 
 #include "../base/base.h"
+#include "../base/elfsym.h"
 
 #include <dlfcn.h>
 #include <elf.h>
@@ -207,37 +208,19 @@ static int iterate_objects(int (*cb)(struct dl_phdr_info *, size_t, void *),
   return r;
 }
 
-static uintptr_t dyn_addr(uintptr_t base, ElfW(Addr) v) {
-  return v < base ? base + v : v; /* glibc relocates most entries in place */
-}
-
 /* Points lm's PLT slot for dl_iterate_phdr at iterate_objects; false if it
  * has none. The slot is written once, before libunwind is published; a
  * slot under RELRO (an object linked -z now) is unprotected for the store. */
 static bool redirect_iterate(const struct link_map *lm) {
-  uintptr_t base = lm->l_addr;
-  const ElfW(Rela) *rel = NULL;
-  size_t relsz = 0;
-  const ElfW(Sym) *symtab = NULL;
-  const char *strtab = NULL;
-  for (const ElfW(Dyn) *d = lm->l_ld; d->d_tag != DT_NULL; d++) {
-    if (d->d_tag == DT_JMPREL)
-      rel = (const ElfW(Rela) *)dyn_addr(base, d->d_un.d_ptr);
-    else if (d->d_tag == DT_PLTRELSZ)
-      relsz = d->d_un.d_val;
-    else if (d->d_tag == DT_SYMTAB)
-      symtab = (const ElfW(Sym) *)dyn_addr(base, d->d_un.d_ptr);
-    else if (d->d_tag == DT_STRTAB)
-      strtab = (const char *)dyn_addr(base, d->d_un.d_ptr);
-  }
-  if (rel == NULL || symtab == NULL || strtab == NULL)
+  struct mapsan_elf_plt plt;
+  if (!mapsan_elf_plt(lm->l_addr, lm->l_ld, &plt))
     return false;
-  for (size_t i = 0; i < relsz / sizeof(*rel); i++) {
-    const ElfW(Sym) *sym = &symtab[ELF64_R_SYM(rel[i].r_info)];
-    if (ELF64_R_TYPE(rel[i].r_info) != R_X86_64_JUMP_SLOT ||
-        strcmp(strtab + sym->st_name, "dl_iterate_phdr") != 0)
+  for (size_t i = 0; i < plt.n; i++) {
+    uintptr_t *slot;
+    bool undefined;
+    const char *name = mapsan_elf_plt_slot(&plt, i, &slot, &undefined);
+    if (name == NULL || strcmp(name, "dl_iterate_phdr") != 0)
       continue;
-    void **slot = (void **)(base + rel[i].r_offset);
     void *page = (void *)((uintptr_t)slot & ~(uintptr_t)4095);
     __typeof__(&iterate_objects) to = iterate_objects;
     if (atomic_load_explicit(&relro_lo, memory_order_relaxed) <= (uintptr_t)slot &&

@@ -13,7 +13,7 @@
  *
  * mapsan-options: sample_rate=2:sample_window_ms=1:sample_budget=25:verbosity=1
  * mapsan-expect: none
- * mapsan-stderr: lock slots rebound: [1-9][0-9]*, back: [1-9]
+ * mapsan-stderr: PLT slots rebound: [1-9][0-9]*, back: [1-9]
  */
 #include <hmap.h>
 
