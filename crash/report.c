@@ -210,8 +210,8 @@ static void gather_threads(void) {
       continue;
     atomic_signal_fence(memory_order_acquire);
     uint32_t next = *(volatile uint32_t *)&t->log.next;
-    struct mapsan_op_note inflight = t->log.inflight;
-    if (next == 0 && inflight.map == 0 && t != me) {
+    const struct mapsan_op_note *inflight = mapsan_op_log_inflight(&t->log);
+    if (next == 0 && inflight == NULL && t != me) {
       threads_idle++;
       continue;
     }
@@ -223,9 +223,11 @@ static void gather_threads(void) {
     s->num = t->num;
     s->tid = t->tid;
     s->crashing = t == me;
-    s->has_inflight = inflight.map != 0;
-    if (s->has_inflight)
-      copy_note(&s->inflight, &inflight);
+    s->has_inflight = false;
+    if (inflight != NULL) {
+      copy_note(&s->inflight, inflight);
+      s->has_inflight = s->inflight.map != 0;
+    }
     int n = next < MAPSAN_RECENT_OPS ? (int)next : MAPSAN_RECENT_OPS;
     s->nrecent = 0;
     for (int i = 0; i < n; i++) {

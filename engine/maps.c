@@ -869,6 +869,13 @@ bool mapsan_map_begin_cached(struct mapsan_op *op, const char *opname,
   return begin_tracked(op, t, t->map_cache, t->map_cache_key, write);
 }
 
+MAPSAN_HIDDEN bool mapsan_map_fast_reads;
+
+void mapsan_map_fast_reads_init(void) {
+  mapsan_map_fast_reads = mapsan_window_always && !mapsan_profile_on &&
+                          atomic_load(&mapsan_active);
+}
+
 /* Not the thread's cached shadow (maps.h: a cached shadow is used only
  * while it still holds the address, since a recycled shadow's key is
  * cleared first, evict_locked, and while it is drawn and not destroyed). */

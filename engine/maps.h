@@ -205,6 +205,51 @@ static inline void mapsan_map_end(struct mapsan_op *op) {
     mapsan_map_end_announced(op);
 }
 
+/* The read fast path. A read (lookup, len, contains, size) on the
+ * thread's cached map, in full mode with map health off, whose current
+ * epoch is recorded on the map already, has nothing to check, nothing to
+ * record and nothing to hand the profile: what the inline begin above
+ * leaves is the operation log. So the read's wrapper does that much
+ * itself, in a function with a frame for one call (shim/map_wrap.h,
+ * MAPSAN_READ_FAST), instead of in the slow half's, which keeps an
+ * operation, tests hooks, marks and windows again, and ends it: the
+ * project map's lookup cost 110 instructions beyond the library's there,
+ * a GLib lookup 117, and reads are most of what single-thread code does.
+ * Once a module has been unloaded, reads take the slow half again (what
+ * they hand out is checked for words into it). */
+extern MAPSAN_HIDDEN bool mapsan_map_fast_reads; /* set at start-up */
+/* After mapsan_active is set: decides mapsan_map_fast_reads. */
+void mapsan_map_fast_reads_init(void);
+
+/* The thread, with the read noted in flight, when addr's read takes the
+ * fast path; NULL otherwise (nothing done). */
+static inline struct mapsan_thread *
+mapsan_map_read_fast(const void *addr, const char *opname, uintptr_t pc) {
+  if (!mapsan_map_fast_reads)
+    return NULL;
+  struct mapsan_thread *t = mapsan_cur_thread;
+  uintptr_t key = (uintptr_t)addr;
+  if (t == NULL || t->map_cache_key != key || key == 0 ||
+      mapsan_in_runtime() || t->tick_due)
+    return NULL;
+  const struct mapsan_map_hot *h =
+      (const struct mapsan_map_hot *)(const void *)t->map_cache;
+  mapsan_epoch e = mapsan_thread_epoch(t);
+  if (atomic_load_explicit(&h->key, memory_order_relaxed) != key ||
+      h->sampled_out ||
+      atomic_load_explicit(&h->destroyed, memory_order_acquire) ||
+      (atomic_load_explicit(&h->w_epoch, memory_order_acquire) != e &&
+       atomic_load_explicit(&h->r_epoch, memory_order_acquire) != e))
+    return NULL;
+  t->dirty = true;
+  mapsan_thread_note_begin(t, key, opname, pc);
+  return t;
+}
+
+static inline void mapsan_map_read_fast_end(struct mapsan_thread *t) {
+  mapsan_thread_note_end(t);
+}
+
 /* A write through a NULL map. */
 MAPSAN_COLD void mapsan_map_nil_write(const struct mapsan_map_api *api, const char *opname);
 

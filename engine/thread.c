@@ -378,7 +378,7 @@ static void destroy_locked(struct mapsan_thread *t) {
   mapsan_vclock_free(&t->vc);
   if (t->held != t->held_inline)
     mapsan_free(t->held); /* create_locked points a reused one inline */
-  t->log.inflight.map = 0;
+  t->log.inflight = 0;
   *(struct mapsan_thread **)t = thread_free_list;
   thread_free_list = t;
 }

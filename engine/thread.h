@@ -63,11 +63,21 @@ struct mapsan_op_note {
 };
 
 struct mapsan_op_log {
-  struct mapsan_op_note inflight; /* map == 0: none */
-  uint32_t next;                  /* recent[next % N] is written next */
-  uint64_t coarse_tsc;            /* __rdtsc() every 64 operations */
+  uint32_t next; /* recent[next % N] is written next */
+  /* The operation in flight: recent[inflight - 1], or none when 0 (an
+   * index, not a copy: a begin writes the note once). */
+  uint32_t inflight;
+  uint64_t coarse_tsc; /* __rdtsc() every 64 operations */
   struct mapsan_op_note recent[MAPSAN_RECENT_OPS];
 };
+
+/* The note of t's operation in flight, or NULL (for a signal handler:
+ * the entry may be torn). */
+static inline const struct mapsan_op_note *
+mapsan_op_log_inflight(const struct mapsan_op_log *log) {
+  uint32_t i = *(const volatile uint32_t *)&log->inflight;
+  return i - 1 < MAPSAN_RECENT_OPS ? &log->recent[i - 1] : NULL;
+}
 
 struct mapsan_thread {
   uint32_t slot;
@@ -177,12 +187,17 @@ static inline void mapsan_thread_note_begin(struct mapsan_thread *t,
   /* rdtsc costs 20-60 ns on virtual machines, more than the rest of this
    * path: read it one operation in 64 (ages in crash reports are then
    * approximate to the last few operations). */
-  if ((t->log.next & 63) == 0)
+  uint32_t i = t->log.next;
+  if ((i & 63) == 0)
     t->log.coarse_tsc = __builtin_ia32_rdtsc();
-  struct mapsan_op_note n = {map, op, pc, t->log.coarse_tsc};
-  t->log.recent[t->log.next++ % MAPSAN_RECENT_OPS] = n;
-  t->log.inflight = n;
-  atomic_signal_fence(memory_order_release);
+  struct mapsan_op_note *n = &t->log.recent[i % MAPSAN_RECENT_OPS];
+  /* One base register for the four stores (gcc 12 otherwise computes the
+   * entry's address twice, for displacements either side of `next`). */
+  __asm__("" : "+r"(n));
+  *n = (struct mapsan_op_note){map, op, pc, t->log.coarse_tsc};
+  t->log.next = i + 1;
+  atomic_signal_fence(memory_order_release); /* the note, then its index */
+  t->log.inflight = i % MAPSAN_RECENT_OPS + 1;
 }
 
 /* Vector clocks matter only once some tracked map has been touched: an
@@ -232,7 +247,7 @@ static inline void mapsan_thread_released(struct mapsan_thread *t) {
 }
 
 static inline void mapsan_thread_note_end(struct mapsan_thread *t) {
-  t->log.inflight.map = 0;
+  t->log.inflight = 0;
 }
 
 /* The calling thread, registered on first use. NULL when the thread has

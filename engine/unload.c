@@ -404,8 +404,11 @@ bool mapsan_unload_fault(int sig, siginfo_t *info, void *ucontext) {
    * operation of this thread in flight. */
   if (t == NULL || mapsan_is_runtime_pc(rip))
     return false;
-  uintptr_t map = *(volatile uintptr_t *)&t->log.inflight.map;
-  const char *opname = *(const char *volatile *)&t->log.inflight.op;
+  const struct mapsan_op_note *n = mapsan_op_log_inflight(&t->log);
+  if (n == NULL)
+    return false;
+  uintptr_t map = *(const volatile uintptr_t *)&n->map;
+  const char *opname = *(const char *const volatile *)&n->op;
   if (map == 0)
     return false;
   struct mapsan_unloaded u;

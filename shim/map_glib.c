@@ -314,7 +314,7 @@ static inline bool drawn_between_windows(GHashTable *h) {
 #define FAST_OR_SLOW_READ(name, hx, args)                                     \
   MAPSAN_MARKED_OR_SLOW(FAST_REAL(name),                                      \
                         marked_untracked(hx) || drawn_between_windows(hx),    \
-                        name##_slow, UNPAREN args)
+                        name##_read, UNPAREN args)
 
 #define FAST_OR_SLOW_VOID(name, hx, args)                                     \
   MAPSAN_MARKED_OR_SLOW_VOID(FAST_REAL(name), marked_untracked(hx),           \
@@ -998,6 +998,18 @@ static MAPSAN_NOINLINE gpointer g_hash_table_lookup_slow(GHashTable *h,
   return r;
 }
 
+/* The reads' fast path (shim/map_wrap.h), in front of their slow halves:
+ * name##_read, which FAST_OR_SLOW_READ calls. */
+#define READ_HALF(type, name, opname, params, args)                           \
+  static MAPSAN_NOINLINE type name##_read params {                            \
+    MAPSAN_READ_FAST(type, name, h, opname, pc, UNPAREN args);                \
+    return name##_slow(UNPAREN args, pc, cfa);                                \
+  }
+
+READ_HALF(gpointer, g_hash_table_lookup, "lookup",
+          (GHashTable * h, gconstpointer k, uintptr_t pc, uintptr_t cfa),
+          (h, k))
+
 MAPSAN_EXPORT gpointer g_hash_table_lookup(GHashTable *h, gconstpointer k) {
   FAST_OR_SLOW_READ(g_hash_table_lookup, h, (h, k));
 }
@@ -1035,6 +1047,11 @@ static MAPSAN_NOINLINE gboolean g_hash_table_lookup_extended_slow(GHashTable *h,
   return r;
 }
 
+READ_HALF(gboolean, g_hash_table_lookup_extended, "lookup_extended",
+          (GHashTable * h, gconstpointer k, gpointer *ok, gpointer *v,
+           uintptr_t pc, uintptr_t cfa),
+          (h, k, ok, v))
+
 MAPSAN_EXPORT gboolean g_hash_table_lookup_extended(GHashTable *h,
                                                     gconstpointer k,
                                                     gpointer *ok, gpointer *v) {
@@ -1054,6 +1071,10 @@ static MAPSAN_NOINLINE gboolean g_hash_table_contains_slow(GHashTable *h,
   return r;
 }
 
+READ_HALF(gboolean, g_hash_table_contains, "contains",
+          (GHashTable * h, gconstpointer k, uintptr_t pc, uintptr_t cfa),
+          (h, k))
+
 MAPSAN_EXPORT gboolean g_hash_table_contains(GHashTable *h, gconstpointer k) {
   FAST_OR_SLOW_READ(g_hash_table_contains, h, (h, k));
 }
@@ -1067,6 +1088,9 @@ static MAPSAN_NOINLINE guint g_hash_table_size_slow(GHashTable *h, uintptr_t pc,
   mapsan_map_end(&op);
   return r;
 }
+
+READ_HALF(guint, g_hash_table_size, "size",
+          (GHashTable * h, uintptr_t pc, uintptr_t cfa), (h))
 
 MAPSAN_EXPORT guint g_hash_table_size(GHashTable *h) {
   FAST_OR_SLOW_READ(g_hash_table_size, h, (h));

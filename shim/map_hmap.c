@@ -487,6 +487,18 @@ static MAPSAN_NOINLINE size_t len_slow(hmap *m, uintptr_t pc,
               PROF_NONE, NO_CHECK);
 }
 
+/* The reads' fast path (shim/map_wrap.h), in front of their slow halves. */
+static MAPSAN_NOINLINE void *lookup_read(hmap *m, const void *key,
+                                         uintptr_t pc, uintptr_t cfa) {
+  MAPSAN_READ_FAST(void *, hmap_lookup, m, "lookup", pc, m, key);
+  return lookup_slow(m, key, pc, cfa);
+}
+
+static MAPSAN_NOINLINE size_t len_read(hmap *m, uintptr_t pc, uintptr_t cfa) {
+  MAPSAN_READ_FAST(size_t, hmap_len, m, "len", pc, m);
+  return len_slow(m, pc, cfa);
+}
+
 static MAPSAN_NOINLINE bool iter_next_slow(hmap_iter *it, uintptr_t pc,
                                            uintptr_t cfa) {
   MAP_OP_SLOW(bool, it->map, "iter_next", false, true, REAL(hmap_iter_next)(it),
@@ -524,11 +536,11 @@ MAPSAN_EXPORT void hmap_clear(hmap *m) {
 }
 
 MAPSAN_EXPORT void *hmap_lookup(hmap *m, const void *key) {
-  MAP_WRAPPER_READ(lookup, m, lookup_slow, m, key);
+  MAP_WRAPPER_READ(lookup, m, lookup_read, m, key);
 }
 
 MAPSAN_EXPORT size_t hmap_len(hmap *m) {
-  MAP_WRAPPER_READ(len, m, len_slow, m);
+  MAP_WRAPPER_READ(len, m, len_read, m);
 }
 
 MAPSAN_EXPORT void hmap_iter_init(hmap_iter *it, hmap *m) {
