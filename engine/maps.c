@@ -88,7 +88,6 @@ struct mapsan_map {
    * one's record (kept only while an iterator is live), live iterators. */
   _Atomic uint64_t mod_gen;
   struct mapsan_access_rec last_mod;
-  _Atomic uint32_t live_iters;
   bool strict_iters; /* the API says a modification invalidates iterators */
   /* Storage generations seen through mapsan_map_resized (APIs whose storage
    * mapsan does not allocate, such as GLib's): 0 at creation. */
@@ -104,6 +103,7 @@ SAME_OFFSET(destroyed);
 SAME_OFFSET(w_epoch);
 SAME_OFFSET(r_epoch);
 SAME_OFFSET(prof);
+SAME_OFFSET(live_iters);
 
 /* r_epoch value marking shared-read mode; no real epoch has it. */
 #define MAPSAN_READ_SHARED UINT64_MAX
@@ -869,11 +869,16 @@ bool mapsan_map_begin_cached(struct mapsan_op *op, const char *opname,
   return begin_tracked(op, t, t->map_cache, t->map_cache_key, write);
 }
 
-MAPSAN_HIDDEN bool mapsan_map_fast_reads;
+MAPSAN_HIDDEN bool mapsan_map_fast_ops;
 
-void mapsan_map_fast_reads_init(void) {
-  mapsan_map_fast_reads = mapsan_window_always && !mapsan_profile_on &&
-                          atomic_load(&mapsan_active);
+void mapsan_map_fast_ops_init(void) {
+  mapsan_map_fast_ops = mapsan_window_always && !mapsan_profile_on &&
+                        atomic_load(&mapsan_active);
+}
+
+void mapsan_map_fast_resized(struct mapsan_thread *t) {
+  atomic_fetch_add_explicit(&t->map_cache->bucket_gen, 1,
+                            memory_order_relaxed);
 }
 
 /* Not the thread's cached shadow (maps.h: a cached shadow is used only

@@ -149,7 +149,9 @@ void mapsan_map_end_announced(struct mapsan_op *op);
   _Atomic mapsan_epoch r_epoch;                                               \
   /* Map health (profile.h): made with the shadow when profiles are on       \
    * (else NULL), released when the map ends or its shadow is recycled. */    \
-  struct mapsan_profile *_Atomic prof;
+  struct mapsan_profile *_Atomic prof;                                        \
+  /* Live iterators (iters.c). */                                             \
+  _Atomic uint32_t live_iters;
 /* The inline begin reads a shadow, which maps.c defines and writes as
  * struct mapsan_map, through this type: may_alias exempts the reads from
  * type-based alias analysis (the two types share the first fields, which
@@ -205,27 +207,32 @@ static inline void mapsan_map_end(struct mapsan_op *op) {
     mapsan_map_end_announced(op);
 }
 
-/* The read fast path. A read (lookup, len, contains, size) on the
- * thread's cached map, in full mode with map health off, whose current
- * epoch is recorded on the map already, has nothing to check, nothing to
- * record and nothing to hand the profile: what the inline begin above
- * leaves is the operation log. So the read's wrapper does that much
- * itself, in a function with a frame for one call (shim/map_wrap.h,
- * MAPSAN_READ_FAST), instead of in the slow half's, which keeps an
- * operation, tests hooks, marks and windows again, and ends it: the
- * project map's lookup cost 110 instructions beyond the library's there,
- * a GLib lookup 117, and reads are most of what single-thread code does.
- * Once a module has been unloaded, reads take the slow half again (what
- * they hand out is checked for words into it). */
-extern MAPSAN_HIDDEN bool mapsan_map_fast_reads; /* set at start-up */
-/* After mapsan_active is set: decides mapsan_map_fast_reads. */
-void mapsan_map_fast_reads_init(void);
+/* The fast path. A read (lookup, len, contains, size) on the thread's
+ * cached map, in full mode with map health off, whose current epoch is
+ * recorded on the map already, has nothing to check, nothing to record
+ * and nothing to hand the profile: what the inline begin above leaves is
+ * the operation log. So the read's wrapper does that much itself, in a
+ * function with a frame for one call (shim/map_wrap.h, MAPSAN_READ_FAST),
+ * instead of in the slow half's, which keeps an operation, tests hooks,
+ * marks and windows again, and ends it: the project map's lookup cost 110
+ * instructions beyond the library's there, a GLib lookup 117, and reads
+ * are most of what single-thread code does. A write whose epoch is the
+ * map's last write's is the same while no iterator is attached (a
+ * modification matters to iterators only); its wrapper half reports a
+ * resize (mapsan_map_fast_resized) and gives the pool its context, as the
+ * slow half would. Once a module has been unloaded every operation takes
+ * the slow half again (what a read hands out is checked for words into
+ * it). */
+extern MAPSAN_HIDDEN bool mapsan_map_fast_ops; /* set at start-up */
+/* After mapsan_active is set: decides mapsan_map_fast_ops. */
+void mapsan_map_fast_ops_init(void);
 
-/* The thread, with the read noted in flight, when addr's read takes the
- * fast path; NULL otherwise (nothing done). */
+/* The thread, with the operation noted in flight, when this read or write
+ * of addr takes the fast path; NULL otherwise (nothing done). */
 static inline struct mapsan_thread *
-mapsan_map_read_fast(const void *addr, const char *opname, uintptr_t pc) {
-  if (!mapsan_map_fast_reads)
+mapsan_map_op_fast(const void *addr, const char *opname, uintptr_t pc,
+                   bool write) {
+  if (!mapsan_map_fast_ops)
     return NULL;
   struct mapsan_thread *t = mapsan_cur_thread;
   uintptr_t key = (uintptr_t)addr;
@@ -237,18 +244,27 @@ mapsan_map_read_fast(const void *addr, const char *opname, uintptr_t pc) {
   mapsan_epoch e = mapsan_thread_epoch(t);
   if (atomic_load_explicit(&h->key, memory_order_relaxed) != key ||
       h->sampled_out ||
-      atomic_load_explicit(&h->destroyed, memory_order_acquire) ||
-      (atomic_load_explicit(&h->w_epoch, memory_order_acquire) != e &&
-       atomic_load_explicit(&h->r_epoch, memory_order_acquire) != e))
+      atomic_load_explicit(&h->destroyed, memory_order_acquire))
     return NULL;
+  if (atomic_load_explicit(&h->w_epoch, memory_order_acquire) != e) {
+    if (write ||
+        atomic_load_explicit(&h->r_epoch, memory_order_acquire) != e)
+      return NULL;
+  } else if (write &&
+             atomic_load_explicit(&h->live_iters, memory_order_acquire) != 0) {
+    return NULL;
+  }
   t->dirty = true;
   mapsan_thread_note_begin(t, key, opname, pc);
   return t;
 }
 
-static inline void mapsan_map_read_fast_end(struct mapsan_thread *t) {
+static inline void mapsan_map_op_fast_end(struct mapsan_thread *t) {
   mapsan_thread_note_end(t);
 }
+
+/* A fast write of t gave its map new storage (as mapsan_map_resized). */
+MAPSAN_COLD void mapsan_map_fast_resized(struct mapsan_thread *t);
 
 /* A write through a NULL map. */
 MAPSAN_COLD void mapsan_map_nil_write(const struct mapsan_map_api *api, const char *opname);

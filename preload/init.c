@@ -182,7 +182,7 @@ __attribute__((constructor)) static void mapsan_init(void) {
       mapsan_write_all(2, buf, (size_t)n);
   }
   atomic_store(&mapsan_active, true);
-  mapsan_map_fast_reads_init();
+  mapsan_map_fast_ops_init();
 }
 
 /* ---- main and exit ------------------------------------------------------ */

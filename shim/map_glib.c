@@ -727,6 +727,29 @@ static GHashTable *table_of(GHashTableIter *it) {
   return it ? (GHashTable *)it->dummy1 : NULL;
 }
 
+/* The writes' fast path (engine/maps.h, mapsan_map_op_fast), in front of
+ * their slow halves: a resize is told by the bucket array's size, as
+ * write_end tells it; no modification needs telling (no iterator is
+ * attached). FAST_OR_SLOW_WRITE calls name##_write. */
+#define WRITE_HALF(type, name, opname, params, args)                          \
+  static MAPSAN_NOINLINE type name##_write params {                           \
+    __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                         \
+    struct mapsan_thread *t_;                                                 \
+    if (MAPSAN_LIKELY(real_ != NULL) && !mapsan_unloads_seen() &&             \
+        (t_ = mapsan_map_op_fast(h, opname, pc, true)) != NULL) {             \
+      size_t size_ = size_of(h);                                              \
+      type r_ = real_ args;                                                   \
+      if (MAPSAN_UNLIKELY(size_of(h) != size_))                               \
+        mapsan_map_fast_resized(t_);                                          \
+      mapsan_map_op_fast_end(t_);                                             \
+      return r_;                                                              \
+    }                                                                         \
+    return name##_slow(UNPAREN args, pc, cfa);                                \
+  }
+#define FAST_OR_SLOW_WRITE(name, hx, args)                                    \
+  MAPSAN_MARKED_OR_SLOW(FAST_REAL(name), marked_untracked(hx), name##_write,  \
+                        UNPAREN args)
+
 static MAPSAN_NOINLINE gboolean g_hash_table_insert_slow(GHashTable *h,
                                                          gpointer k, gpointer v,
                                                          uintptr_t pc,
@@ -741,9 +764,13 @@ static MAPSAN_NOINLINE gboolean g_hash_table_insert_slow(GHashTable *h,
   return r;
 }
 
+WRITE_HALF(gboolean, g_hash_table_insert, "insert",
+           (GHashTable * h, gpointer k, gpointer v, uintptr_t pc, uintptr_t cfa),
+           (h, k, v))
+
 MAPSAN_EXPORT gboolean g_hash_table_insert(GHashTable *h, gpointer k,
                                            gpointer v) {
-  FAST_OR_SLOW(g_hash_table_insert, h, (h, k, v));
+  FAST_OR_SLOW_WRITE(g_hash_table_insert, h, (h, k, v));
 }
 
 static MAPSAN_NOINLINE gboolean g_hash_table_replace_slow(GHashTable *h,
@@ -761,9 +788,13 @@ static MAPSAN_NOINLINE gboolean g_hash_table_replace_slow(GHashTable *h,
   return r;
 }
 
+WRITE_HALF(gboolean, g_hash_table_replace, "replace",
+           (GHashTable * h, gpointer k, gpointer v, uintptr_t pc, uintptr_t cfa),
+           (h, k, v))
+
 MAPSAN_EXPORT gboolean g_hash_table_replace(GHashTable *h, gpointer k,
                                             gpointer v) {
-  FAST_OR_SLOW(g_hash_table_replace, h, (h, k, v));
+  FAST_OR_SLOW_WRITE(g_hash_table_replace, h, (h, k, v));
 }
 
 static MAPSAN_NOINLINE gboolean g_hash_table_add_slow(GHashTable *h, gpointer k,
@@ -779,8 +810,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_add_slow(GHashTable *h, gpointer k,
   return r;
 }
 
+WRITE_HALF(gboolean, g_hash_table_add, "add",
+           (GHashTable * h, gpointer k, uintptr_t pc, uintptr_t cfa),
+           (h, k))
+
 MAPSAN_EXPORT gboolean g_hash_table_add(GHashTable *h, gpointer k) {
-  FAST_OR_SLOW(g_hash_table_add, h, (h, k));
+  FAST_OR_SLOW_WRITE(g_hash_table_add, h, (h, k));
 }
 
 static MAPSAN_NOINLINE gboolean g_hash_table_remove_slow(GHashTable *h,
@@ -797,8 +832,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_remove_slow(GHashTable *h,
   return r;
 }
 
+WRITE_HALF(gboolean, g_hash_table_remove, "remove",
+           (GHashTable * h, gconstpointer k, uintptr_t pc, uintptr_t cfa),
+           (h, k))
+
 MAPSAN_EXPORT gboolean g_hash_table_remove(GHashTable *h, gconstpointer k) {
-  FAST_OR_SLOW(g_hash_table_remove, h, (h, k));
+  FAST_OR_SLOW_WRITE(g_hash_table_remove, h, (h, k));
 }
 
 static MAPSAN_NOINLINE gboolean g_hash_table_steal_slow(GHashTable *h,
@@ -815,8 +854,12 @@ static MAPSAN_NOINLINE gboolean g_hash_table_steal_slow(GHashTable *h,
   return r;
 }
 
+WRITE_HALF(gboolean, g_hash_table_steal, "steal",
+           (GHashTable * h, gconstpointer k, uintptr_t pc, uintptr_t cfa),
+           (h, k))
+
 MAPSAN_EXPORT gboolean g_hash_table_steal(GHashTable *h, gconstpointer k) {
-  FAST_OR_SLOW(g_hash_table_steal, h, (h, k));
+  FAST_OR_SLOW_WRITE(g_hash_table_steal, h, (h, k));
 }
 
 static MAPSAN_NOINLINE gboolean g_hash_table_steal_extended_slow(GHashTable *h,

@@ -447,6 +447,24 @@ DRAWN_WRITE(assign, void *, "assign",
 DRAWN_WRITE(delete, bool, "delete",
             (hmap * m, const void *key, uintptr_t pc, uintptr_t cfa), (m, key))
 
+/* The writes' fast path (engine/maps.h, mapsan_map_op_fast), in front of
+ * their slow halves: the pool is told the operation around the call, as
+ * the slow half tells it (the library allocates and frees bucket arrays
+ * inside it). */
+#define FAST_WRITE(fn, type, oname, params, args)                             \
+  static MAPSAN_NOINLINE type fn##_write params {                             \
+    __typeof__(&hmap_##fn) real_ = REAL_IF_RESOLVED(hmap_##fn);               \
+    struct mapsan_thread *t_;                                                 \
+    if (MAPSAN_LIKELY(real_ != NULL) && !mapsan_unloads_seen() &&             \
+        (t_ = mapsan_map_op_fast(m, oname, pc, true)) != NULL) {              \
+      type r_;                                                                \
+      WITH_POOL_CTX_AT(m, true, oname, pc, cfa, r_ = real_ args);             \
+      mapsan_map_op_fast_end(t_);                                             \
+      return r_;                                                              \
+    }                                                                         \
+    return fn##_slow(m, key, pc, cfa);                                        \
+  }
+
 #define MAP_WRAPPER_WRITE(fn, mp, slow, ...)                                  \
   do {                                                                        \
     if (MAPSAN_LIKELY(untracked(mp)))                                         \
@@ -487,6 +505,11 @@ static MAPSAN_NOINLINE size_t len_slow(hmap *m, uintptr_t pc,
               PROF_NONE, NO_CHECK);
 }
 
+FAST_WRITE(assign, void *, "assign",
+           (hmap * m, const void *key, uintptr_t pc, uintptr_t cfa), (m, key))
+FAST_WRITE(delete, bool, "delete",
+           (hmap * m, const void *key, uintptr_t pc, uintptr_t cfa), (m, key))
+
 /* The reads' fast path (shim/map_wrap.h), in front of their slow halves. */
 static MAPSAN_NOINLINE void *lookup_read(hmap *m, const void *key,
                                          uintptr_t pc, uintptr_t cfa) {
@@ -506,11 +529,11 @@ static MAPSAN_NOINLINE bool iter_next_slow(hmap_iter *it, uintptr_t pc,
 }
 
 MAPSAN_EXPORT void *hmap_assign(hmap *m, const void *key) {
-  MAP_WRAPPER_WRITE(assign, m, assign_slow, m, key);
+  MAP_WRAPPER_WRITE(assign, m, assign_write, m, key);
 }
 
 MAPSAN_EXPORT bool hmap_delete(hmap *m, const void *key) {
-  MAP_WRAPPER_WRITE(delete, m, delete_slow, m, key);
+  MAP_WRAPPER_WRITE(delete, m, delete_write, m, key);
 }
 
 /* clear returns nothing: give MAP_OP an int. */

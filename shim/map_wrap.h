@@ -64,21 +64,21 @@
          (uintptr_t)__builtin_dwarf_cfa());                                   \
   } while (0)
 
-/* The read fast path (engine/maps.h, mapsan_map_read_fast), at the top of
- * a read's `name`_read half, which goes on to its slow half when this
- * does not return: the real call between the note and its end. `name` is
- * the real function, whose arguments follow. Not once a module has been
- * unloaded: what a read hands out is then checked for words into it,
- * which takes the slow half (a read that races with the dlclose is taken
- * as made before it, as it might have been). */
+/* The fast path of a read (engine/maps.h, mapsan_map_op_fast), at the top
+ * of its `name`_read half, which goes on to the slow half when this does
+ * not return: the real call between the note and its end. `name` is the
+ * real function, whose arguments follow. Not once a module has been
+ * unloaded: what a read hands out is then checked for words into it, in
+ * the slow half (a read that races with the dlclose is taken as made
+ * before it, as it might have been). */
 #define MAPSAN_READ_FAST(type, name, mp, oname, pc, ...)                      \
   do {                                                                        \
     __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                         \
     struct mapsan_thread *t_;                                                 \
     if (MAPSAN_LIKELY(real_ != NULL) && !mapsan_unloads_seen() &&             \
-        (t_ = mapsan_map_read_fast((mp), (oname), (pc))) != NULL) {           \
+        (t_ = mapsan_map_op_fast((mp), (oname), (pc), false)) != NULL) {           \
       type r_ = real_(__VA_ARGS__);                                           \
-      mapsan_map_read_fast_end(t_);                                           \
+      mapsan_map_op_fast_end(t_);                                           \
       return r_;                                                              \
     }                                                                         \
   } while (0)
