@@ -57,7 +57,7 @@ void mapsan_iter_begin(struct mapsan_op *op, const void *it) {
   r->map = m;
   r->map_key = mapsan_map_key(m);
   r->created.thread = t->num;
-  r->created.stack = mapsan_stack_capture();
+  r->created.stack = mapsan_stack_capture_from(op->caller_pc, op->caller_cfa);
   r->created.op = op->opname;
   r->gen = mapsan_map_iter_attach(m, +1);
   r->bucket_gen = mapsan_map_bucket_gen(m);
@@ -136,7 +136,7 @@ void mapsan_iter_check(struct mapsan_op *op, const void *it) {
   rep.current_generation = (int64_t)mapsan_map_bucket_gen(m);
   struct mapsan_access_rec cur = {0};
   cur.thread = t->num;
-  cur.stack = mapsan_stack_capture();
+  cur.stack = mapsan_stack_capture_from(op->caller_pc, op->caller_cfa);
   cur.op = op->opname;
   cur.write = op->write;
   mapsan_report_add(&rep, MAPSAN_ROLE_CURRENT, &cur);
