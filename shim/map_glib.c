@@ -308,7 +308,8 @@ static inline bool drawn_between_windows(GHashTable *h) {
   return h != NULL &&
          atomic_load_explicit(pad_of(h), memory_order_relaxed) ==
              MARK_TRACKED &&
-         marks_on() && mapsan_between_windows_quiet();
+         mapsan_no_window_open() && marks_on() &&
+         mapsan_between_windows_rest();
 }
 
 #define FAST_OR_SLOW_READ(name, hx, args)                                     \

@@ -428,7 +428,8 @@ static inline bool drawn_between_windows(const hmap *m) {
    * one compare with memory. */
   return m != NULL &&
          __atomic_load_n(&m->tool_tag, __ATOMIC_RELAXED) == TAG_TRACKED &&
-         mapsan_hooks_on() && mapsan_between_windows_quiet();
+         mapsan_no_window_open() && mapsan_hooks_on() &&
+         mapsan_between_windows_rest();
 }
 
 /* A drawn map's write between windows: only the pool must know the map

@@ -84,13 +84,19 @@
   } while (0)
 
 /* A drawn map between canary windows has nothing to check; this is the
- * part of that test which is not the map's: no window open, not this
- * thread's turn to poll for one (the slow half polls: a wrapper that made
- * the call itself would build a frame on the untracked path too), map
- * health off. Takes the turn's count, as mapsan_window_closed would. */
-static inline bool mapsan_between_windows_quiet(void) {
-  if (atomic_load_explicit(&mapsan_window_gen, memory_order_acquire) != 0 ||
-      mapsan_window_skips <= 1 || mapsan_profile_on)
+ * part of that test which is not the map's, in two: no window open (first,
+ * right after the map's tag: full mode, whose window is open for good,
+ * leaves there), then (mapsan_between_windows_rest, after the wrapper's
+ * own tests) not this thread's turn to poll for one (the slow half polls: a
+ * wrapper that made the call itself would build a frame on the untracked
+ * path too) and map health off, which takes the turn's count, as
+ * mapsan_window_closed would. */
+static inline bool mapsan_no_window_open(void) {
+  return atomic_load_explicit(&mapsan_window_gen, memory_order_acquire) == 0;
+}
+
+static inline bool mapsan_between_windows_rest(void) {
+  if (mapsan_window_skips <= 1 || mapsan_profile_on)
     return false;
   mapsan_window_skips--;
   return true;
