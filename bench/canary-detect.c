@@ -4,7 +4,7 @@
  * (issue 15: "a racy program run many times at the recommended rate shows
  * the fraction of runs that report it").
  *
- *   canary-detect [SESSIONS [ITEMS]]
+ *   canary-detect [SESSIONS [ITEMS [WORK_MS RACE_MS]]]
  *
  * A small server-like program with many maps: SESSIONS sessions (1,000 by
  * default), each a GHashTable of attributes under the session's own
@@ -25,6 +25,18 @@
  * can only report it when `stats` is one of the drawn maps: the fraction of
  * runs that report it is what a fleet of such processes gets.
  *
+ * A canary is a long-running process, and its first window opens half a
+ * second after its first drawn map is touched (engine/window.c): a run of
+ * the program above, 20 ms long, ends before any window and shows what a
+ * short process gets (nothing). With WORK_MS and RACE_MS the program is a
+ * server's life instead: the workers repeat their locked work until
+ * WORK_MS after the start, then each flushes its counters without a lock
+ * once every 100 us until WORK_MS + RACE_MS, touching no lock in between
+ * (so the two flushers stay unordered, the race happening again and again
+ * while a window may open). The counters are in `stats` before the
+ * workers start, so the racing writes replace values and never resize
+ * the table (a resize under the race could crash GLib).
+ *
  * Built with -g (bench/meson.build) so that a report's stacks can be
  * checked for function, file and line: bench/run reads each report's JSON
  * and counts those whose `current` and `previous` stacks both name
@@ -36,6 +48,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct session {
   pthread_mutex_t lock;
@@ -50,6 +63,15 @@ static GHashTable *stats; /* counter name -> total: the raced map */
 
 static const char *const counters[] = {"items", "attrs", "updates",
                                        "misses"};
+static long work_ms, race_ms; /* 0: one pass, one flush */
+static struct timespec start;
+
+static long elapsed_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - start.tv_sec) * 1000 +
+         (now.tv_nsec - start.tv_nsec) / 1000000;
+}
 
 static uint64_t rng(uint64_t *x) {
   *x = *x * 6364136223846793005ull + 1442695040888963407ull;
@@ -75,7 +97,8 @@ static void count(GHashTable *mine, const char *name) {
 static void *worker(void *arg) {
   uint64_t x = (uint64_t)(uintptr_t)arg * 7 + 1;
   GHashTable *mine = g_hash_table_new(g_str_hash, g_str_equal);
-  for (long i = 0; i < nitems; i++) {
+  for (long i = 0; i < nitems || (work_ms > 0 && elapsed_ms() < work_ms);
+       i++) {
     uint64_t r = rng(&x);
     struct session *s = &sessions[r % (uint64_t)nsessions];
     gpointer attr = GSIZE_TO_POINTER((r >> 20) % 32 + 1);
@@ -95,6 +118,11 @@ static void *worker(void *arg) {
       count(mine, "updates");
   }
   flush_stats(mine); /* after this thread's last lock operation */
+  while (race_ms > 0 && elapsed_ms() < work_ms + race_ms) {
+    struct timespec pause = {0, 100000};
+    nanosleep(&pause, NULL);
+    flush_stats(mine);
+  }
   g_hash_table_unref(mine);
   return NULL;
 }
@@ -104,10 +132,17 @@ int main(int argc, char **argv) {
     nsessions = atol(argv[1]);
   if (argc > 2)
     nitems = atol(argv[2]);
-  if (nsessions < 1 || nitems < 0) {
-    fprintf(stderr, "usage: canary-detect [SESSIONS [ITEMS]]\n");
+  if (argc > 4) {
+    work_ms = atol(argv[3]);
+    race_ms = atol(argv[4]);
+  }
+  if (nsessions < 1 || nitems < 0 || work_ms < 0 || race_ms < 0 ||
+      argc == 4) {
+    fprintf(stderr,
+            "usage: canary-detect [SESSIONS [ITEMS [WORK_MS RACE_MS]]]\n");
     return 2;
   }
+  clock_gettime(CLOCK_MONOTONIC, &start);
   sessions = calloc((size_t)nsessions, sizeof(*sessions));
   if (sessions == NULL)
     return 1;
@@ -117,6 +152,8 @@ int main(int argc, char **argv) {
   }
   item_index = g_hash_table_new(NULL, NULL);
   stats = g_hash_table_new(g_str_hash, g_str_equal);
+  for (size_t c = 0; c < G_N_ELEMENTS(counters); c++)
+    g_hash_table_insert(stats, (gpointer)counters[c], GSIZE_TO_POINTER(0));
   pthread_t th[2];
   for (uintptr_t i = 0; i < 2; i++)
     if (pthread_create(&th[i], NULL, worker, (void *)i)) {
