@@ -236,16 +236,15 @@ mapsan_map_op_fast(const void *addr, const char *opname, uintptr_t pc,
     return NULL;
   struct mapsan_thread *t = mapsan_cur_thread;
   uintptr_t key = (uintptr_t)addr;
-  if (t == NULL || t->map_cache_key != key || key == 0 ||
-      mapsan_in_runtime() || t->tick_due)
+  if (t == NULL || t->map_cache_key != key || key == 0)
     return NULL;
+  /* The epoch first: in lock-heavy code most operations start a new one,
+   * and should leave after as few tests as can be. A cached shadow is
+   * always safe to read (shadows are recycled, never freed); whether it is
+   * still this map's is tested next. */
   const struct mapsan_map_hot *h =
       (const struct mapsan_map_hot *)(const void *)t->map_cache;
   mapsan_epoch e = mapsan_thread_epoch(t);
-  if (atomic_load_explicit(&h->key, memory_order_relaxed) != key ||
-      h->sampled_out ||
-      atomic_load_explicit(&h->destroyed, memory_order_acquire))
-    return NULL;
   if (atomic_load_explicit(&h->w_epoch, memory_order_acquire) != e) {
     if (write ||
         atomic_load_explicit(&h->r_epoch, memory_order_acquire) != e)
@@ -254,6 +253,11 @@ mapsan_map_op_fast(const void *addr, const char *opname, uintptr_t pc,
              atomic_load_explicit(&h->live_iters, memory_order_acquire) != 0) {
     return NULL;
   }
+  if (atomic_load_explicit(&h->key, memory_order_relaxed) != key ||
+      h->sampled_out ||
+      atomic_load_explicit(&h->destroyed, memory_order_acquire) ||
+      mapsan_in_runtime() || t->tick_due)
+    return NULL;
   t->dirty = true;
   mapsan_thread_note_begin(t, key, opname, pc);
   return t;

@@ -343,30 +343,6 @@ static MAPSAN_NOINLINE int learn_and_walk(uintptr_t pc, uintptr_t cfa,
                             MAPSAN_STACK_MAX_FRAMES);
 }
 
-/* Whether each remembered slot above the cfa (w) still holds the return
- * address it held: the differences or'ed together, four frames a step,
- * with no branch a frame (GLib's `actions` validates about 19 frames a
- * capture: an exit at the first difference cost a compare and a branch
- * more a frame, 60% of all capture instructions). Not vectorized: gcc's
- * gather of the 16-bit offsets costs more than the loads it replaces. */
-#if defined(__clang__)
-#define NO_VECTORIZE
-#else
-#define NO_VECTORIZE __attribute__((optimize("no-tree-vectorize")))
-#endif
-NO_VECTORIZE static bool same_frames(const uintptr_t *w,
-                                     const struct scache_ent *e) {
-  const uintptr_t *want = e->rec->pcs + 1, *end = want + e->n;
-  const uint16_t *off = e->off;
-  uintptr_t diff = 0;
-  for (; end - want >= 4; want += 4, off += 4)
-    diff |= (w[off[0]] ^ want[0]) | (w[off[1]] ^ want[1]) |
-            (w[off[2]] ^ want[2]) | (w[off[3]] ^ want[3]);
-  for (; want < end; want++, off++)
-    diff |= w[off[0]] ^ want[0];
-  return diff == 0;
-}
-
 uint32_t mapsan_stack_capture_from(uintptr_t pc, uintptr_t cfa) {
   struct scache *c = pc && cfa ? scache_get() : NULL;
   if (c == NULL || cfa < c->stack_lo || cfa >= c->stack_hi)
@@ -377,7 +353,11 @@ uint32_t mapsan_stack_capture_from(uintptr_t pc, uintptr_t cfa) {
     const struct scache_ent *e = &c->ent[set][way];
     if (e->pc != pc || e->cfa != cfa)
       continue;
-    if (same_frames(w, e))
+    const uintptr_t *want = e->rec->pcs + 1;
+    uint32_t i = 0;
+    while (i < e->n && w[e->off[i]] == want[i])
+      i++;
+    if (i == e->n)
       return e->id;
   }
   struct scache_ent *e = &c->ent[set][c->next[set]++ % SCACHE_WAYS];
