@@ -227,11 +227,10 @@ extern MAPSAN_HIDDEN bool mapsan_map_fast_ops; /* set at start-up */
 /* After mapsan_active is set: decides mapsan_map_fast_ops. */
 void mapsan_map_fast_ops_init(void);
 
-/* The thread, with the operation noted in flight, when this read or write
- * of addr takes the fast path; NULL otherwise (nothing done). */
+/* The thread when this read or write of addr may take the fast path, NULL
+ * otherwise; nothing is done yet (mapsan_map_op_fast_begin notes it). */
 static inline struct mapsan_thread *
-mapsan_map_op_fast(const void *addr, const char *opname, uintptr_t pc,
-                   bool write) {
+mapsan_map_op_fast(const void *addr, bool write) {
   if (!mapsan_map_fast_ops)
     return NULL;
   struct mapsan_thread *t = mapsan_cur_thread;
@@ -258,9 +257,16 @@ mapsan_map_op_fast(const void *addr, const char *opname, uintptr_t pc,
       atomic_load_explicit(&h->destroyed, memory_order_acquire) ||
       mapsan_in_runtime() || t->tick_due)
     return NULL;
-  t->dirty = true;
-  mapsan_thread_note_begin(t, key, opname, pc);
   return t;
+}
+
+/* The operation of t on addr, which mapsan_map_op_fast admitted, begins:
+ * noted in flight. */
+static inline void mapsan_map_op_fast_begin(struct mapsan_thread *t,
+                                            const void *addr,
+                                            const char *opname, uintptr_t pc) {
+  t->dirty = true;
+  mapsan_thread_note_begin(t, (uintptr_t)addr, opname, pc);
 }
 
 static inline void mapsan_map_op_fast_end(struct mapsan_thread *t) {

@@ -734,10 +734,11 @@ static GHashTable *table_of(GHashTableIter *it) {
  * attached). FAST_OR_SLOW_WRITE calls name##_write. */
 #define WRITE_HALF(type, name, opname, params, args)                          \
   static MAPSAN_NOINLINE type name##_write params {                           \
-    __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                         \
-    struct mapsan_thread *t_;                                                 \
-    if (MAPSAN_LIKELY(real_ != NULL) && !mapsan_unloads_seen() &&             \
-        (t_ = mapsan_map_op_fast(h, opname, pc, true)) != NULL) {             \
+    struct mapsan_thread *t_ = mapsan_map_op_fast(h, true);                   \
+    __typeof__(&name) real_;                                                  \
+    if (t_ != NULL && !mapsan_unloads_seen() &&                               \
+        (real_ = REAL_IF_RESOLVED(name)) != NULL) {                           \
+      mapsan_map_op_fast_begin(t_, h, opname, pc);                            \
       size_t size_ = size_of(h);                                              \
       type r_ = real_ args;                                                   \
       if (MAPSAN_UNLIKELY(size_of(h) != size_))                               \

@@ -454,10 +454,11 @@ DRAWN_WRITE(delete, bool, "delete",
  * inside it). */
 #define FAST_WRITE(fn, type, oname, params, args)                             \
   static MAPSAN_NOINLINE type fn##_write params {                             \
-    __typeof__(&hmap_##fn) real_ = REAL_IF_RESOLVED(hmap_##fn);               \
-    struct mapsan_thread *t_;                                                 \
-    if (MAPSAN_LIKELY(real_ != NULL) && !mapsan_unloads_seen() &&             \
-        (t_ = mapsan_map_op_fast(m, oname, pc, true)) != NULL) {              \
+    struct mapsan_thread *t_ = mapsan_map_op_fast(m, true);                   \
+    __typeof__(&hmap_##fn) real_;                                             \
+    if (t_ != NULL && !mapsan_unloads_seen() &&                               \
+        (real_ = REAL_IF_RESOLVED(hmap_##fn)) != NULL) {                      \
+      mapsan_map_op_fast_begin(t_, m, oname, pc);                             \
       type r_;                                                                \
       WITH_POOL_CTX_AT(m, true, oname, pc, cfa, r_ = real_ args);             \
       mapsan_map_op_fast_end(t_);                                             \

@@ -73,12 +73,13 @@
  * before it, as it might have been). */
 #define MAPSAN_READ_FAST(type, name, mp, oname, pc, ...)                      \
   do {                                                                        \
-    __typeof__(&name) real_ = REAL_IF_RESOLVED(name);                         \
-    struct mapsan_thread *t_;                                                 \
-    if (MAPSAN_LIKELY(real_ != NULL) && !mapsan_unloads_seen() &&             \
-        (t_ = mapsan_map_op_fast((mp), (oname), (pc), false)) != NULL) {           \
+    struct mapsan_thread *t_ = mapsan_map_op_fast((mp), false);               \
+    __typeof__(&name) real_;                                                  \
+    if (t_ != NULL && !mapsan_unloads_seen() &&                               \
+        (real_ = REAL_IF_RESOLVED(name)) != NULL) {                           \
+      mapsan_map_op_fast_begin(t_, (mp), (oname), (pc));                      \
       type r_ = real_(__VA_ARGS__);                                           \
-      mapsan_map_op_fast_end(t_);                                           \
+      mapsan_map_op_fast_end(t_);                                             \
       return r_;                                                              \
     }                                                                         \
   } while (0)
