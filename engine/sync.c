@@ -221,6 +221,16 @@ static bool own_since_tag(uint64_t tag, const struct mapsan_thread *t) {
          (tag & ((UINT64_C(1) << TAG_VER_BITS) - 1)) >= t->joined_ver;
 }
 
+/* A lock's first-seen stack, made inside its acquisition (lock_acquired):
+ * from the wrapper's call site through the call-site cache when the site
+ * is the program's. */
+static uint32_t lock_site_stack(void) {
+  struct mapsan_thread *t = mapsan_cur_thread;
+  if (t != NULL && t->lock_pc != 0 && !mapsan_is_runtime_pc(t->lock_pc))
+    return mapsan_stack_capture_from(t->lock_pc, t->lock_cfa);
+  return mapsan_stack_capture();
+}
+
 /* Finds or creates; stripe locked. `kind`: what an acquiring wrapper
  * says the object is (UNKNOWN from other paths), kept if not known yet. */
 static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
@@ -229,7 +239,7 @@ static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
   if (o && o->kind == MAPSAN_LOCK_KIND_UNKNOWN &&
       kind != MAPSAN_LOCK_KIND_UNKNOWN) {
     __atomic_store_n(&o->kind, (uint8_t)kind, __ATOMIC_RELAXED);
-    o->create_stack = mapsan_stack_capture(); /* first seen as a lock */
+    o->create_stack = lock_site_stack(); /* first seen as a lock */
   }
   if (o || !create)
     return o;
@@ -250,7 +260,7 @@ static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
    * so only a lock's sighting pays for it: objects made by plain edges
    * (every shared GObject's unref, every GSource) were a twelfth of full
    * mode's instructions in GLib's `actions` test. */
-  o->create_stack = kind != MAPSAN_LOCK_KIND_UNKNOWN ? mapsan_stack_capture() : 0;
+  o->create_stack = kind != MAPSAN_LOCK_KIND_UNKNOWN ? lock_site_stack() : 0;
   slot_add(s, addr, o);
   return o;
 }
@@ -289,7 +299,7 @@ static struct sync_obj *lock_obj(struct mapsan_thread *t, uintptr_t addr,
     if (hint->kind == MAPSAN_LOCK_KIND_UNKNOWN &&
         kind != MAPSAN_LOCK_KIND_UNKNOWN) {
       __atomic_store_n(&hint->kind, (uint8_t)kind, __ATOMIC_RELAXED);
-      hint->create_stack = mapsan_stack_capture(); /* first seen as a lock */
+      hint->create_stack = lock_site_stack(); /* first seen as a lock */
     }
     return hint;
   }
@@ -399,13 +409,17 @@ static void acquire(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
     mapsan_sync_publish(t);
 }
 
-static inline void lock_acquired(uintptr_t addr, unsigned how) {
+static inline void lock_acquired(uintptr_t addr, unsigned how, uintptr_t pc,
+                                 uintptr_t cfa) {
   struct mapsan_thread *t = mapsan_thread_current();
   if (t == NULL)
     return;
   mapsan_thread_held_sync(
       t, atomic_load_explicit(&mapsan_window_gen, memory_order_acquire));
+  t->lock_pc = pc;
+  t->lock_cfa = cfa;
   acquire(t, addr, how);
+  t->lock_pc = 0;
   mapsan_thread_lock_push(t, addr, (enum mapsan_lock_mode)(how & 1));
 }
 
@@ -423,11 +437,12 @@ static inline void lock_releasing(uintptr_t addr) {
   release(t, addr, mode == MAPSAN_LOCK_READ);
 }
 
-MAPSAN_NOINLINE void mapsan_lock_acquired_live(uintptr_t addr, unsigned how) {
+MAPSAN_NOINLINE void mapsan_lock_acquired_live(uintptr_t addr, unsigned how,
+                                               uintptr_t pc, uintptr_t cfa) {
   if (!mapsan_hooks_on())
     return;
   mapsan_enter();
-  lock_acquired(addr, how);
+  lock_acquired(addr, how, pc, cfa);
   mapsan_leave();
 }
 

@@ -171,6 +171,9 @@ struct mapsan_thread {
    * pipe...): entering a window there learns, but does not count as the
    * thread's entry (window.c). */
   bool edge_entry;
+  /* The program's call site of the lock acquisition being recorded, or 0
+   * (sync.c: the lock's first-seen stack). */
+  uintptr_t lock_pc, lock_cfa;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
 };

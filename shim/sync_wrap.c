@@ -23,8 +23,13 @@ void mapsan_unlock_slow_void(void *obj, enum mapsan_real_id id) {
   ((unlock_void_fn)f)(obj);
 }
 
+/* Tail-called by the wrapper (MAPSAN_LOCK_INT): its return address and
+ * CFA are the program's call site (sync.c checks that the address is not
+ * mapsan's own, should the compiler not have made the tail call). */
 int mapsan_lock_acquired_int(void *obj, int r, unsigned how) {
   if (r == 0)
-    mapsan_lock_acquired_live((uintptr_t)obj, how);
+    mapsan_lock_acquired_live((uintptr_t)obj, how,
+                              (uintptr_t)__builtin_return_address(0),
+                              (uintptr_t)__builtin_dwarf_cfa());
   return r;
 }

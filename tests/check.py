@@ -65,6 +65,9 @@ resolved with addr2line and it counts for the crash directives.)
                                       "lock_kind" KIND, and KIND at LABEL's
                                       place in every access stack's
                                       "lock_kinds" that lists LABEL
+  mapsan-lock-created: LABEL MARK     some report's lock-created stack for
+                                      lock LABEL starts at line MARK (the
+                                      program's first acquisition of it)
   mapsan-stderr: REGEX                stderr must match (re.search, several
                                       lines allowed: all must match)
   mapsan-insert-site: MARK COUNT      some unbounded-growth report has an
@@ -389,6 +392,16 @@ def main():
         if not any(lock_kind_ok(r, label, kind) for r in reports):
             print('FAIL: no report with lock %s of kind %s (lock-created '
                   'stack and every lock_kinds entry)' % (label, kind))
+            ok = False
+    for label, mark in re.findall(
+            r'mapsan-lock-created:[ \t]*(L\d+)[ \t]+(\w+)', text):
+        firsts = [s['frames'][0].get('line') if s.get('frames') else None
+                  for r in reports for s in r.get('stacks', [])
+                  if s.get('role') == 'lock-created' and
+                  s.get('lock_label') == label]
+        if marks[mark] not in firsts:
+            print('FAIL: no lock-created stack of %s starting at line %d; '
+                  'seen: %s' % (label, marks[mark], firsts))
             ok = False
     def all_frames():
         for r in reports:

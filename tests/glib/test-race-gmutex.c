@@ -9,6 +9,8 @@
  * mapsan-overlapping: false
  * mapsan-lock-kind: L1 GMutex
  * mapsan-lock-kind: L2 GMutex
+ * mapsan-lock-created: L1 LOCK_B
+ * mapsan-lock-created: L2 LOCK_A
  * mapsan-stderr: Locks held \(1, innermost first\): L1 0x[0-9a-f]+ \(mu_b, GMutex\)\n
  * mapsan-stderr: Lock L2 0x[0-9a-f]+ \(mu_a, GMutex\) first seen at:\n
  */
@@ -25,7 +27,7 @@ static atomic_int step;
 
 static gpointer first(gpointer arg) {
   uint64_t k = 1;
-  g_mutex_lock(&mu_a);
+  g_mutex_lock(&mu_a); /* mapsan-mark: LOCK_A */
   *(uint64_t *)hmap_assign(m1, &k) = 1; /* mapsan-mark: A */
   g_mutex_unlock(&mu_a);
   g_mutex_lock(&mu);
@@ -38,7 +40,7 @@ static gpointer first(gpointer arg) {
 static gpointer second(gpointer arg) {
   RT_CHECK(rt_flag_wait(&step, 1, 10000));
   uint64_t k = 2;
-  g_mutex_lock(&mu_b);
+  g_mutex_lock(&mu_b); /* mapsan-mark: LOCK_B */
   *(uint64_t *)hmap_assign(m1, &k) = 2; /* mapsan-mark: B */
   g_mutex_unlock(&mu_b);
   g_mutex_lock(&mu);

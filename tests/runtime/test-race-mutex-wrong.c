@@ -9,6 +9,8 @@
  * mapsan-overlapping: false
  * mapsan-lock-kind: L1 pthread_mutex_t
  * mapsan-lock-kind: L2 pthread_mutex_t
+ * mapsan-lock-created: L1 LOCK_B
+ * mapsan-lock-created: L2 LOCK_A
  * mapsan-stderr: Locks held \(2, innermost first\): L1 0x[0-9a-f]+ \(mu_b, pthread_mutex_t\), L1 0x[0-9a-f]+ \(mu_b, pthread_mutex_t\)\n
  * mapsan-stderr: Locks held \(1, innermost first\): L2 0x[0-9a-f]+ \(mu_a, pthread_mutex_t\)\n
  * mapsan-stderr: Lock L1 0x[0-9a-f]+ \(mu_b, pthread_mutex_t\) first seen at:\n
@@ -29,7 +31,7 @@ static void *writer(void *arg) {
   (void)arg;
   rt_sleep_ms(50);
   uint64_t k = 2;
-  pthread_mutex_lock(&mu_b);
+  pthread_mutex_lock(&mu_b); /* mapsan-mark: LOCK_B */
   pthread_mutex_lock(&mu_b);
   *(uint64_t *)hmap_assign(m, &k) = 2; /* mapsan-mark: B */
   pthread_mutex_unlock(&mu_b);
@@ -46,7 +48,7 @@ int main(void) {
   pthread_t th;
   pthread_create(&th, NULL, writer, NULL);
   uint64_t k = 1;
-  pthread_mutex_lock(&mu_a);
+  pthread_mutex_lock(&mu_a); /* mapsan-mark: LOCK_A */
   *(uint64_t *)hmap_assign(m, &k) = 1; /* mapsan-mark: A */
   pthread_mutex_unlock(&mu_a);
   pthread_join(th, NULL);
