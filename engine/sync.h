@@ -46,24 +46,24 @@ void mapsan_lock_releasing_live(uintptr_t addr);
  * return (an unlock: a compare and a tail call) with no frame to build:
  * inlined, the rest made the compiler save two registers and build a frame
  * first: 15 instructions around g_mutex_lock, now 12 (objdump). A wrapper
- * calls them unconditionally. */
-static inline void mapsan_lock_acquired_at(uintptr_t addr,
-                                           enum mapsan_lock_mode mode,
-                                           enum mapsan_lock_kind kind,
-                                           uintptr_t pc, uintptr_t cfa) {
-  if (MAPSAN_UNLIKELY(
-          atomic_load_explicit(&mapsan_clocks_live, memory_order_acquire)))
-    mapsan_lock_acquired_live(addr, MAPSAN_LOCK_HOW(mode, kind), pc, cfa);
-}
-/* In a wrapper: with the program's call site (its return address and
- * CFA, as MAPSAN_OP_CALLER takes them), from which the lock's first-seen
+ * calls them unconditionally.
+ *
+ * mapsan_lock_acquired is for a wrapper's own frame: it passes the
+ * program's call site (its return address and CFA, as MAPSAN_OP_CALLER
+ * takes them), from which the lock's first-seen
  * stack is taken through the call-site cache (a libunwind walk for each
  * new lock was 7% of full mode's instructions on bench/run's 100,000-table
- * row, 13% of GLib's thread-pool test). */
+ * row, 13% of GLib's thread-pool test). A statement, so that the call
+ * site is read only once the clocks run (an argument of an inline
+ * function was read before the test: one more instruction a lock). */
 #define mapsan_lock_acquired(addr, mode, kind)                                \
-  mapsan_lock_acquired_at((addr), (mode), (kind),                             \
-                          (uintptr_t)__builtin_return_address(0),             \
-                          (uintptr_t)__builtin_dwarf_cfa())
+  do {                                                                        \
+    if (MAPSAN_UNLIKELY(atomic_load_explicit(&mapsan_clocks_live,             \
+                                             memory_order_acquire)))          \
+      mapsan_lock_acquired_live((addr), MAPSAN_LOCK_HOW((mode), (kind)),      \
+                                (uintptr_t)__builtin_return_address(0),       \
+                                (uintptr_t)__builtin_dwarf_cfa());            \
+  } while (0)
 
 static inline void mapsan_lock_releasing(uintptr_t addr) {
   if (MAPSAN_UNLIKELY(
