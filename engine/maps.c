@@ -812,6 +812,7 @@ static inline bool begin_tracked(struct mapsan_op *op, struct mapsan_thread *t,
   /* The fast path: this thread's current epoch is already recorded. */
   mapsan_epoch e = mapsan_thread_epoch(t);
   mapsan_epoch w = atomic_load_explicit(&m->w_epoch, memory_order_acquire);
+  t->cache_fresh = t->map_cache == m;
   if (w == e || (!write && atomic_load_explicit(&m->r_epoch,
                                                 memory_order_acquire) == e))
     return true;

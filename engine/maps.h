@@ -235,12 +235,13 @@ mapsan_map_op_fast(const void *addr, bool write) {
     return NULL;
   struct mapsan_thread *t = mapsan_cur_thread;
   uintptr_t key = (uintptr_t)addr;
-  if (t == NULL || t->map_cache_key != key || key == 0)
+  if (t == NULL || t->map_cache_key != key || key == 0 || !t->cache_fresh)
     return NULL;
-  /* The epoch first: in lock-heavy code most operations start a new one,
-   * and should leave after as few tests as can be. A cached shadow is
-   * always safe to read (shadows are recycled, never freed); whether it is
-   * still this map's is tested next. */
+  /* In lock-heavy code most operations start a new epoch: cache_fresh (a
+   * hint, cleared at every tick) sends them to the slow half before the
+   * shadow's lines, which the other threads write, are read. Then the
+   * epoch: a cached shadow is always safe to read (shadows are recycled,
+   * never freed); whether it is still this map's is tested next. */
   const struct mapsan_map_hot *h =
       (const struct mapsan_map_hot *)(const void *)t->map_cache;
   mapsan_epoch e = mapsan_thread_epoch(t);

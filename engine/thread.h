@@ -171,6 +171,11 @@ struct mapsan_thread {
    * pipe...): entering a window there learns, but does not count as the
    * thread's entry (window.c). */
   bool edge_entry;
+  /* A hint for the map fast path (maps.h): the cached map's record was
+   * made or found at this thread's current epoch. Cleared by every tick:
+   * an operation right after one (most, in lock-heavy code) then goes to
+   * the slow half without reading the shadow. */
+  bool cache_fresh;
   /* The program's call site of the lock acquisition being recorded, or 0
    * (sync.c: the lock's first-seen stack). */
   uintptr_t lock_pc, lock_cfa;
@@ -228,6 +233,7 @@ static inline void mapsan_thread_tick(struct mapsan_thread *t) {
   t->vc_ver++;
   t->dirty = false;
   t->tick_due = false;
+  t->cache_fresh = false;
 }
 
 /* t is about to access a tracked map (or record its creation) at its

@@ -732,20 +732,24 @@ static GHashTable *table_of(GHashTableIter *it) {
  * their slow halves: a resize is told by the bucket array's size, as
  * write_end tells it; no modification needs telling (no iterator is
  * attached). FAST_OR_SLOW_WRITE calls name##_write. */
-#define WRITE_HALF(type, name, opname, params, args)                          \
+#define WRITE_HALF(type, name, opname, params, fparams, args)                 \
+  static MAPSAN_NOINLINE type name##_fast fparams {                           \
+    mapsan_map_op_fast_begin(t_, h, opname, pc);                              \
+    size_t size_ = size_of(h);                                                \
+    type r_ = REAL_IF_RESOLVED(name) args;                                    \
+    if (MAPSAN_UNLIKELY(size_of(h) != size_))                                 \
+      mapsan_map_fast_resized(t_);                                            \
+    mapsan_map_op_fast_end(t_);                                               \
+    return r_;                                                                \
+  }                                                                           \
+  /* The test and two tail calls: no frame when it fails (the real          \
+   * function, resolved here, is read again there: six arguments at most     \
+   * go in registers). */                                                     \
   static MAPSAN_NOINLINE type name##_write params {                           \
     struct mapsan_thread *t_ = mapsan_map_op_fast(h, true);                   \
-    __typeof__(&name) real_;                                                  \
     if (t_ != NULL && !mapsan_unloads_seen() &&                               \
-        (real_ = REAL_IF_RESOLVED(name)) != NULL) {                           \
-      mapsan_map_op_fast_begin(t_, h, opname, pc);                            \
-      size_t size_ = size_of(h);                                              \
-      type r_ = real_ args;                                                   \
-      if (MAPSAN_UNLIKELY(size_of(h) != size_))                               \
-        mapsan_map_fast_resized(t_);                                          \
-      mapsan_map_op_fast_end(t_);                                             \
-      return r_;                                                              \
-    }                                                                         \
+        REAL_IF_RESOLVED(name) != NULL)                                       \
+      return name##_fast(t_, UNPAREN args, pc);                               \
     return name##_slow(UNPAREN args, pc, cfa);                                \
   }
 #define FAST_OR_SLOW_WRITE(name, hx, args)                                    \
@@ -768,6 +772,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_insert_slow(GHashTable *h,
 
 WRITE_HALF(gboolean, g_hash_table_insert, "insert",
            (GHashTable * h, gpointer k, gpointer v, uintptr_t pc, uintptr_t cfa),
+           (struct mapsan_thread * t_, GHashTable * h, gpointer k, gpointer v, uintptr_t pc),
            (h, k, v))
 
 MAPSAN_EXPORT gboolean g_hash_table_insert(GHashTable *h, gpointer k,
@@ -792,6 +797,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_replace_slow(GHashTable *h,
 
 WRITE_HALF(gboolean, g_hash_table_replace, "replace",
            (GHashTable * h, gpointer k, gpointer v, uintptr_t pc, uintptr_t cfa),
+           (struct mapsan_thread * t_, GHashTable * h, gpointer k, gpointer v, uintptr_t pc),
            (h, k, v))
 
 MAPSAN_EXPORT gboolean g_hash_table_replace(GHashTable *h, gpointer k,
@@ -814,6 +820,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_add_slow(GHashTable *h, gpointer k,
 
 WRITE_HALF(gboolean, g_hash_table_add, "add",
            (GHashTable * h, gpointer k, uintptr_t pc, uintptr_t cfa),
+           (struct mapsan_thread * t_, GHashTable * h, gpointer k, uintptr_t pc),
            (h, k))
 
 MAPSAN_EXPORT gboolean g_hash_table_add(GHashTable *h, gpointer k) {
@@ -836,6 +843,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_remove_slow(GHashTable *h,
 
 WRITE_HALF(gboolean, g_hash_table_remove, "remove",
            (GHashTable * h, gconstpointer k, uintptr_t pc, uintptr_t cfa),
+           (struct mapsan_thread * t_, GHashTable * h, gconstpointer k, uintptr_t pc),
            (h, k))
 
 MAPSAN_EXPORT gboolean g_hash_table_remove(GHashTable *h, gconstpointer k) {
@@ -858,6 +866,7 @@ static MAPSAN_NOINLINE gboolean g_hash_table_steal_slow(GHashTable *h,
 
 WRITE_HALF(gboolean, g_hash_table_steal, "steal",
            (GHashTable * h, gconstpointer k, uintptr_t pc, uintptr_t cfa),
+           (struct mapsan_thread * t_, GHashTable * h, gconstpointer k, uintptr_t pc),
            (h, k))
 
 MAPSAN_EXPORT gboolean g_hash_table_steal(GHashTable *h, gconstpointer k) {

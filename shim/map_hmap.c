@@ -453,17 +453,23 @@ DRAWN_WRITE(delete, bool, "delete",
  * the slow half tells it (the library allocates and frees bucket arrays
  * inside it). */
 #define FAST_WRITE(fn, type, oname, params, args)                             \
+  static MAPSAN_NOINLINE type fn##_fast(hmap *m, const void *key,             \
+                                        uintptr_t pc, uintptr_t cfa,          \
+                                        struct mapsan_thread *t_,             \
+                                        __typeof__(&hmap_##fn) real_) {       \
+    mapsan_map_op_fast_begin(t_, m, oname, pc);                               \
+    type r_;                                                                  \
+    WITH_POOL_CTX_AT(m, true, oname, pc, cfa, r_ = real_ args);               \
+    mapsan_map_op_fast_end(t_);                                               \
+    return r_;                                                                \
+  }                                                                           \
+  /* The test and two tail calls: no frame when it fails. */                  \
   static MAPSAN_NOINLINE type fn##_write params {                             \
     struct mapsan_thread *t_ = mapsan_map_op_fast(m, true);                   \
     __typeof__(&hmap_##fn) real_;                                             \
     if (t_ != NULL && !mapsan_unloads_seen() &&                               \
-        (real_ = REAL_IF_RESOLVED(hmap_##fn)) != NULL) {                      \
-      mapsan_map_op_fast_begin(t_, m, oname, pc);                             \
-      type r_;                                                                \
-      WITH_POOL_CTX_AT(m, true, oname, pc, cfa, r_ = real_ args);             \
-      mapsan_map_op_fast_end(t_);                                             \
-      return r_;                                                              \
-    }                                                                         \
+        (real_ = REAL_IF_RESOLVED(hmap_##fn)) != NULL)                        \
+      return fn##_fast(m, key, pc, cfa, t_, real_);                           \
     return fn##_slow(m, key, pc, cfa);                                        \
   }
 
