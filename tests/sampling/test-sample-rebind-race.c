@@ -3,8 +3,11 @@
  * Between canary windows the lock calls bypass mapsan, and a thread's
  * first event in a window learns every clock (engine/window.c, "rebound
  * locks"); that must cost only the accesses made before it, not the race.
- * Two threads write 8 shared maps (one in two drawn) in turns for 400 ms
- * with 1 ms windows, each under a pthread mutex and a GMutex for its
+ * Two threads write 8 shared maps (one in two drawn) in turns for 1.2 s
+ * with 1 ms windows (short, so that a window holds few turns and learning
+ * too much at a window's entry would hide the race; in 400 ms the race
+ * went unseen in 2 of 24 runs under load, when turns passed slower than
+ * windows lasted), each under a pthread mutex and a GMutex for its
  * lookups, but one writes under them and the other after releasing them;
  * the turn passes through a relaxed atomic, which orders nothing (and
  * keeps the writes apart in time: the library is not corrupted). The
@@ -15,6 +18,8 @@
  * mapsan-options: sample_rate=2:sample_window_ms=1:sample_budget=25
  * mapsan-expect: write-write-race A B
  */
+#include "../runtime/runtime-test.h"
+
 #include <hmap.h>
 
 #include <glib.h>
@@ -31,15 +36,9 @@ static GMutex gmutex;
 static long end_ms;
 static atomic_int turn;
 
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int wait_turn(int me) {
   while (atomic_load_explicit(&turn, memory_order_relaxed) != me)
-    if (now_ms() >= end_ms)
+    if (rt_now_ms() >= end_ms)
       return 0;
   return 1;
 }
@@ -93,7 +92,7 @@ int main(void) {
   g_mutex_init(&gmutex);
   for (int m = 0; m < MAPS; m++)
     maps[m] = hmap_new(&hmap_u64_u64, 0);
-  end_ms = now_ms() + 400;
+  end_ms = rt_now_ms() + 1200;
   pthread_t a, b;
   pthread_create(&a, NULL, careful_writer, NULL);
   pthread_create(&b, NULL, careless_writer, NULL);
