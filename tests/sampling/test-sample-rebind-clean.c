@@ -15,6 +15,8 @@
  * mapsan-expect: none
  * mapsan-stderr: PLT slots rebound: [1-9][0-9]*, back: [1-9]
  */
+#include "../runtime/runtime-test.h"
+
 #include <hmap.h>
 
 #include <glib.h>
@@ -39,12 +41,6 @@ static GMutex gmutex;
 static GRecMutex grec;
 static GRWLock grw;
 static long end_ms;
-
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static void spin_us(long us) {
   struct timespec a, b;
@@ -99,7 +95,7 @@ static uint64_t read_under(int k, uint64_t key) {
 
 static void *worker(void *arg) {
   uint64_t id = (uint64_t)(uintptr_t)arg, sum = 0;
-  for (uint64_t i = 0; now_ms() < end_ms; i++) {
+  for (uint64_t i = 0; rt_now_ms() < end_ms; i++) {
     int k = (int)((i + id) % KINDS);
     lock(k);
     for (int m = 0; m < PER_KIND; m++) {
@@ -146,7 +142,7 @@ int main(void) {
   for (int k = 0; k < KINDS; k++)
     for (int m = 0; m < PER_KIND; m++)
       maps[k][m] = hmap_new(&hmap_u64_u64, 0);
-  end_ms = now_ms() + 400;
+  end_ms = rt_now_ms() + 400;
   pthread_t t[4];
   for (int i = 0; i < 4; i++)
     pthread_create(&t[i], NULL, worker, (void *)(uintptr_t)i);

@@ -12,6 +12,8 @@
  * mapsan-options: sample_rate=2:sample_window_ms=1:sample_budget=25
  * mapsan-expect: none
  */
+#include "../runtime/runtime-test.h"
+
 #include <hmap.h>
 
 #include <dlfcn.h>
@@ -21,12 +23,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* The library's PLT slot for name. */
 static uintptr_t *slot_of(void *h, const char *name) {
@@ -79,8 +75,8 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 16; i++)
     maps[i] = hmap_new(&hmap_u64_u64, 0);
   int bad = 0;
-  long end = now_ms() + 1000;
-  for (uint64_t k = 0; now_ms() < end; k = (k + 1) & 63) {
+  long end = rt_now_ms() + 1000;
+  for (uint64_t k = 0; rt_now_ms() < end; k = (k + 1) & 63) {
     for (int i = 0; i < 16; i++)
       *(uint64_t *)hmap_assign(maps[i], &k) = k;
     f();

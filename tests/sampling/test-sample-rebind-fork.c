@@ -12,6 +12,8 @@
  * mapsan-options: sample_rate=2:sample_window_ms=1:sample_budget=25
  * mapsan-expect: none
  */
+#include "../runtime/runtime-test.h"
+
 #include <hmap.h>
 
 #include <pthread.h>
@@ -29,15 +31,9 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t child_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool stop;
 
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void work(long ms, pthread_mutex_t *mu, hmap **m) {
-  long end = now_ms() + ms;
-  for (uint64_t i = 0; now_ms() < end; i++) {
+  long end = rt_now_ms() + ms;
+  for (uint64_t i = 0; rt_now_ms() < end; i++) {
     pthread_mutex_lock(mu);
     uint64_t key = i & 63;
     *(uint64_t *)hmap_assign(m[i % MAPS], &key) = i;
@@ -67,10 +63,10 @@ int main(void) {
       work(5, &child_lock, child_maps);
       _exit(0);
     }
-    long deadline = now_ms() + 3000;
+    long deadline = rt_now_ms() + 3000;
     int st = 0;
     while (waitpid(p, &st, WNOHANG) != p) {
-      if (now_ms() > deadline) {
+      if (rt_now_ms() > deadline) {
         fprintf(stderr, "fork %d: the child hangs\n", f);
         kill(p, SIGKILL);
         waitpid(p, &st, 0);

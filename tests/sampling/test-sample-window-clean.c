@@ -10,6 +10,8 @@
  * mapsan-options: sample_rate=2:sample_window_ms=1:sample_budget=25
  * mapsan-expect: none
  */
+#include "../runtime/runtime-test.h"
+
 #include <hmap.h>
 
 #include <pthread.h>
@@ -27,12 +29,6 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int turn;             /* the condition pair's turn: 0 or 1 */
 static long end_ms;
 
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void pause_us(long us) {
   struct timespec ts = {0, us * 1000L};
   nanosleep(&ts, NULL);
@@ -49,7 +45,7 @@ static void write_maps(int from, int to, uint64_t v) {
  * semaphore (one holder at a time). */
 static void *sem_worker(void *arg) {
   uint64_t id = (uint64_t)(uintptr_t)arg;
-  for (uint64_t i = 0; now_ms() < end_ms; i++) {
+  for (uint64_t i = 0; rt_now_ms() < end_ms; i++) {
     sem_wait(&baton);
     write_maps(0, 8, i * 2 + id);
     sem_post(&baton);
@@ -66,9 +62,9 @@ static void *cv_worker(void *arg) {
   int me = (int)(uintptr_t)arg;
   for (uint64_t i = 0;; i++) {
     pthread_mutex_lock(&cv_lock);
-    while (turn != me && now_ms() < end_ms)
+    while (turn != me && rt_now_ms() < end_ms)
       pthread_cond_wait(&cv, &cv_lock);
-    bool done = now_ms() >= end_ms;
+    bool done = rt_now_ms() >= end_ms;
     pthread_mutex_unlock(&cv_lock);
     if (done)
       break;
@@ -89,7 +85,7 @@ int main(void) {
   for (int i = 0; i < MAPS; i++)
     maps[i] = hmap_new(&hmap_u64_u64, 0);
   sem_init(&baton, 0, 1);
-  end_ms = now_ms() + 400;
+  end_ms = rt_now_ms() + 400;
   pthread_t t[4];
   for (int i = 0; i < 2; i++)
     pthread_create(&t[i], NULL, sem_worker, (void *)(uintptr_t)i);

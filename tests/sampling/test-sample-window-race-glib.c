@@ -10,6 +10,8 @@
  * mapsan-options: sample_rate=2:sample_window_ms=5:sample_budget=25
  * mapsan-expect: write-write-race A B
  */
+#include "../runtime/runtime-test.h"
+
 #include <glib.h>
 
 #include <pthread.h>
@@ -24,12 +26,6 @@ static GHashTable *maps[MAPS];
 static GHashTable *own[2][MAPS];
 static atomic_int turn;
 static atomic_bool stop;
-
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int wait_turn(int me) {
   while (atomic_load_explicit(&turn, memory_order_relaxed) != me)
@@ -61,8 +57,8 @@ int main(void) {
       own[j][i] = g_hash_table_new(NULL, NULL);
   pthread_t t;
   pthread_create(&t, NULL, writer, NULL);
-  long end = now_ms() + 400;
-  for (uint64_t i = 0; now_ms() < end; i++) {
+  long end = rt_now_ms() + 400;
+  for (uint64_t i = 0; rt_now_ms() < end; i++) {
     wait_turn(0);
     gpointer k = GSIZE_TO_POINTER(1025 + (i & 1023));
     for (int m = 0; m < MAPS; m++) {
