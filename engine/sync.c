@@ -416,10 +416,9 @@ static inline void lock_acquired(uintptr_t addr, unsigned how, uintptr_t pc,
     return;
   mapsan_thread_held_sync(
       t, atomic_load_explicit(&mapsan_window_gen, memory_order_acquire));
-  t->lock_pc = pc;
+  t->lock_pc = pc; /* left set: only an acquisition reads it */
   t->lock_cfa = cfa;
   acquire(t, addr, how);
-  t->lock_pc = 0;
   mapsan_thread_lock_push(t, addr, (enum mapsan_lock_mode)(how & 1));
 }
 

@@ -176,8 +176,8 @@ struct mapsan_thread {
    * an operation right after one (most, in lock-heavy code) then goes to
    * the slow half without reading the shadow. */
   bool cache_fresh;
-  /* The program's call site of the lock acquisition being recorded, or 0
-   * (sync.c: the lock's first-seen stack). */
+  /* The program's call site of the last lock acquisition recorded (sync.c:
+   * the lock's first-seen stack, made only inside one), or 0. */
   uintptr_t lock_pc, lock_cfa;
   void *registry_link; /* owned by thread.c */
   struct mapsan_op_log log;
