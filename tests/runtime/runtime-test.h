@@ -7,18 +7,24 @@
  *   - rt_flag_* are relaxed C11 atomics: mapsan does not see them and the
  *     C11 memory model gives them no happens-before either, so they can
  *     force a schedule (a thread waits until another has done something)
- *     without creating an edge that would hide a race.
+ *     without creating an edge that would hide a race;
+ *   - rt_turn_* hand a turn between threads through a relaxed atomic too,
+ *     and sleep on it with a raw futex call (the kernel's wait and wake
+ *     are no C11 synchronization, and mapsan interposes neither).
  * Map operations are never wrapped in helpers: the reported line of a race
  * is the line of the map call itself, which must be in the test's source.
  */
 #ifndef RUNTIME_TEST_H
 #define RUNTIME_TEST_H
 
+#include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline void rt_sleep_ms(long ms) {
   struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -46,6 +52,30 @@ static inline bool rt_flag_wait(atomic_int *f, int want, long timeout_ms) {
     nanosleep(&ts, NULL);
   }
   return true;
+}
+
+/* Waits until *turn == me; false once rt_now_ms() reaches end_ms. A
+ * waiter sleeps instead of spinning: on a loaded machine (CI runs tests
+ * two at a time on two cores) two spinning threads that share a core pass
+ * one turn per scheduler slice, a hundred turns a second instead of ten
+ * thousand, and a test that needs turns inside short canary windows sees
+ * none there. */
+static inline bool rt_turn_wait(atomic_int *turn, int me, long end_ms) {
+  for (;;) {
+    int now = atomic_load_explicit(turn, memory_order_relaxed);
+    if (now == me)
+      return true;
+    if (rt_now_ms() >= end_ms)
+      return false;
+    struct timespec ts = {0, 2000000L}; /* the deadline is read again */
+    syscall(SYS_futex, turn, FUTEX_WAIT_PRIVATE, now, &ts, NULL, 0);
+  }
+}
+
+/* Gives the turn to thread `to`, waking it if it sleeps. */
+static inline void rt_turn_pass(atomic_int *turn, int to) {
+  atomic_store_explicit(turn, to, memory_order_relaxed);
+  syscall(SYS_futex, turn, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 /* An absolute deadline ms from now on clock c (for timed waits). */

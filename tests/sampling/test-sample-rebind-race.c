@@ -10,7 +10,10 @@
  * windows lasted), each under a pthread mutex and a GMutex for its
  * lookups, but one writes under them and the other after releasing them;
  * the turn passes through a relaxed atomic, which orders nothing (and
- * keeps the writes apart in time: the library is not corrupted). The
+ * keeps the writes apart in time: the library is not corrupted), a waiter
+ * sleeping on it (rt_turn_wait: spinning, two threads sharing a loaded
+ * core passed a hundred turns a second, and the race went unseen in 8 of
+ * 30 runs beside two busy loops). The
  * careless write is ordered after the careful one (the locks), but the
  * careful one is not ordered after the careless one: the race is reported,
  * with both lines.
@@ -36,16 +39,9 @@ static GMutex gmutex;
 static long end_ms;
 static atomic_int turn;
 
-static int wait_turn(int me) {
-  while (atomic_load_explicit(&turn, memory_order_relaxed) != me)
-    if (rt_now_ms() >= end_ms)
-      return 0;
-  return 1;
-}
+static bool wait_turn(int me) { return rt_turn_wait(&turn, me, end_ms); }
 
-static void pass_turn(int to) {
-  atomic_store_explicit(&turn, to, memory_order_relaxed);
-}
+static void pass_turn(int to) { rt_turn_pass(&turn, to); }
 
 static void lock_both(void) {
   pthread_mutex_lock(&mutex);
