@@ -25,6 +25,7 @@
 #include "maps.h"
 #include "../base/alloc.h"
 #include "../base/fifo.h"
+#include "../base/presence.h"
 
 #include "../reports/report.h"
 #include "../stacks/stack.h"
@@ -122,6 +123,10 @@ static struct retired_table {
   struct retired_table *next;
 } *retired;
 static uint32_t live_count;
+/* Which addresses may have a shadow: a map creation that is not drawn
+ * drops a destroyed map's shadow at its address, and almost never finds
+ * one (base/presence.h). */
+static struct mapsan_presence present MAPSAN_BIG;
 static struct mapsan_map *free_list;
 static struct mapsan_fifo destroyed_fifo;
 
@@ -201,6 +206,7 @@ static void unlink_locked(struct mapsan_map *m) {
   if (*pp == m) {
     atomic_store_explicit(pp, m->next, memory_order_release);
     live_count--;
+    mapsan_presence_count(&present, m->key, -1);
   }
 }
 
@@ -295,6 +301,7 @@ static struct mapsan_map *insert(uintptr_t addr, const struct mapsan_map_api *ap
   atomic_store_explicit(&m->next, t->slot[j], memory_order_relaxed);
   atomic_store_explicit(&t->slot[j], m, memory_order_release);
   live_count++;
+  mapsan_presence_count(&present, addr, 1);
   seq_end();
   mapsan_lock_release(&table_lock);
   return m;
@@ -412,6 +419,8 @@ void mapsan_map_create(const void *addr, const struct mapsan_map_api *api,
 
 void mapsan_map_forget(const void *addr) {
   uintptr_t key = (uintptr_t)addr;
+  if (!mapsan_presence_maybe(&present, key))
+    return;
   struct mapsan_map *m = lookup(key);
   if (m == NULL)
     return;

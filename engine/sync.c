@@ -112,6 +112,9 @@ static uint32_t slot_home(uintptr_t addr) {
   return (uint32_t)(addr_mix(addr) >> 24);
 }
 
+/* Which addresses may have an object (base/presence.h). */
+MAPSAN_HIDDEN struct mapsan_presence mapsan_sync_presence MAPSAN_BIG;
+
 /* Stripe locked. */
 static struct sync_obj *slot_find(const struct stripe *s, uintptr_t addr) {
   if (s->slots == NULL)
@@ -149,7 +152,8 @@ static void slot_add(struct stripe *s, uintptr_t addr, struct sync_obj *o) {
     s->mask = nsize - 1;
   }
   slot_put(s->slots, s->mask, addr, o);
-  __atomic_store_n(&s->count, s->count + 1, __ATOMIC_RELAXED);
+  s->count++;
+  mapsan_presence_count(&mapsan_sync_presence, addr, 1);
 }
 
 /* Stripe locked; addr in the table. */
@@ -170,7 +174,8 @@ static void slot_remove(struct stripe *s, uintptr_t addr) {
   }
   s->slots[i].obj = NULL;
   s->slots[i].addr = 0;
-  __atomic_store_n(&s->count, s->count - 1, __ATOMIC_RELAXED);
+  s->count--;
+  mapsan_presence_count(&mapsan_sync_presence, addr, -1);
 }
 
 static _Atomic size_t live_objs;
@@ -512,15 +517,7 @@ static void drop_locked(struct stripe *s, struct sync_obj *o) {
   s->free = o;
 }
 
-void mapsan_sync_forget(uintptr_t addr) {
-  /* No object anywhere yet, or none in addr's stripe; one being made for
-   * addr now would be a use of an object being initialized or destroyed.
-   * (A canary makes objects only inside windows and for once-marks: a
-   * program that initializes 100,000 mutexes paid a stripe lock and a
-   * probe for each, 2% of its instructions.) */
-  if (!atomic_load_explicit(&stripes_used, memory_order_relaxed) ||
-      __atomic_load_n(&stripe_of(addr)->count, __ATOMIC_RELAXED) == 0)
-    return;
+void mapsan_sync_forget_slow(uintptr_t addr) {
   struct stripe *s = stripe_lock(addr);
   struct sync_obj *o = get_locked(s, addr, false, MAPSAN_LOCK_KIND_UNKNOWN);
   if (o)

@@ -17,6 +17,7 @@
 #define MAPSAN_SYNC_H
 
 #include "thread.h"
+#include "../base/presence.h"
 #include "../reports/report.h"
 
 #include <stdint.h>
@@ -133,8 +134,15 @@ void mapsan_sync_spawn_scope(uintptr_t follow, uintptr_t publish);
  * final clock (thread.c), then the publish. */
 void mapsan_sync_joined(pthread_t th);
 
-/* init/destroy: forget what was known at this address (address reuse). */
-void mapsan_sync_forget(uintptr_t addr);
+/* init/destroy: forget what was known at this address (address reuse).
+ * Almost always there is nothing: answered inline (base/presence.h). */
+extern MAPSAN_HIDDEN struct mapsan_presence mapsan_sync_presence;
+void mapsan_sync_forget_slow(uintptr_t addr);
+
+static inline void mapsan_sync_forget(uintptr_t addr) {
+  if (MAPSAN_UNLIKELY(mapsan_presence_maybe(&mapsan_sync_presence, addr)))
+    mapsan_sync_forget_slow(addr);
+}
 
 /* mapsan_sync_acquire, then mapsan_sync_forget, for the last owner of an
  * object about to be destroyed (a table's last unref): one stripe lock,

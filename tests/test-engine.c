@@ -15,12 +15,16 @@
  *   - the table of sync objects finds every object it holds after
  *     thousands of removals from the middle of its runs, and none it
  *     removed (each object's mark_once flag tells one found from one
- *     made anew).
+ *     made anew);
+ *   - the presence filter (base/presence.h) says "maybe" for every address
+ *     counted in and not out, "no" once all are counted out, and stays at
+ *     "maybe" for good once a counter saturates.
  * Reports are caught where the engine hands them down
  * (-Wl,--wrap=mapsan_report_submit): one per finding, no dedup.
  */
 #include "../base/base.h"
 #include "../base/options.h"
+#include "../base/presence.h"
 #include "../engine/maps.h"
 #include "../engine/sync.h"
 #include "../engine/thread.h"
@@ -224,8 +228,35 @@ static void test_sync_table(void) {
   CHECK(mapsan_sync_live() == before);
 }
 
+/* ---- the presence filter -------------------------------------------------- */
+
+static void test_presence(void) {
+  static struct mapsan_presence p;
+  enum { N = 5000 };
+  for (uintptr_t a = 0; a < N; a++)
+    mapsan_presence_count(&p, 0x10000 + a * 16, 1);
+  for (uintptr_t a = 0; a < N; a++)
+    CHECK(mapsan_presence_maybe(&p, 0x10000 + a * 16));
+  for (uintptr_t a = 0; a < N; a++)
+    mapsan_presence_count(&p, 0x10000 + a * 16, -1);
+  for (uintptr_t a = 0; a < N; a++)
+    CHECK(!mapsan_presence_maybe(&p, 0x10000 + a * 16));
+  /* 300 records on one counter: it stops at 255 (a byte would wrap to 0
+   * at the 256th) and says "maybe" even after all leave (counting down
+   * from 255 would say "no" with 45 left). */
+  for (int i = 0; i < 256; i++)
+    mapsan_presence_count(&p, 0x4242, 1);
+  CHECK(mapsan_presence_maybe(&p, 0x4242));
+  for (int i = 256; i < 300; i++)
+    mapsan_presence_count(&p, 0x4242, 1);
+  for (int i = 0; i < 300; i++)
+    mapsan_presence_count(&p, 0x4242, -1);
+  CHECK(mapsan_presence_maybe(&p, 0x4242));
+}
+
 int main(void) {
   test_vclock();
+  test_presence();
   mapsan_options_init();
   mapsan_runtime_text_init();
   mapsan_thread_init();
