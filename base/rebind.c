@@ -18,7 +18,9 @@
  *
  * Which slots. R_X86_64_JUMP_SLOT relocations naming one of the functions
  * the shim hands over (shim/bypass.c: those whose wrappers do nothing but
- * the real call while no window is open: lock operations, map reads). A
+ * the real call while no window is open, lock operations and map reads,
+ * and those that do nothing but the real call while no map is drawn, the
+ * other map operations), a group at a time. A
  * slot holding the wrapper, or not bound yet in an object loaded at
  * start-up (lazy binding: it points back into its own object's PLT, and
  * the loader would bind it to the wrapper), gets the real function and is
@@ -79,7 +81,7 @@ static const char *const real_names[] = {
 #undef MAPSAN_INTERCEPTOR
 };
 
-#define NPARK_MAX 64
+#define NPARK_MAX 96
 static const struct mapsan_rebind_fn *fns;
 static size_t nfns;
 /* Per function: mapsan's wrapper, 0 when the loader bound the name to
@@ -93,7 +95,7 @@ static const ElfW(Phdr) *startup_phdr[STARTUP_MAX];
 static int nstartup;
 
 static mapsan_lock rebind_lock = MAPSAN_LOCK_INIT;
-static _Atomic unsigned long parked_total, unparked_total;
+static _Atomic unsigned long parked_total, unparked_total, undrawn_total;
 
 static int note_startup(struct dl_phdr_info *info, size_t size, void *data) {
   (void)size;
@@ -154,6 +156,7 @@ static int park_index(const char *name) {
 }
 
 struct pass {
+  unsigned group;
   bool to_real;
   bool sandboxed; /* no mprotect under a seccomp filter */
   bool failed;    /* a slot could not be pointed back at its wrapper */
@@ -180,14 +183,16 @@ static bool in_load(const struct object *o, uintptr_t a, bool writable) {
 /* The slots this process rewrote to a real function, so that only those
  * are pointed back (a slot the loader itself bound to the real function,
  * in an RTLD_DEEPBIND library, stays so): open addressing on the slot's
- * address, under rebind_lock, emptied after each complete rewrite back. A
- * slot that finds the set full is left at its wrapper. */
+ * address with its group in the low bits (a slot is 8-byte aligned), under
+ * rebind_lock; a group's entries leave after each complete rewrite of the
+ * group back. A slot that finds the set full is left at its wrapper. */
 #define PARKED_MAX 512 /* 4 KiB: a page a canary process keeps resident */
 static uintptr_t parked_set[PARKED_MAX];
 static unsigned nparked;
 
 static unsigned parked_home(uintptr_t a) {
-  return (unsigned)(((uint64_t)a * 0x9e3779b97f4a7c15ull) >> 55);
+  return (unsigned)(((uint64_t)(a & ~(uintptr_t)7) * 0x9e3779b97f4a7c15ull) >>
+                    55);
 }
 
 static bool parked_has(uintptr_t a) {
@@ -212,6 +217,20 @@ static bool parked_add(uintptr_t a) {
   return true;
 }
 
+/* The group's entries out: the others put in again (a removal from open
+ * addressing would have to move the runs after it). */
+static void parked_clear(unsigned group) {
+  uintptr_t keep[PARKED_MAX / 2];
+  unsigned n = 0;
+  for (unsigned i = 0; i < PARKED_MAX; i++)
+    if (parked_set[i] != 0 && (parked_set[i] & 7) != group)
+      keep[n++] = parked_set[i];
+  memset(parked_set, 0, sizeof(parked_set));
+  nparked = 0;
+  for (unsigned i = 0; i < n; i++)
+    parked_add(keep[i]);
+}
+
 /* What the slot should hold for this pass, or 0 to leave it. */
 static uintptr_t wanted(const struct pass *p, const struct object *o,
                         int k, bool undefined, bool startup, uintptr_t a,
@@ -220,7 +239,7 @@ static uintptr_t wanted(const struct pass *p, const struct object *o,
   if (real == 0 || wrapper[k] == 0)
     return 0;
   if (!p->to_real)
-    return cur == real && parked_has(a) ? wrapper[k] : 0;
+    return cur == real && parked_has(a | p->group) ? wrapper[k] : 0;
   /* Not bound yet: the slot points into its object's own PLT, and the
    * loader would bind it to the wrapper (an object loaded at start-up: in
    * the global scope; one loaded later may have RTLD_DEEPBIND). */
@@ -235,6 +254,8 @@ static void store(uintptr_t *slot, uintptr_t v) {
 static void count(const struct pass *p) {
   atomic_fetch_add_explicit(p->to_real ? &parked_total : &unparked_total, 1,
                             memory_order_relaxed);
+  if (p->to_real && p->group == MAPSAN_REBIND_UNDRAWN)
+    atomic_fetch_add_explicit(&undrawn_total, 1, memory_order_relaxed);
 }
 
 /* An object's RELRO slots are written together: its protected pages made
@@ -360,14 +381,14 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
     uintptr_t *slot = list[i].slot;
     uintptr_t a = (uintptr_t)slot;
     int k = list[i].k;
-    if (!in_load(&o, a, true))
+    if (fns[k].group != p->group || !in_load(&o, a, true))
       continue;
     bool relro = a >= o.relro_lo && a < o.relro_hi;
     if (relro && !startup)
       continue;
     uintptr_t v = wanted(p, &o, k, list[i].undefined, startup, a,
                          __atomic_load_n(slot, __ATOMIC_RELAXED));
-    if (v == 0 || (p->to_real && !parked_add(a)))
+    if (v == 0 || (p->to_real && !parked_add(a | p->group)))
       continue;
     if (relro && p->sandboxed) {
       /* Rewritten before the program installed its filter: it cannot be
@@ -396,10 +417,11 @@ bool mapsan_rebind_trylock(void) {
 
 void mapsan_rebind_unlock(void) { mapsan_lock_release(&rebind_lock); }
 
-bool mapsan_rebind(bool to_real) {
+bool mapsan_rebind(unsigned group, bool to_real) {
   if (nfns == 0 || mapsan_in_signal())
     return false;
-  struct pass p = {.to_real = to_real,
+  struct pass p = {.group = group,
+                   .to_real = to_real,
                    .sandboxed = mapsan_mem_sandboxed(),
                    .page = sysconf(_SC_PAGESIZE)};
   if (p.page <= 0)
@@ -409,17 +431,17 @@ bool mapsan_rebind(bool to_real) {
                                            __ATOMIC_ACQUIRE);
   mapsan_enter(); /* the loader's callbacks run no hooks of ours */
   dl_iterate_phdr(visit, &p);
-  if (!to_real && !p.failed) {
-    memset(parked_set, 0, sizeof(parked_set));
-    nparked = 0;
-  }
+  if (!to_real && !p.failed)
+    parked_clear(group);
   mapsan_leave();
   return !p.failed;
 }
 
-void mapsan_rebind_stats(unsigned long *parked, unsigned long *unparked) {
+void mapsan_rebind_stats(unsigned long *parked, unsigned long *unparked,
+                         unsigned long *undrawn) {
   *parked = atomic_load_explicit(&parked_total, memory_order_relaxed);
   *unparked = atomic_load_explicit(&unparked_total, memory_order_relaxed);
+  *undrawn = atomic_load_explicit(&undrawn_total, memory_order_relaxed);
 }
 
 void mapsan_rebind_fork_prepare(void) { mapsan_lock_acquire(&rebind_lock); }

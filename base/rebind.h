@@ -1,7 +1,8 @@
 /*
  * rebind.h: the program's PLT slots for the wrappers a canary bypasses
- * (lock operations, map reads: shim/bypass.c), pointed at the real
- * functions while no canary window is open (rebind.c).
+ * (shim/bypass.c), pointed at the real functions while no canary window is
+ * open (lock operations, map reads) or while no map is drawn (the other
+ * map operations) (rebind.c).
  */
 #ifndef MAPSAN_REBIND_H
 #define MAPSAN_REBIND_H
@@ -11,11 +12,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A function whose PLT slots may be rewritten: its real-function id and
- * mapsan's wrapper. */
+/* Groups of functions, rewritten apart: those bypassed between canary
+ * windows, and those bypassed until the first map is drawn. */
+enum {
+  MAPSAN_REBIND_WINDOW = 1,
+  MAPSAN_REBIND_UNDRAWN = 2,
+};
+
+/* A function whose PLT slots may be rewritten: its real-function id,
+ * mapsan's wrapper and its group. */
 struct mapsan_rebind_fn {
   enum mapsan_real_id id;
   mapsan_fnptr wrapper;
+  unsigned group;
 };
 
 /* Takes the functions (the array must live for good) and records the
@@ -25,21 +34,22 @@ struct mapsan_rebind_fn {
 void mapsan_rebind_init(const struct mapsan_rebind_fn *fns, size_t n);
 bool mapsan_rebind_ready(void);
 
-/* Points every rewritable PLT slot of the functions given to init at the
- * real functions (to_real), or those it rewrote back at mapsan's wrappers.
+/* Points every rewritable PLT slot of the group's functions at the real
+ * functions (to_real), or those it rewrote back at mapsan's wrappers.
  * False when it could not be done (inside a signal handler of mapsan's, or
  * a slot could not be pointed back): with to_real false the caller must
- * then not start recording lock operations. The caller holds the lock
- * below. */
-bool mapsan_rebind(bool to_real);
+ * then not start recording what the wrappers record. The caller holds the
+ * lock below. */
+bool mapsan_rebind(unsigned group, bool to_real);
 
 /* Taken with try-lock only (rebind.c: the loader's lock is taken inside). */
 bool mapsan_rebind_trylock(void);
 void mapsan_rebind_unlock(void);
 
-/* Slots rewritten so far to the real functions, and back (for the exit
- * summary and the tests). */
-void mapsan_rebind_stats(unsigned long *parked, unsigned long *unparked);
+/* Slots rewritten so far to the real functions, and back, and of the
+ * first those of the UNDRAWN group (for the exit summary and the tests). */
+void mapsan_rebind_stats(unsigned long *parked, unsigned long *unparked,
+                         unsigned long *undrawn);
 
 /* Around fork (preload/init.c): rebind_lock is taken first, so that no
  * rewrite is under way when the process forks. glibc's fork does not reset

@@ -377,8 +377,10 @@ static uint64_t sample_next(void) {
  * 1/(2N-1)); from then on, gaps. */
 static MAPSAN_NOINLINE bool sample_draw_slow(uint64_t rate) {
   bool hit = sample_skip != 0 || sample_next() <= UINT64_MAX / rate;
-  if (hit)
+  if (hit) {
     sample_skip = 1 + sample_next() % (2 * rate - 1);
+    mapsan_window_drawn(); /* the map operations' wrappers back: window.c */
+  }
   return hit;
 }
 

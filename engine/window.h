@@ -82,6 +82,16 @@ static inline void mapsan_window_sync(struct mapsan_thread *t) {
     t->window_countdown--;
 }
 
+/* A map was just drawn: the UNDRAWN group's slots back at the wrappers
+ * (window.c, "before the first draw"), before the map is handed out. */
+void mapsan_window_drawn_slow(void);
+bool mapsan_window_undrawn_parked(void);
+
+static inline void mapsan_window_drawn(void) {
+  if (MAPSAN_UNLIKELY(mapsan_window_undrawn_parked()))
+    mapsan_window_drawn_slow();
+}
+
 /* At start-up, before the first thread is registered: in full mode the one
  * window opens now, so every lock a thread takes is in its list. */
 void mapsan_window_init(void);

@@ -78,8 +78,8 @@ static void print_summary(void) {
   uint64_t windows;
   unsigned permille;
   mapsan_window_stats(&windows, &permille);
-  unsigned long parked, unparked;
-  mapsan_rebind_stats(&parked, &unparked);
+  unsigned long parked, unparked, undrawn;
+  mapsan_rebind_stats(&parked, &unparked, &undrawn);
   struct mapsan_pool_stats ps;
   mapsan_pool_get_stats(&ps);
   int n = snprintf(buf, sizeof(buf),
@@ -88,7 +88,7 @@ static void print_summary(void) {
                    "%zu arrays, %zu KiB (budget %ld MiB); engine: %zu map "
                    "records, %zu sync objects, %zu KiB of records; canary "
                    "windows: %llu, %u.%u%% of the run; PLT slots rebound: %lu, back: "
-                   "%lu\n",
+                   "%lu (%lu until the first draw)\n",
                    mapsan_report_count(), mapsan_report_suppressed(),
                    (int)getpid(), ps.live_arrays, ps.mapped_bytes >> 10,
                    ps.cached_bytes >> 10,
@@ -96,7 +96,7 @@ static void print_summary(void) {
                    mapsan_opts.quarantine_mb, mapsan_maps_held(),
                    mapsan_sync_live(), mapsan_alloc_mapped_bytes() >> 10,
                    (unsigned long long)windows, permille / 10, permille % 10,
-                   parked, unparked);
+                   parked, unparked, undrawn);
   if (n > 0)
     mapsan_write_all(2, buf, (size_t)n);
   mapsan_report_list_suppressed();

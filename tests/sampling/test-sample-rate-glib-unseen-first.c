@@ -5,9 +5,13 @@
  * mapsan verifies it on a private one (shim/map_glib.c, layout_probe).
  * Marks must then be on as usual: with sample_rate=1000000 the unseen table,
  * drawn untracked when first met, and the program's own next table carry
- * the untracked mark, and GLib works unchanged around them.
+ * the untracked mark, and GLib works unchanged around them. With
+ * sample_rebind=0: by default a canary that has drawn nothing calls GLib's
+ * insert without mapsan (engine/window.c, "before the first draw") and
+ * meets the table later, first at a call that a drawn map's existence
+ * brings back to the wrappers; the first sight at a write is tested here.
  *
- * mapsan-options: sample_rate=1000000
+ * mapsan-options: sample_rate=1000000:sample_rebind=0
  * mapsan-expect: none
  */
 #include "glib-mark.h"
