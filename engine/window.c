@@ -280,7 +280,9 @@ void mapsan_window_enter_slow(struct mapsan_thread *t, uint64_t gen) {
 static _Atomic bool undrawn_parked;
 
 void mapsan_window_drawn_slow(void) {
-  if (!mapsan_rebind_trylock())
+  /* Not from a handler of mapsan's (the walk takes the loader's lock): a
+   * later draw does it. */
+  if (mapsan_in_signal() || !mapsan_rebind_trylock())
     return;
   if (atomic_load_explicit(&undrawn_parked, memory_order_relaxed)) {
     if (!mapsan_rebind(MAPSAN_REBIND_UNDRAWN, false))
