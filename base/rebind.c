@@ -156,7 +156,7 @@ static int park_index(const char *name) {
 }
 
 struct pass {
-  unsigned group;
+  unsigned groups; /* a mask of MAPSAN_REBIND_ */
   bool to_real;
   bool sandboxed; /* no mprotect under a seccomp filter */
   bool failed;    /* a slot could not be pointed back at its wrapper */
@@ -217,13 +217,13 @@ static bool parked_add(uintptr_t a) {
   return true;
 }
 
-/* The group's entries out: the others put in again (a removal from open
+/* The groups' entries out: the others put in again (a removal from open
  * addressing would have to move the runs after it). */
-static void parked_clear(unsigned group) {
+static void parked_clear(unsigned groups) {
   uintptr_t keep[PARKED_MAX / 2];
   unsigned n = 0;
   for (unsigned i = 0; i < PARKED_MAX; i++)
-    if (parked_set[i] != 0 && (parked_set[i] & 7) != group)
+    if (parked_set[i] != 0 && !(parked_set[i] & 7 & groups))
       keep[n++] = parked_set[i];
   memset(parked_set, 0, sizeof(parked_set));
   nparked = 0;
@@ -239,7 +239,7 @@ static uintptr_t wanted(const struct pass *p, const struct object *o,
   if (real == 0 || wrapper[k] == 0)
     return 0;
   if (!p->to_real)
-    return cur == real && parked_has(a | p->group) ? wrapper[k] : 0;
+    return cur == real && parked_has(a | fns[k].group) ? wrapper[k] : 0;
   /* Not bound yet: the slot points into its object's own PLT, and the
    * loader would bind it to the wrapper (an object loaded at start-up: in
    * the global scope; one loaded later may have RTLD_DEEPBIND). */
@@ -251,11 +251,11 @@ static void store(uintptr_t *slot, uintptr_t v) {
   __atomic_store_n(slot, v, __ATOMIC_RELAXED);
 }
 
-static void count(const struct pass *p) {
+static void count(const struct pass *p, int k) {
+  if (p->to_real && fns[k].group == MAPSAN_REBIND_UNDRAWN)
+    atomic_fetch_add_explicit(&undrawn_total, 1, memory_order_relaxed);
   atomic_fetch_add_explicit(p->to_real ? &parked_total : &unparked_total, 1,
                             memory_order_relaxed);
-  if (p->to_real && p->group == MAPSAN_REBIND_UNDRAWN)
-    atomic_fetch_add_explicit(&undrawn_total, 1, memory_order_relaxed);
 }
 
 /* An object's RELRO slots are written together: its protected pages made
@@ -266,6 +266,7 @@ struct relro_batch {
   int n;
   uintptr_t *slot[RELRO_BATCH];
   uintptr_t val[RELRO_BATCH];
+  int k[RELRO_BATCH];
 };
 
 static void relro_flush(struct pass *p, const struct object *o,
@@ -279,7 +280,7 @@ static void relro_flush(struct pass *p, const struct object *o,
   } else {
     for (int i = 0; i < b->n; i++) {
       store(b->slot[i], b->val[i]);
-      count(p);
+      count(p, b->k[i]);
     }
     mprotect(lo, len, PROT_READ);
   }
@@ -381,14 +382,14 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
     uintptr_t *slot = list[i].slot;
     uintptr_t a = (uintptr_t)slot;
     int k = list[i].k;
-    if (fns[k].group != p->group || !in_load(&o, a, true))
+    if (!(fns[k].group & p->groups) || !in_load(&o, a, true))
       continue;
     bool relro = a >= o.relro_lo && a < o.relro_hi;
     if (relro && !startup)
       continue;
     uintptr_t v = wanted(p, &o, k, list[i].undefined, startup, a,
                          __atomic_load_n(slot, __ATOMIC_RELAXED));
-    if (v == 0 || (p->to_real && !parked_add(a | p->group)))
+    if (v == 0 || (p->to_real && !parked_add(a | fns[k].group)))
       continue;
     if (relro && p->sandboxed) {
       /* Rewritten before the program installed its filter: it cannot be
@@ -401,10 +402,11 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
       if (b.n == RELRO_BATCH)
         relro_flush(p, &o, &b);
       b.slot[b.n] = slot;
+      b.k[b.n] = k;
       b.val[b.n++] = v;
     } else {
       store(slot, v);
-      count(p);
+      count(p, k);
     }
   }
   relro_flush(p, &o, &b);
@@ -417,10 +419,10 @@ bool mapsan_rebind_trylock(void) {
 
 void mapsan_rebind_unlock(void) { mapsan_lock_release(&rebind_lock); }
 
-bool mapsan_rebind(unsigned group, bool to_real) {
+bool mapsan_rebind(unsigned groups, bool to_real) {
   if (nfns == 0 || mapsan_in_signal())
     return false;
-  struct pass p = {.group = group,
+  struct pass p = {.groups = groups,
                    .to_real = to_real,
                    .sandboxed = mapsan_mem_sandboxed(),
                    .page = sysconf(_SC_PAGESIZE)};
@@ -432,7 +434,7 @@ bool mapsan_rebind(unsigned group, bool to_real) {
   mapsan_enter(); /* the loader's callbacks run no hooks of ours */
   dl_iterate_phdr(visit, &p);
   if (!to_real && !p.failed)
-    parked_clear(group);
+    parked_clear(groups);
   mapsan_leave();
   return !p.failed;
 }

@@ -34,13 +34,14 @@ struct mapsan_rebind_fn {
 void mapsan_rebind_init(const struct mapsan_rebind_fn *fns, size_t n);
 bool mapsan_rebind_ready(void);
 
-/* Points every rewritable PLT slot of the group's functions at the real
- * functions (to_real), or those it rewrote back at mapsan's wrappers.
+/* Points every rewritable PLT slot of the groups' functions (a mask) at
+ * the real functions (to_real), or those it rewrote back at mapsan's
+ * wrappers.
  * False when it could not be done (inside a signal handler of mapsan's, or
  * a slot could not be pointed back): with to_real false the caller must
  * then not start recording what the wrappers record. The caller holds the
  * lock below. */
-bool mapsan_rebind(unsigned group, bool to_real);
+bool mapsan_rebind(unsigned groups, bool to_real);
 
 /* Taken with try-lock only (rebind.c: the loader's lock is taken inside). */
 bool mapsan_rebind_trylock(void);

@@ -306,10 +306,11 @@ void mapsan_window_init(void) {
   if (!mapsan_opts.sample_rebind || !mapsan_rebind_ready())
     return;
   rebinding = true;
-  rebind_closed();
-  /* The first thread, in the constructor: the lock is free. */
+  /* The first thread, in the constructor: the lock is free and no window
+   * is open. Both groups in one walk (one mprotect pair an object). */
   if (mapsan_rebind_trylock()) {
-    mapsan_rebind(MAPSAN_REBIND_UNDRAWN, true);
+    rebound = true;
+    mapsan_rebind(MAPSAN_REBIND_WINDOW | MAPSAN_REBIND_UNDRAWN, true);
     atomic_store_explicit(&undrawn_parked, true, memory_order_relaxed);
     mapsan_rebind_unlock();
   }
