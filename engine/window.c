@@ -277,23 +277,21 @@ void mapsan_window_enter_slow(struct mapsan_thread *t, uint64_t gen) {
  * arrays then come from the heap: the pool frees what is its own only). If
  * it cannot be made at all (a seccomp filter since start-up), no window
  * opens from then on. */
-static _Atomic bool undrawn_parked;
+MAPSAN_HIDDEN _Atomic bool mapsan_window_undrawn_parked;
 
 void mapsan_window_drawn_slow(void) {
   /* Not from a handler of mapsan's (the walk takes the loader's lock): a
    * later draw does it. */
   if (mapsan_in_signal() || !mapsan_rebind_trylock())
     return;
-  if (atomic_load_explicit(&undrawn_parked, memory_order_relaxed)) {
+  if (atomic_load_explicit(&mapsan_window_undrawn_parked,
+                           memory_order_relaxed)) {
     if (!mapsan_rebind(MAPSAN_REBIND_UNDRAWN, false))
       atomic_store_explicit(&windows_over, true, memory_order_relaxed);
-    atomic_store_explicit(&undrawn_parked, false, memory_order_release);
+    atomic_store_explicit(&mapsan_window_undrawn_parked, false,
+                          memory_order_release);
   }
   mapsan_rebind_unlock();
-}
-
-bool mapsan_window_undrawn_parked(void) {
-  return atomic_load_explicit(&undrawn_parked, memory_order_acquire);
 }
 
 void mapsan_window_init(void) {
@@ -311,7 +309,8 @@ void mapsan_window_init(void) {
   if (mapsan_rebind_trylock()) {
     rebound = true;
     mapsan_rebind(MAPSAN_REBIND_WINDOW | MAPSAN_REBIND_UNDRAWN, true);
-    atomic_store_explicit(&undrawn_parked, true, memory_order_relaxed);
+    atomic_store_explicit(&mapsan_window_undrawn_parked, true,
+                          memory_order_relaxed);
     mapsan_rebind_unlock();
   }
 }

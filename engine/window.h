@@ -85,10 +85,11 @@ static inline void mapsan_window_sync(struct mapsan_thread *t) {
 /* A map was just drawn: the UNDRAWN group's slots back at the wrappers
  * (window.c, "before the first draw"), before the map is handed out. */
 void mapsan_window_drawn_slow(void);
-bool mapsan_window_undrawn_parked(void);
+extern MAPSAN_HIDDEN _Atomic bool mapsan_window_undrawn_parked;
 
 static inline void mapsan_window_drawn(void) {
-  if (MAPSAN_UNLIKELY(mapsan_window_undrawn_parked()))
+  if (MAPSAN_UNLIKELY(atomic_load_explicit(&mapsan_window_undrawn_parked,
+                                           memory_order_relaxed)))
     mapsan_window_drawn_slow();
 }
 
