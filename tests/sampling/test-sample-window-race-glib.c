@@ -15,7 +15,6 @@
 #include <glib.h>
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -25,16 +24,11 @@ static GHashTable *maps[MAPS];
 /* Each thread's own tables, looked up only by it: not a race. */
 static GHashTable *own[2][MAPS];
 static atomic_int turn;
-static atomic_bool stop;
+static long end_ms;
 
-static int wait_turn(int me) {
-  while (atomic_load_explicit(&turn, memory_order_relaxed) != me)
-    if (atomic_load_explicit(&stop, memory_order_relaxed))
-      return 0;
-    else
-      sched_yield();
-  return 1;
-}
+/* The turn's waiter sleeps on it (runtime-test.h: spinning threads that
+ * share a loaded core pass few turns a second). */
+static bool wait_turn(int me) { return rt_turn_wait(&turn, me, end_ms); }
 
 static void *writer(void *arg) {
   for (uint64_t i = 0; wait_turn(1); i++) {
@@ -44,7 +38,7 @@ static void *writer(void *arg) {
       g_hash_table_insert(own[1][m], k, k);
       (void)g_hash_table_lookup(own[1][m], k);
     }
-    atomic_store_explicit(&turn, 0, memory_order_relaxed);
+    rt_turn_pass(&turn, 0);
   }
   return arg;
 }
@@ -55,21 +49,18 @@ int main(void) {
   for (int i = 0; i < MAPS; i++)
     for (int j = 0; j < 2; j++)
       own[j][i] = g_hash_table_new(NULL, NULL);
+  end_ms = rt_now_ms() + 400;
   pthread_t t;
   pthread_create(&t, NULL, writer, NULL);
-  long end = rt_now_ms() + 400;
-  for (uint64_t i = 0; rt_now_ms() < end; i++) {
-    wait_turn(0);
+  for (uint64_t i = 0; wait_turn(0); i++) {
     gpointer k = GSIZE_TO_POINTER(1025 + (i & 1023));
     for (int m = 0; m < MAPS; m++) {
       g_hash_table_insert(maps[m], k, k); /* mapsan-mark: A */
       g_hash_table_insert(own[0][m], k, k);
       (void)g_hash_table_lookup(own[0][m], k);
     }
-    atomic_store_explicit(&turn, 1, memory_order_relaxed);
+    rt_turn_pass(&turn, 1);
   }
-  wait_turn(0);
-  atomic_store_explicit(&stop, 1, memory_order_relaxed);
   pthread_join(t, NULL);
   for (int i = 0; i < MAPS; i++)
     g_hash_table_unref(maps[i]);

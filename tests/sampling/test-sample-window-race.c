@@ -16,7 +16,6 @@
 #include <hmap.h>
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -24,23 +23,18 @@
 #define MAPS 16
 static hmap *maps[MAPS];
 static atomic_int turn;
-static atomic_bool stop;
+static long end_ms;
 
-static int wait_turn(int me) {
-  while (atomic_load_explicit(&turn, memory_order_relaxed) != me)
-    if (atomic_load_explicit(&stop, memory_order_relaxed))
-      return 0;
-    else
-      sched_yield();
-  return 1;
-}
+/* The turn's waiter sleeps on it (runtime-test.h: spinning threads that
+ * share a loaded core pass few turns a second). */
+static bool wait_turn(int me) { return rt_turn_wait(&turn, me, end_ms); }
 
 static void *writer(void *arg) {
   for (uint64_t i = 0; wait_turn(1); i++) {
     uint64_t k = i & 1023;
     for (int m = 0; m < MAPS; m++)
       *(uint64_t *)hmap_assign(maps[m], &k) = i; /* mapsan-mark: B */
-    atomic_store_explicit(&turn, 0, memory_order_relaxed);
+    rt_turn_pass(&turn, 0);
   }
   return arg;
 }
@@ -48,18 +42,15 @@ static void *writer(void *arg) {
 int main(void) {
   for (int i = 0; i < MAPS; i++)
     maps[i] = hmap_new(&hmap_u64_u64, 0);
+  end_ms = rt_now_ms() + 400;
   pthread_t t;
   pthread_create(&t, NULL, writer, NULL);
-  long end = rt_now_ms() + 400;
-  for (uint64_t i = 0; rt_now_ms() < end; i++) {
-    wait_turn(0);
+  for (uint64_t i = 0; wait_turn(0); i++) {
     uint64_t k = 1024 + (i & 1023);
     for (int m = 0; m < MAPS; m++)
       *(uint64_t *)hmap_assign(maps[m], &k) = i; /* mapsan-mark: A */
-    atomic_store_explicit(&turn, 1, memory_order_relaxed);
+    rt_turn_pass(&turn, 1);
   }
-  wait_turn(0);
-  atomic_store_explicit(&stop, 1, memory_order_relaxed);
   pthread_join(t, NULL);
   for (int i = 0; i < MAPS; i++)
     hmap_free(maps[i]);
