@@ -105,6 +105,7 @@ SAME_OFFSET(w_epoch);
 SAME_OFFSET(r_epoch);
 SAME_OFFSET(prof);
 SAME_OFFSET(live_iters);
+SAME_OFFSET(w_section);
 
 /* r_epoch value marking shared-read mode; no real epoch has it. */
 #define MAPSAN_READ_SHARED UINT64_MAX
@@ -589,6 +590,7 @@ static bool check_locked(struct mapsan_map *m, struct mapsan_thread *t,
     m->w_once = once;
     m->w.op_id = op->id;
     vote_lock(m, t);
+    atomic_store_explicit(&m->w_section, t->sections, memory_order_relaxed);
     atomic_store_explicit(&m->r_epoch, 0, memory_order_relaxed);
     atomic_store_explicit(&m->w_epoch, e, memory_order_release);
     return true;
@@ -792,6 +794,20 @@ static inline uint64_t op_id_next(struct mapsan_thread *t) {
   return t->op_next++;
 }
 
+MAPSAN_NOINLINE bool mapsan_map_vote_again(struct mapsan_map *m,
+                                           uintptr_t key,
+                                           struct mapsan_thread *t) {
+  mapsan_lock_acquire(&m->lock);
+  if (m->key == key &&
+      atomic_load_explicit(&m->w_epoch, memory_order_relaxed) ==
+          mapsan_thread_epoch(t)) {
+    vote_lock(m, t);
+    atomic_store_explicit(&m->w_section, t->sections, memory_order_relaxed);
+  }
+  mapsan_lock_release(&m->lock);
+  return true;
+}
+
 /* begin for m, the live shadow of a tracked map at key. */
 static inline bool begin_tracked(struct mapsan_op *op, struct mapsan_thread *t,
                                  struct mapsan_map *m, uintptr_t key,
@@ -824,8 +840,13 @@ static inline bool begin_tracked(struct mapsan_op *op, struct mapsan_thread *t,
   mapsan_epoch e = mapsan_thread_epoch(t);
   mapsan_epoch w = atomic_load_explicit(&m->w_epoch, memory_order_acquire);
   t->cache_fresh = t->map_cache == m;
-  if (w == e || (!write && atomic_load_explicit(&m->r_epoch,
-                                                memory_order_acquire) == e))
+  if (w == e) {
+    if (write && MAPSAN_UNLIKELY(atomic_load_explicit(
+                     &m->w_section, memory_order_relaxed) != t->sections))
+      mapsan_map_vote_again(m, key, t);
+    return true;
+  }
+  if (!write && atomic_load_explicit(&m->r_epoch, memory_order_acquire) == e)
     return true;
   slow_path(m, key, t, op, inflight_w, inflight_r);
   return true;

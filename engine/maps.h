@@ -151,7 +151,11 @@ void mapsan_map_end_announced(struct mapsan_op *op);
    * (else NULL), released when the map ends or its shadow is recycled. */    \
   struct mapsan_profile *_Atomic prof;                                        \
   /* Live iterators (iters.c). */                                             \
-  _Atomic uint32_t live_iters;
+  _Atomic uint32_t live_iters;                                                \
+  /* The writer's critical section (thread.h, `sections`) at the last write  \
+   * counted for the lockset hint: a write at the same epoch in a later one  \
+   * is counted too (maps.c, vote_again). */                                 \
+  _Atomic uint32_t w_section;
 /* The inline begin reads a shadow, which maps.c defines and writes as
  * struct mapsan_map, through this type: may_alias exempts the reads from
  * type-based alias analysis (the two types share the first fields, which
@@ -159,6 +163,13 @@ void mapsan_map_end_announced(struct mapsan_op *op);
 struct __attribute__((may_alias)) mapsan_map_hot {
   MAPSAN_MAP_HOT_FIELDS
 };
+
+/* A write at the epoch of the map's last write, by the same thread in a
+ * later critical section (its tick was waived: sync.c, "re-taking a
+ * lock"): nothing to check, but the lockset hint counts it as it would
+ * count a write at a new epoch. Returns true. */
+bool mapsan_map_vote_again(struct mapsan_map *m, uintptr_t key,
+                           struct mapsan_thread *t);
 
 static inline bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
                                     const struct mapsan_map_api *api,
@@ -176,8 +187,13 @@ static inline bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
             !atomic_load_explicit(&h->destroyed, memory_order_acquire))) {
       mapsan_epoch e = mapsan_thread_epoch(t);
       if (MAPSAN_LIKELY(mapsan_window_always && !t->tick_due &&
-                        (atomic_load_explicit(&h->w_epoch,
-                                              memory_order_acquire) == e ||
+                        ((atomic_load_explicit(&h->w_epoch,
+                                               memory_order_acquire) == e &&
+                          (!write ||
+                           atomic_load_explicit(&h->w_section,
+                                                memory_order_relaxed) ==
+                               t->sections ||
+                           mapsan_map_vote_again(t->map_cache, key, t))) ||
                          (!write && atomic_load_explicit(
                                         &h->r_epoch,
                                         memory_order_acquire) == e)))) {
@@ -250,7 +266,9 @@ mapsan_map_op_fast(const void *addr, bool write) {
         atomic_load_explicit(&h->r_epoch, memory_order_acquire) != e)
       return NULL;
   } else if (write &&
-             atomic_load_explicit(&h->live_iters, memory_order_acquire) != 0) {
+             (atomic_load_explicit(&h->live_iters, memory_order_acquire) != 0 ||
+              atomic_load_explicit(&h->w_section, memory_order_relaxed) !=
+                  t->sections)) {
     return NULL;
   }
   if (atomic_load_explicit(&h->key, memory_order_relaxed) != key ||

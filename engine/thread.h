@@ -115,6 +115,22 @@ struct mapsan_thread {
    * that releases again and again without touching a tracked map keeps one
    * clock, which lets sync.c skip work it has already done. */
   bool tick_due;
+  /* The owed tick may be waived (sync.c, "re-taking a lock"): the one
+   * exclusive lock this thread released since its last tick, with accesses
+   * at the current clock, and the tag that release left on it; 0 when
+   * nothing can be waived. */
+  uintptr_t waive_addr;
+  uint64_t waive_tag;
+  /* That lock's sync object and generation (sync.c), and the lock whose
+   * tick was waived last while it stays held and no tick came since: its
+   * release can be decided from the object's tag alone. */
+  void *waive_obj;
+  uint64_t waive_gen;
+  uintptr_t retaken_addr;
+  /* Bumped at each waived tick: the accesses of one epoch may then span
+   * several critical sections, and the lockset hint counts a map's write
+   * once in each (maps.c, vote_again). */
+  uint32_t sections;
   /* Bumped whenever vc changes (a tick, an acquire that taught it
    * something): (num, vc_ver) names one value of this thread's clock, which
    * a sync object can remember holding (sync.c). */
@@ -233,6 +249,8 @@ static inline void mapsan_thread_tick(struct mapsan_thread *t) {
   t->vc_ver++;
   t->dirty = false;
   t->tick_due = false;
+  t->waive_addr = 0;
+  t->retaken_addr = 0;
   t->cache_fresh = false;
 }
 
@@ -249,10 +267,31 @@ static inline void mapsan_thread_access(struct mapsan_thread *t) {
  * be covered by it. With accesses at the current clock the tick happens
  * now; without, it is owed (tick_due). */
 static inline void mapsan_thread_released(struct mapsan_thread *t) {
-  if (t->dirty)
+  if (t->dirty) {
     mapsan_thread_tick(t);
-  else
+  } else {
     t->tick_due = true;
+    t->waive_addr = 0;
+  }
+}
+
+/* t released the exclusive lock at addr, which now carries tag (sync.c).
+ * The first such release after accesses at the current clock owes the
+ * tick instead of paying it, and remembers the lock: re-taking it before
+ * anyone else did may waive the tick (sync.c, "re-taking a lock"). */
+static inline void mapsan_thread_released_lock(struct mapsan_thread *t,
+                                               uintptr_t addr, uint64_t tag,
+                                               void *obj, uint64_t gen) {
+  t->retaken_addr = 0;
+  if (t->dirty && !t->tick_due) {
+    t->tick_due = true;
+    t->waive_addr = addr;
+    t->waive_tag = tag;
+    t->waive_obj = obj;
+    t->waive_gen = gen;
+  } else {
+    mapsan_thread_released(t);
+  }
 }
 
 static inline void mapsan_thread_note_end(struct mapsan_thread *t) {
