@@ -429,6 +429,6 @@ void mapsan_crash_init(void) {
     }
     s->view = mode >= 1 ? now : s->orig;
   }
-  mapsan_altstack_thread_start(); /* the main thread's */
+  mapsan_altstack_thread_start(false); /* the main thread's */
   atomic_store_explicit(&inited, true, memory_order_release);
 }

@@ -215,7 +215,7 @@ struct mapsan_thread *mapsan_thread_register_slow(void) {
   mapsan_cur_thread = t;
   if (t) {
     arm_finish();
-    mapsan_altstack_thread_start();
+    mapsan_altstack_thread_start(false);
   }
   return t;
 }
@@ -340,7 +340,7 @@ void mapsan_thread_begin(struct mapsan_thread_start *st) {
     t->publish = st->publish;
     mapsan_thread_acquire(t, &st->vc);
     arm_finish();
-    mapsan_altstack_thread_start();
+    mapsan_altstack_thread_start(true);
   }
   mapsan_vclock_free(&st->vc);
 }
