@@ -9,7 +9,10 @@
  *    list (mapsan_clocks_live, thread.h explains why that is exact).
  *
  *  - Each thread keeps its last few objects in a small direct-mapped cache
- *    (address -> object), so it finds its object without the stripe lock.
+ *    (address -> object, 32 entries), so it finds its object without the
+ *    stripe lock. GLib's `actions` takes many locks in turn: 8 entries
+ *    missed often enough that finding the object in the stripe's table was
+ *    116 M instructions of its 8.8 G in full mode; 32 cut the run 1.3%.
  *    Objects are never freed, only recycled through a free list, and their
  *    generation is bumped when they are forgotten: a cached pointer is
  *    always safe to read and is the object for its address while the
@@ -308,7 +311,7 @@ static struct sync_obj *get_locked(struct stripe *s, uintptr_t addr,
 
 static struct mapsan_sync_cache_entry *cache_entry(struct mapsan_thread *t,
                                                    uintptr_t addr) {
-  return &t->sync_cache[addr_mix(addr) >> (64 - 3)];
+  return &t->sync_cache[addr_mix(addr) >> (64 - MAPSAN_SYNC_CACHE_BITS)];
 }
 
 /* The object at addr from t's cache, or NULL; *gen is its generation. */

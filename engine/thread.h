@@ -39,7 +39,8 @@
  * thread structure to mapsan's allocator (it grows without limit). */
 #define MAPSAN_HELD_INLINE 16
 #define MAPSAN_FINISHED_INFOS 4096
-#define MAPSAN_SYNC_CACHE 8
+#define MAPSAN_SYNC_CACHE_BITS 5
+#define MAPSAN_SYNC_CACHE (1 << MAPSAN_SYNC_CACHE_BITS)
 #define MAPSAN_ONCE_DEPTH 8
 
 enum mapsan_lock_mode { MAPSAN_LOCK_WRITE = 0, MAPSAN_LOCK_READ = 1 };
