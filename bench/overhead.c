@@ -46,6 +46,11 @@
  *                   3/4 lookup), unlock. mapsan decides each round from
  *                   epochs and lock tags, so its cost must not grow with T
  *                   (bench/run counts it in instructions for several T)
+ *   overhead reader-T N
+ *                   the same on the read side of a rwlock: the others
+ *                   write under its write side, the main thread does N
+ *                   rounds of read-lock, a lookup, unlock (a read-mostly
+ *                   cache)
  *
  * With OVERHEAD_UNLOAD=PATH, the shared module PATH is loaded and unloaded
  * (dlopen, dlclose) before the workload: under mapsan the module enters
@@ -75,6 +80,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,14 +380,22 @@ static uint64_t tiny_maps(void) {
 }
 
 static pthread_mutex_t owner_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t owner_rw = PTHREAD_RWLOCK_INITIALIZER;
+static bool owner_reads; /* reader-T: the rwlock's read side */
 static pthread_barrier_t owner_met, owner_done;
 static hmap *owned;
 
 static void *idler(void *arg) {
   uint64_t k = (uint64_t)(uintptr_t)arg;
-  pthread_mutex_lock(&owner_lock);
+  if (owner_reads)
+    pthread_rwlock_wrlock(&owner_rw);
+  else
+    pthread_mutex_lock(&owner_lock);
   *(uint64_t *)hmap_assign(owned, &k) = k;
-  pthread_mutex_unlock(&owner_lock);
+  if (owner_reads)
+    pthread_rwlock_unlock(&owner_rw);
+  else
+    pthread_mutex_unlock(&owner_lock);
   pthread_barrier_wait(&owner_met);
   pthread_barrier_wait(&owner_done);
   return NULL;
@@ -389,6 +403,8 @@ static void *idler(void *arg) {
 
 static uint64_t single_owner(int others) {
   owned = hmap_new(&hmap_u64_u64, 0);
+  for (uint64_t k = 0; k < 1024 && owner_reads; k++) /* before the others */
+    *(uint64_t *)hmap_assign(owned, &k) = k;
   pthread_barrier_init(&owner_met, NULL, (unsigned)others + 1);
   pthread_barrier_init(&owner_done, NULL, (unsigned)others + 1);
   pthread_t *th = calloc((size_t)others, sizeof(*th));
@@ -399,7 +415,14 @@ static uint64_t single_owner(int others) {
     }
   pthread_barrier_wait(&owner_met);
   uint64_t x = 1, sum = 0;
-  for (long i = 0; i < nops; i++) {
+  for (long i = 0; i < nops && owner_reads; i++) {
+    uint64_t k = rng(&x) % 1024;
+    pthread_rwlock_rdlock(&owner_rw);
+    uint64_t *v = hmap_lookup(owned, &k);
+    sum += v ? *v : 0;
+    pthread_rwlock_unlock(&owner_rw);
+  }
+  for (long i = 0; i < nops && !owner_reads; i++) {
     uint64_t k = rng(&x) % 1024;
     pthread_mutex_lock(&owner_lock);
     if (i % 4 == 0) {
@@ -451,9 +474,12 @@ int main(int argc, char **argv) {
     sum = tiny_maps();
   else if (!strncmp(w, "owner-", 6) && atoi(w + 6) >= 0)
     sum = single_owner(atoi(w + 6));
-  else {
+  else if (!strncmp(w, "reader-", 7) && atoi(w + 7) >= 0) {
+    owner_reads = true;
+    sum = single_owner(atoi(w + 7));
+  } else {
     fprintf(stderr, "usage: overhead st|mt|mt4|gst|gmt|many|lockbound|grow|tiny|"
-                    "owner-T N\n");
+                    "owner-T|reader-T N\n");
     return 2;
   }
   printf("checksum %llu\n", (unsigned long long)sum);

@@ -55,14 +55,19 @@
  * next does so after the owner's next release, which covers them. The
  * thread's accesses stay at one epoch across its sections, the map fast
  * paths apply, and the release that ends the section is decided from the
- * tag alone (release_retaken). Full mode only, and not for threads with
+ * tag alone (release_retaken). A rwlock's read side is the same with the
+ * read clock: a read unlock releases into it, only writers (and edges on
+ * the lock's address) acquire it and mark `rtaken`, other readers never
+ * learn it; the re-taking reader still makes its read acquire of the
+ * write clock as usual (retake_read). Full mode only, and not for threads with
  * implicit edges (`follow`, `publish`). Not covered: an annotated acquire
  * on the lock's address made concurrently with the owner's re-take (the
  * mark may come just after the owner read it); locks are acquired by lock
  * calls, which cannot overlap the owner's hold. The lockset hint counts a
  * map's writes per section still (maps.c, mapsan_map_vote_again).
  * Measured (callgrind, bench/overhead owner-1, 1,000,000 rounds): 988 M ->
- * 499 M instructions, against 170 M natively.
+ * 499 M instructions, against 170 M natively; reader-1 (read-lock, a
+ * lookup, unlock): 1,080 -> 634 instructions a round, 170 natively.
  *
  * Measured (callgrind, bench/overhead mt): a lock/unlock pair that takes
  * the stripe lock and joins twice costs about 440 instructions besides
@@ -101,6 +106,7 @@ struct sync_obj {
    * written: a re-taking lock owner may not waive its tick ("re-taking a
    * lock", above). */
   _Atomic bool taken;
+  _Atomic bool rtaken; /* the same for `rtag`: a writer took the read clock */
   uint32_t create_stack;
   bool marked; /* mapsan_sync_mark_once */
   uint8_t kind; /* enum mapsan_lock_kind, from the first acquire that said */
@@ -394,9 +400,14 @@ static bool join_into(struct mapsan_thread *t, uintptr_t addr, bool reader,
   } else {
     now = mapsan_vclock_join_le(vc, &t->vc) ? mine : TAG_NONE;
   }
-  if (!reader && now != was) /* a new tag, which nobody has taken yet */
-    atomic_store_explicit(&o->taken, false, memory_order_relaxed);
   atomic_store_explicit(tag, now, memory_order_release);
+  /* A new tag, which nobody has taken yet: cleared after the tag is
+   * stored, and read before it by a re-taking thread (retake), which a
+   * concurrent reader's release can otherwise show an old tag and a
+   * cleared mark. */
+  if (now != was)
+    atomic_store_explicit(reader ? &o->rtaken : &o->taken, false,
+                          memory_order_release);
   *left = (struct left){now, o, atomic_load_explicit(&o->gen,
                                                      memory_order_relaxed)};
   mapsan_lock_release(&s->lock);
@@ -431,8 +442,13 @@ static void acquire_only(struct mapsan_thread *t, uintptr_t addr,
       !atomic_load_explicit(&o->taken, memory_order_relaxed))
     atomic_store_explicit(&o->taken, true, memory_order_relaxed);
   mapsan_thread_acquire(t, &o->vc);
-  if (writer)
+  if (writer) {
+    uint64_t rtag = atomic_load_explicit(&o->rtag, memory_order_relaxed);
+    if (rtag >> TAG_VER_BITS != t->num &&
+        !atomic_load_explicit(&o->rtaken, memory_order_relaxed))
+      atomic_store_explicit(&o->rtaken, true, memory_order_relaxed);
     mapsan_thread_acquire(t, &o->rvc);
+  }
   mapsan_lock_release(&s->lock);
 }
 
@@ -460,8 +476,8 @@ void mapsan_sync_follow(struct mapsan_thread *t) {
   mapsan_sync_publish(t);
 }
 
-/* `lock`: the release of an exclusive lock (an unlock of a lock held in
- * WRITE mode), whose owed tick may be waived ("re-taking a lock"). */
+/* `lock`: an unlock (of a lock held in WRITE mode, or in READ mode:
+ * `reader`), whose owed tick may be waived ("re-taking a lock"). */
 static void release(struct mapsan_thread *t, uintptr_t addr, bool reader,
                     bool lock) {
   if (t->follow != 0 && addr != t->follow)
@@ -471,7 +487,7 @@ static void release(struct mapsan_thread *t, uintptr_t addr, bool reader,
     return;
   if (lock && mapsan_window_always && left.tag != TAG_NONE &&
       t->follow == 0 && t->publish == 0)
-    mapsan_thread_released_lock(t, addr, left.tag, left.o, left.gen);
+    mapsan_thread_released_lock(t, addr, left.tag, left.o, left.gen, reader);
   else
     mapsan_thread_released(t);
 }
@@ -486,8 +502,8 @@ static void release(struct mapsan_thread *t, uintptr_t addr, bool reader,
  * t's own: nothing to join (release_retaken). */
 static bool retake(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
   struct sync_obj *o = t->waive_obj;
-  if (atomic_load_explicit(&o->tag, memory_order_acquire) != t->waive_tag ||
-      atomic_load_explicit(&o->taken, memory_order_acquire) ||
+  if (atomic_load_explicit(&o->taken, memory_order_acquire) ||
+      atomic_load_explicit(&o->tag, memory_order_acquire) != t->waive_tag ||
       !tag_known(atomic_load_explicit(&o->rtag, memory_order_acquire), t) ||
       (how >> 1 != MAPSAN_LOCK_KIND_UNKNOWN &&
        __atomic_load_n(&o->kind, __ATOMIC_RELAXED) ==
@@ -501,14 +517,33 @@ static bool retake(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
   return true;
 }
 
-static bool release_retaken(struct mapsan_thread *t, uintptr_t addr) {
+/* A reader re-taking a read lock (READ mode, after a READ-mode release):
+ * the same with the read clock, its tag and `rtaken` (only writers and
+ * edges acquire the read clock); the read acquire itself is made as
+ * usual (a writer may have released into the lock meanwhile). */
+static bool retake_read(struct mapsan_thread *t, uintptr_t addr) {
+  struct sync_obj *o = t->waive_obj;
+  if (atomic_load_explicit(&o->rtaken, memory_order_acquire) ||
+      atomic_load_explicit(&o->rtag, memory_order_acquire) != t->waive_tag ||
+      !gen_same(o, t->waive_gen))
+    return false;
+  t->tick_due = false;
+  t->waive_addr = 0;
+  t->retaken_addr = addr;
+  t->sections++;
+  return true;
+}
+
+static bool release_retaken(struct mapsan_thread *t, uintptr_t addr,
+                            bool read) {
   struct sync_obj *o = t->waive_obj;
   uint64_t mine = tag_of(t);
   if (mine == TAG_NONE ||
-      atomic_load_explicit(&o->tag, memory_order_acquire) != mine ||
+      atomic_load_explicit(read ? &o->rtag : &o->tag, memory_order_acquire) !=
+          mine ||
       !gen_same(o, t->waive_gen))
     return false;
-  mapsan_thread_released_lock(t, addr, mine, o, t->waive_gen);
+  mapsan_thread_released_lock(t, addr, mine, o, t->waive_gen, read);
   return true;
 }
 
@@ -527,9 +562,16 @@ static inline void lock_acquired(uintptr_t addr, unsigned how, uintptr_t pc,
       t, atomic_load_explicit(&mapsan_window_gen, memory_order_acquire));
   t->lock_pc = pc; /* left set: only an acquisition reads it */
   t->lock_cfa = cfa;
-  if (t->waive_addr != addr || addr == 0 || (how & 1) != MAPSAN_LOCK_WRITE ||
-      !t->tick_due || !retake(t, addr, how))
+  bool read = (how & 1) == MAPSAN_LOCK_READ;
+  if (t->waive_addr != addr || addr == 0 || !t->tick_due ||
+      t->waive_read != read) {
     acquire(t, addr, how);
+  } else if (read) {
+    acquire(t, addr, how);
+    retake_read(t, addr);
+  } else if (!retake(t, addr, how)) {
+    acquire(t, addr, how);
+  }
   mapsan_thread_lock_push(t, addr, (enum mapsan_lock_mode)(how & 1));
 }
 
@@ -544,10 +586,11 @@ static inline void lock_releasing(uintptr_t addr) {
    * undefined: it orders nothing. */
   if (!mapsan_thread_lock_pop(t, addr, &mode))
     return;
-  if (addr == t->retaken_addr && addr != 0 && mode == MAPSAN_LOCK_WRITE &&
-      release_retaken(t, addr))
+  bool read = mode == MAPSAN_LOCK_READ;
+  if (addr == t->retaken_addr && addr != 0 && read == t->waive_read &&
+      release_retaken(t, addr, read))
     return;
-  release(t, addr, mode == MAPSAN_LOCK_READ, mode == MAPSAN_LOCK_WRITE);
+  release(t, addr, read, true);
 }
 
 MAPSAN_NOINLINE void mapsan_lock_acquired_live(uintptr_t addr, unsigned how,

@@ -128,6 +128,7 @@ struct mapsan_thread {
   void *waive_obj;
   uint64_t waive_gen;
   uintptr_t retaken_addr;
+  bool waive_read; /* the lock was released (and is re-taken) in READ mode */
   /* Bumped at each waived tick: the accesses of one epoch may then span
    * several critical sections, and the lockset hint counts a map's write
    * once in each (maps.c, vote_again). */
@@ -282,10 +283,12 @@ static inline void mapsan_thread_released(struct mapsan_thread *t) {
  * anyone else did may waive the tick (sync.c, "re-taking a lock"). */
 static inline void mapsan_thread_released_lock(struct mapsan_thread *t,
                                                uintptr_t addr, uint64_t tag,
-                                               void *obj, uint64_t gen) {
+                                               void *obj, uint64_t gen,
+                                               bool read) {
   t->retaken_addr = 0;
   if (t->dirty && !t->tick_due) {
     t->tick_due = true;
+    t->waive_read = read;
     t->waive_addr = addr;
     t->waive_tag = tag;
     t->waive_obj = obj;

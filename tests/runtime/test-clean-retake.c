@@ -4,10 +4,10 @@
  * (engine/sync.c, "re-taking a lock"); whoever takes the lock next must
  * still be ordered after every one of those sections. Two threads hand a
  * map back and forth in runs: main writes it in several sections under a
- * mutex, then other reads it under the read side of a rwlock that main
- * also write-locks around some of its sections, and takes the mutex to
- * read and write it (the rwlock's read side alone would not order other's
- * read before main's next sections under the mutex alone); main
+ * mutex, and some under a rwlock's write side too, then reads it in
+ * several sections under the rwlock's read side; then other reads it
+ * under the rwlock's write side (which orders it after main's reads) and
+ * takes the mutex to read and write it; main
  * posts a semaphore after a run and other, woken, writes under the mutex.
  * The runs' boundaries are unseen turns (runtime-test.h): only the locks
  * order anything. Then a thread created after many sections reads the map
@@ -37,7 +37,7 @@ static void *other(void *arg) {
   uint64_t sum = 0;
   for (int r = 0; r < ROUNDS; r++) {
     RT_CHECK(rt_turn_wait(&turn, 1, end_ms));
-    pthread_rwlock_rdlock(&rw);
+    pthread_rwlock_wrlock(&rw);
     sum += hmap_len(m);
     pthread_rwlock_unlock(&rw);
     pthread_mutex_lock(&mu);
@@ -87,6 +87,11 @@ int main(void) {
       pthread_mutex_lock(&mu);
       *(uint64_t *)hmap_assign(m, &k) = k * 2 + (uint64_t)r;
       pthread_mutex_unlock(&mu);
+      pthread_rwlock_unlock(&rw);
+    }
+    for (uint64_t k = 0; k < RUN; k++) {
+      pthread_rwlock_rdlock(&rw);
+      RT_CHECK(hmap_lookup(m, &k) != NULL);
       pthread_rwlock_unlock(&rw);
     }
     rt_turn_pass(&turn, 1);
