@@ -147,6 +147,9 @@ struct mapsan_thread {
     uintptr_t addr;
     void *obj;
     uint64_t gen;
+    /* The tags of the object's clock and read clock when this thread last
+     * joined them (0: none): a clock still carrying that tag is known. */
+    uint64_t known, known_r;
   } sync_cache[MAPSAN_SYNC_CACHE];
   /* Implicit edges, for a thread that runs work handed to it where mapsan
    * cannot see the handoff (a GLib thread-pool worker): before each tracked
