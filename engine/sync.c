@@ -519,6 +519,15 @@ static void release(struct mapsan_thread *t, uintptr_t addr, bool reader,
  * tags (t's own), and is done here in full. Re-releasing it while held
  * and with no tick since, the tag tells that the object's clock is still
  * t's own: nothing to join (release_retaken). */
+/* The owed tick is waived: t holds the lock at addr again. */
+static bool waive(struct mapsan_thread *t, uintptr_t addr) {
+  t->tick_due = false;
+  t->waive_addr = 0;
+  t->retaken_addr = addr;
+  t->sections++;
+  return true;
+}
+
 static bool retake(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
   struct sync_obj *o = t->waive_obj;
   if (atomic_load_explicit(&o->taken, memory_order_acquire) ||
@@ -529,11 +538,7 @@ static bool retake(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
            MAPSAN_LOCK_KIND_UNKNOWN) ||
       !gen_same(o, t->waive_gen))
     return false;
-  t->tick_due = false;
-  t->waive_addr = 0;
-  t->retaken_addr = addr;
-  t->sections++;
-  return true;
+  return waive(t, addr);
 }
 
 /* A reader re-taking a read lock (READ mode, after a READ-mode release):
@@ -546,11 +551,7 @@ static bool retake_read(struct mapsan_thread *t, uintptr_t addr) {
       atomic_load_explicit(&o->rtag, memory_order_acquire) != t->waive_tag ||
       !gen_same(o, t->waive_gen))
     return false;
-  t->tick_due = false;
-  t->waive_addr = 0;
-  t->retaken_addr = addr;
-  t->sections++;
-  return true;
+  return waive(t, addr);
 }
 
 static bool release_retaken(struct mapsan_thread *t, uintptr_t addr,
