@@ -154,7 +154,7 @@ void mapsan_map_end_announced(struct mapsan_op *op);
   _Atomic uint32_t live_iters;                                                \
   /* The writer's critical section (thread.h, `sections`) at the last write  \
    * counted for the lockset hint: a write at the same epoch in a later one  \
-   * is counted too (maps.c, vote_again). */                                 \
+   * is counted too (maps.c, mapsan_map_vote_again). */                      \
   _Atomic uint32_t w_section;
 /* The inline begin reads a shadow, which maps.c defines and writes as
  * struct mapsan_map, through this type: may_alias exempts the reads from

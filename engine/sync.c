@@ -327,10 +327,10 @@ static struct mapsan_sync_cache_entry *cache_entry(struct mapsan_thread *t,
   return &t->sync_cache[addr_mix(addr) >> (64 - MAPSAN_SYNC_CACHE_BITS)];
 }
 
-/* The object at addr from t's cache, or NULL; *gen is its generation. */
-static struct sync_obj *cached(struct mapsan_thread *t, uintptr_t addr,
-                               uint64_t *gen) {
-  struct mapsan_sync_cache_entry *e = cache_entry(t, addr);
+/* The object at addr from t's cache entry e for it, or NULL; *gen is its
+ * generation. */
+static struct sync_obj *cached_in(const struct mapsan_sync_cache_entry *e,
+                                  uintptr_t addr, uint64_t *gen) {
   if (e->addr != addr || e->obj == NULL) /* an unused entry has addr 0 */
     return NULL;
   struct sync_obj *o = e->obj;
@@ -338,6 +338,11 @@ static struct sync_obj *cached(struct mapsan_thread *t, uintptr_t addr,
     return NULL;
   *gen = e->gen;
   return o;
+}
+
+static struct sync_obj *cached(struct mapsan_thread *t, uintptr_t addr,
+                               uint64_t *gen) {
+  return cached_in(cache_entry(t, addr), addr, gen);
 }
 
 /* The object at addr, found or created, with its stripe locked; cached
@@ -431,7 +436,8 @@ static void acquire_only(struct mapsan_thread *t, uintptr_t addr,
     return;
   mapsan_window_sync(t);
   uint64_t gen = 0;
-  struct sync_obj *o = cached(t, addr, &gen);
+  struct mapsan_sync_cache_entry *e = cache_entry(t, addr);
+  struct sync_obj *o = cached_in(e, addr, &gen);
   /* A lock whose object a plain edge or a release made first has no kind
    * or first-seen stack yet: its first acquisition as a lock takes the
    * stripe lock to record them (lock_obj), even when the tags would skip.
@@ -440,7 +446,6 @@ static void acquire_only(struct mapsan_thread *t, uintptr_t addr,
    * one clock value): a reader of a rwlock that others write paid a join
    * of the whole clock at every read lock (bench/run's owner table,
    * reader-256: 2,164 instructions a round, 634 with one other thread). */
-  struct mapsan_sync_cache_entry *e = cache_entry(t, addr);
   if (o && (how >> 1 == MAPSAN_LOCK_KIND_UNKNOWN ||
             __atomic_load_n(&o->kind, __ATOMIC_RELAXED) !=
                 MAPSAN_LOCK_KIND_UNKNOWN) &&
@@ -511,24 +516,20 @@ static void release(struct mapsan_thread *t, uintptr_t addr, bool reader,
     mapsan_thread_released(t);
 }
 
-/* Re-taking a lock: t holds the exclusive lock at addr again. Its owed
- * tick is waived when the last release t made was of this lock, after
- * accesses at its current clock, and nobody has acquired the lock since:
- * the tag t left is still there and no other thread took it. */
-/* The acquisition is then the one acquire_only would decide from the
- * tags (t's own), and is done here in full. Re-releasing it while held
- * and with no tick since, the tag tells that the object's clock is still
- * t's own: nothing to join (release_retaken). */
-/* The owed tick is waived: t holds the lock at addr again. */
-static bool waive(struct mapsan_thread *t, uintptr_t addr) {
+/* The owed tick is waived: t holds the lock it last released again (with
+ * waive_addr still set: thread.h). */
+static bool waive(struct mapsan_thread *t) {
   t->tick_due = false;
-  t->waive_addr = 0;
-  t->retaken_addr = addr;
   t->sections++;
   return true;
 }
 
-static bool retake(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
+/* Re-taking a lock in WRITE mode: t holds the exclusive lock it last
+ * released again. Its owed tick is waived when nobody has acquired the
+ * lock since (no `taken` mark), its tag is still the one t left, and its
+ * read clock is known to t. The acquisition is then the one acquire_only
+ * would decide from the tags (t's own), and is done here in full. */
+static bool retake(struct mapsan_thread *t, unsigned how) {
   struct sync_obj *o = t->waive_obj;
   if (atomic_load_explicit(&o->taken, memory_order_acquire) ||
       atomic_load_explicit(&o->tag, memory_order_acquire) != t->waive_tag ||
@@ -538,22 +539,25 @@ static bool retake(struct mapsan_thread *t, uintptr_t addr, unsigned how) {
            MAPSAN_LOCK_KIND_UNKNOWN) ||
       !gen_same(o, t->waive_gen))
     return false;
-  return waive(t, addr);
+  return waive(t);
 }
 
 /* A reader re-taking a read lock (READ mode, after a READ-mode release):
  * the same with the read clock, its tag and `rtaken` (only writers and
  * edges acquire the read clock); the read acquire itself is made as
  * usual (a writer may have released into the lock meanwhile). */
-static bool retake_read(struct mapsan_thread *t, uintptr_t addr) {
+static bool retake_read(struct mapsan_thread *t) {
   struct sync_obj *o = t->waive_obj;
   if (atomic_load_explicit(&o->rtaken, memory_order_acquire) ||
       atomic_load_explicit(&o->rtag, memory_order_acquire) != t->waive_tag ||
       !gen_same(o, t->waive_gen))
     return false;
-  return waive(t, addr);
+  return waive(t);
 }
 
+/* Releasing the re-taken lock with no tick since: when the object's clock
+ * still carries t's current tag it holds t's clock already, and there is
+ * nothing to join. */
 static bool release_retaken(struct mapsan_thread *t, uintptr_t addr,
                             bool read) {
   struct sync_obj *o = t->waive_obj;
@@ -588,8 +592,8 @@ static inline void lock_acquired(uintptr_t addr, unsigned how, uintptr_t pc,
     acquire(t, addr, how);
   } else if (read) {
     acquire(t, addr, how);
-    retake_read(t, addr);
-  } else if (!retake(t, addr, how)) {
+    retake_read(t);
+  } else if (!retake(t, how)) {
     acquire(t, addr, how);
   }
   mapsan_thread_lock_push(t, addr, (enum mapsan_lock_mode)(how & 1));
@@ -607,8 +611,8 @@ static inline void lock_releasing(uintptr_t addr) {
   if (!mapsan_thread_lock_pop(t, addr, &mode))
     return;
   bool read = mode == MAPSAN_LOCK_READ;
-  if (addr == t->retaken_addr && addr != 0 && read == t->waive_read &&
-      release_retaken(t, addr, read))
+  if (addr == t->waive_addr && addr != 0 && !t->tick_due &&
+      read == t->waive_read && release_retaken(t, addr, read))
     return;
   release(t, addr, read, true);
 }

@@ -116,22 +116,21 @@ struct mapsan_thread {
    * that releases again and again without touching a tracked map keeps one
    * clock, which lets sync.c skip work it has already done. */
   bool tick_due;
-  /* The owed tick may be waived (sync.c, "re-taking a lock"): the one
-   * exclusive lock this thread released since its last tick, with accesses
-   * at the current clock, and the tag that release left on it; 0 when
-   * nothing can be waived. */
+  /* The owed tick may be waived (sync.c, "re-taking a lock"): the one lock
+   * this thread released since its last tick, with accesses at the current
+   * clock, the tag that release left on its clock (its read clock when
+   * waive_read), its sync object and the object's generation; waive_addr
+   * is 0 when nothing can be waived. With tick_due clear and waive_addr
+   * set, the tick was waived and the thread holds that lock again: its
+   * release can be decided from the object's tag alone. */
   uintptr_t waive_addr;
   uint64_t waive_tag;
-  /* That lock's sync object and generation (sync.c), and the lock whose
-   * tick was waived last while it stays held and no tick came since: its
-   * release can be decided from the object's tag alone. */
   void *waive_obj;
   uint64_t waive_gen;
-  uintptr_t retaken_addr;
-  bool waive_read; /* the lock was released (and is re-taken) in READ mode */
+  bool waive_read;
   /* Bumped at each waived tick: the accesses of one epoch may then span
    * several critical sections, and the lockset hint counts a map's write
-   * once in each (maps.c, vote_again). */
+   * once in each (maps.c, mapsan_map_vote_again). */
   uint32_t sections;
   /* Bumped whenever vc changes (a tick, an acquire that taught it
    * something): (num, vc_ver) names one value of this thread's clock, which
@@ -255,7 +254,6 @@ static inline void mapsan_thread_tick(struct mapsan_thread *t) {
   t->dirty = false;
   t->tick_due = false;
   t->waive_addr = 0;
-  t->retaken_addr = 0;
   t->cache_fresh = false;
 }
 
@@ -280,15 +278,15 @@ static inline void mapsan_thread_released(struct mapsan_thread *t) {
   }
 }
 
-/* t released the exclusive lock at addr, which now carries tag (sync.c).
- * The first such release after accesses at the current clock owes the
- * tick instead of paying it, and remembers the lock: re-taking it before
- * anyone else did may waive the tick (sync.c, "re-taking a lock"). */
+/* t unlocked the lock at addr (held in READ mode: read), whose clock now
+ * carries tag (sync.c). The first such release after accesses at the
+ * current clock owes the tick instead of paying it, and remembers the
+ * lock: re-taking it before anyone else did may waive the tick (sync.c,
+ * "re-taking a lock"). */
 static inline void mapsan_thread_released_lock(struct mapsan_thread *t,
                                                uintptr_t addr, uint64_t tag,
                                                void *obj, uint64_t gen,
                                                bool read) {
-  t->retaken_addr = 0;
   if (t->dirty && !t->tick_due) {
     t->tick_due = true;
     t->waive_read = read;
