@@ -146,16 +146,8 @@ static int64_t mono_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The faulting thread's stack, from the signal's context. libunwind is
- * never loaded here (dlopen is not async-signal-safe): before it is loaded
- * (a sampled process that has tracked no map yet, see unwind.h) the stack
- * is the interrupted pc alone, which is also the crash's signature. */
-static void unwind_from(ucontext_t *uc) {
-  if (!mapsan_unwind_ready()) {
-    frames[0] = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
-    nframes = frames[0] != 0;
-    return;
-  }
+/* The frames of the signal's context, with libunwind loaded. */
+static void unwind_cursor(ucontext_t *uc) {
   unw_cursor_t cursor;
   /* A call through a stale pointer faults on the first instruction of the
    * unloaded function, which has no unwind information any more: its
@@ -183,6 +175,23 @@ static void unwind_from(ucontext_t *uc) {
     frames[nframes] = (uintptr_t)ip;
     nframes = nframes + 1;
   } while (nframes < MAX_FRAMES && mapsan_unw.step(&cursor) > 0);
+}
+
+/* The faulting thread's stack, from the signal's context. libunwind is
+ * never loaded here (dlopen is not async-signal-safe): before it is loaded
+ * (a sampled process that has tracked no map yet, see unwind.h) the stack
+ * is the interrupted pc alone, which is also the crash's signature. The
+ * unwind passes the fork gate even while a fork is being prepared: this
+ * process is ending, and its report wants the stack. */
+static void unwind_from(ucontext_t *uc) {
+  if (!mapsan_unwind_ready()) {
+    frames[0] = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    nframes = frames[0] != 0;
+    return;
+  }
+  bool entered = mapsan_unwind_enter(true);
+  unwind_cursor(uc);
+  mapsan_unwind_leave(entered);
 }
 
 static void copy_note(struct note *dst, const struct mapsan_op_note *src) {

@@ -259,6 +259,8 @@ static void fork_prepare(void) {
     return;
   fork_saved_reentry = mapsan_reentry;
   mapsan_enter();
+  /* Before any engine lock: a thread inside libunwind may need one. */
+  mapsan_unwind_fork_prepare();
   mapsan_rebind_fork_prepare(); /* first: it is held while others are taken */
   mapsan_report_fork_prepare();
   mapsan_maps_fork_prepare();
@@ -282,6 +284,7 @@ static void fork_parent(void) {
   mapsan_maps_fork_parent();
   mapsan_report_fork_parent();
   mapsan_rebind_fork_parent();
+  mapsan_unwind_fork_parent();
   mapsan_leave();
 }
 

@@ -17,6 +17,28 @@
  * only with a dlclose freeing an object at that moment; the crash report
  * survives a fault there (crash/report.c), the stack of a use-after-resize
  * report would not.
+ *
+ * Fork. glibc's fork resets the loader's dl_load_lock in the child but not
+ * dl_load_write_lock, which dl_iterate_phdr holds, and nothing resets
+ * libunwind's own locks (its caches, its memory pool). A thread inside
+ * libunwind when another forks would leave the child with them held, and
+ * the child's first capture that needs libunwind would wait for good
+ * (tests/host/host-fork-unwinding.c): a hang in a program that never calls
+ * dl_iterate_phdr itself. So every call into libunwind passes a gate, and
+ * mapsan's atfork prepare handler closes it and waits until nobody is
+ * inside (preload/init.c calls it before taking any engine lock, so a
+ * thread inside, which may take one through an intercepted call, can
+ * finish). A capture that finds the gate closed waits for the fork to end,
+ * unless it cannot: in a signal handler (the forker may be the thread it
+ * interrupted) or holding an engine lock (the forker takes them all next);
+ * those go without libunwind this once, and their stack is the frames the
+ * walk knows or none. The crash report's unwind passes without waiting:
+ * the dying process's stack comes first. The wait is bounded (a second) in
+ * case a thread inside waits on something the forker holds (a lock of the
+ * program's own prepare handlers, or the loader's, were libunwind to need
+ * one): past that the fork goes on as it would have without the gate. The
+ * gate costs two atomic operations a libunwind call, which the call-site
+ * cache and the frame walk make rare.
  */
 #include "unwind.h"
 #include "frames.h"
@@ -29,7 +51,9 @@
 #include <link.h>
 #include <stddef.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <time.h>
 
 struct mapsan_unwind_fns mapsan_unw;
 
@@ -116,10 +140,14 @@ MAPSAN_NOINLINE int mapsan_unwind_frames(struct mapsan_frame *out, int size,
   unw_context_t uc;
   unw_cursor_t c;
   *complete = false;
-  if (!mapsan_unwind_ready() || mapsan_unw.getcontext(&uc) != 0 ||
-      mapsan_unw.init_local(&c, &uc) != 0)
+  if (!mapsan_unwind_ready())
+    return 0;
+  bool entered = mapsan_unwind_enter(false);
+  if (!entered)
     return 0;
   int n = 0;
+  if (mapsan_unw.getcontext(&uc) != 0 || mapsan_unw.init_local(&c, &uc) != 0)
+    goto out;
   for (;;) {
     int r = mapsan_unw.step(&c);
     if (r == 0)
@@ -141,6 +169,8 @@ MAPSAN_NOINLINE int mapsan_unwind_frames(struct mapsan_frame *out, int size,
     out[n].signal = mapsan_unw.is_signal_frame(&c) > 0;
     n++;
   }
+out:
+  mapsan_unwind_leave(entered);
   return n;
 }
 
@@ -170,6 +200,59 @@ static bool fast_allowed(void) {
     }
   lot = 2;
   return false;
+}
+
+/* ---- the fork gate (see the top) ------------------------------------------ */
+
+static _Atomic int gate_inside;  /* threads now in libunwind */
+static _Atomic int gate_closing; /* forks being prepared */
+static MAPSAN_TLS bool gate_mine; /* this thread counts in gate_inside */
+
+bool mapsan_unwind_enter(bool force) {
+  if (gate_mine)
+    return true; /* a handler nested in this thread's own unwind */
+  for (;;) {
+    if (force || atomic_load(&gate_closing) == 0) {
+      atomic_fetch_add(&gate_inside, 1);
+      if (force || atomic_load(&gate_closing) == 0) {
+        gate_mine = true;
+        return true;
+      }
+      atomic_fetch_sub(&gate_inside, 1);
+    }
+    /* The caller's own mapsan_enter is the one expected: more means an
+     * engine lock may be held. */
+    if (mapsan_in_signal() || mapsan_reentry > 1)
+      return false;
+    sched_yield();
+  }
+}
+
+void mapsan_unwind_leave(bool entered) {
+  if (!entered || !gate_mine)
+    return;
+  gate_mine = false;
+  atomic_fetch_sub(&gate_inside, 1);
+}
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void mapsan_unwind_fork_prepare(void) {
+  atomic_fetch_add(&gate_closing, 1);
+  int self = gate_mine; /* forking from a handler inside its own unwind */
+  if (atomic_load(&gate_inside) <= self)
+    return;
+  uint64_t until = now_ns() + 1000000000u;
+  while (atomic_load(&gate_inside) > self && now_ns() < until)
+    sched_yield();
+}
+
+void mapsan_unwind_fork_parent(void) {
+  atomic_fetch_sub(&gate_closing, 1);
 }
 
 /* ---- dl_iterate_phdr without the loader's lock ----------------------------- */
@@ -238,8 +321,13 @@ static bool redirect_iterate(const struct link_map *lm) {
 }
 
 static int capture(void **buf, int size) {
-  return fast_allowed() ? mapsan_unw.backtrace(buf, size)
-                        : step_backtrace(buf, size);
+  bool entered = mapsan_unwind_enter(false);
+  if (!entered)
+    return 0;
+  int n = fast_allowed() ? mapsan_unw.backtrace(buf, size)
+                         : step_backtrace(buf, size);
+  mapsan_unwind_leave(entered);
+  return n;
 }
 
 void mapsan_unwind_thread_exit(void) {
@@ -295,6 +383,8 @@ int mapsan_unwind_backtrace(void **buf, int size) {
 }
 
 void mapsan_unwind_fork_child(void) {
+  atomic_store(&gate_closing, 0);
+  atomic_store(&gate_inside, gate_mine ? 1 : 0);
   /* Only this thread's cache survives the fork. */
   atomic_store_explicit(&fast_threads, lot == 1, memory_order_relaxed);
   int loading = 2;

@@ -77,8 +77,23 @@ bool mapsan_unwind_ready(void);
  * retried: captures then return no stack. */
 bool mapsan_unwind_load(void);
 
-/* In the child after fork: a load that was under way in another thread
- * will never finish here; the next capture tries again. */
+/* The fork gate (unwind.c, "Fork"). Around every call into libunwind:
+ * enter returns whether the call may be made, and leave takes what it
+ * returned. `force` passes while a fork is being prepared (the crash
+ * report); otherwise the caller waits for the fork to end, or is refused
+ * in a signal handler or when it may hold an engine lock (mapsan_reentry
+ * above its own one mapsan_enter). */
+bool mapsan_unwind_enter(bool force);
+void mapsan_unwind_leave(bool entered);
+
+/* The atfork handlers: prepare closes the gate and waits (a second at
+ * most) until no thread is inside libunwind; it runs before any engine
+ * lock is taken. */
+void mapsan_unwind_fork_prepare(void);
+void mapsan_unwind_fork_parent(void);
+/* In the child after fork: the gate opens; a load that was under way in
+ * another thread will never finish here, and the next capture tries
+ * again. */
 void mapsan_unwind_fork_child(void);
 
 enum { MAPSAN_FAST_UNWIND_THREADS = 64 };
