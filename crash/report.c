@@ -189,9 +189,9 @@ static void unwind_from(ucontext_t *uc) {
     nframes = frames[0] != 0;
     return;
   }
-  bool entered = mapsan_unwind_enter(true);
+  int pass = mapsan_unwind_enter(true);
   unwind_cursor(uc);
-  mapsan_unwind_leave(entered);
+  mapsan_unwind_leave(pass);
 }
 
 static void copy_note(struct note *dst, const struct mapsan_op_note *src) {

@@ -142,8 +142,8 @@ MAPSAN_NOINLINE int mapsan_unwind_frames(struct mapsan_frame *out, int size,
   *complete = false;
   if (!mapsan_unwind_ready())
     return 0;
-  bool entered = mapsan_unwind_enter(false);
-  if (!entered)
+  int pass = mapsan_unwind_enter(false);
+  if (pass == MAPSAN_UNWIND_REFUSED)
     return 0;
   int n = 0;
   if (mapsan_unw.getcontext(&uc) != 0 || mapsan_unw.init_local(&c, &uc) != 0)
@@ -170,7 +170,7 @@ MAPSAN_NOINLINE int mapsan_unwind_frames(struct mapsan_frame *out, int size,
     n++;
   }
 out:
-  mapsan_unwind_leave(entered);
+  mapsan_unwind_leave(pass);
   return n;
 }
 
@@ -208,28 +208,28 @@ static _Atomic int gate_inside;  /* threads now in libunwind */
 static _Atomic int gate_closing; /* forks being prepared */
 static MAPSAN_TLS bool gate_mine; /* this thread counts in gate_inside */
 
-bool mapsan_unwind_enter(bool force) {
+int mapsan_unwind_enter(bool force) {
   if (gate_mine)
-    return true; /* a handler nested in this thread's own unwind */
+    return MAPSAN_UNWIND_NESTED; /* a handler inside this thread's unwind */
   for (;;) {
     if (force || atomic_load(&gate_closing) == 0) {
       atomic_fetch_add(&gate_inside, 1);
       if (force || atomic_load(&gate_closing) == 0) {
         gate_mine = true;
-        return true;
+        return MAPSAN_UNWIND_ENTERED;
       }
       atomic_fetch_sub(&gate_inside, 1);
     }
     /* The caller's own mapsan_enter is the one expected: more means an
      * engine lock may be held. */
     if (mapsan_in_signal() || mapsan_reentry > 1)
-      return false;
+      return MAPSAN_UNWIND_REFUSED;
     sched_yield();
   }
 }
 
-void mapsan_unwind_leave(bool entered) {
-  if (!entered || !gate_mine)
+void mapsan_unwind_leave(int pass) {
+  if (pass != MAPSAN_UNWIND_ENTERED)
     return;
   gate_mine = false;
   atomic_fetch_sub(&gate_inside, 1);
@@ -321,12 +321,12 @@ static bool redirect_iterate(const struct link_map *lm) {
 }
 
 static int capture(void **buf, int size) {
-  bool entered = mapsan_unwind_enter(false);
-  if (!entered)
+  int pass = mapsan_unwind_enter(false);
+  if (pass == MAPSAN_UNWIND_REFUSED)
     return 0;
   int n = fast_allowed() ? mapsan_unw.backtrace(buf, size)
                          : step_backtrace(buf, size);
-  mapsan_unwind_leave(entered);
+  mapsan_unwind_leave(pass);
   return n;
 }
 

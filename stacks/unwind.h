@@ -78,13 +78,15 @@ bool mapsan_unwind_ready(void);
 bool mapsan_unwind_load(void);
 
 /* The fork gate (unwind.c, "Fork"). Around every call into libunwind:
- * enter returns whether the call may be made, and leave takes what it
- * returned. `force` passes while a fork is being prepared (the crash
- * report); otherwise the caller waits for the fork to end, or is refused
- * in a signal handler or when it may hold an engine lock (mapsan_reentry
- * above its own one mapsan_enter). */
-bool mapsan_unwind_enter(bool force);
-void mapsan_unwind_leave(bool entered);
+ * enter says whether the call may be made (not REFUSED), and leave takes
+ * what it returned. `force` passes while a fork is being prepared (the
+ * crash report); otherwise the caller waits for the fork to end, or is
+ * refused in a signal handler or when it may hold an engine lock
+ * (mapsan_reentry above its own one mapsan_enter). NESTED: a signal
+ * handler interrupted this thread's own unwind, which counts for both. */
+enum { MAPSAN_UNWIND_REFUSED, MAPSAN_UNWIND_ENTERED, MAPSAN_UNWIND_NESTED };
+int mapsan_unwind_enter(bool force);
+void mapsan_unwind_leave(int pass);
 
 /* The atfork handlers: prepare closes the gate and waits (a second at
  * most) until no thread is inside libunwind; it runs before any engine
