@@ -182,7 +182,7 @@ struct mapsan_unload_ctx *mapsan_unload_before(uintptr_t pc, uintptr_t cfa) {
   mapsan_enter();
   struct mapsan_unload_ctx *c = ctx_new();
   if (c != NULL) {
-    dl_iterate_phdr(snap_one, c);
+    mapsan_gated_iterate_phdr(snap_one, c);
     if (c->n == 0) {
       mapsan_free(c->mods);
       mapsan_free(c);
@@ -218,11 +218,11 @@ void mapsan_unload_after(struct mapsan_unload_ctx *c) {
     return;
   mapsan_enter();
   unsigned long long subs = c->subs;
-  dl_iterate_phdr(read_subs, &subs);
+  mapsan_gated_iterate_phdr(read_subs, &subs);
   if (subs != c->subs) { /* something was unmapped */
     for (int i = 0; i < c->n; i++)
       c->mods[i].gone = true;
-    dl_iterate_phdr(mark_present, c);
+    mapsan_gated_iterate_phdr(mark_present, c);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     for (int i = 0; i < c->n; i++) {

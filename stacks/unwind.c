@@ -38,7 +38,8 @@
  * program's own prepare handlers, or the loader's, were libunwind to need
  * one): past that the fork goes on as it would have without the gate. The
  * gate costs two atomic operations a libunwind call, which the call-site
- * cache and the frame walk make rare.
+ * cache and the frame walk make rare. mapsan's own walks of the loaded
+ * objects around a program's dlclose (engine/unload.c) pass it too.
  */
 #include "unwind.h"
 #include "frames.h"
@@ -233,6 +234,15 @@ void mapsan_unwind_leave(int pass) {
     return;
   gate_mine = false;
   atomic_fetch_sub(&gate_inside, 1);
+}
+
+int mapsan_gated_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t,
+                                        void *),
+                              void *data) {
+  int pass = mapsan_unwind_enter(false);
+  int r = dl_iterate_phdr(cb, data);
+  mapsan_unwind_leave(pass);
+  return r;
 }
 
 static uint64_t now_ns(void) {

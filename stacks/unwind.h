@@ -50,6 +50,7 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 
+#include <link.h>
 #include <stdbool.h>
 
 #include "../base/base.h"
@@ -87,6 +88,14 @@ bool mapsan_unwind_load(void);
 enum { MAPSAN_UNWIND_REFUSED, MAPSAN_UNWIND_ENTERED, MAPSAN_UNWIND_NESTED };
 int mapsan_unwind_enter(bool force);
 void mapsan_unwind_leave(int pass);
+
+/* dl_iterate_phdr through the same gate, for mapsan's own walks of the
+ * loaded objects in a program's thread (engine/unload.c, around dlclose):
+ * the lock it holds is the one fork leaves held. Made even when the gate
+ * refuses (the caller needs the walk): that case keeps the old risk. */
+int mapsan_gated_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t,
+                                        void *),
+                              void *data);
 
 /* The atfork handlers: prepare closes the gate and waits (a second at
  * most) until no thread is inside libunwind; it runs before any engine
