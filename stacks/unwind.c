@@ -38,7 +38,8 @@
  * program's own prepare handlers, or the loader's, were libunwind to need
  * one): past that the fork goes on as it would have without the gate. The
  * gate costs two atomic operations a libunwind call, which the call-site
- * cache and the frame walk make rare. mapsan's own walks of the loaded
+ * cache and the frame walk make rare. libunwind's loading (a dlopen, at
+ * a sampled process's first capture) and mapsan's own walks of the loaded
  * objects around a program's dlclose (engine/unload.c) pass it too.
  */
 #include "unwind.h"
@@ -352,11 +353,19 @@ bool mapsan_unwind_load(void) {
     return s == 1;
   if (mapsan_in_signal())
     return false; /* never dlopen in a handler; a later call loads */
-  if (!atomic_compare_exchange_strong_explicit(&state, &s, 2,
-                                               memory_order_acq_rel,
-                                               memory_order_acquire))
-    return s == 1; /* loaded or failed meanwhile, or being loaded */
   mapsan_enter(); /* dlopen and libunwind's start-up pass straight through */
+  /* Through the fork gate: dlopen takes the loader's write lock too. */
+  int pass = mapsan_unwind_enter(false);
+  if (pass == MAPSAN_UNWIND_REFUSED ||
+      !atomic_compare_exchange_strong_explicit(&state, &s, 2,
+                                               memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    /* Loaded or failed meanwhile, being loaded, or a fork under way: a
+     * later call loads. */
+    mapsan_unwind_leave(pass);
+    mapsan_leave();
+    return s == 1;
+  }
   {
     struct mapsan_unwind_fns f;
     void *h = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
@@ -382,6 +391,7 @@ bool mapsan_unwind_load(void) {
     }
     atomic_store_explicit(&state, ok ? 1 : -1, memory_order_release);
   }
+  mapsan_unwind_leave(pass);
   mapsan_leave();
   return mapsan_unwind_ready();
 }
