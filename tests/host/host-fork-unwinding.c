@@ -22,6 +22,11 @@
  * needs libunwind again) and exits 0. The parent gives the child 10 s and
  * prints what became of it.
  *
+ * With the argument `stuck`, the worker stays inside dl_iterate_phdr until
+ * main's fork has returned (120 s at most), and the child exits at once
+ * without a map operation: mapsan's wait for the gate must give up (it
+ * waits a second) rather than wait for a thread that waits for the fork.
+ *
  * host-modes: full
  * host-timeout: 60
  */
@@ -46,7 +51,7 @@ typedef int (*phdr_cb)(struct dl_phdr_info *, size_t, void *);
 typedef int (*iterate_fn)(phdr_cb, void *);
 
 static iterate_fn real_iterate;
-static atomic_int armed;
+static atomic_int armed, stuck, forked;
 static _Thread_local int is_worker;
 static sem_t inside, go;
 
@@ -61,9 +66,14 @@ static int holding_cb(struct dl_phdr_info *info, size_t size, void *arg) {
   if (!h->held) {
     h->held = 1;
     sem_post(&inside);
-    struct timespec ts = {0, 300 * 1000 * 1000};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-      ;
+    /* 300 ms, or (stuck) until main has forked: 120 s at most, past
+     * host.py's 60, so that an unbounded wait shows as a hang. */
+    for (int i = 0; i < (atomic_load(&stuck) ? 12000 : 30); i++) {
+      if (atomic_load(&stuck) && atomic_load(&forked))
+        break;
+      struct timespec ts = {0, 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
   }
   return h->cb(info, size, h->data);
 }
@@ -108,7 +118,8 @@ static __attribute__((noinline)) int child_ops(void) {
   return ok;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  atomic_store(&stuck, argc > 1 && strcmp(argv[1], "stuck") == 0);
   sem_init(&inside, 0, 0);
   sem_init(&go, 0, 0);
   pthread_t th;
@@ -123,7 +134,8 @@ int main(void) {
   fflush(stdout);
   pid_t pid = fork();
   if (pid == 0)
-    _exit(child_ops() ? 0 : 1);
+    _exit(atomic_load(&stuck) ? 0 : child_ops() ? 0 : 1);
+  atomic_store(&forked, 1);
   int st = 0;
   int waited = 0;
   while (waitpid(pid, &st, WNOHANG) == 0) {
