@@ -794,7 +794,7 @@ static inline uint64_t op_id_next(struct mapsan_thread *t) {
   return t->op_next++;
 }
 
-MAPSAN_NOINLINE bool mapsan_map_vote_again(struct mapsan_map *m,
+MAPSAN_NOINLINE void mapsan_map_vote_again(struct mapsan_map *m,
                                            uintptr_t key,
                                            struct mapsan_thread *t) {
   mapsan_lock_acquire(&m->lock);
@@ -805,7 +805,6 @@ MAPSAN_NOINLINE bool mapsan_map_vote_again(struct mapsan_map *m,
     atomic_store_explicit(&m->w_section, t->sections, memory_order_relaxed);
   }
   mapsan_lock_release(&m->lock);
-  return true;
 }
 
 /* begin for m, the live shadow of a tracked map at key. */

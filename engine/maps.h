@@ -167,8 +167,8 @@ struct __attribute__((may_alias)) mapsan_map_hot {
 /* A write at the epoch of the map's last write, by the same thread in a
  * later critical section (its tick was waived: sync.c, "re-taking a
  * lock"): nothing to check, but the lockset hint counts it as it would
- * count a write at a new epoch. Returns true. */
-bool mapsan_map_vote_again(struct mapsan_map *m, uintptr_t key,
+ * count a write at a new epoch. */
+void mapsan_map_vote_again(struct mapsan_map *m, uintptr_t key,
                            struct mapsan_thread *t);
 
 static inline bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
@@ -186,17 +186,16 @@ static inline bool mapsan_map_begin(struct mapsan_op *op, const void *addr,
             !h->sampled_out &&
             !atomic_load_explicit(&h->destroyed, memory_order_acquire))) {
       mapsan_epoch e = mapsan_thread_epoch(t);
-      if (MAPSAN_LIKELY(mapsan_window_always && !t->tick_due &&
-                        ((atomic_load_explicit(&h->w_epoch,
-                                               memory_order_acquire) == e &&
-                          (!write ||
-                           atomic_load_explicit(&h->w_section,
-                                                memory_order_relaxed) ==
-                               t->sections ||
-                           mapsan_map_vote_again(t->map_cache, key, t))) ||
-                         (!write && atomic_load_explicit(
-                                        &h->r_epoch,
-                                        memory_order_acquire) == e)))) {
+      if (MAPSAN_LIKELY(mapsan_window_always && !t->tick_due) &&
+          MAPSAN_LIKELY(
+              atomic_load_explicit(&h->w_epoch, memory_order_acquire) == e ||
+              (!write && atomic_load_explicit(&h->r_epoch,
+                                              memory_order_acquire) == e))) {
+        /* A write here is at its last write's epoch: counted again for
+         * the lockset hint if in a later critical section. */
+        if (write && atomic_load_explicit(&h->w_section,
+                                          memory_order_relaxed) != t->sections)
+          mapsan_map_vote_again(t->map_cache, key, t);
         op->map = t->map_cache;
         op->t = t;
         op->opname = opname;
